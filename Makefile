@@ -1,0 +1,45 @@
+# `make run` and `make test` are all a newcomer needs; each installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYBABEL := $(VENV)/bin/pybabel
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run migrate test bench translations extract-messages clean
+
+install: $(INSTALLED) $(COMPILED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The .mo files are built here, never committed: the .po files are the source.
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(INSTALLED)
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+translations: $(COMPILED)
+
+run: install
+	$(PY) -m bot
+
+migrate: install
+	$(PY) -m bot migrate
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/bench_qr.py
+	$(PY) bench/bench_dispatch.py
+
+# After changing user-facing strings: refresh the template and merge it into each language's catalog.
+extract-messages: $(INSTALLED)
+	$(PYBABEL) extract -F babel.cfg -k _ -k __ -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
+	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --no-location --omit-header --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) $(COMPILED)

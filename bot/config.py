@@ -1,0 +1,144 @@
+"""Settings from the environment or a `.env` file, with one-line errors that name the setting."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+MISSING_TOKEN_HELP = (
+    "BOT_TOKEN is not set. In Telegram, open @BotFather, send /newbot and follow its questions; it answers with "
+    "a token like 123456789:AAE... Put it in a file named .env in this folder as the line BOT_TOKEN=<your token> "
+    "(or export BOT_TOKEN=<your token>), then run `make run` again."
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line meant for the person starting the bot."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    telegram_api_url: str = TELEGRAM_API_URL
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Asia/Shanghai"
+    code_secret: SecretStr | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        bot_id, _, key = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not key:
+            raise ValueError("expected the form 123456789:AAE..., as @BotFather gives it")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(part) for part in parts if part)
+            except ValueError:
+                raise ValueError("expected Telegram user ids separated by commas, e.g. 12345,67890") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path.sqlite3 or postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the full public URL, e.g. https://bot.example.org/telegram")
+        return value or None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'healthcode.sqlite3'}"
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_url is not None
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise ConfigError(MISSING_TOKEN_HELP)
+        return self.bot_token.get_secret_value()
+
+    def code_secrets(self) -> list[str]:
+        """The signing secret, generated once and kept under the data directory when not configured."""
+        if self.code_secret is not None:
+            return [self.code_secret.get_secret_value()]
+        return [_stored_secret(self.data_dir / "code_secret")]
+
+
+def _stored_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    # Created with owner-only permissions: the key signs every code this deployment issues.
+    with open(path, "x", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as handle:
+        handle.write(secret)
+    return secret
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the first bad setting."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if first["type"] == "missing":
+            raise ConfigError(f"{name} is not set") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name} is invalid: {message}") from None
+    if settings.webhook_url and settings.webhook_secret is None:
+        raise ConfigError("WEBHOOK_SECRET is not set: webhook mode needs it to reject requests not from Telegram")
+    if settings.webhook_secret is not None and not _valid_secret_token(settings.webhook_secret.get_secret_value()):
+        raise ConfigError("WEBHOOK_SECRET is invalid: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return settings
+
+
+def _valid_secret_token(value: str) -> bool:
+    return 0 < len(value) <= 256 and all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in value)

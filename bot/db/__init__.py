@@ -1,0 +1,1 @@
+"""Storage: typed models, the engine factory and the repositories (which never commit)."""

@@ -1,0 +1,111 @@
+"""Tables. Telegram ids are 64-bit; every timestamp is stored and returned as aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only aliases the rowid (and so auto-increments) for a column typed exactly INTEGER.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """SQLite forgets the offset of a datetime; store UTC and hand back aware values on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {int: BigInteger, datetime: UTCDateTime, date: Date, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # The only identifier a code carries: random, so a token reveals nothing about the Telegram account.
+    public_id: Mapped[int] = mapped_column(unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    privacy_accepted_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class Declaration(Base):
+    __tablename__ = "declarations"
+    __table_args__ = (Index("ix_declarations_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, Any]]
+    declared_at: Mapped[datetime]
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"))
+    colour: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[str]]
+    other_reasons: Mapped[list[str]]
+    period_days: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    next_step: Mapped[str] = mapped_column(String(64))
+    clears_by_checkins: Mapped[bool]
+    rules_version: Mapped[str] = mapped_column(String(64))
+    assessed_at: Mapped[datetime]
+
+
+class Code(Base):
+    """The code a user shows now: one row per user, replaced when it is renewed."""
+
+    __tablename__ = "codes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64))
+    colour: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # Telegram's id of the uploaded image: re-sending it costs no drawing and no upload.
+    file_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class FsmState(Base):
+    """Conversation state, so a user halfway through the questions keeps their place across restarts."""
+
+    __tablename__ = "fsm_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

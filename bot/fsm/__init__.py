@@ -1,0 +1,1 @@
+"""Conversation (FSM) state storage that survives a restart of the bot."""

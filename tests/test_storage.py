@@ -62,3 +62,17 @@ async def test_concurrent_writers_of_many_users_all_land(engine: AsyncEngine, da
             assert await storage.get_state(_key(user)) == Registration.full_name.state
     finally:
         await storage.close()
+
+
+async def test_mutating_what_was_read_changes_nothing_stored(engine: AsyncEngine, database_url: str) -> None:
+    storage = SqlStorage(create_engine(database_url, pool_size=1), cache_size=2)
+    try:
+        await storage.set_data(_key(1), {"answers": {"a": 1}})
+        read = await storage.get_data(_key(1))
+        read["answers"]["a"] = 2
+        assert await storage.get_data(_key(1)) == {"answers": {"a": 1}}
+        for user in range(2, 6):  # pushes user 1 out of the small cache: the next read comes from the database
+            await storage.set_state(_key(user), Registration.phone)
+        assert await storage.get_data(_key(1)) == {"answers": {"a": 1}}
+    finally:
+        await storage.close()

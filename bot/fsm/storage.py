@@ -3,21 +3,29 @@
 aiogram's storages are process-wide and know nothing of the update's session, so this one runs its
 own short transactions on a separate engine: a handler holding a connection never waits for the pool
 it is itself using.
+
+Reads are served from a bounded write-through cache. That is safe because this storage is for a
+single bot process (several processes behind one webhook share Redis instead), and every write goes
+to the database before the cache changes, so a restart loses nothing.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.db.models import FsmState
 from bot.db.repositories.upsert import dialect_insert
+
+Entry = tuple[str | None, dict[str, Any]]
 
 
 def _utc_now() -> datetime:
@@ -30,47 +38,66 @@ class SqlStorage(BaseStorage):
         engine: AsyncEngine,
         key_builder: KeyBuilder | None = None,
         now: Callable[[], datetime] = _utc_now,
+        cache_size: int = 10_000,
     ) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         self._now = now
+        self._cache: OrderedDict[str, Entry] = OrderedDict()
+        self._cache_size = cache_size
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        await self._upsert(key, {"state": value})
+        name = self._key(key)
+        _, data = await self._entry(name)
+        await self._upsert(name, {"state": value})
+        self._remember(name, (value, data))
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._sessions() as session:
-            return await session.scalar(select(FsmState.state).where(FsmState.key == self._key(key)))
+        state, _ = await self._entry(self._key(key))
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._upsert(key, {"data": dict(data)})
+        name = self._key(key)
+        state, _ = await self._entry(name)
+        stored = deepcopy(dict(data))
+        await self._upsert(name, {"data": stored})
+        self._remember(name, (state, stored))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._sessions() as session:
-            data = await session.scalar(select(FsmState.data).where(FsmState.key == self._key(key)))
-        return dict(data or {})
-
-    async def forget(self, key: StorageKey) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(delete(FsmState).where(FsmState.key == self._key(key)))
+        _, data = await self._entry(self._key(key))
+        # A copy: callers mutate what they get, and the cache must only change through set_data.
+        return deepcopy(data)
 
     async def close(self) -> None:
+        self._cache.clear()
         await self._engine.dispose()
 
     def _key(self, key: StorageKey) -> str:
         return self._key_builder.build(key)
 
-    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
-        row = {"key": self._key(key), "state": None, "data": {}, "updated_at": self._now(), **values}
-        async with self._sessions.begin() as session:
-            await self._execute_upsert(session, row, changed=[*values, "updated_at"])
+    async def _entry(self, name: str) -> Entry:
+        if name in self._cache:
+            self._cache.move_to_end(name)
+            return self._cache[name]
+        async with self._sessions() as session:
+            row = (await session.execute(select(FsmState.state, FsmState.data).where(FsmState.key == name))).first()
+        entry: Entry = (row.state, dict(row.data or {})) if row is not None else (None, {})
+        self._remember(name, entry)
+        return entry
 
-    @staticmethod
-    async def _execute_upsert(session: AsyncSession, row: dict[str, Any], changed: list[str]) -> None:
-        statement = dialect_insert(session, FsmState).values(**row)
-        statement = statement.on_conflict_do_update(
-            index_elements=[FsmState.key], set_={name: statement.excluded[name] for name in changed}
-        )
-        await session.execute(statement)
+    def _remember(self, name: str, entry: Entry) -> None:
+        self._cache[name] = entry
+        self._cache.move_to_end(name)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _upsert(self, name: str, values: dict[str, Any]) -> None:
+        row = {"key": name, "state": None, "data": {}, "updated_at": self._now(), **values}
+        async with self._sessions.begin() as session:
+            statement = dialect_insert(session, FsmState).values(**row)
+            statement = statement.on_conflict_do_update(
+                index_elements=[FsmState.key], set_={column: statement.excluded[column] for column in [*values, "updated_at"]}
+            )
+            await session.execute(statement)

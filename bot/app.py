@@ -1,0 +1,170 @@
+"""Factories that assemble the bot, and the two ways to run it (long polling, webhook).
+
+Nothing here runs at import time: `__main__` calls `run(settings)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import errors, fallback
+from bot.clock import Clock, system_clock
+from bot.codes import handlers as codes
+from bot.codes.service import CodeSettings
+from bot.config import Settings
+from bot.db.engine import create_engine, create_session_factory
+from bot.domain.tokens import key_from_secret
+from bot.fsm.storage import SqlStorage
+from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
+from bot.i18n.middleware import LocaleMiddleware
+from bot.middlewares import AccountMiddleware, DbSessionMiddleware
+from bot.onboarding import handlers as onboarding
+from bot.registration import handlers as registration
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("start", N_("Begin, or see your colour")),
+    ("code", N_("Show my health code")),
+    ("update", N_("Declare again")),
+    ("language", N_("English or Chinese")),
+    ("privacy", N_("What is stored and who sees it")),
+    ("help", N_("All commands")),
+    ("cancel", N_("Stop the questions without saving")),
+)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis when several bot processes share one webhook; otherwise the bot's own database."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        return storage, RedisEventIsolation(storage.redis)
+    return SqlStorage(create_engine(settings.effective_database_url, pool_size=1)), SimpleEventIsolation()
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    events_isolation: BaseEventIsolation,
+    i18n: I18n,
+    code_settings: CodeSettings,
+    clock: Clock = system_clock,
+) -> Dispatcher:
+    # Events of one user are handled one at a time, so a double tap cannot interleave two form steps.
+    dispatcher = Dispatcher(storage=storage, events_isolation=events_isolation)
+    dispatcher["clock"] = clock
+    dispatcher["zone"] = settings.zone
+    dispatcher["code_settings"] = code_settings
+    dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dispatcher.update.outer_middleware(AccountMiddleware())
+    LocaleMiddleware(i18n).setup(dispatcher)
+    dispatcher.include_routers(onboarding.router, codes.router, registration.router, fallback.router)
+    dispatcher.errors.register(errors.apologise)
+    return dispatcher
+
+
+def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:
+    return CodeSettings(bot_username=bot_username, keys=tuple(key_from_secret(secret) for secret in settings.code_secrets()))
+
+
+async def set_command_menu(bot: Bot, i18n: I18n) -> None:
+    for locale in SUPPORTED_LOCALES:
+        commands = [
+            BotCommand(command=name, description=i18n.gettext(description, locale=locale))
+            for name, description in COMMANDS
+        ]
+        language = None if locale == i18n.default_locale else locale
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    engine: AsyncEngine = request.app["engine"]
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure of the database is "not healthy", whatever its kind
+        logger.exception("health check: database unreachable")
+        return web.json_response({"status": "database unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def run(settings: Settings, clock: Clock = system_clock) -> None:
+    engine = create_engine(settings.effective_database_url)
+    storage, isolation = create_storage(settings)
+    bot = create_bot(settings)
+    i18n = create_i18n()
+    try:
+        me = await bot.get_me()
+        dispatcher = create_dispatcher(
+            settings=settings,
+            session_factory=create_session_factory(engine),
+            storage=storage,
+            events_isolation=isolation,
+            i18n=i18n,
+            code_settings=code_settings_for(settings, me.username or ""),
+            clock=clock,
+        )
+        await set_command_menu(bot, i18n)
+        if settings.webhook_mode:
+            await _serve_webhook(settings, dispatcher, bot, engine)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            logger.info("polling as @%s", me.username)
+            await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+    finally:
+        await bot.session.close()
+        await storage.close()
+        await engine.dispose()
+
+
+async def _serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> None:
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    path = urlsplit(settings.webhook_url).path or "/"
+    app = web.Application()
+    app["engine"] = engine
+    app.router.add_get("/healthz", healthz)
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(app, path=path)
+    setup_application(app, dispatcher, bot=bot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    await bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
+    )
+    logger.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

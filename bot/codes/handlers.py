@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.codes import presenter, service
+from bot.codes.service import CodeSettings
+from bot.db.models import User as Account
+from bot.filters import Words
+from bot.menu import SHOW_CODE, main_menu
+
+router = Router(name="codes")
+
+
+async def send_code(
+    message: Message,
+    session: AsyncSession,
+    account: Account,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    now = clock()
+    current = await service.current_code(session, account, locale, now, zone, settings)
+    if current is None:
+        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
+    caption = presenter.caption(current, locale, now, zone)
+    if current.code.file_id:
+        # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
+        await bot.send_photo(message.chat.id, current.code.file_id, caption=caption, reply_markup=main_menu())
+        return
+    name = await service.holder_name(session, account.id)
+    png = presenter.render(current, name, locale, zone, settings)
+    sent = await bot.send_photo(
+        message.chat.id, BufferedInputFile(png, filename="health-code.png"), caption=caption, reply_markup=main_menu()
+    )
+    if sent.photo:
+        await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id)
+
+
+@router.message(Command("code"))
+@router.message(Words(SHOW_CODE, "show my code", "my code", "健康码", "我的健康码", "显示我的健康码"))
+async def show_code(
+    message: Message,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    if account is None:
+        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
+    await send_code(message, session, account, locale, clock, zone, code_settings, bot)

@@ -1,0 +1,41 @@
+"""Languages: gettext catalogs under locales/, the user's locale, and locale-aware dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from babel.dates import format_date, format_datetime
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+DOMAIN = "messages"
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "zh")
+# Babel needs the script for Chinese; gettext catalogs use the short code the bot stores.
+_BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+
+
+def create_i18n() -> I18n:
+    return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)
+
+
+def locale_for_telegram_language(language_code: str | None) -> str:
+    """Telegram's language tag decides until the user chooses: zh-hans, zh-hant, zh-TW all read Chinese."""
+    return "zh" if (language_code or "").lower().startswith("zh") else "en"
+
+
+def format_day(value: date, locale: str) -> str:
+    return format_date(value, format="long", locale=_BABEL_LOCALES.get(locale, locale))
+
+
+def format_moment(value: datetime, locale: str, zone: tzinfo) -> str:
+    babel_locale = _BABEL_LOCALES.get(locale, locale)
+    day = format_date(value.astimezone(zone).date(), format="medium", locale=babel_locale)
+    time = format_datetime(value, format="HH:mm", tzinfo=zone, locale=babel_locale)
+    return f"{day} {time}"
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction where it is translated later for a locale named explicitly."""
+    return message

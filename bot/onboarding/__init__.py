@@ -1,0 +1,1 @@
+"""First contact and the basics: /start, language, the privacy notice, /help, /cancel."""

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.codes.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
+from bot.db.models import User as Account
+from bot.db.repositories.declarations import AssessmentRepository
+from bot.filters import Words
+from bot.i18n import SUPPORTED_LOCALES, format_day
+from bot.i18n.middleware import PENDING_LANGUAGE_KEY
+from bot.menu import HELP, UPDATE_DECLARATION, main_menu
+from bot.messages import drop_buttons
+from bot.onboarding.texts import help_text, privacy_notice
+from bot.registration import service as registration
+from bot.registration.handlers import resume_form, start_form
+from bot.registration.questions import Registration
+
+router = Router(name="onboarding")
+
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+class LanguageCallback(CallbackData, prefix="lang"):
+    code: str
+
+
+class PrivacyCallback(CallbackData, prefix="privacy"):
+    agree: bool
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in SUPPORTED_LOCALES:
+        builder.button(text=LANGUAGE_NAMES[code], callback_data=LanguageCallback(code=code))
+    return builder.as_markup()
+
+
+def privacy_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="✅ " + _("I agree"), callback_data=PrivacyCallback(agree=True))
+    return builder.as_markup()
+
+
+@router.message(CommandStart())
+async def process_start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    if command.args:
+        # A scanned code opens the bot with its token. Checking it is staff's job (a later feature);
+        # anyone else learns nothing about the holder.
+        await message.answer(_("This is a health code. Checkpoint staff verify it with this bot; it shows nothing about its holder to anyone else."))
+    if account is None:
+        await message.answer(
+            _("Welcome to the Health Code bot. Choose your language:") + "\n请选择语言：", reply_markup=language_keyboard()
+        )
+        return
+    if await state.get_state() is not None and (await state.get_state() or "").startswith(Registration.__name__):
+        await message.answer(_("Welcome back. Let us continue where you stopped."))
+        await resume_form(message, state, locale, clock, zone)
+        return
+    assessment = await AssessmentRepository(session).current(account.id)
+    if assessment is None:
+        await start_form(message, state, locale, clock, zone)
+        return
+    lines = [
+        _("Welcome back. Your code is {symbol} {colour}.").format(
+            symbol=COLOUR_SYMBOLS[assessment.colour], colour=COLOUR_WORDS[assessment.colour]
+        )
+    ]
+    if assessment.reasons:
+        lines.append(_("Why: {reasons}").format(reasons="; ".join(reason_text(code) for code in assessment.reasons)))
+    if assessment.colour != "green" and assessment.clears_by_checkins and assessment.ends_on:
+        lines.append(_("Earliest date it can turn green: {date}").format(date=format_day(assessment.ends_on, locale)))
+    lines.append(_("Show your code with /code or the button below; /update to declare again."))
+    await message.answer("\n".join(lines), reply_markup=main_menu())
+
+
+@router.message(Command("language"))
+async def process_language_command(message: Message) -> None:
+    await message.answer(_("Choose your language:") + "\n请选择语言：", reply_markup=language_keyboard())
+
+
+@router.callback_query(LanguageCallback.filter())
+async def process_language_choice(
+    callback: CallbackQuery,
+    callback_data: LanguageCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    i18n: I18n,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    language = callback_data.code
+    if language not in SUPPORTED_LOCALES or callback.message is None:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    message = callback.message
+    with i18n.use_locale(language):
+        await callback.answer(LANGUAGE_NAMES[language])
+        await drop_buttons(message)
+        if account is None:
+            await state.update_data({PENDING_LANGUAGE_KEY: language})
+            await message.answer(privacy_notice(), reply_markup=privacy_keyboard())
+            return
+        await registration.set_language(session, account.id, language)
+        account.language = language
+        await message.answer(_("Language set to English."), reply_markup=main_menu())
+        if (await state.get_state() or "").startswith(Registration.__name__):
+            await resume_form(message, state, language, clock, zone)
+
+
+@router.message(Command("privacy"))
+async def process_privacy_command(message: Message, account: Account | None) -> None:
+    await message.answer(privacy_notice(), reply_markup=privacy_keyboard() if account is None else None)
+
+
+@router.callback_query(PrivacyCallback.filter(F.agree))
+async def process_privacy_agreement(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    await callback.answer()
+    if callback.message is None:
+        return
+    await drop_buttons(callback.message)
+    if account is not None:
+        await callback.message.answer(_("You have already agreed. Send /start to see your code."))
+        return
+    await registration.accept_privacy(session, callback.from_user.id, locale, clock())
+    await state.update_data({PENDING_LANGUAGE_KEY: None})
+    await callback.message.answer(_("Thank you. A few questions follow, one at a time; Back and Cancel are under each."))
+    await start_form(callback.message, state, locale, clock, zone)
+
+
+@router.message(Command("update"))
+@router.message(Words(UPDATE_DECLARATION, "update", "更新"))
+async def process_update(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    if account is None:
+        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
+    answers = await registration.answers_for_update(session, account.id, clock().astimezone(zone).date())
+    await message.answer(_("A new declaration, with your last answers filled in. Symptoms and temperature are asked afresh."))
+    await start_form(message, state, locale, clock, zone, answers)
+
+
+@router.message(Command("help"))
+@router.message(Words(HELP, "help", "帮助"))
+async def process_help(message: Message, account: Account | None) -> None:
+    await message.answer(help_text(), reply_markup=main_menu() if account is not None else None)
+
+
+@router.message(Command("cancel"), StateFilter(None))
+async def process_cancel_outside_form(message: Message) -> None:
+    await message.answer(_("There is nothing to cancel."))

@@ -1,0 +1,37 @@
+"""Longer texts, kept together so translators see them whole."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+
+def privacy_notice() -> str:
+    return _(
+        "<b>Privacy notice</b>\n"
+        "\n"
+        "<b>What we collect:</b> your name, nationality, ID document and number, mobile number, district and address "
+        "in Ningbo, arrival date, places stayed and contacts in the last 14 days, your health status, symptoms and "
+        "temperature.\n"
+        "<b>Why:</b> to give you a green, yellow or red health code under the rules of the Ningbo Health Code, "
+        "and nothing else.\n"
+        "<b>Who can see it:</b> checkpoint staff see only your colour, your name and how long the code is valid; "
+        "your organization's HR office sees your colour and whether you checked in. Nobody else, and no other party.\n"
+        "<b>How long:</b> your answers are kept for 60 days after you give them, then deleted.\n"
+        "\n"
+        "Nothing is stored until you press “I agree”. You can read this again at any time with /privacy."
+    )
+
+
+def help_text() -> str:
+    return _(
+        "<b>Commands</b>\n"
+        "/start: begin, or see your colour\n"
+        "/code: show my health code\n"
+        "/update: declare again, with your last answers filled in\n"
+        "/language: English or 中文\n"
+        "/privacy: what is stored and who sees it\n"
+        "/cancel: stop the questions without saving\n"
+        "/help: this list\n"
+        "\n"
+        "You can also type “show my code” or “健康码”."
+    )

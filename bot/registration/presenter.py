@@ -1,0 +1,59 @@
+"""The words of the form: a question with its current answer, an error, and the summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain.nationality import nationality_name
+from bot.i18n import format_day
+from bot.registration.questions import QUESTIONS, Answers, Kind, Question
+
+
+def answer_text(question: Question, value: Any, locale: str) -> str:
+    """An answer as the user should read it back, HTML-escaped (answers are user input)."""
+    if question.kind in (Kind.CHOICE,):
+        option = question.option_for_answer(value)
+        return escape(str(option.label)) if option else escape(str(value))
+    if question.kind is Kind.MULTI:
+        if not value:
+            return escape(str(question.none_label))
+        labels = [str(option.label) for option in question.options if option.value in value]
+        return escape("; ".join(labels))
+    if question.kind is Kind.DATE:
+        return escape(format_day(date.fromisoformat(value), locale))
+    if question.key == "nationality":
+        return escape(nationality_name(value, locale))
+    if question.key == "temperature_c":
+        return _("{temperature} °C").format(temperature=f"{value:.1f}")
+    return escape(str(value))
+
+
+def question_text(
+    question: Question, answers: Answers, position: int, total: int, locale: str, error: str | None = None
+) -> str:
+    lines = []
+    if error:
+        lines += [f"⚠️ {escape(error)}", ""]
+    lines.append(_("<b>Question {number} of {total}</b>").format(number=position, total=total))
+    lines.append(escape(str(question.prompt)))
+    if question.key in answers:
+        lines += ["", _("Current answer: {answer}").format(answer=answer_text(question, answers[question.key], locale))]
+    return "\n".join(lines)
+
+
+def summary_text(answers: Answers, locale: str) -> str:
+    lines = [_("<b>Please check your answers</b>"), ""]
+    for question in QUESTIONS:
+        if question.applies(answers) and question.key in answers:
+            lines.append(f"<b>{escape(str(question.title))}:</b> {answer_text(question, answers[question.key], locale)}")
+    lines += ["", _("Press an answer to change it, or Submit to get your code.")]
+    return "\n".join(lines)
+
+
+def chosen_text(question: Question, value: Any, locale: str) -> str:
+    """What an answered question's message is edited into, so its old buttons cannot be pressed again."""
+    return f"{escape(str(question.prompt))}\n✅ {answer_text(question, value, locale)}"

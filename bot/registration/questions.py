@@ -1,0 +1,421 @@
+"""The questions, in order, as data: what is asked, how an answer is read, and when a question applies.
+
+Answers are kept in the conversation state under the field names of `bot.domain.answers.Declaration`,
+so the half-filled form is plain JSON that survives a restart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+
+from bot.domain.answers import Contact, District, IdType, OwnStatus, Place, Symptom
+from bot.domain.identity import InvalidIdNumber, validate_id_number
+from bot.domain.nationality import InvalidNationality, parse_nationality
+from bot.domain.phone import InvalidPhone, normalise_phone
+from bot.domain.temperature import InvalidTemperature, parse_temperature
+
+Answers = dict[str, Any]
+MAX_TEXT_LENGTH = 200
+ARRIVAL_HORIZON_DAYS = 90
+
+
+class Registration(StatesGroup):
+    full_name = State()
+    nationality = State()
+    id_type = State()
+    id_number = State()
+    phone = State()
+    district = State()
+    address = State()
+    in_ningbo = State()
+    arrival_date = State()
+    places = State()
+    contacts = State()
+    own_status = State()
+    symptoms = State()
+    temperature_c = State()
+    summary = State()
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI = "multi"
+    PHONE = "phone"
+    DATE = "date"
+
+
+class InvalidAnswer(Exception):
+    """The answer cannot be used; `message` is already translated and says what to send instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: LazyProxy
+    stored: Any = None
+
+    @property
+    def answer(self) -> Any:
+        return self.value if self.stored is None else self.stored
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    key: str
+    title: LazyProxy
+    prompt: LazyProxy
+    kind: Kind
+    options: tuple[Option, ...] = ()
+    parse: Callable[[str, Answers, date], Any] | None = None
+    applies: Callable[[Answers], bool] = lambda answers: True
+    invalidates: tuple[str, ...] = ()
+    columns: int = 1
+    # Reasons the whole answer is "none of these"; never preselected, it has to be pressed.
+    none_label: LazyProxy | None = None
+
+    @property
+    def state(self) -> State:
+        return getattr(Registration, self.key)
+
+    def option(self, value: str) -> Option | None:
+        return next((option for option in self.options if option.value == value), None)
+
+    def option_for_answer(self, answer: Any) -> Option | None:
+        return next((option for option in self.options if option.answer == answer), None)
+
+
+def _clean_text(raw: str, *, min_length: int = 1) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} for ch in text if ch not in "\n"):
+        raise InvalidAnswer(_("Please use ordinary letters and digits only."))
+    text = " ".join(text.split())
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidAnswer(_("That is too long: please keep it under {limit} characters.").format(limit=MAX_TEXT_LENGTH))
+    if len(text) < min_length:
+        raise InvalidAnswer(_("That is too short."))
+    return text
+
+
+def parse_full_name(raw: str, answers: Answers, today: date) -> str:
+    name = _clean_text(raw, min_length=2)
+    if len(name) > 100:
+        raise InvalidAnswer(_("That is too long: please keep it under {limit} characters.").format(limit=100))
+    if not any(ch.isalpha() for ch in name) or any(ch.isdigit() for ch in name):
+        raise InvalidAnswer(_("A name is made of letters, as in your ID document, without digits."))
+    return name
+
+
+def parse_nationality_answer(raw: str, answers: Answers, today: date) -> str:
+    try:
+        return parse_nationality(_clean_text(raw))
+    except InvalidNationality:
+        raise InvalidAnswer(_("I do not know that country. Type its name in English or Chinese, e.g. Germany or 德国.")) from None
+
+
+def parse_id_number(raw: str, answers: Answers, today: date) -> str:
+    id_type = IdType(answers["id_type"])
+    try:
+        return validate_id_number(id_type, _clean_text(raw))
+    except InvalidIdNumber:
+        raise InvalidAnswer(_id_number_hint(id_type)) from None
+
+
+def _id_number_hint(id_type: IdType) -> str:
+    hints = {
+        IdType.RESIDENT_ID: _(
+            "That is not a valid resident ID number: it has 18 characters, the last one a digit or X, "
+            "and its check digit must match."
+        ),
+        IdType.PASSPORT: _("That is not a valid passport number: use the letters and digits printed on the photo page."),
+        IdType.FOREIGNER_PERMIT: _(
+            "That is not a valid permit number: use the number on your residence permit or permanent residence card."
+        ),
+        IdType.HMT_PERMIT: _(
+            "That is not a valid permit number: a Home Return Permit is H or M and 8 or 10 digits, "
+            "a Taiwan compatriot permit 8 or 10 digits."
+        ),
+    }
+    return hints[id_type]
+
+
+def parse_phone(raw: str, answers: Answers, today: date) -> str:
+    try:
+        return normalise_phone(_clean_text(raw))
+    except InvalidPhone:
+        raise InvalidAnswer(
+            _("That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button.")
+        ) from None
+
+
+def parse_address(raw: str, answers: Answers, today: date) -> str:
+    address = _clean_text(raw, min_length=4)
+    if not any(ch.isalpha() for ch in address):
+        raise InvalidAnswer(_("Please give the street and building, e.g. 199 Taikang East Road, building 3."))
+    return address
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),
+    re.compile(r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?$"),
+)
+
+
+def parse_arrival_date(raw: str, answers: Answers, today: date) -> str:
+    text = unicodedata.normalize("NFKC", raw).replace(" ", "")
+    for pattern in _DATE_PATTERNS:
+        if match := pattern.match(text):
+            year = int(match["y"]) if match["y"] else today.year
+            try:
+                arrival = date(year, int(match["m"]), int(match["d"]))
+            except ValueError:
+                break
+            if not match["y"] and arrival < today:
+                arrival = arrival.replace(year=today.year + 1)
+            if arrival < today:
+                raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
+            if arrival > today + timedelta(days=ARRIVAL_HORIZON_DAYS):
+                raise InvalidAnswer(_("Please declare within {days} days of arriving.").format(days=ARRIVAL_HORIZON_DAYS))
+            return arrival.isoformat()
+    raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))
+
+
+def parse_temperature_answer(raw: str, answers: Answers, today: date) -> float:
+    try:
+        return parse_temperature(raw[:MAX_TEXT_LENGTH])
+    except InvalidTemperature:
+        raise InvalidAnswer(
+            _("Please send your body temperature as a number, e.g. 36.6 (°C) or 97.9F; it must be between 34 and 43 °C.")
+        ) from None
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "full_name",
+        __("Full name"),
+        __("What is your full name, as in your ID document?"),
+        Kind.TEXT,
+        parse=parse_full_name,
+    ),
+    Question(
+        "nationality",
+        __("Nationality"),
+        __("What is your nationality? Type the country, e.g. China, Germany, 英国."),
+        Kind.TEXT,
+        parse=parse_nationality_answer,
+    ),
+    Question(
+        "id_type",
+        __("ID document"),
+        __("Which ID document will you use?"),
+        Kind.CHOICE,
+        options=(
+            Option(IdType.PASSPORT, __("Passport")),
+            Option(IdType.RESIDENT_ID, __("Chinese resident ID card")),
+            Option(IdType.FOREIGNER_PERMIT, __("Residence permit for foreigners")),
+            Option(IdType.HMT_PERMIT, __("Hong Kong / Macao / Taiwan permit")),
+        ),
+        invalidates=("id_number",),
+    ),
+    Question(
+        "id_number",
+        __("ID number"),
+        __("What is the number of that document?"),
+        Kind.TEXT,
+        parse=parse_id_number,
+    ),
+    Question(
+        "phone",
+        __("Mobile phone"),
+        __("What is your mobile number? Press the button to share this account's number, or type it."),
+        Kind.PHONE,
+        parse=parse_phone,
+    ),
+    Question(
+        "district",
+        __("District"),
+        __("In which district or county of Ningbo do you live?"),
+        Kind.CHOICE,
+        options=(
+            Option(District.HAISHU, __("Haishu")),
+            Option(District.JIANGBEI, __("Jiangbei")),
+            Option(District.YINZHOU, __("Yinzhou")),
+            Option(District.BEILUN, __("Beilun")),
+            Option(District.ZHENHAI, __("Zhenhai")),
+            Option(District.FENGHUA, __("Fenghua")),
+            Option(District.YUYAO, __("Yuyao")),
+            Option(District.CIXI, __("Cixi")),
+            Option(District.NINGHAI, __("Ninghai")),
+            Option(District.XIANGSHAN, __("Xiangshan")),
+        ),
+        columns=2,
+    ),
+    Question(
+        "address",
+        __("Address"),
+        __("What is your address there (street, building, room)?"),
+        Kind.TEXT,
+        parse=parse_address,
+    ),
+    Question(
+        "in_ningbo",
+        __("In Ningbo"),
+        __("Are you in Ningbo now?"),
+        Kind.CHOICE,
+        options=(
+            Option("yes", __("Yes, I am in Ningbo"), stored=True),
+            Option("no", __("No, I am arriving later"), stored=False),
+        ),
+        invalidates=("arrival_date",),
+    ),
+    Question(
+        "arrival_date",
+        __("Arrival date"),
+        __("On which date will you arrive in Ningbo? Press a date or type it, e.g. 2026-03-01."),
+        Kind.DATE,
+        parse=parse_arrival_date,
+        applies=lambda answers: answers.get("in_ningbo") is False,
+    ),
+    Question(
+        "places",
+        __("Places in the last 14 days"),
+        __("In the last 14 days, have you stayed in any of these? Choose all that apply, then Done."),
+        Kind.MULTI,
+        options=(
+            Option(Place.HARDEST_HIT, __("A hardest-hit area of the epidemic")),
+            Option(Place.HIGH_RISK, __("Another high-risk county, city or district")),
+            Option(Place.ABROAD, __("Abroad")),
+        ),
+        none_label=__("None of these"),
+    ),
+    Question(
+        "contacts",
+        __("Contacts in the last 14 days"),
+        __("In the last 14 days, have you been in close contact with any of these? Choose all that apply, then Done."),
+        Kind.MULTI,
+        options=(
+            Option(Contact.CONFIRMED_CASE, __("A confirmed case")),
+            Option(Contact.SUSPECTED_CASE, __("A suspected case")),
+            Option(Contact.FEVER_OR_RESPIRATORY, __("Someone with fever or respiratory symptoms")),
+            Option(Contact.SAME_BUILDING, __("A confirmed case in the building where I live")),
+        ),
+        none_label=__("None of these"),
+    ),
+    Question(
+        "own_status",
+        __("Your status"),
+        __("Has a doctor or health authority told you that you are any of these?"),
+        Kind.CHOICE,
+        options=(
+            Option(OwnStatus.CONFIRMED, __("A confirmed case")),
+            Option(OwnStatus.SUSPECTED, __("A suspected case")),
+            Option(OwnStatus.ASYMPTOMATIC, __("An asymptomatic infection")),
+            Option(OwnStatus.OBSERVATION, __("Under medical observation or quarantine")),
+            Option(OwnStatus.NONE, __("None of these")),
+        ),
+    ),
+    Question(
+        "symptoms",
+        __("Symptoms"),
+        __("Do you have any of these symptoms now? Choose all that apply, then Done."),
+        Kind.MULTI,
+        options=(
+            Option(Symptom.FEVER, __("Fever")),
+            Option(Symptom.COUGH, __("Cough")),
+            Option(Symptom.SHORTNESS_OF_BREATH, __("Shortness of breath")),
+            Option(Symptom.FATIGUE, __("Fatigue")),
+            Option(Symptom.OTHER_RESPIRATORY, __("Other respiratory symptoms")),
+        ),
+        none_label=__("No symptoms"),
+    ),
+    Question(
+        "temperature_c",
+        __("Temperature"),
+        __("What is your body temperature now? E.g. 36.6 or 97.9F."),
+        Kind.TEXT,
+        parse=parse_temperature_answer,
+    ),
+)
+
+QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
+STEP_KEYS = frozenset(QUESTIONS_BY_KEY) | {"summary"}
+# What /update asks again even though the last declaration had an answer: these change day to day.
+ALWAYS_ASKED_AGAIN = ("symptoms", "temperature_c")
+
+
+def question_for_state(state: str | None) -> Question | None:
+    if not state or not state.startswith(f"{Registration.__name__}:"):
+        return None
+    return QUESTIONS_BY_KEY.get(state.split(":", 1)[1])
+
+
+def first_question(answers: Answers) -> Question | None:
+    """The first unanswered question; None when every one is answered (the summary comes next)."""
+    return next((q for q in QUESTIONS if q.applies(answers) and q.key not in answers), None)
+
+
+def next_question(current: Question, answers: Answers, editing: bool) -> Question | None:
+    """The question after `current`; while editing from the summary, only ones still unanswered. None: the summary."""
+    if editing:
+        return next((q for q in QUESTIONS if q.applies(answers) and q.key not in answers), None)
+    index = QUESTIONS.index(current)
+    return next((q for q in QUESTIONS[index + 1 :] if q.applies(answers)), None)
+
+
+def previous_question(current: Question | None, answers: Answers) -> Question | None:
+    index = QUESTIONS.index(current) if current is not None else len(QUESTIONS)
+    return next((q for q in reversed(QUESTIONS[:index]) if q.applies(answers)), None)
+
+
+def record_answer(question: Question, answers: Answers, value: Any) -> Answers:
+    """A new answers dict with `value` for `question`, dropping answers that depended on the old one."""
+    updated = dict(answers)
+    if updated.get(question.key) != value:
+        for dependent in question.invalidates:
+            updated.pop(dependent, None)
+    updated[question.key] = value
+    return {key: val for key, val in updated.items() if QUESTIONS_BY_KEY[key].applies(updated)}
+
+
+def missing_questions(answers: Answers) -> list[Question]:
+    return [q for q in QUESTIONS if q.applies(answers) and q.key not in answers]
+
+
+def arrival_choices(today: date, days: int = 7) -> list[date]:
+    return [today + timedelta(days=offset) for offset in range(days)]
+
+
+@dataclass(slots=True)
+class WizardData:
+    """The conversation data of the form, as stored in FSM data (plain JSON)."""
+
+    answers: Answers = field(default_factory=dict)
+    editing: bool = False
+    # The choices ticked so far on a multiple-choice question, before Done.
+    ticked: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> WizardData:
+        return cls(
+            answers=dict(data.get("answers") or {}),
+            editing=bool(data.get("editing")),
+            ticked=list(data.get("ticked") or []),
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {"answers": self.answers, "editing": self.editing, "ticked": self.ticked}

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import BotProcess
+from tests.fake_telegram import FakeTelegram
+
+BOT_USERNAME = "health_code_test_bot"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token="123456789:E2E-test-token", bot_username=BOT_USERNAME) as server:
+        yield server
+
+
+@pytest.fixture
+async def start_bot(
+    fake: FakeTelegram, clean_database: str, tmp_path: Path
+) -> AsyncIterator[Callable[..., BotProcess]]:
+    """Starts the bot process; every process started is stopped at the end, and its log shown on failure."""
+    started: list[BotProcess] = []
+
+    async def start(mode: str = "polling") -> BotProcess:
+        process = BotProcess(fake, clean_database, tmp_path, mode=mode)
+        await process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        await process.stop()
+        print(f"--- bot log ({process.mode}) ---\n{process.log()[-6000:]}")

@@ -1,0 +1,151 @@
+"""The product's spine, end to end: the real bot process, over HTTP, against the fake Bot API."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import func, select
+
+from bot.db.engine import create_engine
+from bot.db.models import Assessment, Declaration, FsmState, User
+from bot.domain.tokens import key_from_secret, verify_token
+from tests.e2e.conftest import BOT_USERNAME
+from tests.e2e.harness import CODE_SECRET, Person, inline_buttons, message_text
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+pytestmark = pytest.mark.e2e
+
+
+async def _count(database_url: str, model) -> int:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(select(func.count()).select_from(model))
+    finally:
+        await engine.dispose()
+
+
+def _decode_link(png: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(results) == 1, "the code image should hold exactly one QR code"
+    return results[0].text
+
+
+def _photo_call(fake: FakeTelegram, after: int):
+    return [call for call in fake.calls[after:] if call.method == "sendPhoto"]
+
+
+async def _answer_identity(person: Person, name: str = "Jane Doe") -> None:
+    await person.say(name, expect="nationality")
+    await person.say("United Kingdom", expect="ID document")
+    await person.press("Passport", expect="number of that document")
+    await person.say("E12345678", expect="mobile number")
+
+
+async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean_database: str) -> None:
+    await start_bot("polling")
+    jane = Person(fake, FakeUser(id=1001, first_name="Jane", language_code="en"))
+
+    await jane.say("/start", expect="Choose your language")
+    await jane.press("English", expect="Privacy notice")
+    assert await _count(clean_database, User) == 0, "nothing may be stored before Agree"
+    await jane.press("I agree", expect="What is your full name")
+
+    # Bad answers at each text step: explained, and the same question again.
+    await jane.send_sticker(expect="What is your full name")
+    await jane.say("R2D2", expect="without digits")
+    await jane.say("x" * 500, expect="too long")
+    await jane.say("Jane Doe", expect="nationality")
+    await jane.say("Narnia", expect="I do not know that country")
+    await jane.say("United Kingdom", expect="ID document")
+    await jane.press("Passport", expect="number of that document")
+    await jane.say("!!", expect="not a valid passport number")
+    await jane.say("E12345678", expect="mobile number")
+    await jane.share_contact("+8613800138000", owner_id=999, expect="share your own number")
+    await jane.say("12345", expect="not a valid mobile number")
+    await jane.share_contact("+8613800138000", owner_id=1001, expect="Phone number saved")
+    await jane.expect("which district")
+    await jane.press("Yinzhou", expect="address there")
+    await jane.say("?", expect="too short")
+    await jane.say("199 Taikang East Road, building 3", expect="in Ningbo now")
+
+    # Back: to the address, which shows its current answer, and forward again.
+    await jane.press("Back", expect="Current answer: 199 Taikang East Road")
+    await jane.say("200 Taikang East Road, building 3", expect="in Ningbo now")
+    await jane.press("Yes, I am in Ningbo", expect="stayed in any of these")
+    await jane.press("None of these", expect="close contact")
+    await jane.press("Done")
+    answer = await jane.callback_answer()
+    assert answer.get("show_alert") and "none" in answer.get("text", "").lower()
+    await jane.press("None of these", expect="told you that you are")
+    await jane.press("None of these", expect="symptoms now")
+    await jane.press("No symptoms", expect="body temperature")
+    await jane.say("hot", expect="as a number")
+    await jane.say("45", expect="between 34 and 43")
+    summary = await jane.say("97.9F", expect="Please check your answers")
+    assert "36.6 °C" in message_text(summary)
+    assert "200 Taikang East Road" in message_text(summary)
+
+    # Edit one answer from the summary; the form comes back to the summary.
+    await jane.press("Temperature", expect="body temperature")
+    await jane.say("36,8", expect="Please check your answers")
+    mark = fake.mark()
+    await jane.press("Submit", expect=lambda message: "GREEN CODE" in message_text(message))
+
+    [photo] = _photo_call(fake, mark)
+    assert photo.files, "the first code image is uploaded"
+    png = next(iter(photo.files.values()))
+    assert png.startswith(b"\x89PNG")
+    link = _decode_link(png)
+    prefix = f"https://t.me/{BOT_USERNAME}?start="
+    assert link.startswith(prefix)
+    token = link.removeprefix(prefix)
+    assert len(token) <= 64
+    claims = verify_token(token, [key_from_secret(CODE_SECRET)], now=int(time.time()))
+    assert claims.holder > 0
+
+    # Unchanged code: re-sent by file_id, no drawing, no upload.
+    first_file_id = photo.result["photo"][-1]["file_id"]
+    for request in ("/code", "show my code"):
+        mark = fake.mark()
+        await jane.say(request, expect="GREEN CODE")
+        [again] = _photo_call(fake, mark)
+        assert again.params["photo"] == first_file_id and not again.files
+        assert "Shown at" in again.params["caption"]
+
+    assert await _count(clean_database, Declaration) == 1
+    assert await _count(clean_database, Assessment) == 1
+    assert await _count(clean_database, FsmState) >= 1  # the state row exists but the form is finished
+
+
+async def test_registration_in_chinese_over_webhook(fake: FakeTelegram, start_bot, clean_database: str) -> None:
+    await start_bot("webhook")
+    li = Person(fake, FakeUser(id=2002, first_name="李", language_code="zh-hans"))
+
+    await li.say("/start", expect="请选择语言")
+    await li.press("中文", expect="隐私")
+    await li.press("同意", expect="姓名")
+    await li.say("李小龙", expect="国籍")
+    await li.say("中国", expect="证件")
+    await li.press("居民身份证", expect="号码")
+    await li.say("110105194912310021", expect="校验")
+    await li.say("11010519491231002X", expect="手机")
+    await li.say("13800138000", expect="已保存")
+    await li.press("海曙", expect="住址")
+    await li.say("海曙区中山西路 1 号", expect="宁波")
+    await li.press("不", expect="抵达")
+    tomorrow = inline_buttons(li.last_message_with_buttons())[1]["text"]
+    await li.press(tomorrow, expect="14 天")
+    await li.press("以上都没有", expect="密切接触")
+    await li.press("以上都没有", expect="告知")
+    await li.press("以上都没有", expect="症状")
+    await li.press("咳嗽")
+    await li.press("完成", expect="体温")
+    await li.say("37.5", expect="请核对")
+    await li.press("提交", expect="黄码")
+    caption = message_text(await li.expect("黄码"))
+    assert "年" in caption and "月" in caption, "dates are formatted the Chinese way"

@@ -1,0 +1,105 @@
+"""What goes wrong in real life: a killed bot process, old buttons, forged callbacks, bad settings, webhook callers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import aiohttp
+import pytest
+
+from tests.e2e.harness import ROOT, WEBHOOK_SECRET, Person, message_text
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+pytestmark = pytest.mark.e2e
+
+
+async def _onboard(person: Person) -> None:
+    await person.say("/start", expect="Choose your language")
+    await person.press("English", expect="Privacy notice")
+    await person.press("I agree", expect="What is your full name")
+
+
+async def test_a_killed_bot_continues_at_the_same_question(fake: FakeTelegram, start_bot) -> None:
+    bot = await start_bot("polling")
+    ana = Person(fake, FakeUser(id=3003, first_name="Ana", language_code="pt-br"))
+    await _onboard(ana)
+    await ana.say("Ana Souza", expect="nationality")
+    await ana.say("Brazil", expect="ID document")
+    await ana.press("Passport", expect="number of that document")
+
+    await bot.kill()
+    await start_bot("polling")
+
+    await ana.say("FX123456", expect="mobile number")
+    await ana.say("/start", expect="continue where you stopped")
+    await ana.expect("mobile number")
+    await ana.say("+55 11 91234-5678", expect="which district")
+    await ana.press("Haishu", expect="address")
+    await ana.press("Back", expect="Current answer: Haishu")
+    await ana.say("Cancel", expect="Cancelled")
+
+
+async def test_buttons_from_old_messages_and_forged_data_change_nothing(fake: FakeTelegram, start_bot) -> None:
+    await start_bot("polling")
+    bo = Person(fake, FakeUser(id=4004, first_name="Bo", language_code="en"))
+    await _onboard(bo)
+    await bo.say("Bo Chen", expect="nationality")
+    await bo.say("CN", expect="ID document")
+    id_question = bo.last_message_with_buttons()
+    await bo.press("Passport", expect="number of that document")
+
+    # The ID-type question's message lost its buttons when it was answered, but an old client can still press them.
+    await fake.press_button(bo.user, id_question, "reg:id_type:pick:resident_id")
+    await bo.expect("earlier message")
+    await bo.expect("number of that document")
+    for forged in ("reg:id_number:pick:../../etc", "reg:summary:submit:", "lang:xx", "nonsense", "reg:id_number:bogus:1"):
+        await fake.press_button(bo.user, id_question, forged)
+    await bo.say("E7654321", expect="mobile number")
+    await bo.say("Back", expect="number of that document")
+    assert "E7654321" in message_text(await bo.expect("Current answer"))
+
+
+async def test_webhook_refuses_requests_without_the_secret_and_reports_health(fake: FakeTelegram, start_bot) -> None:
+    bot = await start_bot("webhook")
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "/start"}}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{bot.webhook_base}/telegram", json=update) as response:
+            assert response.status in {401, 403}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        async with http.post(f"{bot.webhook_base}/telegram", json=update, headers=headers) as response:
+            assert response.status in {401, 403}
+        async with http.get(f"{bot.webhook_base}/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["status"] == "ok"
+    assert fake.webhook is not None and fake.webhook.get("secret_token") == WEBHOOK_SECRET
+
+
+async def _run_bot_cli(*args: str, **env: str) -> tuple[int, str]:
+    environment = {key: value for key, value in os.environ.items() if key not in {"BOT_TOKEN", "DATABASE_URL"}}
+    environment.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode, output.decode()
+
+
+async def test_without_a_token_the_bot_says_how_to_get_one(tmp_path) -> None:
+    code, output = await _run_bot_cli(DATA_DIR=str(tmp_path))
+    assert code != 0
+    assert "BOT_TOKEN" in output and "@BotFather" in output and ".env" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("TIMEZONE", "Mars/Olympus"), ("ADMIN_IDS", "12,abc"), ("BOT_TOKEN", "not-a-token"), ("DATABASE_URL", "mysql://x")],
+)
+async def test_a_wrong_setting_is_one_line_naming_it(tmp_path, setting: str, value: str) -> None:
+    env = {"BOT_TOKEN": "123:abc", "DATA_DIR": str(tmp_path), setting: value}
+    code, output = await _run_bot_cli(**env)
+    assert code == 2
+    assert output.strip().count("\n") == 0 and setting in output, output

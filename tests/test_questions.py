@@ -1,0 +1,112 @@
+"""The form's order and answer parsing, without Telegram: what comes next, what Back does, what an edit clears."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from aiogram.utils.i18n import I18n
+
+from bot.i18n import create_i18n
+from bot.registration.questions import (
+    QUESTIONS,
+    QUESTIONS_BY_KEY,
+    InvalidAnswer,
+    first_question,
+    missing_questions,
+    next_question,
+    parse_address,
+    parse_arrival_date,
+    parse_full_name,
+    previous_question,
+    record_answer,
+)
+
+TODAY = date(2026, 11, 27)
+COMPLETE = {
+    "full_name": "Jane Doe", "nationality": "GB", "id_type": "passport", "id_number": "E12345678",
+    "phone": "+8613800138000", "district": "yinzhou", "address": "1 Road", "in_ningbo": True,
+    "places": [], "contacts": [], "own_status": "none", "symptoms": [], "temperature_c": 36.6,
+}
+
+
+@pytest.fixture(autouse=True)
+def english() -> I18n:
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("en"):
+        yield i18n
+
+
+def keys(questions) -> list[str]:
+    return [question.key for question in questions]
+
+
+def test_a_new_form_walks_every_question_but_the_arrival_date_for_people_in_ningbo() -> None:
+    answers: dict = {}
+    walked = []
+    question = first_question(answers)
+    while question is not None:
+        walked.append(question.key)
+        answers = record_answer(question, answers, COMPLETE.get(question.key, "2026-12-01"))
+        question = next_question(question, answers, editing=False)
+    assert walked == [key for key in keys(QUESTIONS) if key != "arrival_date"]
+    assert not missing_questions(answers)
+
+
+def test_arriving_later_asks_the_date_and_changing_it_back_drops_the_date() -> None:
+    answers = record_answer(QUESTIONS_BY_KEY["in_ningbo"], dict(COMPLETE), False)
+    assert keys(missing_questions(answers)) == ["arrival_date"]
+    answers = record_answer(QUESTIONS_BY_KEY["arrival_date"], answers, "2026-12-01")
+    assert previous_question(QUESTIONS_BY_KEY["places"], answers).key == "arrival_date"
+    answers = record_answer(QUESTIONS_BY_KEY["in_ningbo"], answers, True)
+    assert "arrival_date" not in answers
+    assert previous_question(QUESTIONS_BY_KEY["places"], answers).key == "in_ningbo"
+
+
+def test_editing_the_document_type_asks_the_number_again_then_returns_to_the_summary() -> None:
+    answers = record_answer(QUESTIONS_BY_KEY["id_type"], dict(COMPLETE), "resident_id")
+    after_type = next_question(QUESTIONS_BY_KEY["id_type"], answers, editing=True)
+    assert after_type.key == "id_number"
+    answers = record_answer(after_type, answers, "11010519491231002X")
+    assert next_question(after_type, answers, editing=True) is None
+
+
+def test_the_same_document_type_keeps_the_number() -> None:
+    answers = record_answer(QUESTIONS_BY_KEY["id_type"], dict(COMPLETE), "passport")
+    assert answers["id_number"] == "E12345678"
+
+
+def test_back_from_the_first_question_has_nowhere_to_go() -> None:
+    assert previous_question(QUESTIONS[0], {}) is None
+
+
+@pytest.mark.parametrize("raw", ["R2D2", "", "  ", "x", "a" * 101, "Jane\u202eDoe", "!!!"])
+def test_names_that_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidAnswer):
+        parse_full_name(raw, {}, TODAY)
+
+
+@pytest.mark.parametrize(("raw", "name"), [("  Jane   Doe ", "Jane Doe"), ("李小龙", "李小龙"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith")])
+def test_names_that_are_accepted(raw: str, name: str) -> None:
+    assert parse_full_name(raw, {}, TODAY) == name
+
+
+def test_an_address_needs_letters() -> None:
+    with pytest.raises(InvalidAnswer):
+        parse_address("12345", {}, TODAY)
+    assert parse_address("海曙区中山西路 1 号", {}, TODAY) == "海曙区中山西路 1 号"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("2026-12-01", "2026-12-01"), ("2026/12/1", "2026-12-01"), ("12月1日", "2026-12-01"), ("2027年1月3号", "2027-01-03"),
+     ("2026-11-27", "2026-11-27"), ("１２月１日", "2026-12-01")],
+)
+def test_arrival_dates_that_are_accepted(raw: str, expected: str) -> None:
+    assert parse_arrival_date(raw, {}, TODAY) == expected
+
+
+@pytest.mark.parametrize("raw", ["2026-11-26", "2026-02-30", "tomorrow", "2027-12-01", "13月1日"])
+def test_arrival_dates_that_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidAnswer):
+        parse_arrival_date(raw, {}, TODAY)

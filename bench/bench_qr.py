@@ -33,10 +33,15 @@ def _cards(count: int) -> list[CodeCard]:
     for index in range(count):
         colour, word = list(COLOURS.items())[index % 3]
         token = issue_token(rng.getrandbits(63), NOW, NOW + 86_400, key)
-        cards.append(CodeCard(
-            link=deep_link("health_code_bench_bot", token), colour=colour, holder_name=NAMES[index % len(NAMES)],
-            colour_word=word, issued_text="Issued 27 Nov 2026, 09:41" if index % 2 else "签发于 2026年11月27日 09:41",
-        ))
+        cards.append(
+            CodeCard(
+                link=deep_link("health_code_bench_bot", token),
+                colour=colour,
+                holder_name=NAMES[index % len(NAMES)],
+                colour_word=word,
+                issued_text="Issued 27 Nov 2026, 09:41" if index % 2 else "签发于 2026年11月27日 09:41",
+            )
+        )
     return cards
 
 
@@ -80,9 +85,11 @@ def main() -> None:
     tokens = [_token_run(args.tokens) for _ in range(args.runs)]
     png_bytes = statistics.median(len(render_code_png(card)) for card in cards[:30])
 
-    print(f"render_code_png: median {statistics.median(m for m, _ in images):.2f} ms, "
-          f"p90 {statistics.median(p for _, p in images):.2f} ms "
-          f"({args.images} images x {args.runs} runs; PNG about {png_bytes / 1024:.1f} KiB)")
+    print(
+        f"render_code_png: median {statistics.median(m for m, _ in images):.2f} ms, "
+        f"p90 {statistics.median(p for _, p in images):.2f} ms "
+        f"({args.images} images x {args.runs} runs; PNG about {png_bytes / 1024:.1f} KiB)"
+    )
     print(f"issue_token: {statistics.median(i for i, _ in tokens):,.0f} per second")
     print(f"verify_token: {statistics.median(v for _, v in tokens):,.0f} per second (two keys listed)")
 

@@ -25,11 +25,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import errors, fallback
+from bot.accounts import Accounts
 from bot.clock import Clock, system_clock
 from bot.codes import handlers as codes
 from bot.codes.service import CodeSettings
 from bot.config import Settings
-from bot.db.engine import create_engine, create_session_factory
+from bot.db.engine import create_engine, create_session_factory, create_storage_engine
 from bot.domain.tokens import key_from_secret
 from bot.fsm.storage import SqlStorage
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
@@ -63,7 +64,7 @@ def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]
 
         storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
         return storage, RedisEventIsolation(storage.redis)
-    return SqlStorage(create_engine(settings.effective_database_url, pool_size=1)), SimpleEventIsolation()
+    return SqlStorage(create_storage_engine(settings.effective_database_url)), SimpleEventIsolation()
 
 
 def create_dispatcher(
@@ -82,15 +83,20 @@ def create_dispatcher(
     dispatcher["zone"] = settings.zone
     dispatcher["code_settings"] = code_settings
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
-    dispatcher.update.outer_middleware(AccountMiddleware())
+    # Process-local caches are only right while this is the only bot process; several share Redis.
+    dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))
     LocaleMiddleware(i18n).setup(dispatcher)
-    dispatcher.include_routers(onboarding.router, codes.router, registration.router, fallback.router)
+    dispatcher.include_routers(
+        onboarding.create_router(), codes.create_router(), registration.create_router(), fallback.create_router()
+    )
     dispatcher.errors.register(errors.apologise)
     return dispatcher
 
 
 def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:
-    return CodeSettings(bot_username=bot_username, keys=tuple(key_from_secret(secret) for secret in settings.code_secrets()))
+    return CodeSettings(
+        bot_username=bot_username, keys=tuple(key_from_secret(secret) for secret in settings.code_secrets())
+    )
 
 
 async def set_command_menu(bot: Bot, i18n: I18n) -> None:

@@ -15,9 +15,7 @@ async def apologise(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
     # The traceback names code, not people: SQLAlchemy hides statement parameters (hide_parameters=True)
     # and no message text is logged.
-    logger.error(
-        "update %s failed: %s", update.update_id, type(event.exception).__name__, exc_info=event.exception
-    )
+    logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__, exc_info=event.exception)
     chat_id = _chat_id(event)
     if chat_id is None:
         return

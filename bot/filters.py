@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from magic_filter import MagicFilter
 
 
 def squash(text: str) -> str:
@@ -33,7 +34,24 @@ class Words(Filter):
             if isinstance(phrase, LazyProxy):
                 # The English msgid the proxy was made with; evaluating the proxy would need a current locale.
                 msgid = object.__getattribute__(phrase, "_args")[0]
-                words.update(squash(i18n.gettext(msgid, locale=locale)) for locale in (i18n.default_locale, *i18n.available_locales))
+                words.update(
+                    squash(i18n.gettext(msgid, locale=locale))
+                    for locale in (i18n.default_locale, *i18n.available_locales)
+                )
             else:
                 words.add(squash(phrase))
         return frozenset(word for word in words if word)
+
+
+class Has(Filter):
+    """A magic filter (`Has(F.text)`) checked in the event loop.
+
+    aiogram runs plain magic filters through a worker thread (they are synchronous callables);
+    on every update of the form that hop cost more than the check (performance.md).
+    """
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self._magic = magic
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return bool(self._magic.resolve(event))

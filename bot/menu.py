@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import lazy_gettext as __
 
 SHOW_CODE = __("Show my code")
@@ -11,6 +14,13 @@ HELP = __("Help")
 
 
 def main_menu() -> ReplyKeyboardMarkup:
+    return _main_menu(get_i18n().current_locale)
+
+
+@functools.cache
+def _main_menu(locale: str) -> ReplyKeyboardMarkup:
+    # One per language, built on first use: it is sent with every code. `locale` is the cache key;
+    # the labels are read in that same locale, which is the current one.
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=f"🔳 {SHOW_CODE}")],

@@ -9,7 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.repositories.users import UserRepository
+from bot.accounts import Accounts
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -27,8 +27,11 @@ class DbSessionMiddleware(BaseMiddleware):
 class AccountMiddleware(BaseMiddleware):
     """Puts the sender's stored account (or None before they agreed to the privacy notice) in `account`."""
 
+    def __init__(self, accounts: Accounts) -> None:
+        self._accounts = accounts
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        session: AsyncSession = data["session"]
-        data["account"] = await UserRepository(session).get(user.id) if user is not None else None
+        data["accounts"] = self._accounts
+        data["account"] = await self._accounts.get(data["session"], user.id) if user is not None else None
         return await handler(event, data)

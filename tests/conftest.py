@@ -21,6 +21,7 @@ BACKENDS = ("sqlite", "postgresql")
 
 def _reset_postgres(url: str) -> None:
     """Start from an empty schema, so a run never depends on what an earlier one left."""
+
     async def drop() -> None:
         engine = create_engine(url, pool_size=1)
         try:

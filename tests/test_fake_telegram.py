@@ -140,7 +140,9 @@ async def test_photos_upload_resend_by_file_id_and_download(bot: Bot, fake: Fake
     fake.add_user(ALICE)
     image = png_bytes()
 
-    sent = await bot.send_photo(ALICE.id, BufferedInputFile(image, "code.png"), caption="<b>Green</b> code", parse_mode="HTML")
+    sent = await bot.send_photo(
+        ALICE.id, BufferedInputFile(image, "code.png"), caption="<b>Green</b> code", parse_mode="HTML"
+    )
     upload_call = fake.calls[-1]
     largest = sent.photo[-1]
     resent = await bot.send_photo(ALICE.id, largest.file_id)
@@ -197,7 +199,9 @@ async def test_button_press_reaches_callback_handler(bot: Bot, fake: FakeTelegra
 
     @router.message(F.text == "menu")
     async def menu(message: Message) -> None:
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="✅ Confirm", callback_data="confirm:7")]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="✅ Confirm", callback_data="confirm:7")]]
+        )
         await message.answer("Confirm?", reply_markup=keyboard)
 
     @router.callback_query(F.data.startswith("confirm:"))
@@ -231,7 +235,10 @@ async def test_contacts_and_stickers_reach_handlers(bot: Bot, fake: FakeTelegram
     @router.message(F.contact)
     async def contact(message: Message) -> None:
         own = message.contact.user_id == message.from_user.id
-        await message.answer(f"{message.contact.phone_number} own={own}", reply_markup=ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Ok")]]))
+        await message.answer(
+            f"{message.contact.phone_number} own={own}",
+            reply_markup=ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Ok")]]),
+        )
 
     @router.message(F.sticker)
     async def sticker(message: Message) -> None:
@@ -327,9 +334,13 @@ async def test_webhook_reply_with_an_upload_is_executed(bot: Bot, fake: FakeTele
 
 
 async def test_commands_are_stored_per_scope_and_language(bot: Bot, fake: FakeTelegram) -> None:
-    await bot.set_my_commands([BotCommand(command="start", description="Start"), BotCommand(command="code", description="My code")])
+    await bot.set_my_commands(
+        [BotCommand(command="start", description="Start"), BotCommand(command="code", description="My code")]
+    )
     await bot.set_my_commands([BotCommand(command="start", description="开始")], language_code="zh")
-    await bot.set_my_commands([BotCommand(command="help", description="帮助")], scope=BotCommandScopeAllPrivateChats(), language_code="zh")
+    await bot.set_my_commands(
+        [BotCommand(command="help", description="帮助")], scope=BotCommandScopeAllPrivateChats(), language_code="zh"
+    )
 
     assert [c["command"] for c in fake.my_commands()] == ["start", "code"]
     assert fake.my_commands("zh") == [{"command": "start", "description": "开始"}]
@@ -376,14 +387,18 @@ async def test_malformed_requests_get_telegram_errors_and_server_survives(fake: 
             async with http.request(method, url, **kwargs) as response:
                 return response.status, await response.json(content_type=None)
 
-        broken_json = await status("POST", f"{api}/sendMessage", data=b"{", headers={"Content-Type": "application/json"})
+        broken_json = await status(
+            "POST", f"{api}/sendMessage", data=b"{", headers={"Content-Type": "application/json"}
+        )
         wrong_token = await status("POST", f"{fake.base_url}/bot1:WRONG/getMe")
         bad_chat = await status("POST", f"{api}/sendMessage", data={"chat_id": "abc", "text": "x"})
         object_chat = await status("POST", f"{api}/sendMessage", json={"chat_id": {"x": 1}, "text": "x"})
         bad_multipart = await status(
             "POST", f"{api}/sendPhoto", data=b"garbage", headers={"Content-Type": "multipart/form-data; boundary=zzz"}
         )
-        bad_keyboard = await status("POST", f"{api}/sendMessage", json={"chat_id": 1, "text": "x", "reply_markup": {"inline_keyboard": 5}})
+        bad_keyboard = await status(
+            "POST", f"{api}/sendMessage", json={"chat_id": 1, "text": "x", "reply_markup": {"inline_keyboard": 5}}
+        )
         missing_file = await status("GET", f"{fake.base_url}/file/bot{TOKEN}/photos/nothing.jpg")
         no_such_path = await status("GET", f"{fake.base_url}/nothing")
         get_me = await status("GET", f"{api}/getMe")

@@ -24,9 +24,19 @@ from bot.registration.questions import (
 
 TODAY = date(2026, 11, 27)
 COMPLETE = {
-    "full_name": "Jane Doe", "nationality": "GB", "id_type": "passport", "id_number": "E12345678",
-    "phone": "+8613800138000", "district": "yinzhou", "address": "1 Road", "in_ningbo": True,
-    "places": [], "contacts": [], "own_status": "none", "symptoms": [], "temperature_c": 36.6,
+    "full_name": "Jane Doe",
+    "nationality": "GB",
+    "id_type": "passport",
+    "id_number": "E12345678",
+    "phone": "+8613800138000",
+    "district": "yinzhou",
+    "address": "1 Road",
+    "in_ningbo": True,
+    "places": [],
+    "contacts": [],
+    "own_status": "none",
+    "symptoms": [],
+    "temperature_c": 36.6,
 }
 
 
@@ -86,7 +96,9 @@ def test_names_that_are_refused(raw: str) -> None:
         parse_full_name(raw, {}, TODAY)
 
 
-@pytest.mark.parametrize(("raw", "name"), [("  Jane   Doe ", "Jane Doe"), ("李小龙", "李小龙"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith")])
+@pytest.mark.parametrize(
+    ("raw", "name"), [("  Jane   Doe ", "Jane Doe"), ("李小龙", "李小龙"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith")]
+)
 def test_names_that_are_accepted(raw: str, name: str) -> None:
     assert parse_full_name(raw, {}, TODAY) == name
 
@@ -99,8 +111,14 @@ def test_an_address_needs_letters() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("2026-12-01", "2026-12-01"), ("2026/12/1", "2026-12-01"), ("12月1日", "2026-12-01"), ("2027年1月3号", "2027-01-03"),
-     ("2026-11-27", "2026-11-27"), ("１２月１日", "2026-12-01")],
+    [
+        ("2026-12-01", "2026-12-01"),
+        ("2026/12/1", "2026-12-01"),
+        ("12月1日", "2026-12-01"),
+        ("2027年1月3号", "2027-01-03"),
+        ("2026-11-27", "2026-11-27"),
+        ("１２月１日", "2026-12-01"),
+    ],
 )
 def test_arrival_dates_that_are_accepted(raw: str, expected: str) -> None:
     assert parse_arrival_date(raw, {}, TODAY) == expected

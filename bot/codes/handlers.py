@@ -8,14 +8,12 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
 from bot.codes.service import CodeSettings
-from bot.db.models import User as Account
 from bot.filters import Words
 from bot.menu import SHOW_CODE, main_menu
-
-router = Router(name="codes")
 
 
 async def send_code(
@@ -47,8 +45,6 @@ async def send_code(
         await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id)
 
 
-@router.message(Command("code"))
-@router.message(Words(SHOW_CODE, "show my code", "my code", "健康码", "我的健康码", "显示我的健康码"))
 async def show_code(
     message: Message,
     session: AsyncSession,
@@ -63,3 +59,13 @@ async def show_code(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     await send_code(message, session, account, locale, clock, zone, code_settings, bot)
+
+
+def create_router() -> Router:
+    """The codes handlers, in the order their filters are tried."""
+    router = Router(name="codes")
+    router.message.register(show_code, Command("code"))
+    router.message.register(
+        show_code, Words(SHOW_CODE, "show my code", "my code", "健康码", "我的健康码", "显示我的健康码")
+    )
+    return router

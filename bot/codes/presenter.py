@@ -60,7 +60,9 @@ def caption(current: CurrentCode, locale: str, now: datetime, zone: tzinfo) -> s
     lines.append(_("Next step: {step}").format(step=NEXT_STEPS.get(assessment.next_step, assessment.next_step)))
     if colour != "green":
         if assessment.clears_by_checkins and assessment.ends_on:
-            lines.append(_("Earliest date it can turn green: {date}").format(date=format_day(assessment.ends_on, locale)))
+            lines.append(
+                _("Earliest date it can turn green: {date}").format(date=format_day(assessment.ends_on, locale))
+            )
         else:
             lines.append(_("Only a health authority's decision can release this code."))
     lines.append(_("Code valid until {moment}").format(moment=format_moment(current.code.expires_at, locale, zone)))

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts import Account
 from bot.db.models import Assessment, Code
-from bot.db.models import User as Account
 from bot.db.repositories.codes import CodeRepository
-from bot.db.repositories.declarations import AssessmentRepository, DeclarationRepository
+from bot.db.repositories.declarations import DeclarationRepository
 from bot.domain.tokens import SigningKey, deep_link, issue_token
 
 
@@ -33,7 +33,9 @@ class CurrentCode:
     assessment: Assessment
 
 
-def needs_renewal(code: Code, assessment: Assessment, locale: str, now: datetime, zone: tzinfo, settings: CodeSettings) -> bool:
+def needs_renewal(
+    code: Code, assessment: Assessment, locale: str, now: datetime, zone: tzinfo, settings: CodeSettings
+) -> bool:
     return (
         code.assessment_id != assessment.id
         or code.colour != assessment.colour
@@ -47,11 +49,11 @@ async def current_code(
     session: AsyncSession, account: Account, locale: str, now: datetime, zone: tzinfo, settings: CodeSettings
 ) -> CurrentCode | None:
     """The code to show now, renewed first if needed; None before the first declaration."""
-    assessment = await AssessmentRepository(session).current(account.id)
-    if assessment is None:
-        return None
     codes = CodeRepository(session)
-    code = await codes.get(account.id)
+    current = await codes.current(account.id)
+    if current is None:
+        return None
+    assessment, code = current
     if code is None or needs_renewal(code, assessment, locale, now, zone, settings):
         expires_at = now + settings.validity
         token = issue_token(account.public_id, int(now.timestamp()), int(expires_at.timestamp()), settings.keys[0])

@@ -11,6 +11,7 @@ to the database before the cache changes, so a restart loses nothing.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from copy import deepcopy
@@ -19,11 +20,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import FsmState
-from bot.db.repositories.upsert import dialect_insert
 
 Entry = tuple[str | None, dict[str, Any]]
 
@@ -41,18 +42,15 @@ class SqlStorage(BaseStorage):
         cache_size: int = 10_000,
     ) -> None:
         self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         self._now = now
         self._cache: OrderedDict[str, Entry] = OrderedDict()
         self._cache_size = cache_size
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        value = state.state if isinstance(state, State) else state
         name = self._key(key)
         _, data = await self._entry(name)
-        await self._upsert(name, {"state": value})
-        self._remember(name, (value, data))
+        await self._write(name, _state_name(state), data)
 
     async def get_state(self, key: StorageKey) -> str | None:
         state, _ = await self._entry(self._key(key))
@@ -61,14 +59,16 @@ class SqlStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         name = self._key(key)
         state, _ = await self._entry(name)
-        stored = deepcopy(dict(data))
-        await self._upsert(name, {"data": stored})
-        self._remember(name, (state, stored))
+        await self._write(name, state, data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         _, data = await self._entry(self._key(key))
-        # A copy: callers mutate what they get, and the cache must only change through set_data.
+        # A copy: callers mutate what they get, and the cache must only change through a write.
         return deepcopy(data)
+
+    async def set_state_and_data(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
+        """Both in one write: a crash can never leave a new question with the old answers, and it halves the writes."""
+        await self._write(self._key(key), _state_name(state), data)
 
     async def close(self) -> None:
         self._cache.clear()
@@ -81,8 +81,8 @@ class SqlStorage(BaseStorage):
         if name in self._cache:
             self._cache.move_to_end(name)
             return self._cache[name]
-        async with self._sessions() as session:
-            row = (await session.execute(select(FsmState.state, FsmState.data).where(FsmState.key == name))).first()
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_SELECT, {"key": name})).first()
         entry: Entry = (row.state, dict(row.data or {})) if row is not None else (None, {})
         self._remember(name, entry)
         return entry
@@ -93,11 +93,31 @@ class SqlStorage(BaseStorage):
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    async def _upsert(self, name: str, values: dict[str, Any]) -> None:
-        row = {"key": name, "state": None, "data": {}, "updated_at": self._now(), **values}
-        async with self._sessions.begin() as session:
-            statement = dialect_insert(session, FsmState).values(**row)
-            statement = statement.on_conflict_do_update(
-                index_elements=[FsmState.key], set_={column: statement.excluded[column] for column in [*values, "updated_at"]}
+    async def _write(self, name: str, state: str | None, data: Mapping[str, Any]) -> None:
+        stored = deepcopy(dict(data))
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                _upsert_statement(self._engine.dialect.name),
+                {"key": name, "state": state, "data": stored, "updated_at": self._now()},
             )
-            await session.execute(statement)
+        self._remember(name, (state, stored))
+
+
+def _state_name(state: StateType) -> str | None:
+    return state.state if isinstance(state, State) else state
+
+
+_SELECT = select(FsmState.state, FsmState.data).where(FsmState.key == bindparam("key"))
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """Built once per dialect: constructing it cost a third of a form step."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FsmState)
+    statement = insert.values(
+        key=bindparam("key"), state=bindparam("state"), data=bindparam("data"), updated_at=bindparam("updated_at")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[FsmState.key],
+        set_={column: statement.excluded[column] for column in ("state", "data", "updated_at")},
+    )

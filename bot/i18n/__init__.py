@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
@@ -25,14 +26,24 @@ def locale_for_telegram_language(language_code: str | None) -> str:
     return "zh" if (language_code or "").lower().startswith("zh") else "en"
 
 
+# Babel parses its patterns on every call; a caption needs the same few days and minutes over and
+# over, so formatted values are cached (a large share of "show my code" otherwise).
+@functools.lru_cache(maxsize=4096)
 def format_day(value: date, locale: str) -> str:
     return format_date(value, format="long", locale=_BABEL_LOCALES.get(locale, locale))
 
 
 def format_moment(value: datetime, locale: str, zone: tzinfo) -> str:
+    """Day and time to the minute, in `zone`."""
+    local = value.astimezone(zone)
+    return _format_minute(local.replace(second=0, microsecond=0, tzinfo=None), locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_minute(local: datetime, locale: str) -> str:
     babel_locale = _BABEL_LOCALES.get(locale, locale)
-    day = format_date(value.astimezone(zone).date(), format="medium", locale=babel_locale)
-    time = format_datetime(value, format="HH:mm", tzinfo=zone, locale=babel_locale)
+    day = format_date(local.date(), format="medium", locale=babel_locale)
+    time = format_time(local.time(), format="HH:mm", locale=babel_locale)
     return f"{day} {time}"
 
 

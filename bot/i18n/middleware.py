@@ -6,7 +6,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18nMiddleware
 
-from bot.db.models import User as Account
+from bot.accounts import Account
 from bot.i18n import locale_for_telegram_language
 
 # Before a person agrees to the privacy notice nothing is stored about them in the database,

@@ -12,9 +12,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts import Account, Accounts
 from bot.clock import Clock
 from bot.codes.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
-from bot.db.models import User as Account
 from bot.db.repositories.declarations import AssessmentRepository
 from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day
@@ -25,8 +25,6 @@ from bot.onboarding.texts import help_text, privacy_notice
 from bot.registration import service as registration
 from bot.registration.handlers import resume_form, start_form
 from bot.registration.questions import Registration
-
-router = Router(name="onboarding")
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
@@ -52,7 +50,6 @@ def privacy_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.message(CommandStart())
 async def process_start(
     message: Message,
     command: CommandObject,
@@ -66,10 +63,15 @@ async def process_start(
     if command.args:
         # A scanned code opens the bot with its token. Checking it is staff's job (a later feature);
         # anyone else learns nothing about the holder.
-        await message.answer(_("This is a health code. Checkpoint staff verify it with this bot; it shows nothing about its holder to anyone else."))
+        await message.answer(
+            _(
+                "This is a health code. Checkpoint staff verify it with this bot; it shows nothing about its holder to anyone else."
+            )
+        )
     if account is None:
         await message.answer(
-            _("Welcome to the Health Code bot. Choose your language:") + "\n请选择语言：", reply_markup=language_keyboard()
+            _("Welcome to the Health Code bot. Choose your language:") + "\n请选择语言：",
+            reply_markup=language_keyboard(),
         )
         return
     if await state.get_state() is not None and (await state.get_state() or "").startswith(Registration.__name__):
@@ -93,18 +95,17 @@ async def process_start(
     await message.answer("\n".join(lines), reply_markup=main_menu())
 
 
-@router.message(Command("language"))
 async def process_language_command(message: Message) -> None:
     await message.answer(_("Choose your language:") + "\n请选择语言：", reply_markup=language_keyboard())
 
 
-@router.callback_query(LanguageCallback.filter())
 async def process_language_choice(
     callback: CallbackQuery,
     callback_data: LanguageCallback,
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
+    accounts: Accounts,
     i18n: I18n,
     clock: Clock,
     zone: tzinfo,
@@ -121,24 +122,22 @@ async def process_language_choice(
             await state.update_data({PENDING_LANGUAGE_KEY: language})
             await message.answer(privacy_notice(), reply_markup=privacy_keyboard())
             return
-        await registration.set_language(session, account.id, language)
-        account.language = language
+        await accounts.set_language(session, account.id, language)
         await message.answer(_("Language set to English."), reply_markup=main_menu())
         if (await state.get_state() or "").startswith(Registration.__name__):
             await resume_form(message, state, language, clock, zone)
 
 
-@router.message(Command("privacy"))
 async def process_privacy_command(message: Message, account: Account | None) -> None:
     await message.answer(privacy_notice(), reply_markup=privacy_keyboard() if account is None else None)
 
 
-@router.callback_query(PrivacyCallback.filter(F.agree))
 async def process_privacy_agreement(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
+    accounts: Accounts,
     locale: str,
     clock: Clock,
     zone: tzinfo,
@@ -150,14 +149,14 @@ async def process_privacy_agreement(
     if account is not None:
         await callback.message.answer(_("You have already agreed. Send /start to see your code."))
         return
-    await registration.accept_privacy(session, callback.from_user.id, locale, clock())
+    await accounts.accept_privacy(session, callback.from_user.id, locale, clock())
     await state.update_data({PENDING_LANGUAGE_KEY: None})
-    await callback.message.answer(_("Thank you. A few questions follow, one at a time; Back and Cancel are under each."))
+    await callback.message.answer(
+        _("Thank you. A few questions follow, one at a time; Back and Cancel are under each.")
+    )
     await start_form(callback.message, state, locale, clock, zone)
 
 
-@router.message(Command("update"))
-@router.message(Words(UPDATE_DECLARATION, "update", "更新"))
 async def process_update(
     message: Message,
     state: FSMContext,
@@ -171,16 +170,31 @@ async def process_update(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     answers = await registration.answers_for_update(session, account.id, clock().astimezone(zone).date())
-    await message.answer(_("A new declaration, with your last answers filled in. Symptoms and temperature are asked afresh."))
+    await message.answer(
+        _("A new declaration, with your last answers filled in. Symptoms and temperature are asked afresh.")
+    )
     await start_form(message, state, locale, clock, zone, answers)
 
 
-@router.message(Command("help"))
-@router.message(Words(HELP, "help", "帮助"))
 async def process_help(message: Message, account: Account | None) -> None:
     await message.answer(help_text(), reply_markup=main_menu() if account is not None else None)
 
 
-@router.message(Command("cancel"), StateFilter(None))
 async def process_cancel_outside_form(message: Message) -> None:
     await message.answer(_("There is nothing to cancel."))
+
+
+def create_router() -> Router:
+    """The onboarding handlers, in the order their filters are tried."""
+    router = Router(name="onboarding")
+    router.message.register(process_start, CommandStart())
+    router.message.register(process_language_command, Command("language"))
+    router.callback_query.register(process_language_choice, LanguageCallback.filter())
+    router.message.register(process_privacy_command, Command("privacy"))
+    router.callback_query.register(process_privacy_agreement, PrivacyCallback.filter(F.agree))
+    router.message.register(process_update, Command("update"))
+    router.message.register(process_update, Words(UPDATE_DECLARATION, "update", "更新"))
+    router.message.register(process_help, Command("help"))
+    router.message.register(process_help, Words(HELP, "help", "帮助"))
+    router.message.register(process_cancel_outside_form, Command("cancel"), StateFilter(None))
+    return router

@@ -12,11 +12,12 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes.handlers import send_code
 from bot.codes.service import CodeSettings
-from bot.db.models import User as Account
-from bot.filters import Words
+from bot.filters import Has, Words
+from bot.fsm import save_state
 from bot.i18n.middleware import PENDING_LANGUAGE_KEY
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
@@ -46,8 +47,6 @@ from bot.registration.questions import (
     record_answer,
 )
 
-router = Router(name="registration")
-
 
 async def start_form(
     message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo, answers: dict[str, Any] | None = None
@@ -76,19 +75,23 @@ async def _go_to(
     if question is None:
         wizard.editing = True
         wizard.ticked = []
-        await state.set_state(Registration.summary)
-        await state.update_data(**wizard.dump())
+        await save_state(state, Registration.summary, wizard.dump())
         await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard.answers))
         return
     if question.kind is Kind.MULTI:
         wizard.ticked = list(wizard.answers.get(question.key, []))
-    await state.set_state(question.state)
-    await state.update_data(**wizard.dump())
+    await save_state(state, question.state, wizard.dump())
     await _ask(message, question, wizard, locale, clock, zone, error)
 
 
 async def _ask(
-    message: Message, question: Question, wizard: WizardData, locale: str, clock: Clock, zone: tzinfo, error: str | None = None
+    message: Message,
+    question: Question,
+    wizard: WizardData,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    error: str | None = None,
 ) -> None:
     applicable = [q for q in QUESTIONS if q.applies(wizard.answers)]
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
@@ -139,17 +142,17 @@ async def _cancel(message: Message, state: FSMContext, account: Account | None) 
     if account is None and language:
         await state.update_data({PENDING_LANGUAGE_KEY: language})
     if account is None:
-        await message.answer(_("Cancelled. Nothing was saved. Send /start to begin again."), reply_markup=ReplyKeyboardRemove())
+        await message.answer(
+            _("Cancelled. Nothing was saved. Send /start to begin again."), reply_markup=ReplyKeyboardRemove()
+        )
     else:
         await message.answer(_("Cancelled. Your earlier answers are unchanged."), reply_markup=main_menu())
 
 
-@router.message(StateFilter(Registration), Words(BACK, "back", "返回"))
 async def process_back_word(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
     await _back(message, state, locale, clock, zone)
 
 
-@router.message(StateFilter(Registration), Words(CANCEL, "cancel", "取消"))
 async def process_cancel_word(message: Message, state: FSMContext, account: Account | None) -> None:
     await _cancel(message, state, account)
 
@@ -157,11 +160,12 @@ async def process_cancel_word(message: Message, state: FSMContext, account: Acco
 # --- Answers ----------------------------------------------------------------------------------
 
 
-@router.message(StateFilter(Registration.phone), F.contact)
 async def process_shared_contact(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
     contact = message.contact
     if contact.user_id != message.from_user.id:
-        await _reask(message, state, locale, clock, zone, _("Please share your own number with the button, or type it."))
+        await _reask(
+            message, state, locale, clock, zone, _("Please share your own number with the button, or type it.")
+        )
         return
     question = QUESTIONS_BY_KEY["phone"]
     try:
@@ -173,7 +177,6 @@ async def process_shared_contact(message: Message, state: FSMContext, locale: st
     await _accept(message, state, question, phone, locale, clock, zone)
 
 
-@router.message(StateFilter(Registration), F.text)
 async def process_typed_answer(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
     question = question_for_state(await state.get_state())
     if question is None:
@@ -193,8 +196,9 @@ async def process_typed_answer(message: Message, state: FSMContext, locale: str,
     await _accept(message, state, question, value, locale, clock, zone)
 
 
-@router.message(StateFilter(Registration))
-async def process_unreadable_answer(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
+async def process_unreadable_answer(
+    message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
+) -> None:
     """Stickers, photos, voice, someone else's contact: explain and ask again."""
     await _reask(message, state, locale, clock, zone, _("I can only read text or the buttons here."))
 
@@ -202,7 +206,6 @@ async def process_unreadable_answer(message: Message, state: FSMContext, locale:
 # --- Buttons ----------------------------------------------------------------------------------
 
 
-@router.callback_query(WizardCallback.filter())
 async def process_form_button(
     callback: CallbackQuery,
     callback_data: WizardCallback,
@@ -222,7 +225,14 @@ async def process_form_button(
     if not isinstance(message, Message) or step is None or callback_data.step != step:
         await callback.answer(_("That button belongs to an earlier message."))
         if step is not None and isinstance(message, Message):
-            await _reask(message, state, locale, clock, zone, _("That button belongs to an earlier message. Here is the current question."))
+            await _reask(
+                message,
+                state,
+                locale,
+                clock,
+                zone,
+                _("That button belongs to an earlier message. Here is the current question."),
+            )
         return
     action = callback_data.action
     if action is WizardAction.CANCEL:
@@ -254,7 +264,11 @@ async def _question_button(
     action = callback_data.action
     wizard = WizardData.load(await state.get_data())
     today = clock().astimezone(zone).date()
-    if action is WizardAction.PICK and question.kind is Kind.CHOICE and (option := question.option(callback_data.value)):
+    if (
+        action is WizardAction.PICK
+        and question.kind is Kind.CHOICE
+        and (option := question.option(callback_data.value))
+    ):
         value = option.answer
     elif action is WizardAction.PICK and question.kind is Kind.DATE:
         try:
@@ -268,7 +282,9 @@ async def _question_button(
         wizard.ticked = [option.value for option in question.options if option.value in ticked]
         await state.update_data(ticked=wizard.ticked)
         await callback.answer()
-        await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard.answers, wizard.ticked, today, locale))
+        await message.edit_reply_markup(
+            reply_markup=question_keyboard(question, wizard.answers, wizard.ticked, today, locale)
+        )
         return
     elif action is WizardAction.NONE and question.kind is Kind.MULTI:
         value = []
@@ -314,10 +330,24 @@ async def _summary_button(
         await service.submit_declaration(session, account.id, wizard.answers, clock(), zone)
     except service.IncompleteDeclaration:
         await callback.answer()
-        await _go_to(message, state, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True), locale, clock, zone)
+        await _go_to(
+            message, state, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True), locale, clock, zone
+        )
         return
     await callback.answer(_("Submitted"))
     await drop_buttons(message)
     await state.clear()
     await message.answer(_("Thank you. Your declaration is saved; here is your health code."), reply_markup=main_menu())
     await send_code(message, session, account, locale, clock, zone, code_settings, bot)
+
+
+def create_router() -> Router:
+    """The registration handlers, in the order their filters are tried."""
+    router = Router(name="registration")
+    router.message.register(process_back_word, StateFilter(Registration), Words(BACK, "back", "返回"))
+    router.message.register(process_cancel_word, StateFilter(Registration), Words(CANCEL, "cancel", "取消"))
+    router.message.register(process_shared_contact, StateFilter(Registration.phone), Has(F.contact))
+    router.message.register(process_typed_answer, StateFilter(Registration), Has(F.text))
+    router.message.register(process_unreadable_answer, StateFilter(Registration))
+    router.callback_query.register(process_form_button, WizardCallback.filter())
+    return router

@@ -7,7 +7,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import format_day
 from bot.registration.questions import QUESTIONS, Answers, Kind, Question, arrival_choices
@@ -37,13 +36,20 @@ class WizardCallback(CallbackData, prefix="reg"):
     value: str = ""
 
 
+def _button(text: str, step: str, action: WizardAction, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=WizardCallback(step=step, action=action, value=value).pack())
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[index : index + width] for index in range(0, len(buttons), width)]
+
+
 def _nav_row(step: str) -> list[InlineKeyboardButton]:
-    return [
-        InlineKeyboardButton(text=f"⬅️ {BACK}", callback_data=WizardCallback(step=step, action=WizardAction.BACK).pack()),
-        InlineKeyboardButton(text=f"✖️ {CANCEL}", callback_data=WizardCallback(step=step, action=WizardAction.CANCEL).pack()),
-    ]
+    return [_button(f"⬅️ {BACK}", step, WizardAction.BACK), _button(f"✖️ {CANCEL}", step, WizardAction.CANCEL)]
 
 
+# Markups are built directly rather than with aiogram's KeyboardBuilder: the builder's validation
+# and copies were a quarter of the cost of a form step (bench/bench_dispatch.py).
 def question_keyboard(
     question: Question, answers: Answers, ticked: list[str], today: date, locale: str
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
@@ -57,51 +63,51 @@ def question_keyboard(
             one_time_keyboard=True,
             is_persistent=False,
         )
-    builder = InlineKeyboardBuilder()
     step = question.key
+    rows: list[list[InlineKeyboardButton]] = []
     if question.kind is Kind.CHOICE:
         current = answers.get(step)
-        for option in question.options:
-            mark = "● " if current is not None and option.answer == current else ""
-            builder.button(
-                text=f"{mark}{option.label}",
-                callback_data=WizardCallback(step=step, action=WizardAction.PICK, value=option.value),
+        choices = [
+            _button(
+                f"{'● ' if current is not None and option.answer == current else ''}{option.label}",
+                step,
+                WizardAction.PICK,
+                option.value,
             )
-        builder.adjust(question.columns)
+            for option in question.options
+        ]
+        rows = _rows(choices, question.columns)
     elif question.kind is Kind.MULTI:
-        for option in question.options:
-            box = "☑️" if option.value in ticked else "⬜"
-            builder.button(
-                text=f"{box} {option.label}",
-                callback_data=WizardCallback(step=step, action=WizardAction.TICK, value=option.value),
-            )
-        builder.button(text=f"🚫 {question.none_label}", callback_data=WizardCallback(step=step, action=WizardAction.NONE))
-        builder.button(text="✅ " + _("Done"), callback_data=WizardCallback(step=step, action=WizardAction.DONE))
-        builder.adjust(*([1] * len(question.options)), 2)
+        rows = [
+            [
+                _button(
+                    f"{'☑️' if option.value in ticked else '⬜'} {option.label}", step, WizardAction.TICK, option.value
+                )
+            ]
+            for option in question.options
+        ]
+        rows.append(
+            [
+                _button(f"🚫 {question.none_label}", step, WizardAction.NONE),
+                _button("✅ " + _("Done"), step, WizardAction.DONE),
+            ]
+        )
     elif question.kind is Kind.DATE:
-        for day in arrival_choices(today):
-            builder.button(
-                text=format_day(day, locale),
-                callback_data=WizardCallback(step=step, action=WizardAction.PICK, value=day.isoformat()),
-            )
-        builder.adjust(2)
-    builder.row(*_nav_row(step))
-    return builder.as_markup()
+        days = [
+            _button(format_day(day, locale), step, WizardAction.PICK, day.isoformat()) for day in arrival_choices(today)
+        ]
+        rows = _rows(days, 2)
+    rows.append(_nav_row(step))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def summary_keyboard(answers: Answers) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for question in QUESTIONS:
-        if question.applies(answers):
-            builder.button(
-                text=f"✏️ {question.title}",
-                callback_data=WizardCallback(step=SUMMARY_STEP, action=WizardAction.EDIT, value=question.key),
-            )
-    builder.adjust(2)
-    builder.row(
-        InlineKeyboardButton(
-            text="✅ " + _("Submit"), callback_data=WizardCallback(step=SUMMARY_STEP, action=WizardAction.SUBMIT).pack()
-        )
-    )
-    builder.row(*_nav_row(SUMMARY_STEP))
-    return builder.as_markup()
+    edits = [
+        _button(f"✏️ {question.title}", SUMMARY_STEP, WizardAction.EDIT, question.key)
+        for question in QUESTIONS
+        if question.applies(answers)
+    ]
+    rows = _rows(edits, 2)
+    rows.append([_button("✅ " + _("Submit"), SUMMARY_STEP, WizardAction.SUBMIT)])
+    rows.append(_nav_row(SUMMARY_STEP))
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -49,7 +49,9 @@ def summary_text(answers: Answers, locale: str) -> str:
     lines = [_("<b>Please check your answers</b>"), ""]
     for question in QUESTIONS:
         if question.applies(answers) and question.key in answers:
-            lines.append(f"<b>{escape(str(question.title))}:</b> {answer_text(question, answers[question.key], locale)}")
+            lines.append(
+                f"<b>{escape(str(question.title))}:</b> {answer_text(question, answers[question.key], locale)}"
+            )
     lines += ["", _("Press an answer to change it, or Submit to get your code.")]
     return "\n".join(lines)
 

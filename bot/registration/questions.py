@@ -106,7 +106,9 @@ def _clean_text(raw: str, *, min_length: int = 1) -> str:
         raise InvalidAnswer(_("Please use ordinary letters and digits only."))
     text = " ".join(text.split())
     if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidAnswer(_("That is too long: please keep it under {limit} characters.").format(limit=MAX_TEXT_LENGTH))
+        raise InvalidAnswer(
+            _("That is too long: please keep it under {limit} characters.").format(limit=MAX_TEXT_LENGTH)
+        )
     if len(text) < min_length:
         raise InvalidAnswer(_("That is too short."))
     return text
@@ -125,7 +127,9 @@ def parse_nationality_answer(raw: str, answers: Answers, today: date) -> str:
     try:
         return parse_nationality(_clean_text(raw))
     except InvalidNationality:
-        raise InvalidAnswer(_("I do not know that country. Type its name in English or Chinese, e.g. Germany or 德国.")) from None
+        raise InvalidAnswer(
+            _("I do not know that country. Type its name in English or Chinese, e.g. Germany or 德国.")
+        ) from None
 
 
 def parse_id_number(raw: str, answers: Answers, today: date) -> str:
@@ -142,7 +146,9 @@ def _id_number_hint(id_type: IdType) -> str:
             "That is not a valid resident ID number: it has 18 characters, the last one a digit or X, "
             "and its check digit must match."
         ),
-        IdType.PASSPORT: _("That is not a valid passport number: use the letters and digits printed on the photo page."),
+        IdType.PASSPORT: _(
+            "That is not a valid passport number: use the letters and digits printed on the photo page."
+        ),
         IdType.FOREIGNER_PERMIT: _(
             "That is not a valid permit number: use the number on your residence permit or permanent residence card."
         ),
@@ -159,7 +165,9 @@ def parse_phone(raw: str, answers: Answers, today: date) -> str:
         return normalise_phone(_clean_text(raw))
     except InvalidPhone:
         raise InvalidAnswer(
-            _("That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button.")
+            _(
+                "That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button."
+            )
         ) from None
 
 
@@ -190,7 +198,9 @@ def parse_arrival_date(raw: str, answers: Answers, today: date) -> str:
             if arrival < today:
                 raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
             if arrival > today + timedelta(days=ARRIVAL_HORIZON_DAYS):
-                raise InvalidAnswer(_("Please declare within {days} days of arriving.").format(days=ARRIVAL_HORIZON_DAYS))
+                raise InvalidAnswer(
+                    _("Please declare within {days} days of arriving.").format(days=ARRIVAL_HORIZON_DAYS)
+                )
             return arrival.isoformat()
     raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))
 
@@ -200,7 +210,9 @@ def parse_temperature_answer(raw: str, answers: Answers, today: date) -> float:
         return parse_temperature(raw[:MAX_TEXT_LENGTH])
     except InvalidTemperature:
         raise InvalidAnswer(
-            _("Please send your body temperature as a number, e.g. 36.6 (°C) or 97.9F; it must be between 34 and 43 °C.")
+            _(
+                "Please send your body temperature as a number, e.g. 36.6 (°C) or 97.9F; it must be between 34 and 43 °C."
+            )
         ) from None
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment as AssessmentRow
 from bot.db.repositories.declarations import AssessmentRepository, DeclarationRepository
-from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Declaration, InvalidDeclaration
 from bot.domain.assessment import Assessment, assess
 from bot.registration.questions import ALWAYS_ASKED_AGAIN, missing_questions
@@ -19,25 +16,6 @@ from bot.registration.questions import ALWAYS_ASKED_AGAIN, missing_questions
 
 class IncompleteDeclaration(Exception):
     """Submitted before every question that applies was answered (e.g. a forged or stale button)."""
-
-
-async def accept_privacy(session: AsyncSession, user_id: int, language: str, now: datetime) -> None:
-    """The first thing stored about a person, and only after they agreed to the notice."""
-    users = UserRepository(session)
-    for _attempt in range(3):
-        try:
-            # 63 random bits: the opaque id a code carries instead of anything about the person.
-            await users.add_if_missing(user_id, secrets.randbits(63), language, now)
-            await session.commit()
-            return
-        except IntegrityError:  # the random id was taken: astronomically rare, try another
-            await session.rollback()
-    raise RuntimeError("could not allocate a public id")
-
-
-async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
-    await UserRepository(session).set_language(user_id, language)
-    await session.commit()
 
 
 async def submit_declaration(

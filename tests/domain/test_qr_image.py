@@ -100,8 +100,12 @@ def test_the_frame_is_the_code_colour(colour: str) -> None:
     image = _open(render_code_png(_card(colour))).convert("RGB")
     frame = PALETTES[colour].frame
     corners = [(0, 0), (WIDTH - 1, 0), (0, HEIGHT - 1), (WIDTH - 1, HEIGHT - 1)]
-    middles = [(FRAME // 2, HEIGHT // 2), (WIDTH - 1 - FRAME // 2, HEIGHT // 2), (WIDTH // 2, FRAME // 2),
-               (WIDTH // 2, HEIGHT - 1 - FRAME // 2)]
+    middles = [
+        (FRAME // 2, HEIGHT // 2),
+        (WIDTH - 1 - FRAME // 2, HEIGHT // 2),
+        (WIDTH // 2, FRAME // 2),
+        (WIDTH // 2, HEIGHT - 1 - FRAME // 2),
+    ]
     for point in corners + middles:
         assert image.getpixel(point) == frame, point
 
@@ -149,8 +153,13 @@ def test_two_chinese_characters_render_differently() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Maximiliana Alexandra Konstantinopoulou-Wolfeschlegelsteinhausenbergerdorff von Habsburg-Lothringen",
-     "张" * 80, "W" * 200, "Ｗ" * 120, "averyveryverylongsinglewordwithnospacesatall" * 4],
+    [
+        "Maximiliana Alexandra Konstantinopoulou-Wolfeschlegelsteinhausenbergerdorff von Habsburg-Lothringen",
+        "张" * 80,
+        "W" * 200,
+        "Ｗ" * 120,
+        "averyveryverylongsinglewordwithnospacesatall" * 4,
+    ],
 )
 def test_a_long_name_stays_inside_the_frame(name: str) -> None:
     image = _open(render_code_png(_card(name=name)))
@@ -161,8 +170,7 @@ def test_a_long_name_stays_inside_the_frame(name: str) -> None:
 
 
 def test_a_long_colour_word_and_issued_text_stay_inside() -> None:
-    card = CodeCard(link=LINK, colour="red", holder_name="x", colour_word="RED CODE " * 10,
-                    issued_text="Issued " * 30)
+    card = CodeCard(link=LINK, colour="red", holder_name="x", colour_word="RED CODE " * 10, issued_text="Issued " * 30)
     image = _open(render_code_png(card)).convert("RGB")
     band = image.crop((0, BAND_TOP, WIDTH, HEIGHT))
     frame = PALETTES["red"].frame

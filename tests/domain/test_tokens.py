@@ -227,8 +227,14 @@ def test_no_random_body_and_mac_under_a_known_key_verifies(rest: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("holder", "issued_at", "expires_at"),
-    [(-1, ISSUED, EXPIRES), (2**64, ISSUED, EXPIRES), (HOLDER, -1, EXPIRES), (HOLDER, ISSUED, 2**32),
-     (HOLDER, ISSUED, ISSUED), (HOLDER, EXPIRES, ISSUED)],
+    [
+        (-1, ISSUED, EXPIRES),
+        (2**64, ISSUED, EXPIRES),
+        (HOLDER, -1, EXPIRES),
+        (HOLDER, ISSUED, 2**32),
+        (HOLDER, ISSUED, ISSUED),
+        (HOLDER, EXPIRES, ISSUED),
+    ],
 )
 def test_claims_that_do_not_fit_are_refused_at_issue(holder: int, issued_at: int, expires_at: int) -> None:
     with pytest.raises(ValueError):
@@ -259,7 +265,11 @@ def test_token_error_carries_its_reason() -> None:
     error = TokenError(TokenFailure.EXPIRED)
     assert error.reason == "expired"
     assert {failure.value for failure in TokenFailure} == {
-        "malformed", "unknown_key", "bad_signature", "expired", "not_yet_valid"
+        "malformed",
+        "unknown_key",
+        "bad_signature",
+        "expired",
+        "not_yet_valid",
     }
 
 
@@ -271,8 +281,16 @@ def test_deep_link() -> None:
 
 @pytest.mark.parametrize(
     ("username", "payload"),
-    [("bad name", "abc"), ("", "abc"), ("a" * 33, "abc"), ("ok_bot", ""), ("ok_bot", "a" * 65), ("ok_bot", "a=b"),
-     ("ok_bot", "a&x=1"), ("ok/bot", "abc")],
+    [
+        ("bad name", "abc"),
+        ("", "abc"),
+        ("a" * 33, "abc"),
+        ("ok_bot", ""),
+        ("ok_bot", "a" * 65),
+        ("ok_bot", "a=b"),
+        ("ok_bot", "a&x=1"),
+        ("ok/bot", "abc"),
+    ],
 )
 def test_deep_link_refuses_what_telegram_would_not_accept(username: str, payload: str) -> None:
     with pytest.raises(ValueError):

@@ -159,7 +159,9 @@ class Person:
                 return message
         raise AssertionError("no message with buttons")
 
-    async def press(self, label: str, expect: str | None = None, message: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    async def press(
+        self, label: str, expect: str | None = None, message: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """Press the button whose label contains `label` on `message` (default: the newest message with buttons)."""
         message = message or self.last_message_with_buttons()
         buttons = [button for button in inline_buttons(message) if label in button["text"]]

@@ -54,7 +54,13 @@ async def test_buttons_from_old_messages_and_forged_data_change_nothing(fake: Fa
     await fake.press_button(bo.user, id_question, "reg:id_type:pick:resident_id")
     await bo.expect("earlier message")
     await bo.expect("number of that document")
-    for forged in ("reg:id_number:pick:../../etc", "reg:summary:submit:", "lang:xx", "nonsense", "reg:id_number:bogus:1"):
+    for forged in (
+        "reg:id_number:pick:../../etc",
+        "reg:summary:submit:",
+        "lang:xx",
+        "nonsense",
+        "reg:id_number:bogus:1",
+    ):
         await fake.press_button(bo.user, id_question, forged)
     await bo.say("E7654321", expect="mobile number")
     await bo.say("Back", expect="number of that document")
@@ -63,7 +69,10 @@ async def test_buttons_from_old_messages_and_forged_data_change_nothing(fake: Fa
 
 async def test_webhook_refuses_requests_without_the_secret_and_reports_health(fake: FakeTelegram, start_bot) -> None:
     bot = await start_bot("webhook")
-    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "/start"}}
+    update = {
+        "update_id": 1,
+        "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "/start"},
+    }
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{bot.webhook_base}/telegram", json=update) as response:
             assert response.status in {401, 403}
@@ -80,8 +89,14 @@ async def _run_bot_cli(*args: str, **env: str) -> tuple[int, str]:
     environment = {key: value for key, value in os.environ.items() if key not in {"BOT_TOKEN", "DATABASE_URL"}}
     environment.update(env)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode, output.decode()
@@ -96,7 +111,12 @@ async def test_without_a_token_the_bot_says_how_to_get_one(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("TIMEZONE", "Mars/Olympus"), ("ADMIN_IDS", "12,abc"), ("BOT_TOKEN", "not-a-token"), ("DATABASE_URL", "mysql://x")],
+    [
+        ("TIMEZONE", "Mars/Olympus"),
+        ("ADMIN_IDS", "12,abc"),
+        ("BOT_TOKEN", "not-a-token"),
+        ("DATABASE_URL", "mysql://x"),
+    ],
 )
 async def test_a_wrong_setting_is_one_line_naming_it(tmp_path, setting: str, value: str) -> None:
     env = {"BOT_TOKEN": "123:abc", "DATA_DIR": str(tmp_path), setting: value}

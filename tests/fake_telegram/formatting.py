@@ -64,7 +64,7 @@ class _HtmlToEntities(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open:
-            raise EntityParseError(f'Unexpected end tag at byte offset {self.byte_offset()}')
+            raise EntityParseError(f"Unexpected end tag at byte offset {self.byte_offset()}")
         open_tag, entity = self.open.pop()
         if open_tag != tag:
             raise EntityParseError(

@@ -12,11 +12,26 @@ from .formatting import utf16_len
 # Update kinds Telegram sends when allowed_updates is empty or never set.
 DEFAULT_UPDATE_TYPES = frozenset(
     {
-        "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-        "business_message", "edited_business_message", "deleted_business_messages", "inline_query",
-        "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query",
-        "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_join_request",
-        "chat_boost", "removed_chat_boost",
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
     }
 )
 
@@ -86,7 +101,12 @@ class StoredFile:
 
     def to_dict(self) -> dict[str, Any]:
         """As a PhotoSize, Document or Sticker object (without file_path, which only getFile gives)."""
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": len(self.data), **self.extra}
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+            **self.extra,
+        }
 
 
 class TelegramError(Exception):

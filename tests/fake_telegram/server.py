@@ -45,9 +45,16 @@ log = logging.getLogger("fake_telegram")
 # Buttons that do something; Telegram rejects an inline button carrying only text.
 _BUTTON_ACTIONS = frozenset(
     {
-        "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-        "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-        "callback_game", "pay",
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
     }
 )
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
@@ -62,7 +69,9 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same"
     " as a current content and reply markup of the message"
 )
-WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
 POLLING_CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
@@ -196,7 +205,9 @@ class FakeTelegram:
         else:
             self._blocked.discard(user.id)
 
-    async def send_message(self, user: FakeUser, text: str, *, reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def send_message(
+        self, user: FakeUser, text: str, *, reply_to: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
         if entities := command_entities(text):
             content["entities"] = entities
@@ -368,7 +379,9 @@ class FakeTelegram:
     async def _handle_not_found(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
-    async def _execute(self, method: str, params: dict[str, Any], uploads: dict[str, Upload]) -> tuple[int, dict[str, Any]]:
+    async def _execute(
+        self, method: str, params: dict[str, Any], uploads: dict[str, Upload]
+    ) -> tuple[int, dict[str, Any]]:
         """Run one method, record it, and give the HTTP status and body Telegram would answer."""
         name, handler = self._handlers.get(method.lower(), (method, None))
         call = RecordedCall(name, copy.deepcopy(params), files_by_param(params, uploads), None)
@@ -408,7 +421,10 @@ class FakeTelegram:
             try:
                 await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
             except TimeoutError:
-                seen = [f"{call.method}({_brief(call.params)}){'' if call.ok else ' -> ' + str(call.error)}" for call in self.calls[after:]]
+                seen = [
+                    f"{call.method}({_brief(call.params)}){'' if call.ok else ' -> ' + str(call.error)}"
+                    for call in self.calls[after:]
+                ]
                 raise TimeoutError(f"{what} within {timeout}s; calls since mark {after}: {seen}") from None
         return find()
 
@@ -673,7 +689,13 @@ class FakeTelegram:
     def _store_message(self, chat: FakeUser, sender: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         message_id = self._last_message_id.get(chat.id, 0) + 1
         self._last_message_id[chat.id] = message_id
-        message = {"message_id": message_id, "from": dict(sender), "chat": chat.chat(), "date": int(time.time()), **content}
+        message = {
+            "message_id": message_id,
+            "from": dict(sender),
+            "chat": chat.chat(),
+            "date": int(time.time()),
+            **content,
+        }
         self._messages[(chat.id, message_id)] = message
         return message
 
@@ -694,7 +716,10 @@ class FakeTelegram:
     def _replied_message(self, chat: FakeUser, params: dict[str, Any]) -> dict[str, Any] | None:
         reply = params.get("reply_parameters")
         if reply is None and params.get("reply_to_message_id") is not None:
-            reply = {"message_id": params["reply_to_message_id"], "allow_sending_without_reply": params.get("allow_sending_without_reply")}
+            reply = {
+                "message_id": params["reply_to_message_id"],
+                "allow_sending_without_reply": params.get("allow_sending_without_reply"),
+            }
         if reply is None:
             return None
         if not isinstance(reply, dict):
@@ -717,7 +742,9 @@ class FakeTelegram:
                 raise bad_request(f"can't parse entities: {error}") from None
         else:
             entities = params.get(entities_key) or []
-            if not isinstance(entities, list) or not all(isinstance(e, dict) and "offset" in e and "length" in e for e in entities):
+            if not isinstance(entities, list) or not all(
+                isinstance(e, dict) and "offset" in e and "length" in e for e in entities
+            ):
                 raise bad_request("can't parse entities JSON object")
         return strip_text(text, entities)
 
@@ -771,7 +798,9 @@ class FakeTelegram:
             raise bad_request("IMAGE_PROCESS_FAILED") from None
         sizes = []
         if thumbnail is not None:
-            sizes.append(self._new_file("photo", thumbnail[0], "jpg", {"width": thumbnail[1][0], "height": thumbnail[1][1]}))
+            sizes.append(
+                self._new_file("photo", thumbnail[0], "jpg", {"width": thumbnail[1][0], "height": thumbnail[1][1]})
+            )
         sizes.append(self._new_file("photo", data, extension, {"width": width, "height": height}))
         for size in sizes:
             self._photo_sizes[size.file_id] = [s.file_id for s in sizes]
@@ -863,7 +892,9 @@ class FakeTelegram:
         content = {"caption": caption.get("caption"), "caption_entities": caption.get("caption_entities")}
         return self._apply_edit(message, content, params)
 
-    async def _edit_message_reply_markup(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any] | bool:
+    async def _edit_message_reply_markup(
+        self, params: dict[str, Any], uploads: dict[str, Upload]
+    ) -> dict[str, Any] | bool:
         message = self._editable(params)
         if message is None:
             return True
@@ -923,7 +954,7 @@ def _checked_markup(markup: Any) -> dict[str, Any] | None:
     if rows is None:
         return markup
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array of Arrays")
+        raise bad_request('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array of Arrays')
     for button in (button for row in rows for button in row):
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
             raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object with text")
@@ -935,16 +966,22 @@ def _checked_markup(markup: Any) -> dict[str, Any] | None:
 
 
 def _scope_key(scope: dict[str, Any]) -> str:
-    """"default", "all_private_chats", "chat:42", "chat_member:42:7": readable keys for fake.commands."""
+    """ "default", "all_private_chats", "chat:42", "chat_member:42:7": readable keys for fake.commands."""
     return ":".join([str(scope["type"]), *(str(scope[key]) for key in ("chat_id", "user_id") if key in scope)])
 
 
 def _is_reply(call: RecordedCall) -> bool:
     method = call.method.lower()
-    is_message_method = method.startswith("send") or method in ("editmessagetext", "editmessagecaption", "editmessagemedia")
+    is_message_method = method.startswith("send") or method in (
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagemedia",
+    )
     return call.ok and is_message_method and isinstance(call.result, dict) and "chat" in call.result
 
 
 def _brief(params: dict[str, Any]) -> str:
-    text = ", ".join(f"{key}={value!r}" for key, value in params.items() if key in ("chat_id", "text", "caption", "offset"))
+    text = ", ".join(
+        f"{key}={value!r}" for key, value in params.items() if key in ("chat_id", "text", "caption", "offset")
+    )
     return text[:120]

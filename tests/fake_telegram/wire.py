@@ -16,12 +16,44 @@ from .objects import Upload, bad_request
 # "42" or "true" stays a string.
 TEXT_PARAMS = frozenset(
     {
-        "text", "caption", "parse_mode", "url", "secret_token", "ip_address", "callback_query_id",
-        "inline_message_id", "file_id", "photo", "document", "sticker", "audio", "video", "voice",
-        "animation", "video_note", "thumbnail", "emoji", "title", "description", "short_description",
-        "name", "first_name", "last_name", "phone_number", "vcard", "address", "query", "question",
-        "language_code", "business_connection_id", "message_effect_id", "custom_emoji_id", "payload",
-        "currency", "data", "method",
+        "text",
+        "caption",
+        "parse_mode",
+        "url",
+        "secret_token",
+        "ip_address",
+        "callback_query_id",
+        "inline_message_id",
+        "file_id",
+        "photo",
+        "document",
+        "sticker",
+        "audio",
+        "video",
+        "voice",
+        "animation",
+        "video_note",
+        "thumbnail",
+        "emoji",
+        "title",
+        "description",
+        "short_description",
+        "name",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "vcard",
+        "address",
+        "query",
+        "question",
+        "language_code",
+        "business_connection_id",
+        "message_effect_id",
+        "custom_emoji_id",
+        "payload",
+        "currency",
+        "data",
+        "method",
     }
 )
 
@@ -54,7 +86,9 @@ async def read_multipart(reader: MultipartReader) -> tuple[dict[str, Any], dict[
             if not isinstance(part, BodyPartReader) or not part.name:
                 raise MalformedRequest("can't parse multipart form: every part needs a name")
             if part.filename is not None:
-                uploads[part.name] = Upload(await part.read(decode=True), part.filename, part.headers.get("Content-Type"))
+                uploads[part.name] = Upload(
+                    await part.read(decode=True), part.filename, part.headers.get("Content-Type")
+                )
             else:
                 params[part.name] = _decode(part.name, await part.text())
     except (ValueError, LookupError, RuntimeError, aiohttp.ClientPayloadError) as error:

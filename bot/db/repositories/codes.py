@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import update
+import functools
+
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Code
+from bot.db.models import Assessment, Code
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -11,8 +13,10 @@ class CodeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, user_id: int) -> Code | None:
-        return await self._session.get(Code, user_id, populate_existing=True)
+    async def current(self, user_id: int) -> tuple[Assessment, Code | None] | None:
+        """The user's latest assessment with their current code, in one query: "show my code" is the hot path."""
+        row = (await self._session.execute(_current_statement(), {"user_id": user_id})).first()
+        return (row[0], row[1]) if row is not None else None
 
     async def replace(self, code: Code) -> None:
         """Make `code` the user's current one in one atomic statement, so two renewals cannot interleave."""
@@ -29,3 +33,15 @@ class CodeRepository:
         await self._session.execute(
             update(Code).where(Code.user_id == user_id, Code.token == token).values(file_id=file_id)
         )
+
+
+@functools.cache
+def _current_statement() -> Select[tuple[Assessment, Code]]:
+    # Built once: constructing the statement cost as much as running it.
+    return (
+        select(Assessment, Code)
+        .outerjoin(Code, Code.user_id == Assessment.user_id)
+        .where(Assessment.user_id == bindparam("user_id"))
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )

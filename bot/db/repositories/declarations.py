@@ -20,9 +20,7 @@ class DeclarationRepository:
         return declaration
 
     async def latest(self, user_id: int) -> Declaration | None:
-        statement = (
-            select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id.desc()).limit(1)
-        )
+        statement = select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id.desc()).limit(1)
         return await self._session.scalar(statement)
 
 

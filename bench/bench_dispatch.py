@@ -1,0 +1,254 @@
+"""Updates per second that one bot process handles, through the real dispatcher and database.
+
+Two workloads, on SQLite and PostgreSQL:
+- a form step: a user at the address question sends a valid address (reads and writes the
+  conversation state, answers with the next question);
+- /code for a code that has not changed (loads the account, the assessment and the code, re-sends
+  the image by file_id).
+Telegram itself is replaced by an in-process session that answers at once, so the figures are the
+bot's own cost. Updates are fed 16 at a time, as long polling does. Prints medians of several runs.
+
+    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from sqlalchemy import text
+
+from bot.app import code_settings_for, create_dispatcher
+from bot.config import load_settings
+from bot.db.engine import create_engine, create_session_factory, create_storage_engine
+from bot.db.migrate import upgrade
+from bot.db.models import Assessment, Code, Declaration, User
+from bot.domain.tokens import issue_token
+from bot.fsm.storage import SqlStorage
+from bot.i18n import create_i18n
+from bot.registration.questions import Registration
+
+BOT_ID = 42
+CONCURRENCY = 16
+NOW = datetime.now(UTC)
+
+
+class InstantTelegram(BaseSession):
+    """Answers every Bot API call at once with a plausible result; no network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._message_id = 0
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        self._message_id += 1
+        chat_id = getattr(method, "chat_id", 1)
+        result: dict[str, Any] = {
+            "message_id": self._message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+        }
+        name = type(method).__name__
+        if name == "GetMe":
+            return method.__returning__.model_validate(
+                {"id": BOT_ID, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+            )
+        if name == "SendPhoto":
+            result["photo"] = [{"file_id": "photo-file-id", "file_unique_id": "u", "width": 480, "height": 640}]
+        if name in {"SendMessage", "SendPhoto", "EditMessageText"}:
+            return method.__returning__.model_validate(result, context={"bot": bot})
+        return True
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(self, *args: Any, **kwargs: Any):  # pragma: no cover - never downloads
+        raise NotImplementedError
+
+
+def message_update(update_id: int, user_id: int, text_: str) -> Update:
+    entities = (
+        [{"type": "bot_command", "offset": 0, "length": len(text_.split()[0])}] if text_.startswith("/") else None
+    )
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "B", "language_code": "en"},
+                "text": text_,
+                "entities": entities,
+            },
+        }
+    )
+
+
+ANSWERS = {
+    "full_name": "Bench User",
+    "nationality": "GB",
+    "id_type": "passport",
+    "id_number": "E12345678",
+    "phone": "+8613800138000",
+    "district": "yinzhou",
+}
+
+
+async def prepare(url: str, users: int) -> None:
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    async with engine.begin() as connection:
+        for table in ("codes", "assessments", "declarations", "users", "fsm_states"):
+            await connection.execute(text(f"DELETE FROM {table}"))
+    settings = load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url)
+    key = code_settings_for(settings, "bench_bot").keys[0]
+    storage = SqlStorage(create_storage_engine(url))
+    async with sessions.begin() as session:
+        for user_id in range(1, users + 1):
+            session.add(
+                User(id=user_id, public_id=10_000 + user_id, language="en", privacy_accepted_at=NOW, created_at=NOW)
+            )
+        await session.flush()
+        for user_id in range(1, users + 1):
+            declaration = Declaration(
+                user_id=user_id, answers={**ANSWERS, "full_name": f"User {user_id}"}, declared_at=NOW
+            )
+            session.add(declaration)
+            await session.flush()
+            assessment = Assessment(
+                user_id=user_id,
+                declaration_id=declaration.id,
+                colour="green",
+                reasons=[],
+                other_reasons=[],
+                period_days=0,
+                starts_on=None,
+                ends_on=None,
+                next_step="show_code_and_temperature",
+                clears_by_checkins=True,
+                rules_version="bench",
+                assessed_at=NOW,
+            )
+            session.add(assessment)
+            await session.flush()
+            expires = NOW + timedelta(hours=24)
+            session.add(
+                Code(
+                    user_id=user_id,
+                    assessment_id=assessment.id,
+                    colour="green",
+                    language="en",
+                    issued_at=NOW,
+                    expires_at=expires,
+                    file_id="photo-file-id",
+                    token=issue_token(10_000 + user_id, int(NOW.timestamp()), int(expires.timestamp()), key),
+                )
+            )
+    form_users = range(users + 1, 2 * users + 1)
+    for user_id in form_users:
+        storage_key = StorageKey(bot_id=BOT_ID, chat_id=user_id, user_id=user_id)
+        await storage.set_state(storage_key, Registration.address)
+        await storage.set_data(storage_key, {"answers": ANSWERS, "editing": False, "ticked": []})
+    async with sessions.begin() as session:
+        for user_id in form_users:
+            session.add(
+                User(id=user_id, public_id=20_000_000 + user_id, language="en", privacy_accepted_at=NOW, created_at=NOW)
+            )
+    await storage.close()
+    await engine.dispose()
+
+
+async def measure(url: str, users: int) -> dict[str, float]:
+    """Updates per second for each workload, first with cold caches (each user's first update since
+    the process started), then warm (the same users again, as at a gate or in a form)."""
+    settings = load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url, timezone="UTC")
+    engine = create_engine(url)
+    storage = SqlStorage(create_storage_engine(url))
+    bot = Bot("42:bench", session=InstantTelegram())
+    dispatcher = create_dispatcher(
+        settings=settings,
+        session_factory=create_session_factory(engine),
+        storage=storage,
+        events_isolation=SimpleEventIsolation(),
+        i18n=create_i18n(),
+        code_settings=code_settings_for(settings, "bench_bot"),
+        clock=lambda: NOW + timedelta(minutes=1),
+    )
+    # As bot.app.run does once the bot is loaded: long-lived objects leave the collector's sight.
+    gc.freeze()
+    counter = iter(range(1, 10**9))
+
+    def updates(user_ids: range, text_: str) -> list[Update]:
+        return [message_update(next(counter), user_id, text_) for user_id in user_ids]
+
+    code_users = range(1, users + 1)
+    form_users = range(users + 1, 2 * users + 1)
+    address = "221B Baker Street, building 2"
+    figures = {
+        "/code unchanged, cold": await _feed(dispatcher, bot, updates(code_users, "/code")),
+        "/code unchanged, warm": await _feed(dispatcher, bot, updates(code_users, "/code")),
+        "form step, cold": await _feed(dispatcher, bot, updates(form_users, address)),
+        # Back to the address question and the address again: two writing form steps per user.
+        "form step, warm": await _feed(
+            dispatcher,
+            bot,
+            [u for pair in zip(updates(form_users, "Back"), updates(form_users, address), strict=True) for u in pair],
+        ),
+    }
+    await storage.close()
+    await engine.dispose()
+    return figures
+
+
+async def _feed(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    for start in range(0, len(updates), CONCURRENCY):
+        batch = updates[start : start + CONCURRENCY]
+        await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in batch))
+    return len(updates) / (time.perf_counter() - started)
+
+
+def run(url: str, users: int, runs: int) -> dict[str, float]:
+    upgrade(url)
+    figures: dict[str, list[float]] = {}
+    for _ in range(runs):
+        asyncio.run(prepare(url, users))
+        for name, value in asyncio.run(measure(url, users)).items():
+            figures.setdefault(name, []).append(value)
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1500)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        backends = {"sqlite": f"sqlite+aiosqlite:///{folder}/bench.sqlite3", "postgresql": arguments.postgres}
+        print(f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight")
+        for backend, url in backends.items():
+            for name, value in run(url, arguments.users, arguments.runs).items():
+                print(f"{backend:<11} {name:<22} {value:8.0f}")
+
+
+if __name__ == "__main__":
+    main()

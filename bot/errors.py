@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from aiogram import Bot
 from aiogram.types import ErrorEvent
@@ -13,9 +14,10 @@ logger = logging.getLogger(__name__)
 
 async def apologise(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
-    # The traceback names code, not people: SQLAlchemy hides statement parameters (hide_parameters=True)
-    # and no message text is logged.
-    logger.error("update %s failed: %s", update.update_id, type(event.exception).__name__, exc_info=event.exception)
+    # Only the exception's type and the frames (file, line, code) are logged: an exception's message
+    # can carry what the user typed, and a log is no place for personal data.
+    frames = "".join(traceback.format_tb(event.exception.__traceback__))
+    logger.error("update %s failed: %s\n%s", update.update_id, type(event.exception).__qualname__, frames)
     chat_id = _chat_id(event)
     if chat_id is None:
         return

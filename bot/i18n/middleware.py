@@ -2,20 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18nMiddleware
 
 from bot.accounts import Account
 from bot.i18n import locale_for_telegram_language
 
-# Before a person agrees to the privacy notice nothing is stored about them in the database,
-# so a language they picked lives only in their conversation state under this key.
-PENDING_LANGUAGE_KEY = "language"
-
 
 class LocaleMiddleware(I18nMiddleware):
-    """The stored choice wins, then a choice made during onboarding, then Telegram's language.
+    """The stored choice wins, then Telegram's language (nothing is stored before the privacy agreement).
 
     The chosen locale is also handed to handlers as `locale`, for dates and for storing the choice.
     """
@@ -31,10 +26,5 @@ class LocaleMiddleware(I18nMiddleware):
         account: Account | None = data.get("account")
         if account is not None:
             return account.language
-        state: FSMContext | None = data.get("state")
-        if state is not None:
-            pending = await state.get_value(PENDING_LANGUAGE_KEY)
-            if pending in self.i18n.available_locales or pending == self.i18n.default_locale:
-                return str(pending)
         user: User | None = data.get("event_from_user")
         return locale_for_telegram_language(user.language_code if user else None)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -18,7 +18,6 @@ from bot.codes.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 from bot.db.repositories.declarations import AssessmentRepository
 from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day
-from bot.i18n.middleware import PENDING_LANGUAGE_KEY
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
 from bot.onboarding.texts import help_text, privacy_notice
@@ -34,7 +33,9 @@ class LanguageCallback(CallbackData, prefix="lang"):
 
 
 class PrivacyCallback(CallbackData, prefix="privacy"):
-    agree: bool
+    """Carries the language chosen before agreeing: until Agree nothing is stored, not even that choice."""
+
+    language: str
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -44,9 +45,9 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def privacy_keyboard() -> InlineKeyboardMarkup:
+def privacy_keyboard(language: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="✅ " + _("I agree"), callback_data=PrivacyCallback(agree=True))
+    builder.button(text="✅ " + _("I agree"), callback_data=PrivacyCallback(language=language))
     return builder.as_markup()
 
 
@@ -119,8 +120,7 @@ async def process_language_choice(
         await callback.answer(LANGUAGE_NAMES[language])
         await drop_buttons(message)
         if account is None:
-            await state.update_data({PENDING_LANGUAGE_KEY: language})
-            await message.answer(privacy_notice(), reply_markup=privacy_keyboard())
+            await message.answer(privacy_notice(), reply_markup=privacy_keyboard(language))
             return
         await accounts.set_language(session, account.id, language)
         await message.answer(_("Language set to English."), reply_markup=main_menu())
@@ -128,33 +128,36 @@ async def process_language_choice(
             await resume_form(message, state, language, clock, zone)
 
 
-async def process_privacy_command(message: Message, account: Account | None) -> None:
-    await message.answer(privacy_notice(), reply_markup=privacy_keyboard() if account is None else None)
+async def process_privacy_command(message: Message, account: Account | None, locale: str) -> None:
+    await message.answer(privacy_notice(), reply_markup=privacy_keyboard(locale) if account is None else None)
 
 
 async def process_privacy_agreement(
     callback: CallbackQuery,
+    callback_data: PrivacyCallback,
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
     accounts: Accounts,
     locale: str,
+    i18n: I18n,
     clock: Clock,
     zone: tzinfo,
 ) -> None:
     await callback.answer()
-    if callback.message is None:
+    if not isinstance(callback.message, Message):
         return
     await drop_buttons(callback.message)
     if account is not None:
         await callback.message.answer(_("You have already agreed. Send /start to see your code."))
         return
-    await accounts.accept_privacy(session, callback.from_user.id, locale, clock())
-    await state.update_data({PENDING_LANGUAGE_KEY: None})
-    await callback.message.answer(
-        _("Thank you. A few questions follow, one at a time; Back and Cancel are under each.")
-    )
-    await start_form(callback.message, state, locale, clock, zone)
+    language = callback_data.language if callback_data.language in SUPPORTED_LOCALES else locale
+    await accounts.accept_privacy(session, callback.from_user.id, language, clock())
+    with i18n.use_locale(language):
+        await callback.message.answer(
+            _("Thank you. A few questions follow, one at a time; Back and Cancel are under each.")
+        )
+        await start_form(callback.message, state, language, clock, zone)
 
 
 async def process_update(
@@ -191,7 +194,7 @@ def create_router() -> Router:
     router.message.register(process_language_command, Command("language"))
     router.callback_query.register(process_language_choice, LanguageCallback.filter())
     router.message.register(process_privacy_command, Command("privacy"))
-    router.callback_query.register(process_privacy_agreement, PrivacyCallback.filter(F.agree))
+    router.callback_query.register(process_privacy_agreement, PrivacyCallback.filter())
     router.message.register(process_update, Command("update"))
     router.message.register(process_update, Words(UPDATE_DECLARATION, "update", "更新"))
     router.message.register(process_help, Command("help"))

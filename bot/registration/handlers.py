@@ -18,7 +18,6 @@ from bot.codes.handlers import send_code
 from bot.codes.service import CodeSettings
 from bot.filters import Has, Words
 from bot.fsm import save_state
-from bot.i18n.middleware import PENDING_LANGUAGE_KEY
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
 from bot.registration import service
@@ -136,25 +135,24 @@ async def _back(message: Message, state: FSMContext, locale: str, clock: Clock, 
     await _go_to(message, state, wizard, previous, locale, clock, zone)
 
 
-async def _cancel(message: Message, state: FSMContext, account: Account | None) -> None:
-    language = await state.get_value(PENDING_LANGUAGE_KEY)
+async def _cancel(message: Message, state: FSMContext, session: AsyncSession, account: Account | None) -> None:
     await state.clear()
-    if account is None and language:
-        await state.update_data({PENDING_LANGUAGE_KEY: language})
-    if account is None:
+    if account is not None and await service.has_declared(session, account.id):
+        await message.answer(_("Cancelled. Your earlier answers are unchanged."), reply_markup=main_menu())
+    else:
         await message.answer(
             _("Cancelled. Nothing was saved. Send /start to begin again."), reply_markup=ReplyKeyboardRemove()
         )
-    else:
-        await message.answer(_("Cancelled. Your earlier answers are unchanged."), reply_markup=main_menu())
 
 
 async def process_back_word(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
     await _back(message, state, locale, clock, zone)
 
 
-async def process_cancel_word(message: Message, state: FSMContext, account: Account | None) -> None:
-    await _cancel(message, state, account)
+async def process_cancel_word(
+    message: Message, state: FSMContext, session: AsyncSession, account: Account | None
+) -> None:
+    await _cancel(message, state, session, account)
 
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -238,7 +236,7 @@ async def process_form_button(
     if action is WizardAction.CANCEL:
         await callback.answer()
         await drop_buttons(message)
-        await _cancel(message, state, account)
+        await _cancel(message, state, session, account)
         return
     if action is WizardAction.BACK:
         await callback.answer()

@@ -67,3 +67,7 @@ def _assessment_row(user_id: int, declaration_id: int, assessment: Assessment, n
         rules_version=assessment.rules_version,
         assessed_at=now,
     )
+
+
+async def has_declared(session: AsyncSession, user_id: int) -> bool:
+    return await DeclarationRepository(session).latest(user_id) is not None

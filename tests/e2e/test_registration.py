@@ -53,6 +53,7 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
     await jane.say("/start", expect="Choose your language")
     await jane.press("English", expect="Privacy notice")
     assert await _count(clean_database, User) == 0, "nothing may be stored before Agree"
+    assert await _count(clean_database, FsmState) == 0, "not even the language chosen"
     await jane.press("I agree", expect="What is your full name")
 
     # Bad answers at each text step: explained, and the same question again.

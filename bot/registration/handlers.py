@@ -71,11 +71,12 @@ async def _go_to(
     error: str | None = None,
 ) -> None:
     """Store where the form is and ask it: a question, or the summary when `question` is None."""
+    wizard.revision += 1
     if question is None:
         wizard.editing = True
         wizard.ticked = []
         await save_state(state, Registration.summary, wizard.dump())
-        await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard.answers))
+        await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard))
         return
     if question.kind is Kind.MULTI:
         wizard.ticked = list(wizard.answers.get(question.key, []))
@@ -97,7 +98,7 @@ async def _ask(
     today = clock().astimezone(zone).date()
     await message.answer(
         question_text(question, wizard.answers, position, len(applicable), locale, error),
-        reply_markup=question_keyboard(question, wizard.answers, wizard.ticked, today, locale),
+        reply_markup=question_keyboard(question, wizard, today, locale),
     )
 
 
@@ -108,7 +109,7 @@ async def _reask(message: Message, state: FSMContext, locale: str, clock: Clock,
     question = question_for_state(current)
     if question is None:
         await message.answer(f"⚠️ {error}")
-        await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard.answers))
+        await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard))
         return
     await _ask(message, question, wizard, locale, clock, zone, error)
 
@@ -220,8 +221,15 @@ async def process_form_button(
     current_state = await state.get_state()
     question = question_for_state(current_state)
     step = question.key if question else (SUMMARY_STEP if current_state == Registration.summary.state else None)
-    if not isinstance(message, Message) or step is None or callback_data.step != step:
+    revision = WizardData.load(await state.get_data()).revision
+    if (
+        not isinstance(message, Message)
+        or step is None
+        or (callback_data.step, callback_data.revision) != (step, revision)
+    ):
         await callback.answer(_("That button belongs to an earlier message."))
+        if isinstance(message, Message):
+            await drop_buttons(message)
         if step is not None and isinstance(message, Message):
             await _reask(
                 message,
@@ -280,9 +288,7 @@ async def _question_button(
         wizard.ticked = [option.value for option in question.options if option.value in ticked]
         await state.update_data(ticked=wizard.ticked)
         await callback.answer()
-        await message.edit_reply_markup(
-            reply_markup=question_keyboard(question, wizard.answers, wizard.ticked, today, locale)
-        )
+        await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard, today, locale))
         return
     elif action is WizardAction.NONE and question.kind is Kind.MULTI:
         value = []

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.i18n import format_day
-from bot.registration.questions import QUESTIONS, Answers, Kind, Question, arrival_choices
+from bot.registration.questions import QUESTIONS, Kind, Question, WizardData, arrival_choices
 
 BACK = __("Back")
 CANCEL = __("Cancel")
@@ -29,29 +29,34 @@ class WizardAction(StrEnum):
 
 
 class WizardCallback(CallbackData, prefix="reg"):
-    """`step` names the question the button was made for, so a button from an old message is recognised."""
+    """`step` and `revision` name the message the button was made for, so a button from an old one is recognised."""
 
     step: str
+    revision: int
     action: WizardAction
     value: str = ""
 
 
-def _button(text: str, step: str, action: WizardAction, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=WizardCallback(step=step, action=action, value=value).pack())
+def _button(text: str, step: str, revision: int, action: WizardAction, value: str = "") -> InlineKeyboardButton:
+    data = WizardCallback(step=step, revision=revision, action=action, value=value)
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[index : index + width] for index in range(0, len(buttons), width)]
 
 
-def _nav_row(step: str) -> list[InlineKeyboardButton]:
-    return [_button(f"⬅️ {BACK}", step, WizardAction.BACK), _button(f"✖️ {CANCEL}", step, WizardAction.CANCEL)]
+def _nav_row(step: str, revision: int) -> list[InlineKeyboardButton]:
+    return [
+        _button(f"⬅️ {BACK}", step, revision, WizardAction.BACK),
+        _button(f"✖️ {CANCEL}", step, revision, WizardAction.CANCEL),
+    ]
 
 
 # Markups are built directly rather than with aiogram's KeyboardBuilder: the builder's validation
 # and copies were a quarter of the cost of a form step (bench/bench_dispatch.py).
 def question_keyboard(
-    question: Question, answers: Answers, ticked: list[str], today: date, locale: str
+    question: Question, wizard: WizardData, today: date, locale: str
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
     if question.kind is Kind.PHONE:
         return ReplyKeyboardMarkup(
@@ -63,14 +68,15 @@ def question_keyboard(
             one_time_keyboard=True,
             is_persistent=False,
         )
-    step = question.key
+    step, revision = question.key, wizard.revision
     rows: list[list[InlineKeyboardButton]] = []
     if question.kind is Kind.CHOICE:
-        current = answers.get(step)
+        current = wizard.answers.get(step)
         choices = [
             _button(
                 f"{'● ' if current is not None and option.answer == current else ''}{option.label}",
                 step,
+                revision,
                 WizardAction.PICK,
                 option.value,
             )
@@ -81,33 +87,39 @@ def question_keyboard(
         rows = [
             [
                 _button(
-                    f"{'☑️' if option.value in ticked else '⬜'} {option.label}", step, WizardAction.TICK, option.value
+                    f"{'☑️' if option.value in wizard.ticked else '⬜'} {option.label}",
+                    step,
+                    revision,
+                    WizardAction.TICK,
+                    option.value,
                 )
             ]
             for option in question.options
         ]
         rows.append(
             [
-                _button(f"🚫 {question.none_label}", step, WizardAction.NONE),
-                _button("✅ " + _("Done"), step, WizardAction.DONE),
+                _button(f"🚫 {question.none_label}", step, revision, WizardAction.NONE),
+                _button("✅ " + _("Done"), step, revision, WizardAction.DONE),
             ]
         )
     elif question.kind is Kind.DATE:
         days = [
-            _button(format_day(day, locale), step, WizardAction.PICK, day.isoformat()) for day in arrival_choices(today)
+            _button(format_day(day, locale), step, revision, WizardAction.PICK, day.isoformat())
+            for day in arrival_choices(today)
         ]
         rows = _rows(days, 2)
-    rows.append(_nav_row(step))
+    rows.append(_nav_row(step, revision))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def summary_keyboard(answers: Answers) -> InlineKeyboardMarkup:
+def summary_keyboard(wizard: WizardData) -> InlineKeyboardMarkup:
+    revision = wizard.revision
     edits = [
-        _button(f"✏️ {question.title}", SUMMARY_STEP, WizardAction.EDIT, question.key)
+        _button(f"✏️ {question.title}", SUMMARY_STEP, revision, WizardAction.EDIT, question.key)
         for question in QUESTIONS
-        if question.applies(answers)
+        if question.applies(wizard.answers)
     ]
     rows = _rows(edits, 2)
-    rows.append([_button("✅ " + _("Submit"), SUMMARY_STEP, WizardAction.SUBMIT)])
-    rows.append(_nav_row(SUMMARY_STEP))
+    rows.append([_button("✅ " + _("Submit"), SUMMARY_STEP, revision, WizardAction.SUBMIT)])
+    rows.append(_nav_row(SUMMARY_STEP, revision))
     return InlineKeyboardMarkup(inline_keyboard=rows)

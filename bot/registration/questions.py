@@ -420,14 +420,19 @@ class WizardData:
     editing: bool = False
     # The choices ticked so far on a multiple-choice question, before Done.
     ticked: list[str] = field(default_factory=list)
+    # Counts the questions and summaries sent; their buttons carry it, so only the newest message's
+    # buttons act (an old summary showing other answers cannot be submitted).
+    revision: int = 0
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> WizardData:
+        revision = data.get("revision")
         return cls(
             answers=dict(data.get("answers") or {}),
             editing=bool(data.get("editing")),
             ticked=list(data.get("ticked") or []),
+            revision=revision if isinstance(revision, int) else 0,
         )
 
     def dump(self) -> dict[str, Any]:
-        return {"answers": self.answers, "editing": self.editing, "ticked": self.ticked}
+        return {"answers": self.answers, "editing": self.editing, "ticked": self.ticked, "revision": self.revision}

@@ -213,6 +213,13 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
     summary = await jane.say("36.7", expect="Please check your answers")
     assert "Jane Doe" in message_text(summary) and "199 Taikang East Road" in message_text(summary)
 
+    # Only the newest summary submits: an older one showing other answers is refused.
+    await jane.say("back", expect="body temperature")
+    await jane.say("36.8", expect="Please check your answers")
+    await jane.press("Submit", message=summary)
+    assert "earlier message" in (await jane.callback_answer()).get("text", "")
+    assert await _count(clean_database, Declaration) == 1
+
     mark = fake.mark()
     await jane.press("Submit", expect="YELLOW CODE")
     [yellow] = _photos(fake, mark)

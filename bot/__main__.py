@@ -13,6 +13,13 @@ from bot.db.migrate import upgrade
 USAGE = "usage: python -m bot [run|migrate]"
 
 
+def configure_logging(level: str) -> None:
+    """LOG_LEVEL applies to the bot's own loggers; libraries stay at INFO, because at DEBUG some of them
+    (aiosqlite, asyncpg) log statement parameters, and parameters are personal data."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bot").setLevel(level.upper())
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "run"
     if command not in {"run", "migrate"}:
@@ -20,7 +27,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(settings.log_level)
         if command == "run":
             settings.require_token()
         upgrade(settings.effective_database_url)

@@ -37,6 +37,8 @@ class Accounts:
             return self._cache[user_id]
         row = await UserRepository(session).get(user_id)
         account = Account(id=row.id, public_id=row.public_id, language=row.language) if row is not None else None
+        # End the read: otherwise the connection stays checked out while the handler talks to Telegram.
+        await session.commit()
         if self._cache_size:
             self._cache[user_id] = account
             while len(self._cache) > self._cache_size:

@@ -11,11 +11,11 @@ import logging
 import signal
 from urllib.parse import urlsplit
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
+from aiogram.enums import ChatType, ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
@@ -33,6 +33,7 @@ from bot.codes.service import CodeSettings
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory, create_storage_engine
 from bot.domain.tokens import key_from_secret
+from bot.filters import Has
 from bot.fsm.storage import SqlStorage
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
@@ -87,6 +88,9 @@ def create_dispatcher(
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))
     LocaleMiddleware(i18n).setup(dispatcher)
+    # A health code is personal: in a group the form and the code would be shown to every member.
+    dispatcher.message.filter(Has(F.chat.type == ChatType.PRIVATE))
+    dispatcher.callback_query.filter(Has(F.message.chat.type == ChatType.PRIVATE))
     dispatcher.include_routers(
         onboarding.create_router(), codes.create_router(), registration.create_router(), fallback.create_router()
     )
@@ -161,7 +165,11 @@ async def _serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, e
     app = web.Application()
     app["engine"] = engine
     app.router.add_get("/healthz", healthz)
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(app, path=path)
+    # Handled within the request: Telegram hears 200 only once an update is done, so an update in
+    # flight when the process stops is delivered again rather than lost.
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False).register(
+        app, path=path
+    )
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app)
     await runner.setup()

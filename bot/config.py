@@ -64,6 +64,13 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas, e.g. 12345,67890") from None
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -113,7 +120,10 @@ class Settings(BaseSettings):
 
 def _stored_secret(path: Path) -> str:
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        secret = path.read_text(encoding="utf-8").strip()
+        if not secret:
+            raise ConfigError(f"CODE_SECRET is not set and {path} is empty: delete that file to make a new key")
+        return secret
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(32)
     # Created with owner-only permissions: the key signs every code this deployment issues.

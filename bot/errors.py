@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from contextlib import suppress
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
@@ -18,6 +20,10 @@ async def apologise(event: ErrorEvent, bot: Bot) -> None:
     # can carry what the user typed, and a log is no place for personal data.
     frames = "".join(traceback.format_tb(event.exception.__traceback__))
     logger.error("update %s failed: %s\n%s", update.update_id, type(event.exception).__qualname__, frames)
+    if update.callback_query is not None:
+        # Otherwise the pressed button keeps spinning on the user's screen.
+        with suppress(TelegramAPIError):
+            await bot.answer_callback_query(update.callback_query.id)
     chat_id = _chat_id(event)
     if chat_id is None:
         return

@@ -128,3 +128,8 @@ def test_arrival_dates_that_are_accepted(raw: str, expected: str) -> None:
 def test_arrival_dates_that_are_refused(raw: str) -> None:
     with pytest.raises(InvalidAnswer):
         parse_arrival_date(raw, {}, TODAY)
+
+
+def test_a_day_that_next_year_lacks_is_refused_not_crashed_on() -> None:
+    with pytest.raises(InvalidAnswer):
+        parse_arrival_date("2月29日", {}, date(2028, 3, 1))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
@@ -32,12 +33,15 @@ async def send_code(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     caption = presenter.caption(current, locale, now, zone)
+    name = current.holder_name
     if current.code.file_id:
-        # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
-        await bot.send_photo(message.chat.id, current.code.file_id, caption=caption, reply_markup=main_menu())
-        return
-    name = await service.holder_name(session, account.id)
-    png = presenter.render(current, name, locale, zone, settings)
+        try:
+            # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
+            await bot.send_photo(message.chat.id, current.code.file_id, caption=caption, reply_markup=main_menu())
+            return
+        except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
+            name = await service.holder_name(session, account.id)
+    png = presenter.render(current, name or "", locale, zone, settings)
     sent = await bot.send_photo(
         message.chat.id, BufferedInputFile(png, filename="health-code.png"), caption=caption, reply_markup=main_menu()
     )

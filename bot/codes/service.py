@@ -11,13 +11,13 @@ from bot.accounts import Account
 from bot.db.models import Assessment, Code
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.declarations import DeclarationRepository
-from bot.domain.tokens import SigningKey, deep_link, issue_token
+from bot.domain.tokens import SigningKey, TokenError, deep_link, issue_token, verify_token
 
 
 @dataclass(frozen=True, slots=True)
 class CodeSettings:
     bot_username: str
-    # The first key signs; the others still verify (rotation).
+    # The first key signs new codes; a code signed with any other is renewed when next shown.
     keys: tuple[SigningKey, ...]
     validity: timedelta = timedelta(hours=24)
     # A code that would expire within this margin is renewed rather than shown, so it never dies at the gate.
@@ -31,6 +31,8 @@ class CodeSettings:
 class CurrentCode:
     code: Code
     assessment: Assessment
+    # Only loaded when the image must be drawn (no Telegram file_id for it yet).
+    holder_name: str | None = None
 
 
 def needs_renewal(
@@ -42,13 +44,26 @@ def needs_renewal(
         or code.language != locale
         or code.issued_at.astimezone(zone).date() != now.astimezone(zone).date()
         or code.expires_at - now < settings.renew_margin
+        or not _verifies(code.token, settings.keys[0], now)
     )
+
+
+def _verifies(token: str, key: SigningKey, now: datetime) -> bool:
+    """False once CODE_SECRET has changed: the stored image would carry a token nobody can verify."""
+    try:
+        verify_token(token, [key], int(now.timestamp()))
+    except TokenError:
+        return False
+    return True
 
 
 async def current_code(
     session: AsyncSession, account: Account, locale: str, now: datetime, zone: tzinfo, settings: CodeSettings
 ) -> CurrentCode | None:
-    """The code to show now, renewed first if needed; None before the first declaration."""
+    """The code to show now, renewed first if needed; None before the first declaration.
+
+    Ends its transaction before returning, so no connection is held while the caller talks to Telegram.
+    """
     codes = CodeRepository(session)
     current = await codes.current(account.id)
     if current is None:
@@ -68,8 +83,9 @@ async def current_code(
             file_id=None,
         )
         await codes.replace(code)
-        await session.commit()
-    return CurrentCode(code=code, assessment=assessment)
+    name = await holder_name(session, account.id) if code.file_id is None else None
+    await session.commit()
+    return CurrentCode(code=code, assessment=assessment, holder_name=name)
 
 
 async def holder_name(session: AsyncSession, user_id: int) -> str:

@@ -17,5 +17,6 @@ async def save_state(context: FSMContext, state: StateType, data: Mapping[str, A
     if isinstance(context.storage, SqlStorage):
         await context.storage.set_state_and_data(context.key, state, merged)
     else:
-        await context.set_state(state)
+        # Data first: a crash between the two then re-asks the old question, never a new one with old answers.
         await context.set_data(merged)
+        await context.set_state(state)

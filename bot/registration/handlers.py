@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
@@ -184,6 +186,11 @@ async def process_typed_answer(message: Message, state: FSMContext, locale: str,
     if question.parse is None:
         await _reask(message, state, locale, clock, zone, _("Please choose with the buttons under the question."))
         return
+    if message.text.startswith("/"):
+        await _reask(
+            message, state, locale, clock, zone, _("That is a command, not an answer. Please answer the question.")
+        )
+        return
     wizard = WizardData.load(await state.get_data())
     try:
         value = question.parse(message.text, wizard.answers, clock().astimezone(zone).date())
@@ -288,7 +295,8 @@ async def _question_button(
         wizard.ticked = [option.value for option in question.options if option.value in ticked]
         await state.update_data(ticked=wizard.ticked)
         await callback.answer()
-        await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard, today, locale))
+        with suppress(TelegramBadRequest):  # "not modified" after a double tap: the keyboard is right already
+            await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard, today, locale))
         return
     elif action is WizardAction.NONE and question.kind is Kind.MULTI:
         value = []

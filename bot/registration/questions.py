@@ -135,7 +135,7 @@ def parse_nationality_answer(raw: str, answers: Answers, today: date) -> str:
 def parse_id_number(raw: str, answers: Answers, today: date) -> str:
     id_type = IdType(answers["id_type"])
     try:
-        return validate_id_number(id_type, _clean_text(raw))
+        return validate_id_number(id_type, _clean_text(raw), today=today)
     except InvalidIdNumber:
         raise InvalidAnswer(_id_number_hint(id_type)) from None
 
@@ -191,10 +191,10 @@ def parse_arrival_date(raw: str, answers: Answers, today: date) -> str:
             year = int(match["y"]) if match["y"] else today.year
             try:
                 arrival = date(year, int(match["m"]), int(match["d"]))
-            except ValueError:
+                if not match["y"] and arrival < today:
+                    arrival = arrival.replace(year=today.year + 1)
+            except ValueError:  # no such day, e.g. 29 February in a year that has none
                 break
-            if not match["y"] and arrival < today:
-                arrival = arrival.replace(year=today.year + 1)
             if arrival < today:
                 raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
             if arrival > today + timedelta(days=ARRIVAL_HORIZON_DAYS):

@@ -116,6 +116,7 @@ async def test_without_a_token_the_bot_says_how_to_get_one(tmp_path) -> None:
         ("ADMIN_IDS", "12,abc"),
         ("BOT_TOKEN", "not-a-token"),
         ("DATABASE_URL", "mysql://x"),
+        ("LOG_LEVEL", "LOUD"),
     ],
 )
 async def test_a_wrong_setting_is_one_line_naming_it(tmp_path, setting: str, value: str) -> None:

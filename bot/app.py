@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 import signal
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher, F
@@ -40,6 +41,7 @@ from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware
 from bot.onboarding import handlers as onboarding
 from bot.registration import handlers as registration
+from bot.retention import purge_periodically
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,13 @@ def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        retention = timedelta(days=settings.retention_days)
+        storage = RedisStorage.from_url(
+            settings.redis_url,
+            key_builder=DefaultKeyBuilder(with_destiny=True),
+            state_ttl=retention,
+            data_ttl=retention,
+        )
         return storage, RedisEventIsolation(storage.redis)
     return SqlStorage(create_storage_engine(settings.effective_database_url)), SimpleEventIsolation()
 
@@ -84,6 +92,7 @@ def create_dispatcher(
     dispatcher["clock"] = clock
     dispatcher["zone"] = settings.zone
     dispatcher["code_settings"] = code_settings
+    dispatcher["retention_days"] = settings.retention_days
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))
@@ -127,14 +136,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def run(settings: Settings, clock: Clock = system_clock) -> None:
     engine = create_engine(settings.effective_database_url)
+    sessions = create_session_factory(engine)
     storage, isolation = create_storage(settings)
     bot = create_bot(settings)
     i18n = create_i18n()
+    purge: asyncio.Task[None] | None = None
     try:
         me = await bot.get_me()
         dispatcher = create_dispatcher(
             settings=settings,
-            session_factory=create_session_factory(engine),
+            session_factory=sessions,
             storage=storage,
             events_isolation=isolation,
             i18n=i18n,
@@ -146,6 +157,9 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         # generations removed most of the full-collection pauses in the webhook tail (performance.md).
         gc.collect()
         gc.freeze()
+        purge = asyncio.create_task(
+            purge_periodically(sessions, storage, clock, timedelta(days=settings.retention_days))
+        )
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine)
         else:
@@ -153,6 +167,8 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
             logger.info("polling as @%s", me.username)
             await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
+        if purge is not None:
+            purge.cancel()
         await bot.session.close()
         await storage.close()
         await engine.dispose()

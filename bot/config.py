@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     code_secret: SecretStr | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+    retention_days: int = Field(default=60, ge=1, le=3650)
 
     @field_validator("bot_token")
     @classmethod

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -69,6 +69,17 @@ class SqlStorage(BaseStorage):
     async def set_state_and_data(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
         """Both in one write: a crash can never leave a new question with the old answers, and it halves the writes."""
         await self._write(self._key(key), _state_name(state), data)
+
+    async def forget_untouched_since(self, cutoff: datetime) -> int:
+        """Delete conversations (unfinished forms included) not written to since `cutoff`."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(FsmState).where(FsmState.updated_at < cutoff).returning(FsmState.key)
+            )
+            keys = [row.key for row in result]
+        for key in keys:
+            self._cache.pop(key, None)
+        return len(keys)
 
     async def close(self) -> None:
         self._cache.clear()

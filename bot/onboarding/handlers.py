@@ -110,6 +110,7 @@ async def process_language_choice(
     i18n: I18n,
     clock: Clock,
     zone: tzinfo,
+    retention_days: int,
 ) -> None:
     language = callback_data.code
     if language not in SUPPORTED_LOCALES or callback.message is None:
@@ -120,7 +121,7 @@ async def process_language_choice(
         await callback.answer(LANGUAGE_NAMES[language])
         await drop_buttons(message)
         if account is None:
-            await message.answer(privacy_notice(), reply_markup=privacy_keyboard(language))
+            await message.answer(privacy_notice(retention_days), reply_markup=privacy_keyboard(language))
             return
         await accounts.set_language(session, account.id, language)
         await message.answer(_("Language set to English."), reply_markup=main_menu())
@@ -128,8 +129,10 @@ async def process_language_choice(
             await resume_form(message, state, language, clock, zone)
 
 
-async def process_privacy_command(message: Message, account: Account | None, locale: str) -> None:
-    await message.answer(privacy_notice(), reply_markup=privacy_keyboard(locale) if account is None else None)
+async def process_privacy_command(message: Message, account: Account | None, locale: str, retention_days: int) -> None:
+    await message.answer(
+        privacy_notice(retention_days), reply_markup=privacy_keyboard(locale) if account is None else None
+    )
 
 
 async def process_privacy_agreement(

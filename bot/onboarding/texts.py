@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 
-def privacy_notice() -> str:
+def privacy_notice(retention_days: int) -> str:
     return _(
         "<b>Privacy notice</b>\n"
         "\n"
@@ -16,10 +16,11 @@ def privacy_notice() -> str:
         "and nothing else.\n"
         "<b>Who can see it:</b> checkpoint staff see only your colour, your name and how long the code is valid; "
         "your organization's HR office sees your colour and whether you checked in. Nobody else, and no other party.\n"
-        "<b>How long:</b> your answers are kept for 60 days after you give them, then deleted.\n"
+        "<b>How long:</b> your answers are kept for {days} days after you give them, then deleted; so is a form "
+        "left unfinished.\n"
         "\n"
         "Nothing is stored until you press “I agree”. You can read this again at any time with /privacy."
-    )
+    ).format(days=retention_days)
 
 
 def help_text() -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, Declaration
@@ -18,6 +18,10 @@ class DeclarationRepository:
         self._session.add(declaration)
         await self._session.flush()
         return declaration
+
+    async def delete_declared_before(self, cutoff: datetime) -> int:
+        result = await self._session.execute(delete(Declaration).where(Declaration.declared_at < cutoff))
+        return result.rowcount or 0
 
     async def latest(self, user_id: int) -> Declaration | None:
         statement = select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id.desc()).limit(1)

@@ -100,8 +100,9 @@ def create_dispatcher(
     # A health code is personal: in a group the form and the code would be shown to every member.
     dispatcher.message.filter(Has(F.chat.type == ChatType.PRIVATE))
     dispatcher.callback_query.filter(Has(F.message.chat.type == ChatType.PRIVATE))
+    # "Show my code" first: it is what people send most, at gates, and every router before it costs filter checks.
     dispatcher.include_routers(
-        onboarding.create_router(), codes.create_router(), registration.create_router(), fallback.create_router()
+        codes.create_router(), onboarding.create_router(), registration.create_router(), fallback.create_router()
     )
     dispatcher.errors.register(errors.apologise)
     return dispatcher

@@ -22,7 +22,7 @@ from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
 from bot.onboarding.texts import help_text, privacy_notice
 from bot.registration import service as registration
-from bot.registration.handlers import resume_form, start_form
+from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import Registration
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
@@ -77,11 +77,11 @@ async def process_start(
         return
     if await state.get_state() is not None and (await state.get_state() or "").startswith(Registration.__name__):
         await message.answer(_("Welcome back. Let us continue where you stopped."))
-        await resume_form(message, state, locale, clock, zone)
+        await resume_form(Form(message, state, locale, clock, zone))
         return
     assessment = await AssessmentRepository(session).current(account.id)
     if assessment is None:
-        await start_form(message, state, locale, clock, zone)
+        await start_form(Form(message, state, locale, clock, zone))
         return
     lines = [
         _("Welcome back. Your code is {symbol} {colour}.").format(
@@ -126,7 +126,7 @@ async def process_language_choice(
         await accounts.set_language(session, account.id, language)
         await message.answer(_("Language set to English."), reply_markup=main_menu())
         if (await state.get_state() or "").startswith(Registration.__name__):
-            await resume_form(message, state, language, clock, zone)
+            await resume_form(Form(message, state, language, clock, zone))
 
 
 async def process_privacy_command(message: Message, account: Account | None, locale: str, retention_days: int) -> None:
@@ -160,7 +160,7 @@ async def process_privacy_agreement(
         await callback.message.answer(
             _("Thank you. A few questions follow, one at a time; Back and Cancel are under each.")
         )
-        await start_form(callback.message, state, language, clock, zone)
+        await start_form(Form(callback.message, state, language, clock, zone))
 
 
 async def process_update(
@@ -179,7 +179,7 @@ async def process_update(
     await message.answer(
         _("A new declaration, with your last answers filled in. Symptoms and temperature are asked afresh.")
     )
-    await start_form(message, state, locale, clock, zone, answers)
+    await start_form(Form(message, state, locale, clock, zone), answers)
 
 
 async def process_help(message: Message, account: Account | None) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import tzinfo
+from dataclasses import dataclass
+from datetime import date, tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -49,93 +50,89 @@ from bot.registration.questions import (
 )
 
 
-async def start_form(
-    message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo, answers: dict[str, Any] | None = None
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What every step of the form needs: the chat to answer in, the conversation state, the language, the clock."""
+
+    message: Message
+    state: FSMContext
+    locale: str
+    clock: Clock
+    zone: tzinfo
+
+    @property
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    async def wizard(self) -> WizardData:
+        return WizardData.load(await self.state.get_data())
+
+    async def question(self) -> Question | None:
+        return question_for_state(await self.state.get_state())
+
+
+async def start_form(form: Form, answers: dict[str, Any] | None = None) -> None:
     wizard = WizardData(answers=dict(answers or {}))
-    await _go_to(message, state, wizard, first_question(wizard.answers), locale, clock, zone)
+    await _go_to(form, wizard, first_question(wizard.answers))
 
 
-async def resume_form(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
+async def resume_form(form: Form) -> None:
     """Ask again where the person stopped: after a restart, a language change or a new /start."""
-    wizard = WizardData.load(await state.get_data())
-    await _go_to(message, state, wizard, question_for_state(await state.get_state()), locale, clock, zone)
+    await _go_to(form, await form.wizard(), await form.question())
 
 
-async def _go_to(
-    message: Message,
-    state: FSMContext,
-    wizard: WizardData,
-    question: Question | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    error: str | None = None,
-) -> None:
+async def _go_to(form: Form, wizard: WizardData, question: Question | None, error: str | None = None) -> None:
     """Store where the form is and ask it: a question, or the summary when `question` is None."""
     wizard.revision += 1
     if question is None:
         wizard.editing = True
         wizard.ticked = []
-        await save_state(state, Registration.summary, wizard.dump())
-        await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard))
+        await save_state(form.state, Registration.summary, wizard.dump())
+        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
         return
     if question.kind is Kind.MULTI:
         wizard.ticked = list(wizard.answers.get(question.key, []))
-    await save_state(state, question.state, wizard.dump())
-    await _ask(message, question, wizard, locale, clock, zone, error)
+    await save_state(form.state, question.state, wizard.dump())
+    await _ask(form, question, wizard, error)
 
 
-async def _ask(
-    message: Message,
-    question: Question,
-    wizard: WizardData,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    error: str | None = None,
-) -> None:
+async def _ask(form: Form, question: Question, wizard: WizardData, error: str | None = None) -> None:
     applicable = [q for q in QUESTIONS if q.applies(wizard.answers)]
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
-    today = clock().astimezone(zone).date()
-    await message.answer(
-        question_text(question, wizard.answers, position, len(applicable), locale, error),
-        reply_markup=question_keyboard(question, wizard, today, locale),
+    await form.message.answer(
+        question_text(question, wizard.answers, position, len(applicable), form.locale, error),
+        reply_markup=question_keyboard(question, wizard, form.today, form.locale),
     )
 
 
-async def _reask(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo, error: str) -> None:
+async def _reask(form: Form, error: str) -> None:
     """Explain what was wrong and ask the same question again; nothing is changed."""
-    current = await state.get_state()
-    wizard = WizardData.load(await state.get_data())
-    question = question_for_state(current)
+    wizard = await form.wizard()
+    question = await form.question()
     if question is None:
-        await message.answer(f"⚠️ {error}")
-        await message.answer(summary_text(wizard.answers, locale), reply_markup=summary_keyboard(wizard))
+        await form.message.answer(f"⚠️ {error}")
+        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
         return
-    await _ask(message, question, wizard, locale, clock, zone, error)
+    await _ask(form, question, wizard, error)
 
 
-async def _accept(
-    message: Message, state: FSMContext, question: Question, value: object, locale: str, clock: Clock, zone: tzinfo
-) -> None:
-    wizard = WizardData.load(await state.get_data())
+async def _accept(form: Form, question: Question, value: object) -> None:
+    wizard = await form.wizard()
     wizard.answers = record_answer(question, wizard.answers, value)
     wizard.ticked = []
-    await _go_to(message, state, wizard, next_question(question, wizard.answers, wizard.editing), locale, clock, zone)
+    await _go_to(form, wizard, next_question(question, wizard.answers, wizard.editing))
 
 
 # --- Back and Cancel, typed or pressed --------------------------------------------------------
 
 
-async def _back(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    wizard = WizardData.load(await state.get_data())
-    current = question_for_state(await state.get_state())
-    previous = previous_question(current, wizard.answers)
+async def _back(form: Form) -> None:
+    wizard = await form.wizard()
+    previous = previous_question(await form.question(), wizard.answers)
     if previous is None:
-        await _reask(message, state, locale, clock, zone, _("This is the first question."))
+        await _reask(form, _("This is the first question."))
         return
-    await _go_to(message, state, wizard, previous, locale, clock, zone)
+    await _go_to(form, wizard, previous)
 
 
 async def _cancel(message: Message, state: FSMContext, session: AsyncSession, account: Account | None) -> None:
@@ -149,7 +146,7 @@ async def _cancel(message: Message, state: FSMContext, session: AsyncSession, ac
 
 
 async def process_back_word(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    await _back(message, state, locale, clock, zone)
+    await _back(Form(message, state, locale, clock, zone))
 
 
 async def process_cancel_word(
@@ -162,51 +159,48 @@ async def process_cancel_word(
 
 
 async def process_shared_contact(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
+    form = Form(message, state, locale, clock, zone)
     contact = message.contact
     if contact.user_id != message.from_user.id:
-        await _reask(
-            message, state, locale, clock, zone, _("Please share your own number with the button, or type it.")
-        )
+        await _reask(form, _("Please share your own number with the button, or type it."))
         return
     question = QUESTIONS_BY_KEY["phone"]
     try:
-        phone = question.parse(contact.phone_number, {}, clock().astimezone(zone).date())
+        phone = question.parse(contact.phone_number, {}, form.today)
     except InvalidAnswer as invalid:
-        await _reask(message, state, locale, clock, zone, invalid.message)
+        await _reask(form, invalid.message)
         return
     await message.answer("✅ " + _("Phone number saved."), reply_markup=ReplyKeyboardRemove())
-    await _accept(message, state, question, phone, locale, clock, zone)
+    await _accept(form, question, phone)
 
 
 async def process_typed_answer(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    question = question_for_state(await state.get_state())
+    form = Form(message, state, locale, clock, zone)
+    question = await form.question()
     if question is None:
-        await _reask(message, state, locale, clock, zone, _("Please use the buttons under your answers."))
+        await _reask(form, _("Please use the buttons under your answers."))
         return
     if question.parse is None:
-        await _reask(message, state, locale, clock, zone, _("Please choose with the buttons under the question."))
+        await _reask(form, _("Please choose with the buttons under the question."))
         return
     if message.text.startswith("/"):
-        await _reask(
-            message, state, locale, clock, zone, _("That is a command, not an answer. Please answer the question.")
-        )
+        await _reask(form, _("That is a command, not an answer. Please answer the question."))
         return
-    wizard = WizardData.load(await state.get_data())
     try:
-        value = question.parse(message.text, wizard.answers, clock().astimezone(zone).date())
+        value = question.parse(message.text, (await form.wizard()).answers, form.today)
     except InvalidAnswer as invalid:
-        await _reask(message, state, locale, clock, zone, invalid.message)
+        await _reask(form, invalid.message)
         return
     if question.kind is Kind.PHONE:
         await message.answer("✅ " + _("Phone number saved."), reply_markup=ReplyKeyboardRemove())
-    await _accept(message, state, question, value, locale, clock, zone)
+    await _accept(form, question, value)
 
 
 async def process_unreadable_answer(
     message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
 ) -> None:
     """Stickers, photos, voice, someone else's contact: explain and ask again."""
-    await _reask(message, state, locale, clock, zone, _("I can only read text or the buttons here."))
+    await _reask(Form(message, state, locale, clock, zone), _("I can only read text or the buttons here."))
 
 
 # --- Buttons ----------------------------------------------------------------------------------
@@ -225,27 +219,19 @@ async def process_form_button(
     bot: Bot,
 ) -> None:
     message = callback.message
+    if not isinstance(message, Message):  # too old for Telegram to let us answer in place
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    form = Form(message, state, locale, clock, zone)
     current_state = await state.get_state()
     question = question_for_state(current_state)
     step = question.key if question else (SUMMARY_STEP if current_state == Registration.summary.state else None)
-    revision = WizardData.load(await state.get_data()).revision
-    if (
-        not isinstance(message, Message)
-        or step is None
-        or (callback_data.step, callback_data.revision) != (step, revision)
-    ):
+    revision = (await form.wizard()).revision
+    if step is None or (callback_data.step, callback_data.revision) != (step, revision):
         await callback.answer(_("That button belongs to an earlier message."))
-        if isinstance(message, Message):
-            await drop_buttons(message)
-        if step is not None and isinstance(message, Message):
-            await _reask(
-                message,
-                state,
-                locale,
-                clock,
-                zone,
-                _("That button belongs to an earlier message. Here is the current question."),
-            )
+        await drop_buttons(message)
+        if step is not None:
+            await _reask(form, _("That button belongs to an earlier message. Here is the current question."))
         return
     action = callback_data.action
     if action is WizardAction.CANCEL:
@@ -256,27 +242,20 @@ async def process_form_button(
     if action is WizardAction.BACK:
         await callback.answer()
         await drop_buttons(message)
-        await _back(message, state, locale, clock, zone)
+        await _back(form)
         return
-    if step == SUMMARY_STEP:
-        await _summary_button(callback, callback_data, state, session, account, locale, clock, zone, code_settings, bot)
+    if question is None:
+        await _summary_button(callback, callback_data, form, session, account, code_settings, bot)
         return
-    await _question_button(callback, callback_data, question, state, locale, clock, zone)
+    await _question_button(callback, callback_data, question, form)
 
 
 async def _question_button(
-    callback: CallbackQuery,
-    callback_data: WizardCallback,
-    question: Question,
-    state: FSMContext,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    callback: CallbackQuery, callback_data: WizardCallback, question: Question, form: Form
 ) -> None:
-    message = callback.message
+    message = form.message
     action = callback_data.action
-    wizard = WizardData.load(await state.get_data())
-    today = clock().astimezone(zone).date()
+    wizard = await form.wizard()
     if (
         action is WizardAction.PICK
         and question.kind is Kind.CHOICE
@@ -285,18 +264,18 @@ async def _question_button(
         value = option.answer
     elif action is WizardAction.PICK and question.kind is Kind.DATE:
         try:
-            value = question.parse(callback_data.value, wizard.answers, today)
+            value = question.parse(callback_data.value, wizard.answers, form.today)
         except InvalidAnswer as invalid:
             await callback.answer()
-            await _reask(message, state, locale, clock, zone, invalid.message)
+            await _reask(form, invalid.message)
             return
     elif action is WizardAction.TICK and question.kind is Kind.MULTI and question.option(callback_data.value):
         ticked = set(wizard.ticked) ^ {callback_data.value}
         wizard.ticked = [option.value for option in question.options if option.value in ticked]
-        await state.update_data(ticked=wizard.ticked)
+        await form.state.update_data(ticked=wizard.ticked)
         await callback.answer()
         with suppress(TelegramBadRequest):  # "not modified" after a double tap: the keyboard is right already
-            await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard, today, locale))
+            await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard, form.today, form.locale))
         return
     elif action is WizardAction.NONE and question.kind is Kind.MULTI:
         value = []
@@ -309,48 +288,43 @@ async def _question_button(
         await callback.answer(_("That button belongs to an earlier message."))
         return
     await callback.answer()
-    await show_answer(message, chosen_text(question, value, locale))
-    await _accept(message, state, question, value, locale, clock, zone)
+    await show_answer(message, chosen_text(question, value, form.locale))
+    await _accept(form, question, value)
 
 
 async def _summary_button(
     callback: CallbackQuery,
     callback_data: WizardCallback,
-    state: FSMContext,
+    form: Form,
     session: AsyncSession,
     account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
     code_settings: CodeSettings,
     bot: Bot,
 ) -> None:
-    message = callback.message
-    wizard = WizardData.load(await state.get_data())
+    message = form.message
+    wizard = await form.wizard()
     if callback_data.action is WizardAction.EDIT and (question := QUESTIONS_BY_KEY.get(callback_data.value)):
         if not question.applies(wizard.answers):
             await callback.answer(_("That button belongs to an earlier message."))
             return
         await callback.answer()
         await drop_buttons(message)
-        await _go_to(message, state, wizard, question, locale, clock, zone)
+        await _go_to(form, wizard, question)
         return
     if callback_data.action is not WizardAction.SUBMIT or account is None:
         await callback.answer(_("That button belongs to an earlier message."))
         return
     try:
-        await service.submit_declaration(session, account.id, wizard.answers, clock(), zone)
+        await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
     except service.IncompleteDeclaration:
         await callback.answer()
-        await _go_to(
-            message, state, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True), locale, clock, zone
-        )
+        await _go_to(form, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True))
         return
     await callback.answer(_("Submitted"))
     await drop_buttons(message)
-    await state.clear()
+    await form.state.clear()
     await message.answer(_("Thank you. Your declaration is saved; here is your health code."), reply_markup=main_menu())
-    await send_code(message, session, account, locale, clock, zone, code_settings, bot)
+    await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot)
 
 
 def create_router() -> Router:

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
+from bot.db.engine import create_engine
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +96,16 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+async def count_rows(database_url: str, model: Any) -> int:
+    """Rows of a table, read the way an auditor would: from the database, not through the bot."""
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(select(func.count()).select_from(model))
+    finally:
+        await engine.dispose()
 
 
 def message_text(message: dict[str, Any]) -> str:

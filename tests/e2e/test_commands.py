@@ -6,26 +6,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
 
-from bot.db.engine import create_engine
 from bot.db.models import Declaration, User
-from tests.e2e.harness import Person, inline_buttons, message_text
+from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
 from tests.fake_telegram import FakeTelegram, FakeUser, RecordedCall
 
 pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 COMMAND_NAMES = ["start", "code", "update", "language", "privacy", "help", "cancel"]
-
-
-async def _count(database_url: str, model) -> int:
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with engine.connect() as connection:
-            return await connection.scalar(select(func.count()).select_from(model))
-    finally:
-        await engine.dispose()
 
 
 def _photos(fake: FakeTelegram, after: int) -> list[RecordedCall]:
@@ -124,9 +113,9 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
     # /privacy: the notice with an Agree button; reading it stores nothing.
     before = await tom.say("/privacy", expect="Privacy notice")
     assert [button["text"] for button in inline_buttons(before)] == ["✅ I agree"]
-    assert await _count(clean_database, User) == 0
+    assert await count_rows(clean_database, User) == 0
     await tom.press("I agree", expect="What is your full name", message=before)
-    assert await _count(clean_database, User) == 1
+    assert await count_rows(clean_database, User) == 1
 
     # Once agreed: the notice without the button, and the form goes on at the same question.
     during = await tom.say("/privacy", expect="Privacy notice")
@@ -134,7 +123,7 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
     await tom.say("Tom Smith", expect="nationality")
     await tom.press("I agree", expect="already agreed", message=before)  # the old button changes nothing
     await tom.say("Germany", expect="ID document")
-    assert await _count(clean_database, User) == 1
+    assert await count_rows(clean_database, User) == 1
 
     # /language in the middle of the form: the current question again, in the new language.
     await tom.say("/language", expect="Choose your language")
@@ -150,7 +139,7 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
     # Cancel in the first form: nothing was declared, and the bot says so (not "earlier answers unchanged").
     await tom.say("取消", expect="未保存任何信息")
     await tom.say("/code", expect="您还没有健康码")
-    assert await _count(clean_database, Declaration) == 0
+    assert await count_rows(clean_database, Declaration) == 0
 
 
 async def test_a_registered_user_sees_the_code_by_words_and_in_chinese_after_language(
@@ -197,7 +186,7 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
     await jane.say("/update", expect="symptoms now")
     await jane.say("/cancel", expect="earlier answers are unchanged")
     await _code_photo(fake, jane, "show my code", expect="GREEN CODE")
-    assert await _count(clean_database, Declaration) == 1
+    assert await count_rows(clean_database, Declaration) == 1
 
     # /update: everything but symptoms and temperature is filled in; those are asked afresh, first.
     mark = fake.mark()
@@ -218,14 +207,14 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
     await jane.say("36.8", expect="Please check your answers")
     await jane.press("Submit", message=summary)
     assert "earlier message" in (await jane.callback_answer()).get("text", "")
-    assert await _count(clean_database, Declaration) == 1
+    assert await count_rows(clean_database, Declaration) == 1
 
     mark = fake.mark()
     await jane.press("Submit", expect="YELLOW CODE")
     [yellow] = _photos(fake, mark)
     assert "cough" in yellow.params["caption"]
     assert yellow.files, "the colour changed: a new image is drawn and uploaded"
-    assert await _count(clean_database, Declaration) == 2
+    assert await count_rows(clean_database, Declaration) == 2
 
     again = await _code_photo(fake, jane, "/code", expect="YELLOW CODE")
     assert again.params["photo"] != _file_id(green), "never the old green image"

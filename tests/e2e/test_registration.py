@@ -8,25 +8,14 @@ import time
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import func, select
 
-from bot.db.engine import create_engine
 from bot.db.models import Assessment, Declaration, FsmState, User
 from bot.domain.tokens import key_from_secret, verify_token
 from tests.e2e.conftest import BOT_USERNAME
-from tests.e2e.harness import CODE_SECRET, Person, inline_buttons, message_text
+from tests.e2e.harness import CODE_SECRET, Person, count_rows, inline_buttons, message_text
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.e2e
-
-
-async def _count(database_url: str, model) -> int:
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with engine.connect() as connection:
-            return await connection.scalar(select(func.count()).select_from(model))
-    finally:
-        await engine.dispose()
 
 
 def _decode_link(png: bytes) -> str:
@@ -52,8 +41,8 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
 
     await jane.say("/start", expect="Choose your language")
     await jane.press("English", expect="Privacy notice")
-    assert await _count(clean_database, User) == 0, "nothing may be stored before Agree"
-    assert await _count(clean_database, FsmState) == 0, "not even the language chosen"
+    assert await count_rows(clean_database, User) == 0, "nothing may be stored before Agree"
+    assert await count_rows(clean_database, FsmState) == 0, "not even the language chosen"
     await jane.press("I agree", expect="What is your full name")
 
     # Bad answers at each text step: explained, and the same question again.
@@ -118,9 +107,9 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
         assert again.params["photo"] == first_file_id and not again.files
         assert "Shown at" in again.params["caption"]
 
-    assert await _count(clean_database, Declaration) == 1
-    assert await _count(clean_database, Assessment) == 1
-    assert await _count(clean_database, FsmState) >= 1  # the state row exists but the form is finished
+    assert await count_rows(clean_database, Declaration) == 1
+    assert await count_rows(clean_database, Assessment) == 1
+    assert await count_rows(clean_database, FsmState) >= 1  # the state row exists but the form is finished
 
 
 async def test_registration_in_chinese_over_webhook(fake: FakeTelegram, start_bot, clean_database: str) -> None:

@@ -25,6 +25,9 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
         "hide_parameters": True,  # parameters are personal data: keep them out of errors and logs
         "pool_size": pool_size,
         "max_overflow": 0,
+        # Sessions and connections here always end their transaction (commit, or rollback on close),
+        # so the pool's own rollback on check-in was a second, empty round trip per update.
+        "pool_reset_on_return": None,
     }
     if sqlite:
         _ensure_sqlite_folder(url)

@@ -107,6 +107,10 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
         assert again.params["photo"] == first_file_id and not again.files
         assert "Shown at" in again.params["caption"]
 
+    # A returning user's /start shows the colour and the way to the main actions.
+    welcome = await jane.say("/start", expect="Welcome back")
+    assert "GREEN CODE" in message_text(welcome) and "/code" in message_text(welcome)
+
     assert await count_rows(clean_database, Declaration) == 1
     assert await count_rows(clean_database, Assessment) == 1
     assert await count_rows(clean_database, FsmState) >= 1  # the state row exists but the form is finished

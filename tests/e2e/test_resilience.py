@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 
 import aiohttp
@@ -124,3 +125,13 @@ async def test_a_wrong_setting_is_one_line_naming_it(tmp_path, setting: str, val
     code, output = await _run_bot_cli(**env)
     assert code == 2
     assert output.strip().count("\n") == 0 and setting in output, output
+
+
+async def test_migrate_applies_the_schema_and_needs_no_token(tmp_path) -> None:
+    database = tmp_path / "migrated.sqlite3"
+    code, output = await _run_bot_cli("migrate", DATABASE_URL=f"sqlite+aiosqlite:///{database}", DATA_DIR=str(tmp_path))
+    assert code == 0, output
+    assert "Traceback" not in output
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"users", "declarations", "assessments", "codes", "fsm_states"} <= tables

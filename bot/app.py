@@ -38,7 +38,7 @@ from bot.filters import Has
 from bot.fsm.storage import SqlStorage
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
-from bot.middlewares import AccountMiddleware, DbSessionMiddleware
+from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
 from bot.registration import handlers as registration
 from bot.retention import purge_periodically
@@ -93,6 +93,7 @@ def create_dispatcher(
     dispatcher["zone"] = settings.zone
     dispatcher["code_settings"] = code_settings
     dispatcher["retention_days"] = settings.retention_days
+    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware())
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))

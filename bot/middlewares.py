@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import Accounts
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -34,4 +37,28 @@ class AccountMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         data["accounts"] = self._accounts
         data["account"] = await self._accounts.get(data["session"], user.id) if user is not None else None
+        return await handler(event, data)
+
+
+class DuplicateUpdateMiddleware(BaseMiddleware):
+    """Drops an update this process has already taken.
+
+    Telegram re-delivers a webhook update it got no timely answer for, so a slow update can arrive
+    twice; answering both would ask the next question twice or submit twice. The ids of the most
+    recent updates are remembered (update ids only grow, so a bounded window suffices).
+    """
+
+    def __init__(self, window: int = 10_000) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._window = window
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        update_id = getattr(event, "update_id", None)
+        if update_id is not None:
+            if update_id in self._seen:
+                logger.info("update %s delivered again: skipped", update_id)
+                return None
+            self._seen[update_id] = None
+            while len(self._seen) > self._window:
+                self._seen.popitem(last=False)
         return await handler(event, data)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import sqlite3
 import sys
+import time
 
 import aiohttp
 import pytest
@@ -83,6 +84,29 @@ async def test_webhook_refuses_requests_without_the_secret_and_reports_health(fa
         async with http.get(f"{bot.webhook_base}/healthz") as response:
             assert response.status == 200
             assert (await response.json())["status"] == "ok"
+
+        # Telegram re-delivers an update it got no timely answer for: the second copy is not answered again.
+        mei = FakeUser(id=6006, first_name="Mei", language_code="en")
+        fake.add_user(mei)
+        update = {
+            "update_id": 777,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": mei.id, "type": "private"},
+                "from": {"id": mei.id, "is_bot": False, "first_name": "Mei", "language_code": "en"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        mark = fake.mark()
+        for _attempt in range(2):
+            async with http.post(f"{bot.webhook_base}/telegram", json=update, headers=headers) as response:
+                assert response.status == 200
+        await asyncio.sleep(0.5)
+        answers = [call for call in fake.calls[mark:] if call.method == "sendMessage"]
+        assert len(answers) == 1 and "Choose your language" in answers[0].params["text"]
     assert fake.webhook is not None and fake.webhook.get("secret_token") == WEBHOOK_SECRET
 
 

@@ -38,6 +38,10 @@ class PrivacyCallback(CallbackData, prefix="privacy"):
     language: str
 
 
+async def _in_form(state: FSMContext) -> bool:
+    return (await state.get_state() or "").startswith(f"{Registration.__name__}:")
+
+
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in SUPPORTED_LOCALES:
@@ -75,7 +79,7 @@ async def process_start(
             reply_markup=language_keyboard(),
         )
         return
-    if await state.get_state() is not None and (await state.get_state() or "").startswith(Registration.__name__):
+    if await _in_form(state):
         await message.answer(_("Welcome back. Let us continue where you stopped."))
         await resume_form(Form(message, state, locale, clock, zone))
         return
@@ -125,7 +129,7 @@ async def process_language_choice(
             return
         await accounts.set_language(session, account.id, language)
         await message.answer(_("Language set to English."), reply_markup=main_menu())
-        if (await state.get_state() or "").startswith(Registration.__name__):
+        if await _in_form(state):
             await resume_form(Form(message, state, language, clock, zone))
 
 

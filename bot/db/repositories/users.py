@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
@@ -26,6 +26,3 @@ class UserRepository:
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._session.execute(update(User).where(User.id == user_id).values(language=language))
-
-    async def language_of(self, user_id: int) -> str | None:
-        return await self._session.scalar(select(User.language).where(User.id == user_id))

@@ -10,7 +10,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -276,11 +276,11 @@ def assess(declaration: Declaration, rules: Rules | None = None) -> Assessment:
     """The colour of `declaration`: the most severe colour among the criteria it matches, green if none."""
     if rules is None:
         rules = load_rules()
-    matched = [criterion for criterion in rules.criteria if _matches(criterion.when, declaration)]
+    matched = criteria_matched(declaration, rules)
     colour = Colour.worst(criterion.colour for criterion in matched)
     decisive = [criterion for criterion in matched if criterion.colour == colour]
     colour_rule = rules.colours[colour]
-    starts_on = _period_start(declaration) if colour_rule.period_days else None
+    starts_on = period_start(declaration) if colour_rule.period_days else None
     return Assessment(
         colour=colour,
         reasons=tuple(criterion.reason for criterion in decisive),
@@ -302,7 +302,20 @@ def all_reason_codes(rules: Rules | None = None) -> tuple[str, ...]:
     return tuple(criterion.reason for criterion in rules.criteria)
 
 
-def _period_start(declaration: Declaration) -> date:
+def criteria_matched(subject: object, rules: Rules, fields: Collection[Field] | None = None) -> list[Criterion]:
+    """The criteria `subject` (a declaration, or anything with the fields asked about) matches, in file order.
+
+    `fields` limits the criteria looked at: a daily check-in has only symptoms and a temperature, and a
+    criterion about a field it lacks would count as matched (see `_matches`).
+    """
+    return [
+        criterion
+        for criterion in rules.criteria
+        if (fields is None or criterion.when.field in fields) and _matches(criterion.when, subject)
+    ]
+
+
+def period_start(declaration: Declaration) -> date:
     # Quarantine cannot start before someone arrives: for people declaring ahead, it starts on arrival.
     arrival = declaration.arrival_date
     if not declaration.in_ningbo and arrival is not None and arrival > declaration.declared_on:
@@ -314,7 +327,7 @@ class _CannotEvaluate(Exception):
     pass
 
 
-def _matches(condition: Condition, declaration: Declaration) -> bool:
+def _matches(condition: Condition, declaration: object) -> bool:
     # A criterion that cannot be evaluated counts as matched (failed), the principle of the EU Digital
     # COVID Certificate's CertLogic rules: a bug or a malformed declaration may then make a code
     # stricter than it should be, which someone will notice and contest, but never quietly green.

@@ -1,0 +1,327 @@
+"""The colour over time: from all of a person's declarations, daily check-ins and overrides to today's status.
+
+Every reason (a criterion of the rules) is active from the day it arose. One that clears by check-ins
+ends after its colour's period of consecutive days with a normal check-in counted from that day: 14 for
+red, 7 for yellow. A day without a check-in restarts the count; so does a check-in with fever or
+symptoms, which also makes those symptoms a reason of their own from that day. A newer declaration
+adds reasons but never removes one: re-declaring cannot shorten a quarantine. Reasons that do not clear
+by check-ins (a confirmed case, say) stay until an override. The same exposure declared again within the
+14 days the questions look back over is not a new one. An override's colour holds while it lasts
+and releases everything that arose before it began.
+
+Days are calendar days in the deployment's time zone; the caller gives `today`, so time is a parameter
+and a test walks through weeks without waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot.domain.answers import Colour, Declaration, Symptom
+from bot.domain.assessment import Criterion, Field, Rules, criteria_matched, load_rules, period_start
+
+# The criteria a daily check-in answers; all the others come from the declaration (exposures).
+REPORT_FIELDS = frozenset({Field.SYMPTOMS, Field.TEMPERATURE_C})
+EXPOSURE_FIELDS = frozenset(Field) - REPORT_FIELDS
+# The questions on places and contacts ask about the last 14 days.
+EXPOSURE_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A day's check-in: the temperature and the symptoms (an empty set is an explicit "none")."""
+
+    day: date
+    temperature_c: float
+    symptoms: frozenset[Symptom]
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """An administrator's colour, from a health authority's decision; `ends_on` is the first day without it."""
+
+    colour: Colour
+    reason: str
+    starts_on: date
+    ends_on: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A reason already active before the oldest history kept (retention deleted what it came from)."""
+
+    reason: str
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    declarations: Sequence[Declaration] = ()
+    # At most one per day (a second check-in on a day replaces the first).
+    reports: Sequence[Report] = ()
+    overrides: Sequence[Override] = ()
+    carried: Sequence[Carried] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    colour: Colour
+    # The active reasons of the status's colour, in the order of the rules file.
+    reasons: tuple[str, ...]
+    # Active reasons of a lower colour: they may keep the code yellow after red ends.
+    other_reasons: tuple[str, ...]
+    period_days: int
+    # The day the decisive reasons arose (the latest of them).
+    since: date | None
+    # "Day 9 of 14": today's place in the count of normal check-ins; None when no count runs today
+    # (green, a case that does not clear by check-ins, before arrival, or right after a fever).
+    day_number: int | None
+    # The first day the colour can be lower, and the first day it can be green, if every check-in
+    # until then is normal; None when green or when only an override can release it.
+    changes_on: date | None
+    green_on: date | None
+    checked_in_today: bool
+    next_checkin_on: date
+    next_step: str
+    clears_by_checkins: bool
+    rules_version: str
+    override_reason: str | None = None
+
+    def same_as(self, other: Status) -> bool:
+        """Whether a change worth recording happened: colour, reasons or the day they arose; not the count."""
+        return (
+            self.colour,
+            self.reasons,
+            self.other_reasons,
+            self.since,
+            self.clears_by_checkins,
+            self.override_reason,
+        ) == (
+            other.colour,
+            other.reasons,
+            other.other_reasons,
+            other.since,
+            other.clears_by_checkins,
+            other.override_reason,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "colour": str(self.colour),
+            "reasons": list(self.reasons),
+            "other_reasons": list(self.other_reasons),
+            "period_days": self.period_days,
+            "since": _iso(self.since),
+            "day_number": self.day_number,
+            "changes_on": _iso(self.changes_on),
+            "green_on": _iso(self.green_on),
+            "checked_in_today": self.checked_in_today,
+            "next_checkin_on": self.next_checkin_on.isoformat(),
+            "next_step": self.next_step,
+            "clears_by_checkins": self.clears_by_checkins,
+            "rules_version": self.rules_version,
+            "override_reason": self.override_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Status:
+        return cls(
+            colour=Colour(data["colour"]),
+            reasons=tuple(data["reasons"]),
+            other_reasons=tuple(data["other_reasons"]),
+            period_days=int(data["period_days"]),
+            since=_day(data["since"]),
+            day_number=data["day_number"],
+            changes_on=_day(data["changes_on"]),
+            green_on=_day(data["green_on"]),
+            checked_in_today=bool(data["checked_in_today"]),
+            next_checkin_on=date.fromisoformat(data["next_checkin_on"]),
+            next_step=data["next_step"],
+            clears_by_checkins=bool(data["clears_by_checkins"]),
+            rules_version=data["rules_version"],
+            override_reason=data.get("override_reason"),
+        )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def is_normal(report: Report, rules: Rules | None = None) -> bool:
+    """Whether a check-in is normal: no fever and no symptom that is a criterion (fatigue alone is normal)."""
+    return not _report_criteria(report, rules or load_rules())
+
+
+@dataclass(slots=True)
+class _Active:
+    criterion: Criterion
+    since: date
+
+
+@dataclass(slots=True)
+class _Walk:
+    rules: Rules
+    active: dict[str, _Active] = field(default_factory=dict)
+    # Consecutive days, up to the day being walked, with a normal check-in.
+    run: int = 0
+    # The day each reason last arose, kept after it clears: a declaration repeating it may be old news.
+    arose: dict[str, date] = field(default_factory=dict)
+
+    def report(self, criteria: Iterable[Criterion], day: date) -> None:
+        """Fever or symptoms reported on `day`: each is a reason from that day, its count started again."""
+        for criterion in criteria:
+            self._set(criterion, day)
+
+    def expose(self, criteria: Iterable[Criterion], day: date) -> None:
+        """Exposures declared, counting from `day`. The questions ask about the last 14 days, so the same
+        answer given again within that window is the same exposure (the same trip, the same contact),
+        whether or not its count has ended meanwhile; later, it is a new one."""
+        for criterion in criteria:
+            last = self.arose.get(criterion.reason)
+            if last is None or day > last + EXPOSURE_WINDOW:
+                self._set(criterion, day)
+
+    def _set(self, criterion: Criterion, day: date) -> None:
+        self.active[criterion.reason] = _Active(criterion, day)
+        self.arose[criterion.reason] = day
+
+    def counted(self, reason: _Active, through: date) -> int:
+        """Normal check-in days that count for `reason`, from the day it arose through `through`."""
+        return max(0, min(self.run, (through - reason.since).days + 1))
+
+    def end_day(self, day: date) -> None:
+        for reason, entry in list(self.active.items()):
+            if entry.criterion.clears_by_checkins and self.counted(entry, day) >= self._period(entry):
+                del self.active[reason]
+
+    def _period(self, entry: _Active) -> int:
+        return self.rules.colours[entry.criterion.colour].period_days
+
+
+def status_at(history: History, today: date, rules: Rules | None = None) -> Status:
+    """The status on `today`, from everything in `history` up to and including today."""
+    rules = rules or load_rules()
+    criteria_by_reason = {criterion.reason: criterion for criterion in rules.criteria}
+    declarations_by_day: dict[date, list[Declaration]] = {}
+    for declaration in history.declarations:
+        declarations_by_day.setdefault(declaration.declared_on, []).append(declaration)
+    # A declaration answers the day's check-in questions too, unless a check-in that day replaced it.
+    reports = {
+        declaration.declared_on: Report(declaration.declared_on, declaration.temperature_c, declaration.symptoms)
+        for declaration in history.declarations
+    }
+    reports.update((report.day, report) for report in history.reports)
+    walk = _Walk(rules)
+    days = [*declarations_by_day, *reports, *(override.starts_on for override in history.overrides)]
+    days += [carried.since for carried in history.carried]
+    days = [day for day in days if day <= today]
+    if not days:
+        return _summarise(walk, today, None, None, rules)
+    carried_by_day: dict[date, list[Criterion]] = {}
+    for carried in history.carried:
+        if (criterion := criteria_by_reason.get(carried.reason)) is not None:
+            carried_by_day.setdefault(carried.since, []).append(criterion)
+    day = min(days)
+    while day <= today:
+        if any(override.starts_on == day for override in history.overrides):
+            # A health authority's decision replaces what was known before it.
+            walk.active.clear()
+            walk.arose.clear()
+            walk.run = 0
+        walk.expose(carried_by_day.get(day, ()), day)
+        for declaration in declarations_by_day.get(day, ()):
+            walk.expose(criteria_matched(declaration, rules, EXPOSURE_FIELDS), period_start(declaration))
+        report = reports.get(day)
+        if report is not None:
+            symptoms = _report_criteria(report, rules)
+            walk.report(symptoms, day)
+            walk.run = 0 if symptoms else walk.run + 1
+        elif day < today:
+            walk.run = 0  # a missed day: the count starts again
+        if day < today:
+            walk.end_day(day)
+        day += timedelta(days=1)
+    override = next((o for o in reversed(history.overrides) if o.active_on(today)), None)
+    return _summarise(walk, today, reports.get(today), override, rules)
+
+
+def _report_criteria(report: Report, rules: Rules) -> list[Criterion]:
+    return criteria_matched(report, rules, REPORT_FIELDS)
+
+
+def _summarise(walk: _Walk, today: date, report: Report | None, override: Override | None, rules: Rules) -> Status:
+    checked_in_today = report is not None
+    next_checkin_on = today + timedelta(days=1) if checked_in_today else today
+    if override is not None:
+        colour_rule = rules.colours[override.colour]
+        return Status(
+            colour=override.colour,
+            reasons=(),
+            other_reasons=(),
+            period_days=0,
+            since=override.starts_on,
+            day_number=None,
+            changes_on=override.ends_on,
+            green_on=None,
+            checked_in_today=checked_in_today,
+            next_checkin_on=next_checkin_on,
+            next_step=colour_rule.next_step,
+            clears_by_checkins=False,
+            rules_version=rules.version,
+            override_reason=override.reason,
+        )
+    # Today's count runs when today's check-in (if any) was normal; it ends, at the earliest, tonight.
+    running = report is None or walk.run > 0
+    colour = Colour.worst(entry.criterion.colour for entry in walk.active.values())
+    order = {criterion.reason: index for index, criterion in enumerate(rules.criteria)}
+    active = sorted(walk.active.values(), key=lambda entry: order[entry.criterion.reason])
+    decisive = [entry for entry in active if entry.criterion.colour == colour]
+    period = rules.colours[colour].period_days
+    clears = all(entry.criterion.clears_by_checkins for entry in decisive)
+
+    def clears_on(entry: _Active) -> date | None:
+        if not entry.criterion.clears_by_checkins:
+            return None
+        needed = rules.colours[entry.criterion.colour].period_days
+        if today < entry.since:
+            return entry.since + timedelta(days=needed)
+        # Days already counted: through yesterday, or through today when today's check-in was normal.
+        done = walk.counted(entry, today if checked_in_today else today - timedelta(days=1))
+        if not running:
+            return today + timedelta(days=needed + 1)
+        start = today + timedelta(days=1) if checked_in_today else today
+        return start + timedelta(days=needed - done)
+
+    decisive_ends = [clears_on(entry) for entry in decisive]
+    all_ends = [clears_on(entry) for entry in active]
+    changes_on = max(decisive_ends) if decisive and None not in decisive_ends else None  # type: ignore[type-var]
+    green_on = max(all_ends) if active and None not in all_ends else None  # type: ignore[type-var]
+    since = max((entry.since for entry in decisive), default=None)
+    day_number = None
+    if decisive and clears and changes_on is not None and since is not None and since <= today and running:
+        day_number = period - (changes_on - today).days + 1
+    return Status(
+        colour=colour,
+        reasons=tuple(entry.criterion.reason for entry in decisive),
+        other_reasons=tuple(entry.criterion.reason for entry in active if entry.criterion.colour < colour),
+        period_days=period,
+        since=since,
+        day_number=day_number,
+        changes_on=changes_on,
+        green_on=green_on,
+        checked_in_today=checked_in_today,
+        next_checkin_on=next_checkin_on,
+        next_step=rules.colours[colour].next_step,
+        clears_by_checkins=clears,
+        rules_version=rules.version,
+    )

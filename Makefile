@@ -39,7 +39,7 @@ bench: install
 # After changing user-facing strings: refresh the template and merge it into each language's catalog.
 extract-messages: $(INSTALLED)
 	$(PYBABEL) extract -F babel.cfg -k _ -k __ -k N_ --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --no-location --omit-header --no-fuzzy-matching
+	$(PYBABEL) update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) $(COMPILED)

@@ -39,6 +39,8 @@ from bot.config import load_settings
 from bot.db.engine import create_engine, create_session_factory, create_storage_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Assessment, Code, Declaration, User
+from bot.domain.answers import Declaration as DeclarationAnswers
+from bot.domain.status import History, status_at
 from bot.domain.tokens import issue_token
 from bot.fsm.storage import SqlStorage
 from bot.i18n import create_i18n
@@ -115,11 +117,27 @@ async def prepare(url: str, users: int) -> None:
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     async with engine.begin() as connection:
-        for table in ("codes", "assessments", "declarations", "users", "fsm_states"):
+        for table in ("codes", "assessments", "checkins", "declarations", "users", "fsm_states"):
             await connection.execute(text(f"DELETE FROM {table}"))
     settings = load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url)
     key = code_settings_for(settings, "bench_bot").keys[0]
     storage = SqlStorage(create_storage_engine(url))
+    # Every user is green and checked in today, as most people at a gate are.
+    today = NOW.astimezone(settings.zone).date()
+    green = DeclarationAnswers.from_dict(
+        {
+            **ANSWERS,
+            "address": "199 Taikang East Road",
+            "in_ningbo": True,
+            "places": [],
+            "contacts": [],
+            "own_status": "none",
+            "symptoms": [],
+            "temperature_c": 36.6,
+            "declared_on": today.isoformat(),
+        }
+    )
+    status = status_at(History(declarations=[green]), today).to_dict()
     async with sessions.begin() as session:
         for user_id in range(1, users + 1):
             session.add(
@@ -135,6 +153,8 @@ async def prepare(url: str, users: int) -> None:
             assessment = Assessment(
                 user_id=user_id,
                 declaration_id=declaration.id,
+                cause="declaration",
+                notified_at=NOW,
                 colour="green",
                 reasons=[],
                 other_reasons=[],
@@ -158,6 +178,7 @@ async def prepare(url: str, users: int) -> None:
                     issued_at=NOW,
                     expires_at=expires,
                     file_id="photo-file-id",
+                    status=status,
                     token=issue_token(10_000 + user_id, int(NOW.timestamp()), int(expires.timestamp()), key),
                 )
             )

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from bot.app import run
+from bot.clock import clock_for
 from bot.config import ConfigError, load_settings
 from bot.db.migrate import upgrade
 
@@ -33,7 +34,7 @@ def main(argv: list[str]) -> int:
         upgrade(settings.effective_database_url)
         if command == "migrate":
             return 0
-        asyncio.run(run(settings))
+        asyncio.run(run(settings, clock_for(settings.clock_file)))
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import errors, fallback
 from bot.accounts import Accounts
+from bot.checkin import handlers as checkin
 from bot.clock import Clock, system_clock
 from bot.codes import handlers as codes
 from bot.codes.service import CodeSettings
@@ -42,12 +43,16 @@ from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpd
 from bot.onboarding import handlers as onboarding
 from bot.registration import handlers as registration
 from bot.retention import purge_periodically
+from bot.status import handlers as status
+from bot.status.daily import run_daily_periodically
 
 logger = logging.getLogger(__name__)
 
 COMMANDS = (
     ("start", N_("Begin, or see your colour")),
     ("code", N_("Show my health code")),
+    ("checkin", N_("Daily check-in")),
+    ("status", N_("My colour and the way to green")),
     ("update", N_("Declare again")),
     ("language", N_("English or Chinese")),
     ("privacy", N_("What is stored and who sees it")),
@@ -103,7 +108,12 @@ def create_dispatcher(
     dispatcher.callback_query.filter(Has(F.message.chat.type == ChatType.PRIVATE))
     # "Show my code" first: it is what people send most, at gates, and every router before it costs filter checks.
     dispatcher.include_routers(
-        codes.create_router(), onboarding.create_router(), registration.create_router(), fallback.create_router()
+        codes.create_router(),
+        checkin.create_router(),
+        status.create_router(),
+        onboarding.create_router(),
+        registration.create_router(),
+        fallback.create_router(),
     )
     dispatcher.errors.register(errors.apologise)
     return dispatcher
@@ -142,7 +152,7 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
     storage, isolation = create_storage(settings)
     bot = create_bot(settings)
     i18n = create_i18n()
-    purge: asyncio.Task[None] | None = None
+    background: list[asyncio.Task[None]] = []
     try:
         me = await bot.get_me()
         dispatcher = create_dispatcher(
@@ -159,8 +169,13 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         # generations removed most of the full-collection pauses in the webhook tail (performance.md).
         gc.collect()
         gc.freeze()
-        purge = asyncio.create_task(
-            purge_periodically(sessions, storage, clock, timedelta(days=settings.retention_days))
+        background.append(
+            asyncio.create_task(purge_periodically(sessions, storage, clock, timedelta(days=settings.retention_days)))
+        )
+        # A moved clock (tests, the sandbox) jumps days at once: look every second instead of every minute.
+        daily_interval = 1 if settings.clock_file else 60
+        background.append(
+            asyncio.create_task(run_daily_periodically(sessions, bot, i18n, clock, settings.zone, daily_interval))
         )
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine)
@@ -169,8 +184,8 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
             logger.info("polling as @%s", me.username)
             await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
-        if purge is not None:
-            purge.cancel()
+        for task in background:
+            task.cancel()
         await bot.session.close()
         await storage.close()
         await engine.dispose()

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     log_level: str = "INFO"
     retention_days: int = Field(default=60, ge=1, le=3650)
+    # For trying the bot through days and weeks (tests, the sandbox): a file whose content, an ISO
+    # date and time, is taken as the current moment. Never set it in production.
+    clock_file: Path | None = None
 
     @field_validator("bot_token")
     @classmethod

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import lazy_gettext as __
 
 SHOW_CODE = __("Show my code")
+CHECK_IN = __("Check in")
 UPDATE_DECLARATION = __("Update my declaration")
 HELP = __("Help")
 
@@ -23,7 +24,7 @@ def _main_menu(locale: str) -> ReplyKeyboardMarkup:
     # the labels are read in that same locale, which is the current one.
     return ReplyKeyboardMarkup(
         keyboard=[
-            [KeyboardButton(text=f"🔳 {SHOW_CODE}")],
+            [KeyboardButton(text=f"🔳 {SHOW_CODE}"), KeyboardButton(text=f"✅ {CHECK_IN}")],
             [KeyboardButton(text=f"📝 {UPDATE_DECLARATION}"), KeyboardButton(text=f"❓ {HELP}")],
         ],
         resize_keyboard=True,

@@ -1,7 +1,10 @@
 """Personal data is kept for RETENTION_DAYS (the privacy notice says how long), then deleted.
 
-A declaration older than that goes with its assessment and code (foreign keys cascade); so does a
-form left unfinished that long, which may hold a name and an ID number.
+Check-ins and declarations older than that go, except the latest declaration of someone who still
+checks in (their code and name rest on it); colour changes older than that go, except the last one
+before the cutoff, which carries reasons still active (a confirmed case stays red). Someone with no
+declaration left loses their colour and code. So does a form left unfinished that long, which may hold a
+name and an ID number.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.repositories.declarations import DeclarationRepository
+from bot.db.repositories.retention import RetentionRepository
 from bot.fsm.storage import SqlStorage
 
 logger = logging.getLogger(__name__)
@@ -24,7 +27,9 @@ PURGE_INTERVAL = timedelta(hours=6)
 
 @dataclass(frozen=True, slots=True)
 class Purged:
+    checkins: int
     declarations: int
+    assessments: int
     conversations: int
 
 
@@ -33,11 +38,14 @@ async def purge_expired(
 ) -> Purged:
     cutoff = now - retention
     async with sessions() as session:
-        declarations = await DeclarationRepository(session).delete_declared_before(cutoff)
+        repository = RetentionRepository(session)
+        checkins = await repository.delete_checkins_before(cutoff)
+        declarations = await repository.delete_declarations_before(cutoff)
+        assessments = await repository.delete_assessments_before(cutoff)
         await session.commit()
     # Redis expires conversations by itself (the storage is made with a time to live).
     conversations = await storage.forget_untouched_since(cutoff) if isinstance(storage, SqlStorage) else 0
-    return Purged(declarations=declarations, conversations=conversations)
+    return Purged(checkins=checkins, declarations=declarations, assessments=assessments, conversations=conversations)
 
 
 async def purge_periodically(
@@ -48,7 +56,11 @@ async def purge_periodically(
         try:
             purged = await purge_expired(sessions, storage, clock(), retention)
             logger.info(
-                "retention: %s declarations, %s conversations deleted", purged.declarations, purged.conversations
+                "retention: %s check-ins, %s declarations, %s colour changes, %s conversations deleted",
+                purged.checkins,
+                purged.declarations,
+                purged.assessments,
+                purged.conversations,
             )
         except Exception:  # a failed purge is retried at the next interval; it must not stop the bot
             logger.exception("retention: purge failed")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.codes.presenter import COLOUR_WORDS, NEXT_STEPS, REASONS
 from bot.domain.answers import Colour, Contact, District, IdType, OwnStatus, Place, Symptom
 from bot.domain.assessment import all_reason_codes, load_rules
 from bot.registration.questions import QUESTIONS_BY_KEY
+from bot.status.presenter import COLOUR_WORDS, NEXT_STEPS, REASONS
 
 
 def test_every_reason_in_the_rules_has_a_label() -> None:

@@ -49,3 +49,25 @@ def test_head_matches_the_models(database_url: str) -> None:
 
 def test_migrations_folder_is_where_alembic_looks() -> None:
     assert (PROJECT_ROOT / "migrations" / "env.py").exists()
+
+
+async def _differences(url: str) -> list:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_models(database_url: str) -> None:
+    """A model changed without a migration (or the other way round) fails here, not in production."""
+    upgrade(database_url, "head")
+    assert asyncio.run(_differences(database_url)) == []

@@ -1,4 +1,8 @@
-"""Data older than the retention period is deleted: declarations with their colour and code, and stale forms."""
+"""Data older than the retention period is deleted: old check-ins, declarations, colour changes, stale forms.
+
+What is kept is what a current code rests on: the latest declaration of someone still checking in, and
+the last colour change before the cutoff, whose reasons may still be active.
+"""
 
 from __future__ import annotations
 
@@ -9,61 +13,91 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_storage_engine
-from bot.db.models import Assessment, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, User
 from bot.fsm.storage import SqlStorage
 from bot.retention import purge_expired
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 RETENTION = timedelta(days=60)
+OLD = NOW - RETENTION - timedelta(hours=1)
+RECENT = NOW - RETENTION + timedelta(hours=1)
 
 
-async def _declare(session: AsyncSession, user_id: int, when: datetime) -> None:
-    session.add(User(id=user_id, public_id=user_id * 7, language="en", privacy_accepted_at=when, created_at=when))
-    await session.flush()
+def _user(user_id: int, when: datetime) -> User:
+    return User(id=user_id, public_id=user_id * 7, language="en", privacy_accepted_at=when, created_at=when)
+
+
+async def _declare(session: AsyncSession, user_id: int, when: datetime, colour: str = "green") -> Assessment:
     declaration = Declaration(user_id=user_id, answers={"full_name": "X"}, declared_at=when)
     session.add(declaration)
     await session.flush()
+    session.add(
+        CheckIn(
+            user_id=user_id,
+            day=when.date(),
+            temperature_c=36.6,
+            symptoms=[],
+            declaration_id=declaration.id,
+            reported_at=when,
+        )
+    )
     assessment = Assessment(
         user_id=user_id,
         declaration_id=declaration.id,
-        colour="green",
-        reasons=[],
+        cause="declaration",
+        colour=colour,
+        reasons=[] if colour == "green" else ["own_status_confirmed"],
         other_reasons=[],
         period_days=0,
         starts_on=None,
         ends_on=None,
         next_step="show_code_and_temperature",
-        clears_by_checkins=True,
+        clears_by_checkins=colour == "green",
         rules_version="test",
         assessed_at=when,
+        notified_at=when,
     )
     session.add(assessment)
     await session.flush()
+    return assessment
+
+
+async def _code(session: AsyncSession, assessment: Assessment) -> None:
     session.add(
         Code(
-            user_id=user_id,
+            user_id=assessment.user_id,
             assessment_id=assessment.id,
             token="t",
-            colour="green",
+            colour=assessment.colour,
             language="en",
-            issued_at=when,
-            expires_at=when + timedelta(days=1),
+            issued_at=assessment.assessed_at,
+            expires_at=assessment.assessed_at + timedelta(days=1),
             file_id=None,
+            status={},
         )
     )
 
 
-async def _count(session: AsyncSession, model) -> int:
-    return await session.scalar(select(func.count()).select_from(model))
+async def _count(session: AsyncSession, model, user_id: int) -> int:
+    return await session.scalar(select(func.count()).select_from(model).where(model.user_id == user_id))
 
 
-async def test_old_declarations_and_untouched_forms_are_deleted(
+async def test_old_records_and_untouched_forms_are_deleted(
     engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], database_url: str
 ) -> None:
     async with session_factory.begin() as session:
-        await _declare(session, 1, NOW - RETENTION - timedelta(hours=1))
-        await _declare(session, 2, NOW - RETENTION + timedelta(hours=1))
-    old_key, fresh_key = (StorageKey(bot_id=1, chat_id=user, user_id=user) for user in (3, 4))
+        session.add_all([_user(1, OLD), _user(2, RECENT), _user(3, OLD)])
+        await session.flush()
+        # 1: declared once, long ago, and never came back: everything about them goes.
+        await _code(session, await _declare(session, 1, OLD))
+        # 2: declared recently: everything stays.
+        await _code(session, await _declare(session, 2, RECENT))
+        # 3: a confirmed case long ago, declared again since, and still checking in.
+        await _declare(session, 3, OLD - timedelta(days=3), colour="red")
+        await _declare(session, 3, OLD, colour="red")
+        latest = await _declare(session, 3, RECENT + timedelta(days=1))
+        await _code(session, latest)
+    old_key, fresh_key = (StorageKey(bot_id=1, chat_id=user, user_id=user) for user in (4, 5))
     long_ago = SqlStorage(create_storage_engine(database_url), now=lambda: NOW - RETENTION - timedelta(days=1))
     await long_ago.set_data(old_key, {"answers": {"full_name": "Abandoned", "id_number": "11010519491231002X"}})
     await long_ago.close()
@@ -74,13 +108,19 @@ async def test_old_declarations_and_untouched_forms_are_deleted(
 
         purged = await purge_expired(session_factory, storage, NOW, RETENTION)
 
-        assert (purged.declarations, purged.conversations) == (1, 1)
+        assert (purged.checkins, purged.declarations, purged.assessments, purged.conversations) == (3, 3, 2, 1)
         assert await storage.get_data(old_key) == {}, "gone from the cache as well as the database"
         assert await storage.get_data(fresh_key) == {"answers": {"full_name": "Recent"}}
+        again = await purge_expired(session_factory, storage, NOW, RETENTION)
+        assert (again.checkins, again.declarations, again.assessments, again.conversations) == (0, 0, 0, 0)
     finally:
         await storage.close()
     async with session_factory() as session:
-        assert await _count(session, Declaration) == 1
-        assert await _count(session, Assessment) == 1
-        assert await _count(session, Code) == 1
-        assert await session.scalar(select(Declaration.user_id)) == 2
+        counts = {
+            user: [await _count(session, model, user) for model in (Declaration, CheckIn, Assessment, Code)]
+            for user in (1, 2, 3)
+        }
+        assert counts == {1: [0, 0, 0, 0], 2: [1, 1, 1, 1], 3: [1, 1, 2, 1]}
+        kept = list(await session.scalars(select(Assessment.colour).where(Assessment.user_id == 3)))
+        assert sorted(kept) == ["green", "red"], "the last red before the cutoff stays: its reason is still active"
+        assert await session.get(User, 1) is not None, "the account (language, consent) stays; its answers go"

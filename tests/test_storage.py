@@ -6,9 +6,11 @@ import asyncio
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine
+from bot.db.models import FsmState
 from bot.fsm.storage import SqlStorage
 
 
@@ -48,6 +50,9 @@ async def test_setting_state_keeps_data_and_clearing_keeps_nothing(engine: Async
         await storage.set_data(_key(1), {})
         assert await storage.get_state(_key(1)) is None
         assert await storage.get_data(_key(1)) == {}
+        async with engine.connect() as connection:
+            rows = await connection.scalar(select(func.count()).select_from(FsmState))
+        assert rows == 0, "a cleared conversation leaves no row, not even its key"
     finally:
         await storage.close()
 

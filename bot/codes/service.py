@@ -11,7 +11,9 @@ from bot.accounts import Account
 from bot.db.models import Assessment, Code
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.declarations import DeclarationRepository
+from bot.domain.status import Status
 from bot.domain.tokens import SigningKey, TokenError, deep_link, issue_token, verify_token
+from bot.status.service import reassess
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,10 @@ class CurrentCode:
     assessment: Assessment
     # Only loaded when the image must be drawn (no Telegram file_id for it yet).
     holder_name: str | None = None
+
+    @property
+    def status(self) -> Status:
+        return Status.from_dict(self.code.status)
 
 
 def needs_renewal(
@@ -62,6 +68,8 @@ async def current_code(
 ) -> CurrentCode | None:
     """The code to show now, renewed first if needed; None before the first declaration.
 
+    A renewal re-derives the status first: the day may have changed the colour (the daily job may not
+    have run yet), and the code carries the way to green as of today.
     Ends its transaction before returning, so no connection is held while the caller talks to Telegram.
     """
     codes = CodeRepository(session)
@@ -70,6 +78,8 @@ async def current_code(
         return None
     assessment, code = current
     if code is None or needs_renewal(code, assessment, locale, now, zone, settings):
+        reassessed = await reassess(session, account.id, now, zone, cause="daily")
+        assessment = reassessed.row
         expires_at = now + settings.validity
         token = issue_token(account.public_id, int(now.timestamp()), int(expires_at.timestamp()), settings.keys[0])
         code = Code(
@@ -81,6 +91,7 @@ async def current_code(
             issued_at=now,
             expires_at=expires_at,
             file_id=None,
+            status=reassessed.status.to_dict(),
         )
         await codes.replace(code)
     name = await holder_name(session, account.id) if code.file_id is None else None

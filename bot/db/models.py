@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only aliases the rowid (and so auto-increments) for a column typed exactly INTEGER.
@@ -53,6 +66,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8))
     privacy_accepted_at: Mapped[datetime]
     created_at: Mapped[datetime]
+    # The last local day the daily job re-evaluated this user's colour: makes the job safe to run twice.
+    status_evaluated_on: Mapped[date | None]
 
 
 class Declaration(Base):
@@ -65,13 +80,40 @@ class Declaration(Base):
     declared_at: Mapped[datetime]
 
 
+class CheckIn(Base):
+    """A day's report of temperature and symptoms; a declaration is also its day's check-in.
+
+    One per user and local day: a second report that day replaces the first.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    temperature_c: Mapped[float] = mapped_column(Float)
+    symptoms: Mapped[list[str]]
+    # Set when the report came with a new declaration (something changed, or the first registration).
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id", ondelete="SET NULL"))
+    reported_at: Mapped[datetime]
+
+
 class Assessment(Base):
+    """A change of a user's status (colour, reasons, the day the count started), newest last.
+
+    A row is written only when the status changes, by a declaration, a check-in, or the passing of days.
+    """
+
     __tablename__ = "assessments"
     __table_args__ = (Index("ix_assessments_user_id_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"))
+    # Kept when retention deletes the declaration: the latest status must outlive its old basis.
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id", ondelete="SET NULL"))
+    # What changed it: "declaration", "checkin" or "daily" (the days passed).
+    cause: Mapped[str] = mapped_column(String(16))
     colour: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list[str]]
     other_reasons: Mapped[list[str]]
@@ -82,6 +124,8 @@ class Assessment(Base):
     clears_by_checkins: Mapped[bool]
     rules_version: Mapped[str] = mapped_column(String(64))
     assessed_at: Mapped[datetime]
+    # When the user was told of the change; None: still to be told (set before sending, so at most once).
+    notified_at: Mapped[datetime | None]
 
 
 class Code(Base):
@@ -98,6 +142,9 @@ class Code(Base):
     expires_at: Mapped[datetime]
     # Telegram's id of the uploaded image: re-sending it costs no drawing and no upload.
     file_id: Mapped[str | None] = mapped_column(String(255))
+    # The way to green as it stood when the code was issued (bot.domain.status.Status.to_dict()); a
+    # check-in or a new day renews the code, so it is never stale when shown.
+    status: Mapped[dict[str, Any]]
 
 
 class FsmState(Base):

@@ -104,6 +104,12 @@ class SqlStorage(BaseStorage):
             self._cache.popitem(last=False)
 
     async def _write(self, name: str, state: str | None, data: Mapping[str, Any]) -> None:
+        if state is None and not data:
+            # A finished or deleted conversation leaves no row behind (not even its key, a user id).
+            async with self._engine.begin() as connection:
+                await connection.execute(_DELETE, {"key": name})
+            self._remember(name, (None, {}))
+            return
         stored = deepcopy(dict(data))
         # Straight through the driver: one statement is atomic on its own, and going through
         # SQLAlchemy's statement machinery cost about two thirds of a write (490 µs on SQLite).
@@ -124,6 +130,7 @@ def _state_name(state: StateType) -> str | None:
 
 
 _SELECT = select(FsmState.state, FsmState.data).where(FsmState.key == bindparam("key"))
+_DELETE = delete(FsmState).where(FsmState.key == bindparam("key"))
 
 
 _UPSERT = (

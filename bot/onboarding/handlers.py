@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
 from bot.clock import Clock
-from bot.codes.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
-from bot.db.repositories.declarations import AssessmentRepository
+from bot.db.repositories.assessments import AssessmentRepository
 from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
@@ -24,6 +23,7 @@ from bot.onboarding.texts import help_text, privacy_notice
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import Registration
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 

@@ -16,6 +16,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.checkin.presenter import checkin_done_text
+from bot.checkin.service import record_checkin
 from bot.clock import Clock
 from bot.codes.handlers import send_code
 from bot.codes.service import CodeSettings
@@ -39,6 +41,7 @@ from bot.registration.questions import (
     QUESTIONS_BY_KEY,
     InvalidAnswer,
     Kind,
+    Purpose,
     Question,
     Registration,
     WizardData,
@@ -51,6 +54,16 @@ from bot.registration.questions import (
 
 
 @dataclass(frozen=True, slots=True)
+class Finish:
+    """What ending a form needs beyond asking questions: the database, who is answering, how to show a code."""
+
+    session: AsyncSession
+    account: Account | None
+    code_settings: CodeSettings
+    bot: Bot
+
+
+@dataclass(frozen=True, slots=True)
 class Form:
     """What every step of the form needs: the chat to answer in, the conversation state, the language, the clock."""
 
@@ -59,6 +72,8 @@ class Form:
     locale: str
     clock: Clock
     zone: tzinfo
+    # Given by the handlers that can take the last answer of a check-in, which ends without a summary.
+    finish: Finish | None = None
 
     @property
     def today(self) -> date:
@@ -71,8 +86,11 @@ class Form:
         return question_for_state(await self.state.get_state())
 
 
-async def start_form(form: Form, answers: dict[str, Any] | None = None) -> None:
-    wizard = WizardData(answers=dict(answers or {}))
+async def start_form(form: Form, answers: dict[str, Any] | None = None, purpose: Purpose = Purpose.DECLARATION) -> None:
+    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked."""
+    answers = dict(answers or {})
+    carried = list(answers) if purpose is Purpose.CHECKIN else []
+    wizard = WizardData(answers=answers, purpose=purpose, carried=carried)
     await _go_to(form, wizard, first_question(wizard.answers))
 
 
@@ -84,6 +102,9 @@ async def resume_form(form: Form) -> None:
 async def _go_to(form: Form, wizard: WizardData, question: Question | None, error: str | None = None) -> None:
     """Store where the form is and ask it: a question, or the summary when `question` is None."""
     wizard.revision += 1
+    if question is None and wizard.purpose is Purpose.CHECKIN and form.finish is not None:
+        await _finish_checkin(form, form.finish, wizard)
+        return
     if question is None:
         wizard.editing = True
         wizard.ticked = []
@@ -97,7 +118,7 @@ async def _go_to(form: Form, wizard: WizardData, question: Question | None, erro
 
 
 async def _ask(form: Form, question: Question, wizard: WizardData, error: str | None = None) -> None:
-    applicable = [q for q in QUESTIONS if q.applies(wizard.answers)]
+    applicable = wizard.to_ask()
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
     await form.message.answer(
         question_text(question, wizard.answers, position, len(applicable), form.locale, error),
@@ -120,7 +141,7 @@ async def _accept(form: Form, question: Question, value: object) -> None:
     wizard = await form.wizard()
     wizard.answers = record_answer(question, wizard.answers, value)
     wizard.ticked = []
-    await _go_to(form, wizard, next_question(question, wizard.answers, wizard.editing))
+    await _go_to(form, wizard, next_question(question, wizard.answers, wizard.editing, wizard.carried))
 
 
 # --- Back and Cancel, typed or pressed --------------------------------------------------------
@@ -128,7 +149,7 @@ async def _accept(form: Form, question: Question, value: object) -> None:
 
 async def _back(form: Form) -> None:
     wizard = await form.wizard()
-    previous = previous_question(await form.question(), wizard.answers)
+    previous = previous_question(await form.question(), wizard.answers, wizard.carried)
     if previous is None:
         await _reask(form, _("This is the first question."))
         return
@@ -174,8 +195,18 @@ async def process_shared_contact(message: Message, state: FSMContext, locale: st
     await _accept(form, question, phone)
 
 
-async def process_typed_answer(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    form = Form(message, state, locale, clock, zone)
+async def process_typed_answer(
+    message: Message,
+    state: FSMContext,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    session: AsyncSession,
+    account: Account | None,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
     question = await form.question()
     if question is None:
         await _reask(form, _("Please use the buttons under your answers."))
@@ -222,7 +253,7 @@ async def process_form_button(
     if not isinstance(message, Message):  # too old for Telegram to let us answer in place
         await callback.answer(_("That button belongs to an earlier message."))
         return
-    form = Form(message, state, locale, clock, zone)
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
     current_state = await state.get_state()
     question = question_for_state(current_state)
     step = question.key if question else (SUMMARY_STEP if current_state == Registration.summary.state else None)
@@ -325,6 +356,31 @@ async def _summary_button(
     await form.state.clear()
     await message.answer(_("Thank you. Your declaration is saved; here is your health code."), reply_markup=main_menu())
     await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot)
+
+
+async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> None:
+    if finish.account is None:  # deleted their data while checking in
+        await form.state.clear()
+        await form.message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
+    try:
+        result = await record_checkin(finish.session, finish.account.id, wizard.answers, form.clock(), form.zone)
+    except service.IncompleteDeclaration:
+        await form.state.clear()
+        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
+        return
+    await form.state.clear()
+    await form.message.answer(checkin_done_text(result, form.locale), reply_markup=main_menu())
+    await send_code(
+        form.message,
+        finish.session,
+        finish.account,
+        form.locale,
+        form.clock,
+        form.zone,
+        finish.code_settings,
+        finish.bot,
+    )
 
 
 def create_router() -> Router:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -46,6 +46,11 @@ class Registration(StatesGroup):
     symptoms = State()
     temperature_c = State()
     summary = State()
+
+
+class Purpose(StrEnum):
+    DECLARATION = "declaration"
+    CHECKIN = "checkin"
 
 
 class Kind(StrEnum):
@@ -381,17 +386,20 @@ def first_question(answers: Answers) -> Question | None:
     return next((q for q in QUESTIONS if q.applies(answers) and q.key not in answers), None)
 
 
-def next_question(current: Question, answers: Answers, editing: bool) -> Question | None:
-    """The question after `current`; while editing from the summary, only ones still unanswered. None: the summary."""
+def next_question(current: Question, answers: Answers, editing: bool, carried: Collection[str] = ()) -> Question | None:
+    """The question after `current`; while editing from the summary, only ones still unanswered. None: the end.
+
+    Answers `carried` over from the last declaration are not asked again (a daily check-in).
+    """
     if editing:
         return next((q for q in QUESTIONS if q.applies(answers) and q.key not in answers), None)
     index = QUESTIONS.index(current)
-    return next((q for q in QUESTIONS[index + 1 :] if q.applies(answers)), None)
+    return next((q for q in QUESTIONS[index + 1 :] if q.applies(answers) and q.key not in carried), None)
 
 
-def previous_question(current: Question | None, answers: Answers) -> Question | None:
+def previous_question(current: Question | None, answers: Answers, carried: Collection[str] = ()) -> Question | None:
     index = QUESTIONS.index(current) if current is not None else len(QUESTIONS)
-    return next((q for q in reversed(QUESTIONS[:index]) if q.applies(answers)), None)
+    return next((q for q in reversed(QUESTIONS[:index]) if q.applies(answers) and q.key not in carried), None)
 
 
 def record_answer(question: Question, answers: Answers, value: Any) -> Answers:
@@ -423,16 +431,34 @@ class WizardData:
     # Counts the questions and summaries sent; their buttons carry it, so only the newest message's
     # buttons act (an old summary showing other answers cannot be submitted).
     revision: int = 0
+    # A daily check-in asks only some questions, with the rest carried over, and ends without a summary.
+    purpose: Purpose = field(default_factory=lambda: Purpose.DECLARATION)
+    # The answers carried over from the last declaration: not asked, not counted, not gone back to.
+    carried: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> WizardData:
         revision = data.get("revision")
+        purpose = data.get("purpose")
         return cls(
             answers=dict(data.get("answers") or {}),
             editing=bool(data.get("editing")),
             ticked=list(data.get("ticked") or []),
             revision=revision if isinstance(revision, int) else 0,
+            purpose=Purpose(purpose) if purpose in {str(p) for p in Purpose} else Purpose.DECLARATION,
+            carried=list(data.get("carried") or []),
         )
 
     def dump(self) -> dict[str, Any]:
-        return {"answers": self.answers, "editing": self.editing, "ticked": self.ticked, "revision": self.revision}
+        return {
+            "answers": self.answers,
+            "editing": self.editing,
+            "ticked": self.ticked,
+            "revision": self.revision,
+            "purpose": str(self.purpose),
+            "carried": self.carried,
+        }
+
+    def to_ask(self) -> list[Question]:
+        """The questions this form asks, given the answers so far, in order."""
+        return [q for q in QUESTIONS if q.applies(self.answers) and q.key not in self.carried]

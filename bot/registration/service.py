@@ -1,4 +1,4 @@
-"""Use cases of registration. Each commits once, so a declaration and its assessment land together or not at all."""
+"""Use cases of registration. Each commits once, so a declaration and its status land together or not at all."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment as AssessmentRow
-from bot.db.repositories.declarations import AssessmentRepository, DeclarationRepository
+from bot.db.models import Declaration as DeclarationRow
+from bot.db.repositories.checkins import CheckInRepository
+from bot.db.repositories.codes import CodeRepository
+from bot.db.repositories.declarations import DeclarationRepository
 from bot.domain.answers import Declaration, InvalidDeclaration
-from bot.domain.assessment import Assessment, assess
 from bot.registration.questions import ALWAYS_ASKED_AGAIN, missing_questions
+from bot.status.service import Reassessed, local_day, reassess
 
 
 class IncompleteDeclaration(Exception):
@@ -20,19 +22,36 @@ class IncompleteDeclaration(Exception):
 
 async def submit_declaration(
     session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
-) -> AssessmentRow:
+) -> Reassessed:
+    """Store a declaration, which is also the day's check-in, and the status it leads to, in one commit."""
+    stored = await add_declaration(session, user_id, answers, now, zone)
+    result = await reassess(session, user_id, now, zone, cause="declaration", declaration_id=stored.id)
+    await CodeRepository(session).forget(user_id)
+    await session.commit()
+    return result
+
+
+async def add_declaration(
+    session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
+) -> DeclarationRow:
+    """A checked declaration and its day's check-in, not committed; raises IncompleteDeclaration."""
     if missing_questions(answers):
         raise IncompleteDeclaration
-    declared_on = now.astimezone(zone).date()
+    declared_on = local_day(now, zone)
     try:
         declaration = Declaration.from_dict({**answers, "declared_on": declared_on.isoformat()})
     except InvalidDeclaration:
         raise IncompleteDeclaration from None
-    assessment = assess(declaration)
     stored = await DeclarationRepository(session).add(user_id, declaration.to_dict(), now)
-    row = await AssessmentRepository(session).add(_assessment_row(user_id, stored.id, assessment, now))
-    await session.commit()
-    return row
+    await CheckInRepository(session).record(
+        user_id,
+        declared_on,
+        declaration.temperature_c,
+        sorted(str(symptom) for symptom in declaration.symptoms),
+        stored.id,
+        now,
+    )
+    return stored
 
 
 async def answers_for_update(session: AsyncSession, user_id: int, today: date) -> dict[str, Any]:
@@ -50,23 +69,6 @@ async def answers_for_update(session: AsyncSession, user_id: int, today: date) -
         answers.pop("in_ningbo", None)
         answers.pop("arrival_date", None)
     return answers
-
-
-def _assessment_row(user_id: int, declaration_id: int, assessment: Assessment, now: datetime) -> AssessmentRow:
-    return AssessmentRow(
-        user_id=user_id,
-        declaration_id=declaration_id,
-        colour=str(assessment.colour),
-        reasons=list(assessment.reasons),
-        other_reasons=list(assessment.other_reasons),
-        period_days=assessment.period_days,
-        starts_on=assessment.starts_on,
-        ends_on=assessment.ends_on,
-        next_step=assessment.next_step,
-        clears_by_checkins=assessment.clears_by_checkins,
-        rules_version=assessment.rules_version,
-        assessed_at=now,
-    )
 
 
 async def has_declared(session: AsyncSession, user_id: int) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,8 @@ async def start_bot(
     """Starts the bot process; every process started is stopped at the end, and its log shown on failure."""
     started: list[BotProcess] = []
 
-    async def start(mode: str = "polling") -> BotProcess:
-        process = BotProcess(fake, clean_database, tmp_path, mode=mode)
+    async def start(mode: str = "polling", now: datetime | None = None) -> BotProcess:
+        process = BotProcess(fake, clean_database, tmp_path, mode=mode, now=now)
         await process.start()
         started.append(process)
         return process

@@ -9,6 +9,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,25 @@ def free_port() -> int:
 
 
 class BotProcess:
-    def __init__(self, fake: FakeTelegram, database_url: str, data_dir: Path, mode: str = "polling") -> None:
+    def __init__(
+        self, fake: FakeTelegram, database_url: str, data_dir: Path, mode: str = "polling", now: datetime | None = None
+    ) -> None:
         self.fake = fake
+        # With `now`, the bot's clock is a file the test moves (set_clock); without, the real time.
+        self.clock_path = data_dir / "clock" if now is not None else None
+        if now is not None:
+            self.set_clock(now)
         self.database_url = database_url
         self.data_dir = data_dir
         self.mode = mode
         self.webhook_port = free_port() if mode == "webhook" else None
         self.process: asyncio.subprocess.Process | None = None
         self.log_path = data_dir / "bot.log"
+
+    def set_clock(self, now: datetime) -> None:
+        assert self.clock_path is not None, "start the bot with now=... to move its clock"
+        assert now.tzinfo is not None
+        self.clock_path.write_text(now.isoformat(), encoding="utf-8")
 
     @property
     def webhook_base(self) -> str:
@@ -55,6 +67,9 @@ class BotProcess:
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
         )
+        env.pop("CLOCK_FILE", None)
+        if self.clock_path is not None:
+            env["CLOCK_FILE"] = str(self.clock_path)
         if self.mode == "webhook":
             env.update(
                 WEBHOOK_URL=f"{self.webhook_base}/telegram",

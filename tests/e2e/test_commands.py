@@ -9,20 +9,23 @@ import pytest
 
 from bot.db.models import Declaration, User
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
+from tests.e2e.scenarios import answer_identity, file_id, onboard, photos, register
 from tests.fake_telegram import FakeTelegram, FakeUser, RecordedCall
 
 pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
-COMMAND_NAMES = ["start", "code", "update", "language", "privacy", "help", "cancel"]
-
-
-def _photos(fake: FakeTelegram, after: int) -> list[RecordedCall]:
-    return [call for call in fake.calls[after:] if call.method == "sendPhoto"]
-
-
-def _file_id(photo: RecordedCall) -> str:
-    return photo.result["photo"][-1]["file_id"]
+COMMAND_NAMES = [
+    "start",
+    "code",
+    "checkin",
+    "status",
+    "update",
+    "language",
+    "privacy",
+    "help",
+    "cancel",
+]
 
 
 def _today() -> date:
@@ -38,45 +41,7 @@ async def _code_photo(fake: FakeTelegram, person: Person, request: str, expect: 
     """Ask for the code by `request`; the single sendPhoto it caused, with `expect` in its caption."""
     mark = fake.mark()
     await person.say(request, expect=expect)
-    [photo] = _photos(fake, mark)
-    return photo
-
-
-async def _onboard(person: Person) -> None:
-    await person.say("/start", expect="Choose your language")
-    await person.press("English", expect="Privacy notice")
-    await person.press("I agree", expect="What is your full name")
-
-
-async def _answer_identity(person: Person, name: str) -> None:
-    await person.say(name, expect="nationality")
-    await person.say("United Kingdom", expect="ID document")
-    await person.press("Passport", expect="number of that document")
-    await person.say("E12345678", expect="mobile number")
-    await person.say("+8613800138000", expect="which district")
-    await person.press("Yinzhou", expect="address there")
-    await person.say("199 Taikang East Road, building 3", expect="in Ningbo now")
-
-
-async def _answer_health(person: Person) -> None:
-    """From the places question to the summary, with nothing that makes the code other than green."""
-    await person.press("None of these", expect="close contact")
-    await person.press("None of these", expect="told you that you are")
-    await person.press("None of these", expect="symptoms now")
-    await person.press("No symptoms", expect="body temperature")
-    await person.say("36.6", expect="Please check your answers")
-
-
-async def register(fake: FakeTelegram, person: Person, name: str = "Jane Doe") -> RecordedCall:
-    """The whole form in English on a green path; returns the sendPhoto of the first code."""
-    await _onboard(person)
-    await _answer_identity(person, name)
-    await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
-    await _answer_health(person)
-    mark = fake.mark()
-    await person.press("Submit", expect=lambda message: "GREEN CODE" in message_text(message))
-    [photo] = _photos(fake, mark)
-    assert photo.files, "the first code is drawn and uploaded"
+    [photo] = photos(fake, mark)
     return photo
 
 
@@ -152,7 +117,7 @@ async def test_a_registered_user_sees_the_code_by_words_and_in_chinese_after_lan
     # Words in either language show the code; unchanged, it is re-sent by file_id, captioned in English.
     for words in ("健康码", "🔳 出示健康码", "Show my code!"):
         photo = await _code_photo(fake, jane, words, expect="GREEN CODE")
-        assert photo.params["photo"] == _file_id(first) and not photo.files, words
+        assert photo.params["photo"] == file_id(first) and not photo.files, words
         assert "绿码" not in photo.params["caption"], "the caption stays in the user's language"
 
     # /language at any time: confirmed in Chinese, and what follows is Chinese.
@@ -182,7 +147,7 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
     await jane.press("Cough")
     await jane.press("Cancel", expect="earlier answers are unchanged")
     photo = await _code_photo(fake, jane, "/code", expect="GREEN CODE")
-    assert photo.params["photo"] == _file_id(green) and not photo.files
+    assert photo.params["photo"] == file_id(green) and not photo.files
     await jane.say("/update", expect="symptoms now")
     await jane.say("/cancel", expect="earlier answers are unchanged")
     await _code_photo(fake, jane, "show my code", expect="GREEN CODE")
@@ -211,21 +176,21 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
 
     mark = fake.mark()
     await jane.press("Submit", expect="YELLOW CODE")
-    [yellow] = _photos(fake, mark)
+    [yellow] = photos(fake, mark)
     assert "cough" in yellow.params["caption"]
     assert yellow.files, "the colour changed: a new image is drawn and uploaded"
     assert await count_rows(clean_database, Declaration) == 2
 
     again = await _code_photo(fake, jane, "/code", expect="YELLOW CODE")
-    assert again.params["photo"] != _file_id(green), "never the old green image"
-    assert again.params["photo"] == _file_id(yellow) and not again.files
+    assert again.params["photo"] != file_id(green), "never the old green image"
+    assert again.params["photo"] == file_id(yellow) and not again.files
 
 
 async def test_arriving_later_asks_the_date_and_the_period_starts_on_arrival(fake: FakeTelegram, start_bot) -> None:
     await start_bot("polling")
     max_ = Person(fake, FakeUser(id=5104, first_name="Max", language_code="en"))
-    await _onboard(max_)
-    await _answer_identity(max_, "Max Mustermann")
+    await onboard(max_)
+    await answer_identity(max_, "Max Mustermann")
     await max_.press("No, I am arriving later", expect="which date will you arrive")
 
     today = _today()

@@ -113,7 +113,7 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
 
     assert await count_rows(clean_database, Declaration) == 1
     assert await count_rows(clean_database, Assessment) == 1
-    assert await count_rows(clean_database, FsmState) >= 1  # the state row exists but the form is finished
+    assert await count_rows(clean_database, FsmState) == 0, "a finished form leaves no conversation state"
 
 
 async def test_registration_in_chinese_over_webhook(fake: FakeTelegram, start_bot, clean_database: str) -> None:

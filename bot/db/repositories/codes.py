@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, Code
@@ -27,6 +27,10 @@ class CodeRepository:
             set_={key: statement.excluded[key] for key in values if key != "user_id"},
         )
         await self._session.execute(statement)
+
+    async def forget(self, user_id: int) -> None:
+        """Drop the current code, so the next one shown is renewed (after a check-in or a new declaration)."""
+        await self._session.execute(delete(Code).where(Code.user_id == user_id))
 
     async def remember_file_id(self, user_id: int, token: str, file_id: str) -> None:
         # Only for the image it belongs to: a renewal that happened meanwhile must not get an old picture.

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
@@ -23,6 +23,18 @@ class UserRepository:
             .on_conflict_do_nothing(index_elements=[User.id])
         )
         await self._session.execute(statement)
+
+    async def claim_daily_evaluation(self, user_id: int, day: date) -> bool:
+        """Take this person's re-evaluation for `day`; False when it was taken already (by another run or process).
+
+        On PostgreSQL the update locks the row, so a second process waits and then finds it taken.
+        """
+        result = await self._session.execute(
+            update(User)
+            .where(User.id == user_id, or_(User.status_evaluated_on.is_(None), User.status_evaluated_on < day))
+            .values(status_evaluated_on=day)
+        )
+        return result.rowcount == 1
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._session.execute(update(User).where(User.id == user_id).values(language=language))

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+
+class CheckInAnswer(StrEnum):
+    SAME = "same"
+    CHANGED = "changed"
+    CANCEL = "cancel"
+
+
+class CheckInCallback(CallbackData, prefix="chk"):
+    answer: CheckInAnswer
+
+
+def changed_keyboard() -> InlineKeyboardMarkup:
+    def button(text: str, answer: CheckInAnswer) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(text=text, callback_data=CheckInCallback(answer=answer).pack())]
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            button(_("Nothing changed: same as yesterday"), CheckInAnswer.SAME),
+            button(_("Something changed"), CheckInAnswer.CHANGED),
+            button(_("Cancel"), CheckInAnswer.CANCEL),
+        ]
+    )

@@ -1,0 +1,33 @@
+"""The words of a check-in."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.checkin.service import CheckInResult
+from bot.i18n import format_day
+from bot.status.presenter import colour_line
+
+
+def question_text(already_today: bool) -> str:
+    lines = [
+        _("<b>Daily check-in</b>"),
+        _(
+            "Has anything changed since your last report: a new close contact, travel, "
+            "or a diagnosis or medical observation?"
+        ),
+    ]
+    if already_today:
+        lines += ["", _("You have already checked in today; a new check-in replaces it.")]
+    return "\n".join(lines)
+
+
+def checkin_done_text(result: CheckInResult, locale: str) -> str:
+    lines = [_("✅ Checked in for {date}.").format(date=format_day(result.day, locale))]
+    if result.replaced:
+        lines.append(_("This replaces your earlier check-in today."))
+    if result.declared:
+        lines.append(_("Your changed answers are saved as a new declaration."))
+    if result.reassessed.colour_changed:
+        lines.append(_("Your colour is now: {colour}").format(colour=colour_line(result.reassessed.row.colour)))
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""Use cases of the daily check-in. One commit each: the check-in, any new declaration and the status land together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.repositories.checkins import CheckInRepository
+from bot.db.repositories.codes import CodeRepository
+from bot.db.repositories.declarations import DeclarationRepository
+from bot.domain.answers import Declaration, InvalidDeclaration
+from bot.registration.questions import ALWAYS_ASKED_AGAIN
+from bot.registration.service import IncompleteDeclaration, add_declaration, answers_for_update
+from bot.status.service import Reassessed, local_day, reassess
+
+# What "has anything changed?" leads into: travel, contacts, a diagnosis.
+EXPOSURE_QUESTIONS = ("places", "contacts", "own_status")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInResult:
+    day: date
+    # A check-in (or a declaration) had already been given today; this one replaced it.
+    replaced: bool
+    # Something beyond temperature and symptoms changed, so the check-in was a new declaration.
+    declared: bool
+    reassessed: Reassessed
+
+
+async def checkin_answers(session: AsyncSession, user_id: int, today: date, changed: bool) -> dict[str, Any] | None:
+    """The last declaration's answers to carry into a check-in; None before the first declaration.
+
+    "Something changed" leaves travel, contacts and diagnosis unanswered, so they are asked again.
+    """
+    answers = await answers_for_update(session, user_id, today)
+    if not answers:
+        return None
+    if changed:
+        for key in EXPOSURE_QUESTIONS:
+            answers.pop(key, None)
+    return answers
+
+
+async def checked_in_on(session: AsyncSession, user_id: int, day: date) -> bool:
+    return await CheckInRepository(session).on_day(user_id, day) is not None
+
+
+async def record_checkin(
+    session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
+) -> CheckInResult:
+    """Today's check-in. When the answers differ from the last declaration beyond temperature and
+    symptoms, they are a new declaration (which is the day's check-in too). Raises IncompleteDeclaration."""
+    day = local_day(now, zone)
+    checkins = CheckInRepository(session)
+    replaced = await checkins.on_day(user_id, day) is not None
+    latest = await DeclarationRepository(session).latest(user_id)
+    if latest is None:
+        raise IncompleteDeclaration
+    try:
+        declaration = Declaration.from_dict({**answers, "declared_on": day.isoformat()})
+    except InvalidDeclaration:
+        raise IncompleteDeclaration from None
+    if _same_apart_from_the_day(latest.answers, declaration.to_dict()):
+        symptoms = sorted(str(symptom) for symptom in declaration.symptoms)
+        await checkins.record(user_id, day, declaration.temperature_c, symptoms, None, now)
+        reassessed = await reassess(session, user_id, now, zone, cause="checkin")
+        declared = False
+    else:
+        stored = await add_declaration(session, user_id, answers, now, zone)
+        reassessed = await reassess(session, user_id, now, zone, cause="declaration", declaration_id=stored.id)
+        declared = True
+    await CodeRepository(session).forget(user_id)
+    await session.commit()
+    return CheckInResult(day=day, replaced=replaced, declared=declared, reassessed=reassessed)
+
+
+def _same_apart_from_the_day(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    ignored = {*ALWAYS_ASKED_AGAIN, "declared_on"}
+    return {k: v for k, v in before.items() if k not in ignored} == {k: v for k, v in after.items() if k not in ignored}

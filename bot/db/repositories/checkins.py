@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CheckIn
+from bot.db.repositories.upsert import dialect_insert
+
+
+class CheckInRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def on_day(self, user_id: int, day: date) -> CheckIn | None:
+        return await self._session.scalar(select(CheckIn).where(CheckIn.user_id == user_id, CheckIn.day == day))
+
+    async def record(
+        self,
+        user_id: int,
+        day: date,
+        temperature_c: float,
+        symptoms: list[str],
+        declaration_id: int | None,
+        now: datetime,
+    ) -> None:
+        """The day's check-in, replacing one already given that day (one statement, so two cannot both land)."""
+        values = {
+            "user_id": user_id,
+            "day": day,
+            "temperature_c": temperature_c,
+            "symptoms": symptoms,
+            "declaration_id": declaration_id,
+            "reported_at": now,
+        }
+        statement = dialect_insert(self._session, CheckIn).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[CheckIn.user_id, CheckIn.day],
+            set_={
+                key: statement.excluded[key] for key in ("temperature_c", "symptoms", "declaration_id", "reported_at")
+            },
+        )
+        await self._session.execute(statement)
+
+    async def for_user(self, user_id: int) -> list[CheckIn]:
+        statement = select(CheckIn).where(CheckIn.user_id == user_id).order_by(CheckIn.day)
+        return list(await self._session.scalars(statement))
+
+    async def delete_before(self, day: date) -> int:
+        result = await self._session.execute(delete(CheckIn).where(CheckIn.day < day))
+        return result.rowcount or 0

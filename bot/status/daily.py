@@ -1,0 +1,120 @@
+"""The daily re-evaluation: after midnight, colours that the passing days change are changed, and people told.
+
+Only a colour other than green can change with the days (green changes only with a check-in or a
+declaration, which are assessed at once). Each person is claimed for the day in the database before
+being re-evaluated, and each change is claimed before it is told, so running twice, or in two bot
+processes, re-evaluates once and tells once. Run at start-up and then every minute: a bot that was down
+at midnight catches up when it starts, and status_at works from the history, not from the last run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.db.models import Assessment
+from bot.db.repositories.assessments import AssessmentRepository
+from bot.db.repositories.users import UserRepository
+from bot.status.presenter import change_text
+from bot.status.service import local_day, reassess
+
+logger = logging.getLogger(__name__)
+BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class DailyRun:
+    reevaluated: int
+    changed: int
+    told: int
+
+
+async def run_daily(
+    sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, now: datetime, zone: tzinfo
+) -> DailyRun:
+    reevaluated, changed = await reevaluate(sessions, now, zone)
+    told = await tell_changes(sessions, bot, i18n, now, zone)
+    return DailyRun(reevaluated=reevaluated, changed=changed, told=told)
+
+
+async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, zone: tzinfo) -> tuple[int, int]:
+    today = local_day(now, zone)
+    reevaluated = changed = 0
+    while True:
+        async with sessions() as session:
+            due = await AssessmentRepository(session).due_for_daily(today, BATCH)
+            users = UserRepository(session)
+            for user_id in due:
+                if not await users.claim_daily_evaluation(user_id, today):
+                    continue  # another process took this person today
+                result = await reassess(session, user_id, now, zone, cause="daily", notified=False)
+                reevaluated += 1
+                if result.changed:
+                    changed += 1
+                    if not result.colour_changed:
+                        # Reasons changed under the same colour (a yellow reason ended under red): nothing to tell.
+                        result.row.notified_at = now
+            await session.commit()
+        if len(due) < BATCH:
+            return reevaluated, changed
+
+
+async def tell_changes(
+    sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, now: datetime, zone: tzinfo
+) -> int:
+    told = 0
+    while True:
+        async with sessions() as session:
+            assessments = AssessmentRepository(session)
+            pending = await assessments.unnotified(BATCH)
+            # Claimed before sending: a crash between the two loses one message rather than sending it twice.
+            claimed = [
+                (row, language) for row, language in pending if await assessments.claim_notification(row.id, now)
+            ]
+            await session.commit()
+        for row, language in claimed:
+            if await _tell(bot, i18n, row, language):
+                told += 1
+        if len(pending) < BATCH:
+            return told
+
+
+async def _tell(bot: Bot, i18n: I18n, row: Assessment, language: str) -> bool:
+    with i18n.context(), i18n.use_locale(language):
+        text = change_text(row, language)
+    try:
+        await bot.send_message(row.user_id, text)
+    except TelegramForbiddenError:
+        return False  # they blocked the bot; the new colour is there when they come back
+    except TelegramAPIError as error:
+        logger.warning("daily: could not tell a colour change: %s", type(error).__name__)
+        return False
+    return True
+
+
+async def run_daily_periodically(
+    sessions: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    i18n: I18n,
+    clock: Clock,
+    zone: tzinfo,
+    interval: float = 60,
+) -> None:
+    while True:
+        try:
+            result = await run_daily(sessions, bot, i18n, clock(), zone)
+            if result.reevaluated or result.told:
+                logger.info(
+                    "daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told
+                )
+        except Exception:  # retried at the next interval; it must not stop the bot
+            logger.exception("daily: re-evaluation failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,42 @@
+"""/status: the colour, why, and the way to green, without the picture."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Account
+from bot.clock import Clock
+from bot.codes.service import CodeSettings, current_code
+from bot.menu import main_menu
+from bot.status.presenter import status_lines
+
+
+async def process_status(
+    message: Message,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+) -> None:
+    now = clock()
+    # The code carries the status as of today (it is renewed with the day and after every check-in).
+    current = await current_code(session, account, locale, now, zone, code_settings) if account else None
+    if current is None:
+        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
+    lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]
+    await message.answer("\n".join(lines), reply_markup=main_menu())
+
+
+def create_router() -> Router:
+    router = Router(name="status")
+    router.message.register(process_status, Command("status"))
+    return router

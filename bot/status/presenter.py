@@ -1,0 +1,139 @@
+"""The words of a status: the colour, why, and the way to green, in the user's language."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+
+from bot.db.models import Assessment
+from bot.domain.status import Status
+from bot.i18n import format_day
+
+COLOUR_SYMBOLS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
+COLOUR_WORDS = {"green": __("GREEN CODE"), "yellow": __("YELLOW CODE"), "red": __("RED CODE")}
+
+# One label per reason code of the rules file (bot/domain/rules); a test checks that none is missing.
+REASONS = {
+    "own_status_confirmed": __("you are a confirmed case"),
+    "own_status_suspected": __("you are a suspected case"),
+    "own_status_asymptomatic": __("you have an asymptomatic infection"),
+    "own_status_observation": __("you are under medical observation or quarantine"),
+    "contact_confirmed_case": __("close contact with a confirmed case"),
+    "place_hardest_hit": __("you stayed in a hardest-hit area"),
+    "place_abroad": __("you arrived from abroad (a specific area under the rules)"),
+    "symptom_fever": __("you reported a fever"),
+    "symptom_cough": __("you reported a cough"),
+    "symptom_shortness_of_breath": __("you reported shortness of breath"),
+    "symptom_other_respiratory": __("you reported respiratory symptoms"),
+    "temperature_fever": __("your temperature is 37.3 °C or more"),
+    "contact_fever_or_respiratory": __("close contact with someone with fever or respiratory symptoms"),
+    "contact_suspected_case": __("close contact with a suspected case"),
+    "contact_same_building": __("a confirmed case in the building where you live"),
+    "place_high_risk": __("you stayed in another high-risk area"),
+}
+
+NEXT_STEPS = {
+    "centralized_or_home_quarantine": __(
+        "14 days of centralized or strict home quarantine for medical observation. If you are not in Ningbo yet, "
+        "please delay your return."
+    ),
+    "home_or_centralized_observation": __("7 days of home or centralized quarantine for medical observation."),
+    "show_code_and_temperature": __("Show this code at checkpoints; your temperature will be taken."),
+}
+
+
+def reason_text(code: str) -> str:
+    label = REASONS.get(code)
+    return str(label) if label is not None else code
+
+
+def change_text(row: Assessment, locale: str) -> str:
+    """The message telling someone their colour changed with the days."""
+    lines = [_("Your health code has changed."), colour_line(row.colour)]
+    if row.colour == "green":
+        lines.append(_("Your days of normal check-ins are complete. Keep checking in every day."))
+    elif row.reasons:
+        lines.append(_("Why: {reasons}").format(reasons=reasons_text(row.reasons)))
+        if row.ends_on is not None:
+            lines.append(
+                _(
+                    "Earliest date it can turn green: {date}, if you check in every day with no fever or symptoms."
+                ).format(date=format_day(row.ends_on, locale))
+            )
+    lines.append(_("Send /code to show it."))
+    return "\n".join(lines)
+
+
+def colour_line(colour: str) -> str:
+    return f"{COLOUR_SYMBOLS[colour]} <b>{COLOUR_WORDS[colour]}</b>"
+
+
+def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None) -> str:
+    # Escaped: a stored code the labels do not know (from a newer rules file) is shown as it is.
+    shown = "; ".join(escape(reason_text(code)) for code in codes[:limit])
+    if limit is not None and len(codes) > limit:
+        return _("{reasons} and {count} more").format(reasons=shown, count=len(codes) - limit)
+    return shown
+
+
+def status_lines(status: Status, locale: str, today: date, brief: bool = False) -> list[str]:
+    """Why the colour, what to do, and the way to green: the count, the next check-in, the earliest dates.
+
+    `brief` names at most two reasons and leaves out the lower ones and the next step, for a caption.
+    """
+    colour = str(status.colour)
+    lines = [colour_line(colour)]
+    if status.override_reason is not None:
+        lines.append(_("Set by a health authority's decision: {reason}").format(reason=escape(status.override_reason)))
+        if status.changes_on is not None:
+            lines.append(_("Until {date}").format(date=format_day(status.changes_on, locale)))
+    elif status.reasons:
+        lines.append(_("Why: {reasons}").format(reasons=reasons_text(status.reasons, 2 if brief else None)))
+    else:
+        lines.append(_("Why: nothing in your declarations and check-ins puts you at risk."))
+    if status.other_reasons and not brief:
+        lines.append(_("Also still active: {reasons}").format(reasons=reasons_text(status.other_reasons)))
+    if not brief:
+        lines.append(_("Next step: {step}").format(step=NEXT_STEPS.get(status.next_step, status.next_step)))
+    else:
+        lines.append(_("Send /status for every reason and the next step."))
+    if colour != "green" and status.override_reason is None:
+        lines += _way_to_green(status, locale, today)
+    lines.append(_checkin_line(status, locale, today))
+    return lines
+
+
+def _way_to_green(status: Status, locale: str, today: date) -> list[str]:
+    if not status.clears_by_checkins:
+        return [_("Only a health authority's decision can release this code.")]
+    lines = []
+    if status.day_number is not None:
+        lines.append(
+            _("Day {day} of {days} of normal daily check-ins.").format(day=status.day_number, days=status.period_days)
+        )
+    elif status.since is not None and status.since > today:
+        lines.append(_("Your count of days starts on {date}.").format(date=format_day(status.since, locale)))
+    else:
+        lines.append(_("Your count of days starts again tomorrow, after today's fever or symptoms."))
+    if status.changes_on is not None and status.changes_on != status.green_on:
+        lines.append(_("The colour can be lower from {date}.").format(date=format_day(status.changes_on, locale)))
+    if status.green_on is not None:
+        lines.append(
+            _("Earliest date it can turn green: {date}, if you check in every day with no fever or symptoms.").format(
+                date=format_day(status.green_on, locale)
+            )
+        )
+    return lines
+
+
+def _checkin_line(status: Status, locale: str, today: date) -> str:
+    if status.next_checkin_on <= today:
+        return _("Not checked in today yet: send /checkin.")
+    if status.next_checkin_on == today + timedelta(days=1):
+        return _("Checked in today. Next check-in: tomorrow, {date}.").format(
+            date=format_day(status.next_checkin_on, locale)
+        )
+    return _("Next check-in: {date}.").format(date=format_day(status.next_checkin_on, locale))

@@ -1,0 +1,110 @@
+"""The words of a status fit where they are shown, in both languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.codes.presenter import MAX_CAPTION, caption
+from bot.codes.service import CurrentCode
+from bot.db.models import Assessment, Code
+from bot.domain.answers import Colour
+from bot.domain.assessment import load_rules
+from bot.domain.status import Status
+from bot.i18n import SUPPORTED_LOCALES, create_i18n
+from bot.status.presenter import status_lines
+from tests.fake_telegram.formatting import parse_html, utf16_len
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+TODAY = NOW.astimezone(ZONE).date()
+
+
+def _status(**changes) -> Status:
+    rules = load_rules()
+    # Every reason of the rules at once: more than any person has, the longest text there can be.
+    red = tuple(c.reason for c in rules.criteria if c.colour == Colour.RED)
+    yellow = tuple(c.reason for c in rules.criteria if c.colour == Colour.YELLOW)
+    values = {
+        "colour": Colour.RED,
+        "reasons": red,
+        "other_reasons": yellow,
+        "period_days": 14,
+        "since": TODAY - timedelta(days=3),
+        "day_number": 4,
+        "changes_on": TODAY + timedelta(days=11),
+        "green_on": TODAY + timedelta(days=12),
+        "checked_in_today": True,
+        "next_checkin_on": TODAY + timedelta(days=1),
+        "next_step": "centralized_or_home_quarantine",
+        "clears_by_checkins": True,
+        "rules_version": rules.version,
+    }
+    return Status(**{**values, **changes})
+
+
+def _current(status: Status) -> CurrentCode:
+    code = Code(
+        user_id=1,
+        assessment_id=1,
+        token="t" * 46,
+        colour=str(status.colour),
+        language="en",
+        issued_at=NOW,
+        expires_at=NOW + timedelta(hours=24),
+        file_id=None,
+        status=status.to_dict(),
+    )
+    return CurrentCode(code=code, assessment=Assessment(colour=str(status.colour)))
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_a_caption_with_every_reason_fits_telegrams_limit_and_keeps_the_way_to_green(locale: str) -> None:
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale(locale):
+        text = caption(_current(_status()), locale, NOW, ZONE)
+        full = "\n".join(status_lines(_status(), locale, TODAY))
+    visible, _entities = parse_html(text)
+    assert utf16_len(visible) <= MAX_CAPTION
+    if locale == "en":  # the Chinese text is short enough whole
+        assert "/status" in visible, "the shortened caption says where the rest is"
+        assert "Also still active" not in visible
+        assert len(visible) < len(parse_html(full)[0])
+    assert ("Day 4 of 14" if locale == "en" else "第 4 天") in visible, "the way to green is kept"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"day_number": None, "since": TODAY + timedelta(days=2)}, "Your count of days starts on"),
+        ({"day_number": None}, "starts again tomorrow"),
+        ({"clears_by_checkins": False, "green_on": None, "changes_on": None}, "Only a health authority"),
+        ({"checked_in_today": False, "next_checkin_on": TODAY}, "Not checked in today yet"),
+    ],
+)
+def test_the_way_to_green_says_what_applies(changes: dict, expected: str) -> None:
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("en"):
+        text = "\n".join(status_lines(_status(other_reasons=(), **changes), "en", TODAY))
+    assert expected in text
+
+
+def test_a_green_status_has_no_way_to_green_only_the_check_in() -> None:
+    i18n = create_i18n()
+    green = _status(
+        colour=Colour.GREEN,
+        reasons=(),
+        other_reasons=(),
+        period_days=0,
+        since=None,
+        day_number=None,
+        changes_on=None,
+        green_on=None,
+        next_step="show_code_and_temperature",
+    )
+    with i18n.context(), i18n.use_locale("en"):
+        text = "\n".join(status_lines(green, "en", date(2026, 3, 5)))
+    assert "GREEN CODE" in text and "Checked in today" in text
+    assert "Day " not in text and "Earliest" not in text

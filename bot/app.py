@@ -37,6 +37,7 @@ from bot.db.engine import create_engine, create_session_factory, create_storage_
 from bot.domain.tokens import key_from_secret
 from bot.filters import Has
 from bot.fsm.storage import SqlStorage
+from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
@@ -54,6 +55,7 @@ COMMANDS = (
     ("checkin", N_("Daily check-in")),
     ("status", N_("My colour and the way to green")),
     ("update", N_("Declare again")),
+    ("history", N_("My declarations, check-ins and colours")),
     ("language", N_("English or Chinese")),
     ("privacy", N_("What is stored and who sees it")),
     ("help", N_("All commands")),
@@ -111,6 +113,7 @@ def create_dispatcher(
         codes.create_router(),
         checkin.create_router(),
         status.create_router(),
+        history.create_router(),
         onboarding.create_router(),
         registration.create_router(),
         fallback.create_router(),

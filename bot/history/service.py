@@ -1,0 +1,84 @@
+"""Use case of /history: one person's declarations, check-ins and colour changes, as entries."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Assessment, CheckIn
+from bot.db.repositories.history import DeclarationDigest, HistoryRepository
+from bot.history.entries import CheckInEntry, ColourEntry, DeclarationEntry, Entry, History, colour_turn
+
+
+async def load_history(session: AsyncSession, user_id: int) -> History:
+    """Everything kept of `user_id`, newest first (retention keeps ~60 days, so it is loaded whole).
+
+    Ends its transaction before returning, so no connection is held while the caller talks to Telegram.
+    """
+    repository = HistoryRepository(session)
+    declarations = await repository.declarations(user_id)
+    checkins = await repository.checkins(user_id)
+    assessments = await repository.assessments(user_id)
+    await session.commit()
+    return History.of(build_entries(declarations, checkins, assessments))
+
+
+def build_entries(
+    declarations: Sequence[DeclarationDigest], checkins: Sequence[CheckIn], assessments: Sequence[Assessment]
+) -> list[Entry]:
+    """Rows, each kind oldest first, into entries (in no particular order)."""
+    entries: list[Entry] = [_declaration(row) for row in declarations]
+    declared = {row.id for row in declarations}
+    # A report that came with a declaration is part of that declaration's entry; one whose declaration
+    # is gone (retention) is shown on its own rather than lost.
+    entries += [_checkin(row) for row in checkins if row.declaration_id not in declared]
+    previous: Assessment | None = None
+    for row in assessments:
+        entries.append(_colour(row, previous))
+        previous = row
+    return entries
+
+
+def _declaration(row: DeclarationDigest) -> DeclarationEntry:
+    return DeclarationEntry(
+        when=row.declared_at, id=row.id, temperature_c=_temperature(row.temperature_c), symptoms=_codes(row.symptoms)
+    )
+
+
+def _checkin(row: CheckIn) -> CheckInEntry:
+    return CheckInEntry(
+        when=row.reported_at,
+        id=row.id,
+        day=row.day,
+        temperature_c=row.temperature_c,
+        symptoms=_codes(row.symptoms) or (),
+    )
+
+
+def _colour(row: Assessment, previous: Assessment | None) -> ColourEntry:
+    before = (previous.colour, previous.reasons, previous.starts_on) if previous is not None else None
+    reasons = tuple(row.reasons)
+    return ColourEntry(
+        when=row.assessed_at,
+        id=row.id,
+        colour=row.colour,
+        reasons=reasons,
+        turn=colour_turn(row.cause, row.colour, reasons, row.starts_on, before),
+        starts_on=row.starts_on,
+    )
+
+
+def _temperature(value: Any) -> float | None:
+    # bool is an int to Python, but True is no temperature.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _codes(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return tuple(value)

@@ -65,5 +65,9 @@ class Accounts:
         await session.commit()
         self._forget(user_id)
 
+    def forget(self, user_id: int) -> None:
+        """Drop the cached account (e.g. once it was deleted), so the next update reads the database."""
+        self._forget(user_id)
+
     def _forget(self, user_id: int) -> None:
         self._cache.pop(user_id, None)

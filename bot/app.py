@@ -42,6 +42,7 @@ from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
+from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
 from bot.retention import purge_periodically
 from bot.status import handlers as status
@@ -56,6 +57,8 @@ COMMANDS = (
     ("status", N_("My colour and the way to green")),
     ("update", N_("Declare again")),
     ("history", N_("My declarations, check-ins and colours")),
+    ("mydata", N_("Everything stored about me")),
+    ("delete", N_("Delete my data")),
     ("language", N_("English or Chinese")),
     ("privacy", N_("What is stored and who sees it")),
     ("help", N_("All commands")),
@@ -114,6 +117,7 @@ def create_dispatcher(
         checkin.create_router(),
         status.create_router(),
         history.create_router(),
+        personal_data.create_router(),
         onboarding.create_router(),
         registration.create_router(),
         fallback.create_router(),

@@ -22,6 +22,8 @@ COMMAND_NAMES = [
     "status",
     "update",
     "history",
+    "mydata",
+    "delete",
     "language",
     "privacy",
     "help",

@@ -1,0 +1,55 @@
+"""Everything stored about one user, read for /mydata and deleted for /delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+
+
+class ForeignKeysOff(RuntimeError):
+    """SQLite is not enforcing foreign keys, so deleting a user would leave their rows behind."""
+
+
+class PersonalDataRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def user(self, user_id: int) -> User | None:
+        return await self._session.scalar(select(User).where(User.id == user_id))
+
+    async def declarations(self, user_id: int) -> Sequence[Declaration]:
+        statement = select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id)
+        return (await self._session.scalars(statement)).all()
+
+    async def checkins(self, user_id: int) -> Sequence[CheckIn]:
+        statement = select(CheckIn).where(CheckIn.user_id == user_id).order_by(CheckIn.day, CheckIn.id)
+        return (await self._session.scalars(statement)).all()
+
+    async def assessments(self, user_id: int) -> Sequence[Assessment]:
+        statement = select(Assessment).where(Assessment.user_id == user_id).order_by(Assessment.id)
+        return (await self._session.scalars(statement)).all()
+
+    async def code(self, user_id: int) -> Code | None:
+        return await self._session.scalar(select(Code).where(Code.user_id == user_id))
+
+    async def delete_user(self, user_id: int) -> bool:
+        """Delete the user's row; their declarations, check-ins, assessments and code go with it (ON DELETE CASCADE).
+
+        True when there was a row. On SQLite the cascade only happens with `PRAGMA foreign_keys=ON`
+        (set on every connection by bot.db.engine); without it this refuses rather than leave orphans.
+        """
+        await self._require_foreign_keys()
+        result = await self._session.execute(
+            delete(User).where(User.id == user_id).execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    async def _require_foreign_keys(self) -> None:
+        if self._session.get_bind().dialect.name != "sqlite":
+            return
+        if not await self._session.scalar(text("PRAGMA foreign_keys")):
+            raise ForeignKeysOff("SQLite foreign keys are off: a deleted user's rows would stay")

@@ -1,0 +1,111 @@
+"""A person's own data: /mydata sends everything stored about them, /delete erases it after a confirmation."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from enum import StrEnum
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Account, Accounts
+from bot.clock import Clock
+from bot.messages import drop_buttons
+from bot.personal_data import presenter, service
+
+
+class DeleteChoice(StrEnum):
+    ERASE = "erase"
+    KEEP = "keep"
+
+
+class DeleteCallback(CallbackData, prefix="del"):
+    choice: str
+    # The code id of the account the confirmation was asked about (0: none). A confirmation left over
+    # from before an earlier deletion cannot erase the account registered since.
+    account: int
+
+
+def delete_keyboard(account: Account | None) -> InlineKeyboardMarkup:
+    public_id = account.public_id if account is not None else 0
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=presenter.delete_button(), callback_data=DeleteCallback(choice=DeleteChoice.ERASE, account=public_id)
+    )
+    builder.button(
+        text=presenter.keep_button(), callback_data=DeleteCallback(choice=DeleteChoice.KEEP, account=public_id)
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def process_mydata(
+    message: Message, state: FSMContext, session: AsyncSession, locale: str, zone: tzinfo, clock: Clock
+) -> None:
+    if message.from_user is None:
+        return
+    data = await service.stored_data(session, state, message.from_user.id)
+    if data.empty:
+        await message.answer(presenter.nothing_stored())
+        return
+    now = clock()
+    await message.answer_document(
+        BufferedInputFile(presenter.data_text(data, locale, zone, now), filename=presenter.TEXT_FILENAME)
+    )
+    await message.answer_document(
+        BufferedInputFile(presenter.data_json(data, now), filename=presenter.JSON_FILENAME),
+        caption=presenter.documents_caption(),
+    )
+
+
+async def process_delete(message: Message, state: FSMContext, account: Account | None) -> None:
+    if account is None and not await service.read_conversation(state):
+        await message.answer(presenter.nothing_stored())
+        return
+    await message.answer(presenter.delete_confirmation(), reply_markup=delete_keyboard(account))
+
+
+async def process_delete_choice(
+    callback: CallbackQuery,
+    callback_data: DeleteCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    accounts: Accounts,
+    bot: Bot,
+) -> None:
+    stale = callback_data.choice not in set(DeleteChoice) or (
+        account is not None
+        and callback_data.choice == DeleteChoice.ERASE
+        and callback_data.account != account.public_id
+    )
+    if stale:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    if callback.message is not None:
+        await drop_buttons(callback.message)
+    chat_id = callback.message.chat.id if callback.message is not None else callback.from_user.id
+    if callback_data.choice == DeleteChoice.KEEP:
+        await bot.send_message(chat_id, presenter.kept())
+        return
+    erased = await service.erase_everything(session, state, accounts, callback.from_user.id)
+    if not erased.anything:
+        await bot.send_message(chat_id, presenter.nothing_stored())
+        return
+    await bot.send_message(chat_id, presenter.deleted(), reply_markup=ReplyKeyboardRemove())
+
+
+def create_router() -> Router:
+    """The personal data handlers, in the order their filters are tried."""
+    router = Router(name="personal_data")
+    router.message.register(process_mydata, Command("mydata"))
+    router.message.register(process_delete, Command("delete"))
+    router.callback_query.register(process_delete_choice, DeleteCallback.filter())
+    return router

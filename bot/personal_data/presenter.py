@@ -1,0 +1,314 @@
+"""The words of /mydata and /delete: everything stored, as JSON and as readable text, and the deletion's messages.
+
+Plain functions of the stored rows: no Telegram, no database. The text is in the current gettext locale.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, tzinfo
+from html import unescape
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import inspect
+
+from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.i18n import format_day, format_moment
+from bot.personal_data.service import Conversation, StoredData
+from bot.registration.presenter import answer_text
+from bot.registration.questions import QUESTIONS, QUESTIONS_BY_KEY, question_for_state
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
+
+JSON_FILENAME = "my-data.json"
+TEXT_FILENAME = "my-data.txt"
+FORMAT_VERSION = 1
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+# --- Messages -------------------------------------------------------------------------------------
+
+
+def nothing_stored() -> str:
+    return _("Nothing is stored about you.")
+
+
+def documents_caption() -> str:
+    return _(
+        "Everything stored about you: a readable copy and the same data as JSON, for a computer. "
+        "Send /delete to erase it."
+    )
+
+
+def delete_confirmation() -> str:
+    return _(
+        "<b>Delete everything stored about you?</b>\n"
+        "\n"
+        "This deletes your answers, your daily check-ins, the history of your colours and your health code. "
+        "Your code stops working at checkpoints. To get a code again you would have to register again from "
+        "the start.\n"
+        "\n"
+        "<b>This cannot be undone.</b> To keep a copy first, send /mydata."
+    )
+
+
+def delete_button() -> str:
+    return "🗑 " + _("Delete everything")
+
+
+def keep_button() -> str:
+    return _("Keep my data")
+
+
+def deleted() -> str:
+    return _("Everything stored about you has been deleted. Send /start if you want to begin again.")
+
+
+def kept() -> str:
+    return _("Nothing was deleted.")
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+
+
+def data_json(data: StoredData, exported_at: datetime) -> bytes:
+    """Every stored column of every row, UTF-8, dates and moments in ISO 8601 (moments in UTC)."""
+    document = {
+        "format_version": FORMAT_VERSION,
+        "exported_at": exported_at,
+        "account": _row(data.user) if data.user is not None else None,
+        "declarations": [_row(row) for row in data.declarations],
+        "checkins": [_row(row) for row in data.checkins],
+        "assessments": [_row(row) for row in data.assessments],
+        "code": _row(data.code) if data.code is not None else None,
+        "conversation": (
+            {"state": data.conversation.state, "data": data.conversation.data} if data.conversation else None
+        ),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_value).encode("utf-8")
+
+
+def _row(row: Any) -> dict[str, Any]:
+    """All mapped columns, so a column added to a table is exported without touching this."""
+    return {attribute.key: getattr(row, attribute.key) for attribute in inspect(type(row)).column_attrs}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value, key=str)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --- Readable text --------------------------------------------------------------------------------
+
+
+def data_text(data: StoredData, locale: str, zone: tzinfo, exported_at: datetime) -> bytes:
+    """The same data for a person to read, with headings, in `locale` (the current gettext locale)."""
+    writer = _Text(locale, zone)
+    writer.title(_("Everything stored about you"))
+    writer.line(_("As of {moment}").format(moment=writer.moment(exported_at)))
+    if data.user is None:
+        writer.line(_("You have no account."))
+    else:
+        _account(writer, data.user)
+        _declarations(writer, data.declarations)
+        _checkins(writer, data.checkins)
+        _assessments(writer, data.assessments)
+        _code(writer, data.code)
+    _conversation(writer, data.conversation)
+    return writer.render().encode("utf-8")
+
+
+def _width(text: str) -> int:
+    """Columns in a monospaced font: Chinese characters take two, so the underline matches the heading."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class _Text:
+    def __init__(self, locale: str, zone: tzinfo) -> None:
+        self.locale = locale
+        self.zone = zone
+        self._lines: list[str] = []
+
+    def title(self, text: str) -> None:
+        self._lines += [text, "=" * _width(text)]
+
+    def heading(self, text: str) -> None:
+        self._lines += ["", "", text, "-" * _width(text)]
+
+    def subheading(self, text: str) -> None:
+        self._lines += ["", f"* {text}"]
+
+    def line(self, text: str, indent: int = 0) -> None:
+        self._lines.append("  " * indent + text)
+
+    def field(self, label: str, value: str, indent: int = 0) -> None:
+        self.line(_("{label}: {value}").format(label=label, value=value), indent)
+
+    def moment(self, value: datetime | None) -> str:
+        return format_moment(value, self.locale, self.zone) if value is not None else "-"
+
+    def day(self, value: date | None) -> str:
+        return format_day(value, self.locale) if value is not None else "-"
+
+    def render(self) -> str:
+        return "\n".join(self._lines) + "\n"
+
+
+def _account(writer: _Text, user: User) -> None:
+    writer.heading(_("Your account"))
+    writer.field(_("Telegram user id"), str(user.id))
+    writer.field(_("Code id (the only id your code carries)"), str(user.public_id))
+    writer.field(_("Language"), LANGUAGE_NAMES.get(user.language, user.language))
+    writer.field(_("Agreed to the privacy notice"), writer.moment(user.privacy_accepted_at))
+    writer.field(_("Account created"), writer.moment(user.created_at))
+    evaluated = writer.day(user.status_evaluated_on) if user.status_evaluated_on else _("never")
+    writer.field(_("Colour last re-evaluated for the day"), evaluated)
+
+
+def _declarations(writer: _Text, declarations: Iterable[Declaration]) -> None:
+    declarations = list(declarations)
+    writer.heading(_("Your declarations ({count})").format(count=len(declarations)))
+    if not declarations:
+        writer.line(_("None."))
+    for declaration in declarations:
+        writer.subheading(_("Declared {moment}").format(moment=writer.moment(declaration.declared_at)))
+        _answers(writer, declaration.answers, indent=1)
+
+
+def _answers(writer: _Text, answers: Mapping[str, Any], indent: int) -> None:
+    """Each answer under its question's title, in the form's order; anything else as stored."""
+    for question in QUESTIONS:
+        if question.key in answers and answers[question.key] is not None:
+            writer.field(str(question.title), _answer(question.key, answers[question.key], writer.locale), indent)
+    for key, value in answers.items():
+        if key in QUESTIONS_BY_KEY:
+            continue
+        if key == "declared_on" and isinstance(value, str):
+            writer.field(_("Declared on"), _iso_day(writer, value), indent)
+        else:
+            writer.field(key, _plain(value), indent)
+
+
+def _answer(key: str, value: Any, locale: str) -> str:
+    try:
+        return unescape(answer_text(QUESTIONS_BY_KEY[key], value, locale))
+    except (TypeError, ValueError, AttributeError, KeyError):  # stored in an older shape: show it as it is
+        return _plain(value)
+
+
+def _iso_day(writer: _Text, value: str) -> str:
+    try:
+        return writer.day(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=_json_value)
+
+
+def _checkins(writer: _Text, checkins: Iterable[CheckIn]) -> None:
+    checkins = list(checkins)
+    writer.heading(_("Your daily check-ins ({count})").format(count=len(checkins)))
+    if not checkins:
+        writer.line(_("None."))
+    for checkin in checkins:
+        writer.subheading(writer.day(checkin.day))
+        writer.field(
+            str(QUESTIONS_BY_KEY["temperature_c"].title),
+            _answer("temperature_c", checkin.temperature_c, writer.locale),
+            1,
+        )
+        writer.field(str(QUESTIONS_BY_KEY["symptoms"].title), _answer("symptoms", checkin.symptoms, writer.locale), 1)
+        writer.field(_("Reported"), writer.moment(checkin.reported_at), 1)
+        if checkin.declaration_id is not None:
+            writer.line(_("Reported with a declaration."), 1)
+
+
+def _cause(cause: str) -> str:
+    causes = {
+        "declaration": _("a declaration"),
+        "checkin": _("a daily check-in"),
+        "daily": _("the days that passed"),
+    }
+    return causes.get(cause, cause)
+
+
+def _colour(colour: str) -> str:
+    word = COLOUR_WORDS.get(colour)
+    return f"{COLOUR_SYMBOLS.get(colour, '')} {word}".strip() if word is not None else colour
+
+
+def _reasons(codes: Iterable[str]) -> str:
+    return "; ".join(reason_text(code) for code in codes)
+
+
+def _assessments(writer: _Text, assessments: Iterable[Assessment]) -> None:
+    assessments = list(assessments)
+    writer.heading(_("Your colour changes ({count})").format(count=len(assessments)))
+    if not assessments:
+        writer.line(_("None."))
+    for assessment in assessments:
+        writer.subheading(
+            _("{label}: {value}").format(label=writer.moment(assessment.assessed_at), value=_colour(assessment.colour))
+        )
+        if assessment.reasons:
+            writer.line(_("Why: {reasons}").format(reasons=_reasons(assessment.reasons)), 1)
+        else:
+            writer.line(_("Why: nothing in your declaration puts you at risk."), 1)
+        if assessment.other_reasons:
+            writer.field(_("Other reasons"), _reasons(assessment.other_reasons), 1)
+        writer.field(_("Changed by"), _cause(assessment.cause), 1)
+        if assessment.starts_on is not None:
+            writer.field(_("Counted from"), writer.day(assessment.starts_on), 1)
+        if assessment.ends_on is not None:
+            writer.field(_("Earliest end"), writer.day(assessment.ends_on), 1)
+        writer.field(_("Rules version"), assessment.rules_version, 1)
+        told = writer.moment(assessment.notified_at) if assessment.notified_at else _("not yet")
+        writer.field(_("You were told"), told, 1)
+
+
+def _code(writer: _Text, code: Code | None) -> None:
+    writer.heading(_("Your current code"))
+    if code is None:
+        writer.line(_("None."))
+        return
+    writer.field(_("Colour"), _colour(code.colour))
+    writer.field(_("Issued"), writer.moment(code.issued_at))
+    writer.field(_("Valid until"), writer.moment(code.expires_at))
+    writer.field(_("Token"), code.token)
+    status = code.status if isinstance(code.status, Mapping) else {}
+    if status.get("reasons"):
+        writer.line(_("Why: {reasons}").format(reasons=_reasons(status["reasons"])))
+    green_on = status.get("green_on")
+    if isinstance(green_on, str):
+        writer.line(_("Earliest date it can turn green: {date}").format(date=_iso_day(writer, green_on)))
+
+
+def _conversation(writer: _Text, conversation: Conversation) -> None:
+    if not conversation:
+        return
+    writer.heading(_("Your unfinished conversation"))
+    if conversation.state is not None:
+        question = question_for_state(conversation.state)
+        if question is not None:
+            step = str(question.title)
+        elif conversation.state.endswith(":summary"):
+            step = _("checking the answers before submitting")
+        else:
+            step = conversation.state
+        writer.field(_("Current step"), step)
+    data = dict(conversation.data)
+    answers = data.pop("answers", None)
+    if isinstance(answers, Mapping) and answers:
+        writer.line(_("Answers so far:"))
+        _answers(writer, answers, indent=1)
+    for key, value in data.items():
+        writer.field(key, _plain(value))

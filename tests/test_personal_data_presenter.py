@@ -1,0 +1,247 @@
+"""/mydata's documents: the JSON is complete and valid, the text readable, in the user's language."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram.utils.i18n import I18n
+from sqlalchemy import inspect
+
+from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.i18n import create_i18n
+from bot.personal_data import presenter
+from bot.personal_data.service import Conversation, StoredData
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
+ANSWERS = {
+    "full_name": "Jane Doe",
+    "nationality": "GB",
+    "id_type": "passport",
+    "id_number": "E12345678",
+    "phone": "+8613800138000",
+    "district": "yinzhou",
+    "address": "199 Taikang East Road, building 3 <b>&",
+    "in_ningbo": True,
+    "arrival_date": None,
+    "places": [],
+    "contacts": ["fever_or_respiratory"],
+    "own_status": "none",
+    "symptoms": ["cough"],
+    "temperature_c": 36.6,
+    "declared_on": "2026-11-25",
+}
+
+
+@pytest.fixture(scope="module")
+def i18n() -> I18n:
+    return create_i18n()
+
+
+@pytest.fixture
+def english(i18n: I18n) -> Iterator[None]:
+    with i18n.context(), i18n.use_locale("en"):
+        yield
+
+
+@pytest.fixture
+def chinese(i18n: I18n) -> Iterator[None]:
+    with i18n.context(), i18n.use_locale("zh"):
+        yield
+
+
+def _stored(conversation: Conversation | None = None) -> StoredData:
+    declared_at = NOW - timedelta(days=2)
+    user = User(
+        id=1001,
+        public_id=424242424242,
+        language="en",
+        privacy_accepted_at=declared_at - timedelta(minutes=5),
+        created_at=declared_at - timedelta(minutes=5),
+        status_evaluated_on=date(2026, 11, 27),
+    )
+    declaration = Declaration(id=7, user_id=1001, answers=ANSWERS, declared_at=declared_at)
+    checkins = [
+        CheckIn(
+            id=1,
+            user_id=1001,
+            day=date(2026, 11, 25),
+            temperature_c=36.6,
+            symptoms=["cough"],
+            declaration_id=7,
+            reported_at=declared_at,
+        ),
+        CheckIn(
+            id=2,
+            user_id=1001,
+            day=date(2026, 11, 26),
+            temperature_c=37.9,
+            symptoms=[],
+            declaration_id=None,
+            reported_at=declared_at + timedelta(days=1),
+        ),
+    ]
+    assessment = Assessment(
+        id=3,
+        user_id=1001,
+        declaration_id=7,
+        cause="declaration",
+        colour="yellow",
+        reasons=["symptom_cough", "contact_fever_or_respiratory"],
+        other_reasons=[],
+        period_days=7,
+        starts_on=date(2026, 11, 25),
+        ends_on=date(2026, 12, 2),
+        next_step="home_or_centralized_observation",
+        clears_by_checkins=True,
+        rules_version="v1",
+        assessed_at=declared_at,
+        notified_at=None,
+    )
+    code = Code(
+        user_id=1001,
+        assessment_id=3,
+        token="TOKEN-abcdef",
+        colour="yellow",
+        language="en",
+        issued_at=NOW - timedelta(hours=1),
+        expires_at=NOW + timedelta(hours=23),
+        file_id="file-1",
+        status={"colour": "yellow", "reasons": ["symptom_cough"], "green_on": "2026-12-02"},
+    )
+    return StoredData(
+        user=user,
+        declarations=[declaration],
+        checkins=checkins,
+        assessments=[assessment],
+        code=code,
+        conversation=conversation or Conversation(),
+    )
+
+
+def _columns(model) -> set[str]:
+    return {attribute.key for attribute in inspect(model).column_attrs}
+
+
+def test_the_json_is_valid_utf8_and_holds_every_column_of_every_row(english) -> None:
+    form = Conversation(state="Registration:phone", data={"answers": {"full_name": "张三"}, "revision": 3})
+    raw = presenter.data_json(_stored(form), NOW)
+    assert "张三".encode() in raw, "not escaped as \\uXXXX"
+    document = json.loads(raw.decode("utf-8"))
+
+    assert set(document["account"]) == _columns(User)
+    assert [set(row) for row in document["declarations"]] == [_columns(Declaration)]
+    assert [set(row) for row in document["checkins"]] == [_columns(CheckIn)] * 2
+    assert [set(row) for row in document["assessments"]] == [_columns(Assessment)]
+    assert set(document["code"]) == _columns(Code)
+
+    assert document["exported_at"] == "2026-11-27T08:30:00+00:00"
+    assert document["account"]["id"] == 1001 and document["account"]["public_id"] == 424242424242
+    assert document["account"]["status_evaluated_on"] == "2026-11-27"
+    assert document["declarations"][0]["answers"] == ANSWERS
+    assert document["declarations"][0]["declared_at"] == "2026-11-25T08:30:00+00:00"
+    assert document["checkins"][0]["day"] == "2026-11-25" and document["checkins"][0]["declaration_id"] == 7
+    assert document["checkins"][1]["temperature_c"] == 37.9
+    assert document["assessments"][0]["ends_on"] == "2026-12-02"
+    assert document["assessments"][0]["notified_at"] is None
+    assert document["code"]["token"] == "TOKEN-abcdef"
+    assert document["code"]["status"]["green_on"] == "2026-12-02"
+    assert document["conversation"] == {"state": "Registration:phone", "data": form.data}
+
+
+def test_the_json_without_an_account_has_only_the_conversation(english) -> None:
+    document = json.loads(presenter.data_json(StoredData(user=None, conversation=Conversation(data={"x": 1})), NOW))
+    assert document["account"] is None and document["code"] is None
+    assert document["declarations"] == document["checkins"] == document["assessments"] == []
+    assert document["conversation"] == {"state": None, "data": {"x": 1}}
+    assert json.loads(presenter.data_json(StoredData(user=None), NOW))["conversation"] is None
+
+
+def test_the_text_has_headings_and_answers_under_their_questions(english) -> None:
+    text = presenter.data_text(_stored(), "en", ZONE, NOW).decode("utf-8")
+    for heading in (
+        "Everything stored about you",
+        "Your account",
+        "Your declarations (1)",
+        "Your daily check-ins (2)",
+        "Your colour changes (1)",
+        "Your current code",
+    ):
+        assert heading in text, heading
+    assert "Your unfinished conversation" not in text
+    assert "Telegram user id: 1001" in text
+    assert "424242424242" in text
+    assert "Language: English" in text
+    # Moments in the bot's zone (UTC+8), days in long English form.
+    assert "As of Nov 27, 2026 16:30" in text
+    assert "Declared Nov 25, 2026 16:30" in text
+    assert "Colour last re-evaluated for the day: November 27, 2026" in text
+    # Answers labelled by the question titles, as the user reads them in the form, not HTML-escaped.
+    assert "Full name: Jane Doe" in text
+    assert "Nationality: United Kingdom" in text
+    assert "ID document: Passport" in text
+    assert "District: Yinzhou" in text
+    assert "Address: 199 Taikang East Road, building 3 <b>&" in text
+    assert "In Ningbo: Yes, I am in Ningbo" in text
+    assert "Places in the last 14 days: None of these" in text
+    assert "Contacts in the last 14 days: Someone with fever or respiratory symptoms" in text
+    assert "Arrival date" not in text, "an unasked question is not shown"
+    assert "Declared on: November 25, 2026" in text
+    # Check-ins, colours and the code.
+    assert "Temperature: 37.9 °C" in text and "Symptoms: No symptoms" in text and "Symptoms: Cough" in text
+    assert "Reported with a declaration." in text
+    assert "🟡 YELLOW CODE" in text
+    assert "Why: you reported a cough; close contact with someone with fever or respiratory symptoms" in text
+    assert "Changed by: a declaration" in text
+    assert "Earliest end: December 2, 2026" in text
+    assert "You were told: not yet" in text
+    assert "Token: TOKEN-abcdef" in text
+    assert "Valid until: Nov 28, 2026 15:30" in text
+    assert "Earliest date it can turn green: December 2, 2026" in text
+
+
+def test_the_text_shows_a_form_in_progress(english) -> None:
+    form = Conversation(
+        state="Registration:id_number",
+        data={"answers": {"full_name": "Jane Doe", "id_type": "passport"}, "editing": False, "revision": 3},
+    )
+    text = presenter.data_text(_stored(form), "en", ZONE, NOW).decode("utf-8")
+    section = text.split("Your unfinished conversation", 1)[1]
+    assert "Current step: ID number" in section
+    assert "Full name: Jane Doe" in section and "ID document: Passport" in section
+    assert "revision: 3" in section
+
+    alone = presenter.data_text(StoredData(user=None, conversation=form), "en", ZONE, NOW).decode("utf-8")
+    assert "You have no account." in alone and "Your account" not in alone
+    assert "Current step: ID number" in alone
+
+
+def test_odd_stored_values_are_shown_as_they_are(english) -> None:
+    stored = _stored()
+    stored.declarations[0].answers = {"full_name": "X", "arrival_date": "not a date", "district": "atlantis", "z": [1]}
+    text = presenter.data_text(stored, "en", ZONE, NOW).decode("utf-8")
+    assert "District: atlantis" in text and "z: [1]" in text
+
+
+def test_the_text_in_chinese(chinese) -> None:
+    text = presenter.data_text(_stored(), "zh", ZONE, NOW).decode("utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    # Question titles and answers as the Chinese form shows them (the colon is the translator's).
+    assert any(line.startswith("姓名") and line.endswith("Jane Doe") for line in lines)
+    assert any(line.startswith("国籍") and line.endswith("英国") for line in lines)
+    assert "黄码" in text and "YELLOW CODE" not in text
+    assert "2026年12月2日" in text, "days in Chinese"
+    for english in ("Nationality", "Full name", "Your account", "Your declarations", "Your current code"):
+        assert english not in text, english
+
+
+def test_the_deletion_messages_say_what_is_lost(english) -> None:
+    confirmation = presenter.delete_confirmation()
+    for words in ("answers", "check-ins", "history", "code", "checkpoints", "register again", "cannot be undone"):
+        assert words in confirmation, words
+    assert "/start" in presenter.deleted()
+    assert presenter.nothing_stored() == "Nothing is stored about you."

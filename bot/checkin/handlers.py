@@ -109,7 +109,7 @@ async def process_other_message(message: Message) -> None:
     await message.answer(_("Please choose with the buttons under the question."), reply_markup=changed_keyboard())
 
 
-def _not_a_command(message: Message) -> bool:
+async def _not_a_command(message: Message) -> bool:
     # Commands go on to their own handlers (/help, /code, ...) even in the middle of a check-in.
     return not (message.text or "").startswith("/") or (message.text or "").startswith("/cancel")
 

@@ -93,24 +93,6 @@ class Status:
     rules_version: str
     override_reason: str | None = None
 
-    def same_as(self, other: Status) -> bool:
-        """Whether a change worth recording happened: colour, reasons or the day they arose; not the count."""
-        return (
-            self.colour,
-            self.reasons,
-            self.other_reasons,
-            self.since,
-            self.clears_by_checkins,
-            self.override_reason,
-        ) == (
-            other.colour,
-            other.reasons,
-            other.other_reasons,
-            other.since,
-            other.clears_by_checkins,
-            other.override_reason,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "colour": str(self.colour),

@@ -109,6 +109,7 @@ async def reassess(
 
 
 def _differs(row: Assessment, status: Status) -> bool:
+    """A change worth a row: colour, reasons, or the day they arose; not the count of days, which moves daily."""
     return (row.colour, list(row.reasons), list(row.other_reasons), row.starts_on, row.clears_by_checkins) != (
         str(status.colour),
         list(status.reasons),

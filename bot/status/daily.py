@@ -3,8 +3,9 @@
 Only a colour other than green can change with the days (green changes only with a check-in or a
 declaration, which are assessed at once). Each person is claimed for the day in the database before
 being re-evaluated, and each change is claimed before it is told, so running twice, or in two bot
-processes, re-evaluates once and tells once. Run at start-up and then every minute: a bot that was down
-at midnight catches up when it starts, and status_at works from the history, not from the last run.
+processes, re-evaluates once and tells once. A process runs it at start-up and then once per local day,
+looking every minute for the day to change: a bot that was down at midnight catches up when it
+starts, and status_at works from the history, not from the last run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -108,13 +109,17 @@ async def run_daily_periodically(
     zone: tzinfo,
     interval: float = 60,
 ) -> None:
+    done_for: date | None = None  # the local day this process last completed a run for
     while True:
-        try:
-            result = await run_daily(sessions, bot, i18n, clock(), zone)
-            if result.reevaluated or result.told:
+        now = clock()
+        today = local_day(now, zone)
+        if today != done_for:
+            try:
+                result = await run_daily(sessions, bot, i18n, now, zone)
+                done_for = today
                 logger.info(
                     "daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told
                 )
-        except Exception:  # retried at the next interval; it must not stop the bot
-            logger.exception("daily: re-evaluation failed")
+            except Exception:  # retried at the next interval; it must not stop the bot
+                logger.exception("daily: re-evaluation failed")
         await asyncio.sleep(interval)

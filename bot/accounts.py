@@ -24,6 +24,8 @@ class Account:
     id: int
     public_id: int
     language: str
+    # Lowercased, without "@"; kept so an administrator can name this person by it.
+    username: str | None = None
 
 
 class Accounts:
@@ -36,7 +38,11 @@ class Accounts:
             self._cache.move_to_end(user_id)
             return self._cache[user_id]
         row = await UserRepository(session).get(user_id)
-        account = Account(id=row.id, public_id=row.public_id, language=row.language) if row is not None else None
+        account = (
+            Account(id=row.id, public_id=row.public_id, language=row.language, username=row.username)
+            if row is not None
+            else None
+        )
         # End the read: otherwise the connection stays checked out while the handler talks to Telegram.
         await session.commit()
         if self._cache_size:
@@ -58,16 +64,18 @@ class Accounts:
                 await session.rollback()
         else:
             raise RuntimeError("could not allocate a public id")
-        self._forget(user_id)
+        self.forget(user_id)
+
+    async def set_username(self, session: AsyncSession, user_id: int, username: str | None) -> None:
+        await UserRepository(session).set_username(user_id, username)
+        await session.commit()
+        self.forget(user_id)
 
     async def set_language(self, session: AsyncSession, user_id: int, language: str) -> None:
         await UserRepository(session).set_language(user_id, language)
         await session.commit()
-        self._forget(user_id)
+        self.forget(user_id)
 
     def forget(self, user_id: int) -> None:
         """Drop the cached account (e.g. once it was deleted), so the next update reads the database."""
-        self._forget(user_id)
-
-    def _forget(self, user_id: int) -> None:
         self._cache.pop(user_id, None)

@@ -103,6 +103,7 @@ def create_dispatcher(
     dispatcher["zone"] = settings.zone
     dispatcher["code_settings"] = code_settings
     dispatcher["retention_days"] = settings.retention_days
+    dispatcher["admin_ids"] = settings.admin_ids
     dispatcher.update.outer_middleware(DuplicateUpdateMiddleware())
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.

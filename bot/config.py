@@ -116,9 +116,17 @@ class Settings(BaseSettings):
         return self.bot_token.get_secret_value()
 
     def code_secrets(self) -> list[str]:
-        """The signing secret, generated once and kept under the data directory when not configured."""
+        """The signing secrets: the first signs new codes, the others still verify codes they signed.
+
+        CODE_SECRET may list several, separated by commas, to rotate the key without invalidating the
+        codes people hold (they expire within a day). Without it, one secret is generated once and kept
+        under the data directory.
+        """
         if self.code_secret is not None:
-            return [self.code_secret.get_secret_value()]
+            secrets_ = [part.strip() for part in self.code_secret.get_secret_value().split(",")]
+            if not all(secrets_):
+                raise ConfigError("CODE_SECRET: an empty secret in the list; separate secrets with single commas")
+            return secrets_
         return [_stored_secret(self.data_dir / "code_secret")]
 
 

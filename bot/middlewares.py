@@ -36,7 +36,14 @@ class AccountMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         data["accounts"] = self._accounts
-        data["account"] = await self._accounts.get(data["session"], user.id) if user is not None else None
+        account = await self._accounts.get(data["session"], user.id) if user is not None else None
+        if account is not None and user is not None:
+            username = user.username.lower() if user.username else None
+            if username != account.username:
+                # Rare (a new account, a renamed one): one write, so admins can name people by @username.
+                await self._accounts.set_username(data["session"], user.id, username)
+                account = await self._accounts.get(data["session"], user.id)
+        data["account"] = account
         return await handler(event, data)
 
 

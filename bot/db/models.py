@@ -68,6 +68,8 @@ class User(Base):
     created_at: Mapped[datetime]
     # The last local day the daily job re-evaluated this user's colour: makes the job safe to run twice.
     status_evaluated_on: Mapped[date | None]
+    # Telegram @username, lowercased, so an administrator can name someone who has used the bot.
+    username: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class Declaration(Base):
@@ -156,3 +158,73 @@ class FsmState(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class Role(Base):
+    """A role granted by an administrator; `admin` itself comes from ADMIN_IDS, never from this table.
+
+    `user_id` is a Telegram id and needs no account: staff may be named before they first write.
+    `organization_id` scopes an `hr` role (organizations come with the HR feature).
+    """
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    organization_id: Mapped[int | None]
+    granted_by: Mapped[int]
+    granted_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who did what to whom, for grants, revokes, overrides and refused attempts. Ids only, no answers."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]]
+
+
+class Verification(Base):
+    """A code checked at a checkpoint: by which staff member, when, the verdict; kept for accountability.
+
+    The holder's link is cut (SET NULL) when they delete their data, so the record keeps nothing of them.
+    """
+
+    __tablename__ = "verifications"
+    __table_args__ = (Index("ix_verifications_holder_id_at", "holder_id", "at"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    at: Mapped[datetime]
+    staff_id: Mapped[int] = mapped_column(index=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The token's own times, to tell which image was shown; no token text is kept.
+    token_issued_at: Mapped[datetime | None]
+    valid: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(32))
+    colour: Mapped[str | None] = mapped_column(String(8))
+    # A temperature taken at the checkpoint, if staff recorded one.
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+
+
+class Override(Base):
+    """An administrator's colour for a person (a health authority's decision), with the reason on record."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    colour: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    # The first day without it; None: until another override.
+    ends_on: Mapped[date | None]
+    set_by: Mapped[int]
+    set_at: Mapped[datetime]

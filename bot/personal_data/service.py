@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Accounts
 from bot.db.models import Assessment, CheckIn, Code, Declaration, User
 from bot.db.repositories.personal_data import PersonalDataRepository
+from bot.db.repositories.roles import RoleRepository
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,9 @@ async def erase_everything(session: AsyncSession, state: FSMContext, accounts: A
     had_conversation = bool(await read_conversation(state))
     try:
         deleted = await PersonalDataRepository(session).delete_user(user_id)
+        # Roles name a Telegram id with no account behind it necessarily: they go explicitly. The
+        # checkpoint log keeps its rows (who verified, when) and loses the holder (ON DELETE SET NULL).
+        await RoleRepository(session).delete_user(user_id)
         await session.commit()
     finally:
         # Also after a failure: the cache must never claim an account the database may no longer have.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
@@ -35,6 +35,14 @@ class UserRepository:
             .values(status_evaluated_on=day)
         )
         return result.rowcount == 1
+
+    async def set_username(self, user_id: int, username: str | None) -> None:
+        await self._session.execute(update(User).where(User.id == user_id).values(username=username))
+
+    async def id_for_username(self, username: str) -> int | None:
+        """The account with this @username (any case, with or without "@"), if someone by it used the bot."""
+        name = username.removeprefix("@").lower()
+        return await self._session.scalar(select(User.id).where(User.username == name).limit(1))
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._session.execute(update(User).where(User.id == user_id).values(language=language))

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Role
+from bot.db.repositories.upsert import dialect_insert
+
+
+class RoleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def holds(self, user_id: int, role: str) -> bool:
+        statement = select(Role.id).where(Role.user_id == user_id, Role.role == role).limit(1)
+        return await self._session.scalar(statement) is not None
+
+    async def grant(
+        self, user_id: int, role: str, granted_by: int, now: datetime, organization_id: int | None = None
+    ) -> bool:
+        """True when the role is new; granting one already held changes nothing."""
+        if await self._find(user_id, role, organization_id) is not None:
+            return False
+        statement = (
+            dialect_insert(self._session, Role)
+            .values(user_id=user_id, role=role, organization_id=organization_id, granted_by=granted_by, granted_at=now)
+            .on_conflict_do_nothing()
+        )
+        result = await self._session.execute(statement)
+        return result.rowcount == 1
+
+    async def revoke(self, user_id: int, role: str, organization_id: int | None = None) -> bool:
+        """True when the role was held."""
+        statement = delete(Role).where(Role.user_id == user_id, Role.role == role)
+        if organization_id is not None:
+            statement = statement.where(Role.organization_id == organization_id)
+        result = await self._session.execute(statement)
+        return (result.rowcount or 0) > 0
+
+    async def all(self) -> list[Role]:
+        return list(await self._session.scalars(select(Role).order_by(Role.role, Role.user_id)))
+
+    async def of_user(self, user_id: int) -> list[Role]:
+        return list(await self._session.scalars(select(Role).where(Role.user_id == user_id).order_by(Role.id)))
+
+    async def delete_user(self, user_id: int) -> None:
+        await self._session.execute(delete(Role).where(Role.user_id == user_id))
+
+    async def _find(self, user_id: int, role: str, organization_id: int | None) -> Role | None:
+        statement = select(Role).where(Role.user_id == user_id, Role.role == role)
+        statement = statement.where(
+            Role.organization_id.is_(None) if organization_id is None else Role.organization_id == organization_id
+        )
+        return await self._session.scalar(statement.limit(1))

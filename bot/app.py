@@ -42,11 +42,14 @@ from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
+from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
 from bot.retention import purge_periodically
+from bot.roles import handlers as roles
 from bot.status import handlers as status
 from bot.status.daily import run_daily_periodically
+from bot.verification import handlers as verification
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +118,14 @@ def create_dispatcher(
     # "Show my code" first: it is what people send most, at gates, and every router before it costs filter checks.
     dispatcher.include_routers(
         codes.create_router(),
+        # Before onboarding: a scanned code opens the bot with /start <token>.
+        verification.create_router(),
         checkin.create_router(),
         status.create_router(),
         history.create_router(),
         personal_data.create_router(),
+        roles.create_router(),
+        overrides.create_router(),
         onboarding.create_router(),
         registration.create_router(),
         fallback.create_router(),

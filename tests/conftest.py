@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Fixtures of stories that several test folders tell (people, their days, a Bot on the fake API).
+pytest_plugins = ["tests.stories"]
+
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator

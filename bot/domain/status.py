@@ -67,6 +67,9 @@ class History:
     reports: Sequence[Report] = ()
     overrides: Sequence[Override] = ()
     carried: Sequence[Carried] = ()
+    # Temperatures taken at checkpoints (symptoms empty). Not a check-in of the person's own: a normal one
+    # counts for nothing, a fever makes its day abnormal even after a normal check-in.
+    checkpoint_readings: Sequence[Report] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,12 @@ def status_at(history: History, today: date, rules: Rules | None = None) -> Stat
         for declaration in history.declarations
     }
     reports.update((report.day, report) for report in history.reports)
+    for reading in history.checkpoint_readings:
+        own = reports.get(reading.day)
+        if own is not None:
+            reports[reading.day] = Report(own.day, max(own.temperature_c, reading.temperature_c), own.symptoms)
+        elif not is_normal(reading, rules):
+            reports[reading.day] = reading
     walk = _Walk(rules)
     days = [*declarations_by_day, *reports, *(override.starts_on for override in history.overrides)]
     days += [carried.since for carried in history.carried]

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.db.models import Assessment
 from bot.db.repositories.assessments import AssessmentRepository
+from bot.db.repositories.overrides import OverrideRepository
 from bot.db.repositories.users import UserRepository
 from bot.status.presenter import change_text
 from bot.status.service import local_day, reassess
@@ -52,6 +53,8 @@ async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, 
     while True:
         async with sessions() as session:
             due = await AssessmentRepository(session).due_for_daily(today, BATCH)
+            # Also whoever's override ended: the rules take over again, whatever colour it held.
+            due += await OverrideRepository(session).ending_due(today, BATCH)
             users = UserRepository(session)
             for user_id in due:
                 if not await users.claim_daily_evaluation(user_id, today):
@@ -64,7 +67,7 @@ async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, 
                         # Reasons changed under the same colour (a yellow reason ended under red): nothing to tell.
                         result.row.notified_at = now
             await session.commit()
-        if len(due) < BATCH:
+        if len(due) < BATCH:  # fewer than one batch from each query: none was cut short
             return reevaluated, changed
 
 

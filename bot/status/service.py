@@ -17,8 +17,9 @@ from bot.db.models import Declaration as DeclarationRow
 from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.declarations import DeclarationRepository
-from bot.domain.answers import Declaration, InvalidDeclaration, Symptom
-from bot.domain.status import Carried, History, Report, Status, status_at
+from bot.db.repositories.overrides import OverrideRepository
+from bot.domain.answers import Colour, Declaration, InvalidDeclaration, Symptom
+from bot.domain.status import Carried, History, Override, Report, Status, status_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,27 @@ def local_day(now: datetime, zone: tzinfo) -> date:
     return now.astimezone(zone).date()
 
 
-async def load_history(session: AsyncSession, user_id: int) -> History:
+async def load_history(session: AsyncSession, user_id: int, zone: tzinfo) -> History:
     declarations = await DeclarationRepository(session).for_user(user_id)
-    checkins = await CheckInRepository(session).for_user(user_id)
+    checkins = CheckInRepository(session)
+    reports = await checkins.for_user(user_id)
+    readings = await checkins.checkpoint_readings(user_id)
+    overrides = await OverrideRepository(session).for_user(user_id)
     oldest = await AssessmentRepository(session).oldest(user_id)
     return History(
         declarations=[declaration for row in declarations if (declaration := _declaration(row)) is not None],
-        reports=[_report(row) for row in checkins],
+        reports=[_report(row) for row in reports],
+        overrides=[
+            Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on)
+            for row in overrides
+            # An override that ends before it starts was never in force (and must release nothing).
+            if row.ends_on is None or row.ends_on > row.starts_on
+        ],
         carried=_carried(oldest, declarations),
+        checkpoint_readings=[
+            Report(day=local_day(at, zone), temperature_c=temperature, symptoms=frozenset())
+            for at, temperature in readings
+        ],
     )
 
 
@@ -82,7 +96,7 @@ async def reassess(
 
     Does not commit: it is one step of the caller's use case.
     """
-    status = status_at(await load_history(session, user_id), local_day(now, zone))
+    status = status_at(await load_history(session, user_id, zone), local_day(now, zone))
     assessments = AssessmentRepository(session)
     previous = await assessments.current(user_id)
     if previous is not None and not _differs(previous, status):

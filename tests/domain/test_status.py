@@ -1096,3 +1096,22 @@ def test_every_status_depends_on_the_past_only_and_round_trips_through_json(hist
         assert Status.from_dict(json.loads(json.dumps(status.to_dict()))) == status
         if n in days:
             assert status_at(truncated(history, day(n)), day(n)) == status, n
+
+
+# --- Temperatures taken at checkpoints --------------------------------------------------------------
+
+
+def test_a_checkpoint_fever_turns_green_to_yellow_even_after_a_normal_check_in() -> None:
+    fever = Report(day(3), 37.3, frozenset())
+    history = History(declarations=[green_declaration(1)], reports=normals(range(1, 4)), checkpoint_readings=[fever])
+    status = status_at(history, day(3))
+    assert status.colour == YELLOW and status.reasons == ("temperature_fever",)
+    assert status.checked_in_today, "the person's own check-in still counts as their report"
+
+
+def test_a_normal_checkpoint_reading_is_not_a_check_in() -> None:
+    reading = Report(day(3), 36.5, frozenset())
+    with_reading = History(declarations=[abroad(1)], reports=normals([1, 2, 4]), checkpoint_readings=[reading])
+    without = History(declarations=[abroad(1)], reports=normals([1, 2, 4]))
+    assert status_at(with_reading, day(4)) == status_at(without, day(4))
+    assert status_at(with_reading, day(4)).day_number == 1, "day 3 was still missed"

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn
+from bot.db.models import CheckIn, Verification
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -46,6 +46,15 @@ class CheckInRepository:
     async def for_user(self, user_id: int) -> list[CheckIn]:
         statement = select(CheckIn).where(CheckIn.user_id == user_id).order_by(CheckIn.day)
         return list(await self._session.scalars(statement))
+
+    async def checkpoint_readings(self, user_id: int) -> list[tuple[datetime, float]]:
+        """Temperatures staff recorded for this person at checkpoints: (when, °C)."""
+        statement = (
+            select(Verification.at, Verification.temperature_c)
+            .where(Verification.holder_id == user_id, Verification.temperature_c.is_not(None))
+            .order_by(Verification.at)
+        )
+        return [(row[0], row[1]) for row in await self._session.execute(statement)]
 
     async def delete_before(self, day: date) -> int:
         result = await self._session.execute(delete(CheckIn).where(CheckIn.day < day))

@@ -1,0 +1,106 @@
+"""Use cases of overrides: an administrator sets a person's colour for a health authority's decision.
+
+The override takes precedence over the rules from today until its end date (or until ended), and
+releases every reason that arose before it (bot.domain.status). Every attempt, allowed or refused,
+is audited, and the whole change commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Override
+from bot.db.repositories.audit import AuditRepository
+from bot.db.repositories.codes import CodeRepository
+from bot.db.repositories.overrides import OverrideRepository
+from bot.db.repositories.users import UserRepository
+from bot.domain.answers import Colour
+from bot.roles.service import is_admin
+from bot.status.service import Reassessed, local_day, reassess
+
+MAX_REASON_LENGTH = 200
+
+
+class NotAllowed(Exception):
+    """Only administrators may override; the attempt is on record."""
+
+
+class NoSuchPerson(Exception):
+    """Nobody with that id has an account: there is no code to override."""
+
+
+@dataclass(frozen=True, slots=True)
+class Overridden:
+    user_id: int
+    language: str
+    reassessed: Reassessed
+
+
+async def refuse(session: AsyncSession, actor_id: int, now: datetime, attempted: str) -> None:
+    await AuditRepository(session).add(now, actor_id, "denied", None, {"attempted": attempted})
+    await session.commit()
+
+
+async def set_override(
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    actor_id: int,
+    user_id: int,
+    colour: Colour,
+    reason: str,
+    ends_on: date | None,
+    now: datetime,
+    zone: tzinfo,
+) -> Overridden:
+    """Raises NotAllowed (audited) or NoSuchPerson; `ends_on` is the first day without the override."""
+    if not is_admin(actor_id, admin_ids):
+        await refuse(session, actor_id, now, "override")
+        raise NotAllowed
+    holder = await UserRepository(session).get(user_id)
+    if holder is None:
+        raise NoSuchPerson
+    today = local_day(now, zone)
+    overrides = OverrideRepository(session)
+    # One override at a time: a new decision replaces the one in force.
+    await overrides.end_active(user_id, today)
+    await overrides.add(
+        Override(
+            user_id=user_id,
+            colour=str(colour),
+            reason=reason,
+            starts_on=today,
+            ends_on=ends_on,
+            set_by=actor_id,
+            set_at=now,
+        )
+    )
+    details = {"colour": str(colour), "ends_on": ends_on.isoformat() if ends_on else None}
+    await AuditRepository(session).add(now, actor_id, "override", user_id, details)
+    reassessed = await reassess(session, user_id, now, zone, cause="override")
+    await CodeRepository(session).forget(user_id)
+    await session.commit()
+    return Overridden(user_id=user_id, language=holder.language, reassessed=reassessed)
+
+
+async def end_override(
+    session: AsyncSession, admin_ids: Collection[int], actor_id: int, user_id: int, now: datetime, zone: tzinfo
+) -> Overridden | None:
+    """End the override in force today, so the rules apply again; None when there was none."""
+    if not is_admin(actor_id, admin_ids):
+        await refuse(session, actor_id, now, "end_override")
+        raise NotAllowed
+    holder = await UserRepository(session).get(user_id)
+    if holder is None:
+        raise NoSuchPerson
+    if not await OverrideRepository(session).end_active(user_id, local_day(now, zone)):
+        await session.commit()
+        return None
+    await AuditRepository(session).add(now, actor_id, "end_override", user_id, {})
+    reassessed = await reassess(session, user_id, now, zone, cause="override")
+    await CodeRepository(session).forget(user_id)
+    await session.commit()
+    return Overridden(user_id=user_id, language=holder.language, reassessed=reassessed)

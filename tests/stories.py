@@ -1,0 +1,69 @@
+"""People and their days, through the real services: shared by the tests of the daily job and overrides."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.checkin.service import checkin_answers, record_checkin
+from bot.db.models import User
+from tests.domain.factories import declaration
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+ZONE = ZoneInfo("Asia/Shanghai")
+DAY_1 = date(2026, 3, 2)
+
+
+def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """Local time on day `day` of the story (day 1 is DAY_1)."""
+    return datetime.combine(DAY_1 + timedelta(days=day - 1), time(hour, minute), ZONE)
+
+
+def answers(**changes: Any) -> dict[str, Any]:
+    data = declaration(**changes).to_dict()
+    del data["declared_on"]
+    return data
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[tuple[FakeTelegram, Bot]]:
+    """The fake Bot API and a real Bot talking HTTP to it."""
+    async with FakeTelegram() as fake:
+        bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+        try:
+            yield fake, bot
+        finally:
+            await bot.session.close()
+
+
+async def add_person(
+    sessions: async_sessionmaker[AsyncSession], fake: FakeTelegram, user_id: int, language: str
+) -> None:
+    fake.add_user(FakeUser(id=user_id, first_name="Jane", language_code=language))
+    async with sessions.begin() as session:
+        session.add(
+            User(id=user_id, public_id=user_id * 31, language=language, privacy_accepted_at=at(1), created_at=at(1))
+        )
+
+
+async def check_in(sessions: async_sessionmaker[AsyncSession], user_id: int, now: datetime, **report: Any) -> None:
+    async with sessions() as session:
+        carried = await checkin_answers(session, user_id, now.astimezone(ZONE).date(), changed=False)
+        assert carried is not None
+        await record_checkin(session, user_id, {**carried, "symptoms": [], "temperature_c": 36.6, **report}, now, ZONE)
+
+
+def told(fake: FakeTelegram, user_id: int, after: int = 0) -> list[str]:
+    return [
+        call.params["text"]
+        for call in fake.calls[after:]
+        if call.method == "sendMessage" and int(call.params["chat_id"]) == user_id
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +16,8 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -54,7 +56,33 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-    type_annotation_map = {int: BigInteger, datetime: UTCDateTime, date: Date, dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {
+        int: BigInteger,
+        datetime: UTCDateTime,
+        date: Date,
+        time: Time(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Organization(Base):
+    """A university, company or office whose HR staff remind their people to check in."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    # The random part of its invite link (https://t.me/<bot>?start=join-<code>).
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    # The local time of the daily reminder to those not checked in yet; None: no daily reminder.
+    reminder_at: Mapped[time | None] = mapped_column(Time())
+    # The last local day the daily reminder was started: claimed in the database, so it fires once a day
+    # however many bot processes run.
+    reminded_on: Mapped[date | None]
+    created_by: Mapped[int]
+    created_at: Mapped[datetime]
 
 
 class User(Base):
@@ -70,6 +98,13 @@ class User(Base):
     status_evaluated_on: Mapped[date | None]
     # Telegram @username, lowercased, so an administrator can name someone who has used the bot.
     username: Mapped[str | None] = mapped_column(String(32), index=True)
+    # At most one organization (an HR office is responsible for its members' check-ins).
+    organization_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    # Set when Telegram answered 403 (they blocked the bot): reminders skip them from then on;
+    # cleared when they write again.
+    unreachable_since: Mapped[datetime | None]
 
 
 class Declaration(Base):
@@ -173,7 +208,7 @@ class Role(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
     role: Mapped[str] = mapped_column(String(16))
-    organization_id: Mapped[int | None]
+    organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
     granted_by: Mapped[int]
     granted_at: Mapped[datetime]
 
@@ -228,3 +263,45 @@ class Override(Base):
     ends_on: Mapped[date | None]
     set_by: Mapped[int]
     set_at: Mapped[datetime]
+
+
+class Broadcast(Base):
+    """A reminder job: its text, its audience, and where its progress is shown; recipients are rows of their own."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Who asked for it; None for a scheduled daily reminder.
+    created_by: Mapped[int | None]
+    created_at: Mapped[datetime]
+    audience: Mapped[str] = mapped_column(String(16))
+    # HR's own text, or None for the default text in each recipient's language.
+    text: Mapped[str | None] = mapped_column(Text())
+    # "sending" until every recipient is done, then "done".
+    status: Mapped[str] = mapped_column(String(16))
+    # The bot process working on it and until when its claim holds (a crashed process's claim runs out).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    # The message that shows its progress to whoever started it.
+    progress_chat_id: Mapped[int | None]
+    progress_message_id: Mapped[int | None]
+    finished_at: Mapped[datetime | None]
+
+
+class BroadcastRecipient(Base):
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "user_id"),
+        Index("ix_broadcast_recipients_broadcast_id_state", "broadcast_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "pending", "sending" (written before the request: after a crash it is sent again, so at most one
+    # message per crash is doubled and nobody is skipped), "sent", "blocked" or "failed".
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]

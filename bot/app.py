@@ -41,7 +41,9 @@ from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
+from bot.broadcast.sender import run_sender
 from bot.onboarding import handlers as onboarding
+from bot.organizations import handlers as organizations
 from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
@@ -118,7 +120,9 @@ def create_dispatcher(
     # "Show my code" first: it is what people send most, at gates, and every router before it costs filter checks.
     dispatcher.include_routers(
         codes.create_router(),
-        # Before onboarding: a scanned code opens the bot with /start <token>.
+        # Before onboarding, which answers a plain /start: an invite opens the bot with /start join-<code>,
+        # a scanned code with /start <token>.
+        organizations.create_router(),
         verification.create_router(),
         checkin.create_router(),
         status.create_router(),
@@ -192,6 +196,7 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         background.append(
             asyncio.create_task(run_daily_periodically(sessions, bot, i18n, clock, settings.zone, daily_interval))
         )
+        background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, settings.broadcast_rate)))
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine)
         else:

@@ -51,13 +51,15 @@ class Accounts:
                 self._cache.popitem(last=False)
         return account
 
-    async def accept_privacy(self, session: AsyncSession, user_id: int, language: str, now: datetime) -> None:
+    async def accept_privacy(
+        self, session: AsyncSession, user_id: int, language: str, now: datetime, username: str | None = None
+    ) -> None:
         """The first thing stored about a person, and only after they agreed to the notice."""
         users = UserRepository(session)
         for _attempt in range(3):
             try:
                 # 63 random bits: the opaque id a code carries instead of anything about the person.
-                await users.add_if_missing(user_id, secrets.randbits(63), language, now)
+                await users.add_if_missing(user_id, secrets.randbits(63), language, now, username)
                 await session.commit()
                 break
             except IntegrityError:  # the random id was taken: astronomically rare, draw another

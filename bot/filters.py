@@ -22,7 +22,8 @@ class Words(Filter):
         self._known: frozenset[str] | None = None
 
     async def __call__(self, message: Message, i18n: I18n) -> bool:
-        if not message.text or len(message.text) > 64:
+        # A forwarded message is someone else's words (an admin naming a person), never a request.
+        if not message.text or len(message.text) > 64 or message.forward_origin is not None:
             return False
         if self._known is None:
             self._known = self._translations(i18n)

@@ -8,7 +8,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,16 @@ def free_port() -> int:
 
 class BotProcess:
     def __init__(
-        self, fake: FakeTelegram, database_url: str, data_dir: Path, mode: str = "polling", now: datetime | None = None
+        self,
+        fake: FakeTelegram,
+        database_url: str,
+        data_dir: Path,
+        mode: str = "polling",
+        now: datetime | None = None,
+        admin_ids: Collection[int] = (),
     ) -> None:
         self.fake = fake
+        self.admin_ids = tuple(admin_ids)
         # With `now`, the bot's clock is a file the test moves (set_clock); without, the real time.
         self.clock_path = data_dir / "clock" if now is not None else None
         if now is not None:
@@ -68,6 +75,7 @@ class BotProcess:
             PYTHONUNBUFFERED="1",
         )
         env.pop("CLOCK_FILE", None)
+        env["ADMIN_IDS"] = ",".join(str(admin_id) for admin_id in self.admin_ids)
         if self.clock_path is not None:
             env["CLOCK_FILE"] = str(self.clock_path)
         if self.mode == "webhook":

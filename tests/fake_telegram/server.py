@@ -270,6 +270,16 @@ class FakeTelegram:
             contact["user_id"] = contact_user_id
         return await self._user_sends(user, {"contact": contact})
 
+    async def forward_message(self, user: FakeUser, original_sender: FakeUser, text: str) -> dict[str, Any]:
+        """`user` forwards to the bot a text message that `original_sender` wrote (forward_origin "user")."""
+        origin = {"type": "user", "date": int(time.time()) - 60, "sender_user": original_sender.to_dict()}
+        return await self._user_sends(user, {"text": text, "forward_origin": origin})
+
+    async def forward_hidden_message(self, user: FakeUser, sender_name: str, text: str) -> dict[str, Any]:
+        """As `forward_message`, from someone whose privacy settings hide their account: only a name is given."""
+        origin = {"type": "hidden_user", "date": int(time.time()) - 60, "sender_user_name": sender_name}
+        return await self._user_sends(user, {"text": text, "forward_origin": origin})
+
     async def press_button(self, user: FakeUser, message: dict[str, Any], callback_data: str) -> dict[str, Any]:
         """A callback_query for a bot message; callback_data is not checked, so forged data can be tested."""
         stored = self._stored_message(message)

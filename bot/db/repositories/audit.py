@@ -28,3 +28,8 @@ class AuditRepository:
 
     async def latest(self, limit: int = 50) -> list[AuditEntry]:
         return list(await self._session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+    async def of_action(self, action: str, limit: int = 50) -> list[AuditEntry]:
+        """The newest entries of one kind ("grant", "revoke", "denied"...), newest first."""
+        statement = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc()).limit(limit)
+        return list(await self._session.scalars(statement))

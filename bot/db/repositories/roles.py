@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Role
+from bot.db.models import Role, User
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -44,6 +45,16 @@ class RoleRepository:
 
     async def of_user(self, user_id: int) -> list[Role]:
         return list(await self._session.scalars(select(Role).where(Role.user_id == user_id).order_by(Role.id)))
+
+    async def usernames(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """The known @usernames (lowercased, without "@") of the people a role listing names."""
+        ids = set(user_ids)
+        if not ids:
+            return {}
+        rows = await self._session.execute(
+            select(User.id, User.username).where(User.id.in_(ids), User.username.is_not(None))
+        )
+        return {user_id: username for user_id, username in rows}
 
     async def delete_user(self, user_id: int) -> None:
         await self._session.execute(delete(Role).where(Role.user_id == user_id))

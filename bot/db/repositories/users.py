@@ -16,10 +16,19 @@ class UserRepository:
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id)
 
-    async def add_if_missing(self, user_id: int, public_id: int, language: str, now: datetime) -> None:
+    async def add_if_missing(
+        self, user_id: int, public_id: int, language: str, now: datetime, username: str | None = None
+    ) -> None:
         statement = (
             dialect_insert(self._session, User)
-            .values(id=user_id, public_id=public_id, language=language, privacy_accepted_at=now, created_at=now)
+            .values(
+                id=user_id,
+                public_id=public_id,
+                language=language,
+                privacy_accepted_at=now,
+                created_at=now,
+                username=username.lower() if username else None,
+            )
             .on_conflict_do_nothing(index_elements=[User.id])
         )
         await self._session.execute(statement)

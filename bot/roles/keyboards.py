@@ -1,0 +1,37 @@
+"""The buttons under a forwarded person's card: one per role, to grant it or to take it away."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.roles import presenter
+from bot.roles.service import GRANTABLE, Action, RoleName
+
+
+class RoleCallback(CallbackData, prefix="role"):
+    """What a button asks: grant or revoke `role` for Telegram user `user`. Checked again on every press."""
+
+    action: str
+    role: str
+    user: int
+
+
+def role_keyboard(user_id: int, held: Collection[RoleName]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for role in GRANTABLE:
+        if role in held:
+            builder.button(
+                text=presenter.revoke_button(role),
+                callback_data=RoleCallback(action=Action.REVOKE.value, role=role.value, user=user_id),
+            )
+        else:
+            builder.button(
+                text=presenter.grant_button(role),
+                callback_data=RoleCallback(action=Action.GRANT.value, role=role.value, user=user_id),
+            )
+    builder.adjust(1)
+    return builder.as_markup()

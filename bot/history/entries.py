@@ -70,8 +70,20 @@ class ColourEntry(Entry):
     order: ClassVar[int] = 2
 
 
+@dataclass(frozen=True, slots=True)
+class CheckpointEntry(Entry):
+    """The person's code checked at a checkpoint: when, and the verdict; never by whom."""
+
+    valid: bool
+    reason: str  # the verification's reason: "ok", "expired", "colour_changed"...
+    # A temperature staff recorded there, if any.
+    temperature_c: float | None = None
+    # A colour changed by a fever taken at the checkpoint comes after the check.
+    order: ClassVar[int] = 1
+
+
 # Every kind there is; a test checks that each has a renderer.
-KINDS: tuple[type[Entry], ...] = (DeclarationEntry, CheckInEntry, ColourEntry)
+KINDS: tuple[type[Entry], ...] = (DeclarationEntry, CheckInEntry, ColourEntry, CheckpointEntry)
 
 
 def colour_turn(

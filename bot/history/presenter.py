@@ -13,7 +13,7 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.history.entries import CheckInEntry, ColourEntry, DeclarationEntry, Entry, Page, Turn
+from bot.history.entries import CheckInEntry, CheckpointEntry, ColourEntry, DeclarationEntry, Entry, Page, Turn
 from bot.i18n import format_day, format_moment
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS_BY_KEY
@@ -72,6 +72,27 @@ def _colour(entry: ColourEntry, locale: str, zone: tzinfo) -> str:
         line = _("Colour: <b>{colour}</b>").format(colour=colour)
     symbol = COLOUR_SYMBOLS.get(entry.colour, "⚪")
     return f"{symbol} {line}\n<i>{format_moment(entry.when, locale, zone)}</i>"
+
+
+@render_entry.register(CheckpointEntry)
+def _checkpoint(entry: CheckpointEntry, locale: str, zone: tzinfo) -> str:
+    # The verdict only: which staff member checked it is kept for accountability but never shown here.
+    if entry.valid:
+        verdict = _("valid")
+    elif entry.reason == "expired":
+        verdict = _("not valid, the code had expired")
+    elif entry.reason == "colour_changed":
+        verdict = _("not valid, the image showed an earlier colour")
+    else:
+        verdict = _("not valid")
+    lines = ["🛂 " + _("Code checked at a checkpoint: {verdict}").format(verdict=verdict)]
+    if entry.temperature_c is not None:
+        if entry.temperature_c >= 37.3:
+            lines.append(_("Temperature taken there: 37.3 °C or more"))
+        else:
+            lines.append(_("Temperature taken there: normal"))
+    lines.append(f"<i>{format_moment(entry.when, locale, zone)}</i>")
+    return "\n".join(lines)
 
 
 def _why(entry: ColourEntry, locale: str) -> str:

@@ -8,9 +8,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn
+from bot.db.models import Assessment, CheckIn, Verification
 from bot.db.repositories.history import DeclarationDigest, HistoryRepository
-from bot.history.entries import CheckInEntry, ColourEntry, DeclarationEntry, Entry, History, colour_turn
+from bot.history.entries import (
+    CheckInEntry,
+    CheckpointEntry,
+    ColourEntry,
+    DeclarationEntry,
+    Entry,
+    History,
+    colour_turn,
+)
 
 
 async def load_history(session: AsyncSession, user_id: int) -> History:
@@ -22,12 +30,16 @@ async def load_history(session: AsyncSession, user_id: int) -> History:
     declarations = await repository.declarations(user_id)
     checkins = await repository.checkins(user_id)
     assessments = await repository.assessments(user_id)
+    checks = await repository.checkpoint_checks(user_id)
     await session.commit()
-    return History.of(build_entries(declarations, checkins, assessments))
+    return History.of(build_entries(declarations, checkins, assessments, checks))
 
 
 def build_entries(
-    declarations: Sequence[DeclarationDigest], checkins: Sequence[CheckIn], assessments: Sequence[Assessment]
+    declarations: Sequence[DeclarationDigest],
+    checkins: Sequence[CheckIn],
+    assessments: Sequence[Assessment],
+    checks: Sequence[Verification] = (),
 ) -> list[Entry]:
     """Rows, each kind oldest first, into entries (in no particular order)."""
     entries: list[Entry] = [_declaration(row) for row in declarations]
@@ -39,6 +51,7 @@ def build_entries(
     for row in assessments:
         entries.append(_colour(row, previous))
         previous = row
+    entries += [_checkpoint(row) for row in checks]
     return entries
 
 
@@ -69,6 +82,10 @@ def _colour(row: Assessment, previous: Assessment | None) -> ColourEntry:
         turn=colour_turn(row.cause, row.colour, reasons, row.starts_on, before),
         starts_on=row.starts_on,
     )
+
+
+def _checkpoint(row: Verification) -> CheckpointEntry:
+    return CheckpointEntry(when=row.at, id=row.id, valid=row.valid, reason=row.reason, temperature_c=row.temperature_c)
 
 
 def _temperature(value: Any) -> float | None:

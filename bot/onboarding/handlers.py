@@ -65,14 +65,7 @@ async def process_start(
     clock: Clock,
     zone: tzinfo,
 ) -> None:
-    if command.args:
-        # A scanned code opens the bot with its token. Checking it is staff's job (a later feature);
-        # anyone else learns nothing about the holder.
-        await message.answer(
-            _(
-                "This is a health code. Checkpoint staff verify it with this bot; it shows nothing about its holder to anyone else."
-            )
-        )
+    # /start <token> (a scanned code) never gets here: bot.verification answers it, before this router.
     if account is None:
         await message.answer(
             _("Welcome to the Health Code bot. Choose your language:") + "\n请选择语言：",
@@ -159,7 +152,7 @@ async def process_privacy_agreement(
         await callback.message.answer(_("You have already agreed. Send /start to see your code."))
         return
     language = callback_data.language if callback_data.language in SUPPORTED_LOCALES else locale
-    await accounts.accept_privacy(session, callback.from_user.id, language, clock())
+    await accounts.accept_privacy(session, callback.from_user.id, language, clock(), callback.from_user.username)
     with i18n.use_locale(language):
         await callback.message.answer(
             _("Thank you. A few questions follow, one at a time; Back and Cancel are under each.")

@@ -1,7 +1,295 @@
+"""Checkpoint verification: a scanned code (/start <token>), /verify, a pasted link, a photo of a code.
+
+Staff (and admins) get the verification card; anyone else a neutral message that reveals nothing of
+the holder, not even whether the code is valid. Photos: a staff member's photo outside a conversation
+is always answered; anyone's photo that holds a code is answered; every other photo goes on to the
+other routers (the registration form answers photos itself).
+"""
+
 from __future__ import annotations
 
-from aiogram import Router
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from contextlib import suppress
+from datetime import tzinfo
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
+from aiogram.types import CallbackQuery, Message, PhotoSize, TelegramObject
+from aiogram.utils.i18n import I18n
+from aiohttp import ClientError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.codes.service import CodeSettings
+from bot.filters import Has
+from bot.messages import drop_buttons
+from bot.verification import presenter, service
+from bot.verification.keyboards import TemperatureCallback, temperature_keyboard
+from bot.verification.reader import start_payload_token, token_in_image, token_in_text
+from bot.verification.service import NotStaff, Recorded, TemperatureResult, Throttled
+from bot.verification.throttle import FailureThrottle
+
+logger = logging.getLogger(__name__)
+
+# Telegram's photo sizes go up to 1280 px; the largest at most this is decoded (enough for a QR).
+PHOTO_SIDE = 1280
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+# --- Reading a code -------------------------------------------------------------------------
+
+
+def photo_to_read(sizes: list[PhotoSize]) -> PhotoSize:
+    """The largest size up to PHOTO_SIDE, or the smallest there is when all are larger."""
+    fitting = [size for size in sizes if max(size.width, size.height) <= PHOTO_SIDE]
+    if fitting:
+        return max(fitting, key=lambda size: size.width * size.height)
+    return min(sizes, key=lambda size: size.width * size.height)
+
+
+async def read_photo(bot: Bot, message: Message) -> str | None:
+    """The token of the health code in the message's photo; None when there is none (or it cannot be read)."""
+    if not message.photo:
+        return None
+    size = photo_to_read(message.photo)
+    try:
+        file = await bot.get_file(size.file_id)
+        if file.file_path is None or (file.file_size or 0) > MAX_PHOTO_BYTES:
+            return None
+        downloaded = await bot.download_file(file.file_path, timeout=20)
+    except (TelegramAPIError, ClientError, TimeoutError) as error:
+        logger.warning("verification: could not download a photo: %s", type(error).__name__)
+        return None
+    if downloaded is None:
+        return None
+    data = downloaded.read()
+    if len(data) > MAX_PHOTO_BYTES:
+        return None
+    # Decoding is CPU work (about 3 ms for a 1280 px photo, more on a slow machine): off the event loop.
+    return await asyncio.to_thread(token_in_image, data)
+
+
+class StaffOnly(Filter):
+    """Checkpoint staff or an admin, checked on the server for every update."""
+
+    async def __call__(self, message: Message, session: AsyncSession, admin_ids: Collection[int]) -> bool:
+        user = message.from_user
+        return user is not None and await service.can_verify(session, user.id, admin_ids)
+
+
+class PhotoCode(Filter):
+    """Reads the photo; passes the token on as `photo_token`. `required`: only photos that hold a code pass."""
+
+    def __init__(self, required: bool) -> None:
+        self._required = required
+
+    async def __call__(self, message: Message, bot: Bot) -> bool | dict[str, Any]:
+        token = await read_photo(bot, message)
+        if token is None and self._required:
+            return False
+        return {"photo_token": token}
+
+
+class PastedCode(Filter):
+    """Text that holds a code's link (t.me/<bot>?start=<token>) or is a bare token; passes it as `pasted_token`."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        token = token_in_text(message.text)
+        return {"pasted_token": token} if token is not None else False
+
+
+class _Provide(BaseMiddleware):
+    """Hands the router's own objects (the throttle) to its handlers."""
+
+    def __init__(self, **values: Any) -> None:
+        self._values = values
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data.update(self._values)
+        return await handler(event, data)
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+
+async def _answer_token(
+    message: Message,
+    token: str,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    verify_throttle: FailureThrottle,
+) -> None:
+    """The card for staff (the role is checked in the use case); the neutral words for anyone else."""
+    user = message.from_user
+    if user is None:
+        return
+    result = await service.verify(
+        session, user.id, admin_ids, token, clock(), zone, code_settings.keys, verify_throttle
+    )
+    if isinstance(result, NotStaff):
+        await message.answer(presenter.neutral_text())
+    elif isinstance(result, Throttled):
+        await message.answer(presenter.throttled_text(result.seconds))
+    else:
+        keyboard = temperature_keyboard(result.verification_id) if result.valid else None
+        await message.answer(presenter.card_text(result, locale, zone), reply_markup=keyboard)
+
+
+async def verify_scanned(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    verify_throttle: FailureThrottle,
+) -> None:
+    """/start <token>: what a phone camera opens when it scans a code."""
+    token = start_payload_token(command.args)
+    await _answer_token(message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+
+
+async def verify_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    verify_throttle: FailureThrottle,
+) -> None:
+    if not (command.args or "").strip():
+        user = message.from_user
+        allowed = user is not None and await service.can_verify(session, user.id, admin_ids)
+        await message.answer(presenter.how_to_verify_text() if allowed else presenter.staff_only_text())
+        return
+    token = start_payload_token(command.args)
+    await _answer_token(message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+
+
+async def verify_pasted(
+    message: Message,
+    pasted_token: str,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    verify_throttle: FailureThrottle,
+) -> None:
+    await _answer_token(message, pasted_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+
+
+async def verify_staff_photo(
+    message: Message,
+    photo_token: str | None,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    verify_throttle: FailureThrottle,
+) -> None:
+    if photo_token is None:
+        await message.answer(presenter.no_code_in_photo_text())
+        return
+    await _answer_token(message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+
+
+async def verify_code_photo(
+    message: Message,
+    photo_token: str,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    verify_throttle: FailureThrottle,
+) -> None:
+    await _answer_token(message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+
+
+async def record_temperature(
+    query: CallbackQuery,
+    callback_data: TemperatureCallback,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    result = await service.record_temperature(
+        session, query.from_user.id, admin_ids, callback_data.verification, callback_data.fever, clock(), zone
+    )
+    message = query.message
+    await query.answer(presenter.temperature_answer(result.outcome), show_alert=result.outcome is not Recorded.RECORDED)
+    if result.outcome is Recorded.RECORDED:
+        if isinstance(message, Message):
+            card = message.html_text.removesuffix(presenter.temperature_prompt()).rstrip()
+            with suppress(TelegramBadRequest):
+                await message.edit_text(f"{card}\n\n{presenter.temperature_line(result)}", reply_markup=None)
+        if result.fever:
+            await _tell_holder(bot, i18n, result)
+        return
+    # Someone else's card (a forwarded one?) stays as its staff member sees it; any other card is done.
+    if result.outcome is not Recorded.NOT_YOURS and message is not None:
+        await drop_buttons(message)
+
+
+async def _tell_holder(bot: Bot, i18n: I18n, result: TemperatureResult) -> None:
+    if result.holder_id is None:
+        return
+    language = result.holder_language or i18n.default_locale
+    with i18n.context(), i18n.use_locale(language):
+        text = presenter.holder_fever_text(result, language)
+    try:
+        await bot.send_message(result.holder_id, text)
+    except TelegramForbiddenError:
+        pass  # they blocked the bot; the new colour is there when they come back
+    except TelegramAPIError as error:
+        logger.warning("verification: could not tell a checkpoint fever: %s", type(error).__name__)
 
 
 def create_router() -> Router:
-    return Router(name="verification")
+    """Included before onboarding: a scanned code opens the bot with /start <token>."""
+    router = Router(name="verification")
+    provide = _Provide(verify_throttle=FailureThrottle())
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
+    router.message.register(verify_scanned, CommandStart(deep_link=True))
+    router.message.register(verify_command, Command("verify"))
+    # A staff member's own photo outside any conversation is meant for checking: always answered.
+    router.message.register(
+        verify_staff_photo,
+        Has(F.photo),
+        StateFilter(None),
+        Has(F.forward_origin.is_(None)),
+        StaffOnly(),
+        PhotoCode(required=False),
+    )
+    # Anyone's photo that holds a code (a forwarded one too); any other photo goes on to other routers.
+    router.message.register(verify_code_photo, Has(F.photo), PhotoCode(required=True))
+    router.message.register(verify_pasted, Has(F.text), PastedCode())
+    router.callback_query.register(record_temperature, TemperatureCallback.filter())
+    return router

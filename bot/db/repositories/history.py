@@ -1,4 +1,4 @@
-"""One person's declarations, check-ins and status changes, for /history: one query per table.
+"""One person's declarations, check-ins, status changes and checkpoint checks, for /history: one query per table.
 
 Retention keeps about 60 days (RETENTION_DAYS), so a person has at most a few hundred rows in all:
 they are loaded whole and paged in Python, which is simpler than keyset paging across three tables.
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn, Declaration
+from bot.db.models import Assessment, CheckIn, Declaration, Verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,11 @@ class HistoryRepository:
     async def assessments(self, user_id: int) -> list[Assessment]:
         """Oldest first: each row is a change of status, so the one before it is what it changed from."""
         statement = select(Assessment).where(Assessment.user_id == user_id).order_by(Assessment.id)
+        return list(await self._session.scalars(statement))
+
+    async def checkpoint_checks(self, user_id: int) -> list[Verification]:
+        """Oldest first: the person's code checked at checkpoints (the staff member is not shown)."""
+        statement = select(Verification).where(Verification.holder_id == user_id).order_by(Verification.id)
         return list(await self._session.scalars(statement))
 
 

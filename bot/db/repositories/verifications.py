@@ -1,0 +1,107 @@
+"""The checkpoint log, and what a verification card reads about a code's holder."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Assessment, CheckIn, Code, Declaration, User, Verification
+
+
+@dataclass(frozen=True, slots=True)
+class HolderRow:
+    """What a card needs of a code's holder, read in one query (a gate checks many codes a minute).
+
+    Of the declaration only the name and the ID number are read: nothing of symptoms, travel or address.
+    """
+
+    user_id: int
+    # The latest status row; None when there is none (nothing to verify).
+    assessment_id: int | None
+    colour: str | None
+    # The code the person shows now, if any.
+    code_assessment_id: int | None
+    code_token: str | None
+    code_colour: str | None
+    code_issued_at: datetime | None
+    full_name: Any  # stored JSON values, unchecked
+    id_number: Any
+    last_checkin: date | None
+
+
+class VerificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, verification: Verification) -> Verification:
+        self._session.add(verification)
+        await self._session.flush()
+        return verification
+
+    async def get(self, verification_id: int) -> Verification | None:
+        return await self._session.get(Verification, verification_id)
+
+    async def record_temperature(self, verification_id: int, temperature_c: float) -> bool:
+        """Store a checkpoint temperature once; False when one was recorded already (a second press)."""
+        result = await self._session.execute(
+            update(Verification)
+            .where(Verification.id == verification_id, Verification.temperature_c.is_(None))
+            .values(temperature_c=temperature_c)
+        )
+        return result.rowcount == 1
+
+    async def holder(self, public_id: int) -> HolderRow | None:
+        """The person a code names, by the random id it carries; None once they deleted their data."""
+        row = (await self._session.execute(_holder_statement(), {"public_id": public_id})).first()
+        return HolderRow(*row) if row is not None else None
+
+    async def colour_at(self, user_id: int, moment: datetime) -> str | None:
+        """The person's colour as of `moment` (what a code image made then showed)."""
+        statement = (
+            select(Assessment.colour)
+            .where(Assessment.user_id == user_id, Assessment.assessed_at <= moment)
+            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(statement)
+
+
+@functools.cache
+def _holder_statement() -> Select[Any]:
+    # Built once: constructing a statement this size costs as much as running it.
+    latest_assessment = (
+        select(func.max(Assessment.id)).where(Assessment.user_id == User.id).correlate(User).scalar_subquery()
+    )
+    latest_declaration = (
+        select(Declaration.id)
+        .where(Declaration.user_id == User.id)
+        .order_by(Declaration.id.desc())
+        .limit(1)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    last_checkin = select(func.max(CheckIn.day)).where(CheckIn.user_id == User.id).correlate(User).scalar_subquery()
+    return (
+        select(
+            User.id,
+            Assessment.id,
+            Assessment.colour,
+            Code.assessment_id,
+            Code.token,
+            Code.colour,
+            Code.issued_at,
+            Declaration.answers["full_name"],
+            Declaration.answers["id_number"],
+            last_checkin,
+        )
+        .select_from(User)
+        .outerjoin(Assessment, Assessment.id == latest_assessment)
+        .outerjoin(Code, Code.user_id == User.id)
+        .outerjoin(Declaration, Declaration.id == latest_declaration)
+        .where(User.public_id == bindparam("public_id"))
+    )

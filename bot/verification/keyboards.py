@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+
+class TemperatureCallback(CallbackData, prefix="ckpt"):
+    """A temperature for one verification row. Proves nothing: the press is checked against the row and
+    the presser's role on the server."""
+
+    verification: int
+    fever: bool
+
+
+def temperature_keyboard(verification_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text="🌡 " + _("Normal"), callback_data=TemperatureCallback(verification=verification_id, fever=False)
+    )
+    builder.button(
+        text="🤒 " + _("Fever (37.3 °C or more)"),
+        callback_data=TemperatureCallback(verification=verification_id, fever=True),
+    )
+    builder.adjust(1)
+    return builder.as_markup()

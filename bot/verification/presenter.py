@@ -1,0 +1,136 @@
+"""The words of checkpoint verification: the card staff see, and what everyone else is told.
+
+Only the card names the holder, and only staff ever get a card. Everything from a person is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import format_day, format_moment
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, colour_line, reasons_text
+from bot.verification.service import Card, Recorded, TemperatureResult, Verdict
+
+
+def neutral_text() -> str:
+    """For anyone but staff, whatever they sent: nothing about the holder, not even whether the code is valid."""
+    return "\n".join(
+        [
+            _(
+                "This is a health code. Checkpoint staff verify it with this bot; it shows nothing about its holder to anyone else."
+            ),
+            _("For your own health code, send /start."),
+        ]
+    )
+
+
+def staff_only_text() -> str:
+    return _("Only checkpoint staff can verify health codes.")
+
+
+def how_to_verify_text() -> str:
+    return _(
+        "Send /verify followed by the code or its link, or a photo of the code. Scanning it with the phone's "
+        "camera opens it here too."
+    )
+
+
+def no_code_in_photo_text() -> str:
+    return _("I could not find a health code in this photo; hold the phone closer, or send /verify and the code.")
+
+
+def throttled_text(seconds: int) -> str:
+    return _("Too many codes that did not verify. Wait {seconds} seconds.").format(seconds=seconds)
+
+
+def _reason_text(card: Card, locale: str, zone: tzinfo) -> str:
+    verdict = card.verdict
+    if verdict is Verdict.EXPIRED and card.valid_until is not None:
+        return _("this code expired at {moment}. Ask the holder to open a fresh one with /code.").format(
+            moment=format_moment(card.valid_until, locale, zone)
+        )
+    if verdict in (Verdict.EXPIRED, Verdict.NOT_YET_VALID):
+        return _("this code is not valid at this time.")
+    if verdict is Verdict.HOLDER_DELETED:
+        return _("the holder of this code has deleted their data.")
+    if verdict is Verdict.COLOUR_CHANGED:
+        shown = card.shown_colour or ""
+        return _(
+            "the colour has changed since this image was made (it shows {old}). The current colour is below."
+        ).format(
+            old=f"{COLOUR_SYMBOLS.get(shown, '⚪')} {COLOUR_WORDS[shown] if shown in COLOUR_WORDS else escape(shown)}"
+        )
+    # Malformed, unknown key, bad signature: forged, altered, cut short, or from another deployment.
+    return _("the signature is wrong: this code was not issued by this bot, or it was altered.")
+
+
+def card_text(card: Card, locale: str, zone: tzinfo) -> str:
+    if card.valid:
+        lines = ["✅ <b>" + _("VALID") + "</b>"]
+    else:
+        lines = ["❌ <b>" + _("NOT VALID") + "</b>: " + _reason_text(card, locale, zone)]
+    holder = card.holder
+    if holder is not None:
+        symbol = COLOUR_SYMBOLS.get(holder.colour, "⚪")
+        word = COLOUR_WORDS.get(holder.colour)
+        lines += [
+            "",
+            symbol * 3,
+            f"<b>{word if word is not None else escape(holder.colour)}</b>",
+            "",
+            _("Name: <b>{name}</b>").format(name=escape(holder.name) if holder.name else "—"),
+            _("ID document: …{last4}").format(last4=escape(holder.id_last4) if holder.id_last4 else "—"),
+        ]
+        if card.valid_until is not None:
+            lines.append(_("Valid until: {moment}").format(moment=format_moment(card.valid_until, locale, zone)))
+        if holder.last_checkin is not None:
+            lines.append(_("Last check-in: {date}").format(date=format_day(holder.last_checkin, locale)))
+        else:
+            lines.append(_("Last check-in: none"))
+    if card.valid:
+        lines += ["", temperature_prompt()]
+    return "\n".join(lines)
+
+
+def temperature_prompt() -> str:
+    return _("Temperature taken here? Record it below.")
+
+
+def temperature_line(result: TemperatureResult) -> str:
+    """Added to the card once a temperature is recorded."""
+    if result.fever:
+        line = "🤒 " + _("Checkpoint temperature recorded: fever (37.3 °C or more).")
+    else:
+        line = "🌡 " + _("Checkpoint temperature recorded: normal.")
+    if result.colour_changed and result.colour is not None:
+        line += "\n" + _("The code is now {colour}.").format(colour=colour_line(result.colour))
+    return line
+
+
+def temperature_answer(outcome: Recorded) -> str:
+    """The short answer to a button press."""
+    return {
+        Recorded.RECORDED: _("Recorded."),
+        Recorded.ALREADY: _("A temperature is already recorded for this check."),
+        Recorded.NOT_ALLOWED: _("Only checkpoint staff can verify health codes."),
+        Recorded.NOT_YOURS: _("Only the staff member who checked this code can record its temperature."),
+        Recorded.UNAVAILABLE: _("No temperature can be recorded for this check."),
+        Recorded.TOO_OLD: _("This check is too old to record a temperature; verify the code again."),
+    }[outcome]
+
+
+def holder_fever_text(result: TemperatureResult, locale: str) -> str:
+    """Told to the holder, in their language, when staff recorded a fever."""
+    colour = result.colour or "yellow"
+    lines = [_("At a checkpoint your temperature was 37.3 °C or more.")]
+    if result.colour_changed:
+        lines.append(_("Your code is now {colour}.").format(colour=colour_line(colour)))
+        if result.reasons:
+            lines.append(_("Why: {reasons}").format(reasons=reasons_text(result.reasons)))
+    else:
+        lines.append(_("Your code is {colour}.").format(colour=colour_line(colour)))
+    lines.append(_("Send /status for every reason and the next step."))
+    return "\n".join(lines)

@@ -1,0 +1,248 @@
+"""Use cases of checkpoint verification: check a code, log it, and record a temperature taken at the gate.
+
+Each use case commits once: the check, its log row, any status change and audit entry land together.
+The colour on a card is always read from the database (re-derived first, so a day that changed it
+counts): a screenshot of yesterday's green code does not pass for someone who is red today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Verification
+from bot.db.repositories.audit import AuditRepository
+from bot.db.repositories.users import UserRepository
+from bot.db.repositories.verifications import HolderRow, VerificationRepository
+from bot.domain.tokens import SigningKey
+from bot.roles.service import DENIED, may_verify
+from bot.status.service import local_day, reassess
+from bot.verification.reader import SIGNATURE_FAILURES, check
+from bot.verification.throttle import LIMIT, WINDOW, FailureThrottle
+
+THROTTLED = "verify_throttled"
+# What staff store with the two buttons: the fever threshold itself (the rules count 37.3 °C or more as
+# fever), and an ordinary normal reading. Nothing more is asked at a busy gate.
+FEVER_C = 37.3
+NORMAL_C = 36.6
+# A temperature belongs to the moment of the check: a card's buttons are refused after this.
+TEMPERATURE_WINDOW = timedelta(minutes=15)
+
+
+class Verdict(StrEnum):
+    """The `reason` of a verification row."""
+
+    VALID = "ok"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    MALFORMED = "malformed"
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+    HOLDER_DELETED = "holder_deleted"
+    COLOUR_CHANGED = "colour_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """What a card shows of a person: nothing of symptoms, travel, contacts or address."""
+
+    user_id: int
+    name: str
+    id_last4: str
+    colour: str
+    last_checkin: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    verification_id: int
+    verdict: Verdict
+    holder: Holder | None
+    valid_until: datetime | None
+    # The colour the image showed, when it differs from the current one.
+    shown_colour: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict is Verdict.VALID
+
+
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    seconds: int
+
+
+class NotStaff:
+    """The sender may not verify: they are told only that this is a health code."""
+
+
+NOT_STAFF = NotStaff()
+
+
+async def can_verify(session: AsyncSession, user_id: int, admin_ids: Collection[int]) -> bool:
+    """Ends its read, so no connection is held while the caller downloads a photo or answers."""
+    allowed = await may_verify(session, user_id, admin_ids)
+    await session.commit()
+    return allowed
+
+
+async def verify(
+    session: AsyncSession,
+    user_id: int,
+    admin_ids: Collection[int],
+    token: str,
+    now: datetime,
+    zone: tzinfo,
+    keys: Sequence[SigningKey],
+    throttle: FailureThrottle,
+) -> Card | Throttled | NotStaff:
+    """Check a code for a staff member and log the check; anyone else learns nothing (NOT_STAFF)."""
+    if not await may_verify(session, user_id, admin_ids):
+        await session.commit()
+        return NOT_STAFF
+    moment = now.timestamp()
+    wait = throttle.wait(user_id, moment)
+    if wait:
+        if throttle.should_log(user_id, moment):
+            await AuditRepository(session).add(
+                now, user_id, THROTTLED, details={"failures": LIMIT, "window_seconds": int(WINDOW)}
+            )
+        await session.commit()
+        return Throttled(wait)
+    checked = check(token, keys, int(moment))
+    claims = checked.claims
+    verdict = Verdict(checked.failure.value) if checked.failure is not None else Verdict.VALID
+    repository = VerificationRepository(session)
+    holder: Holder | None = None
+    shown: str | None = None
+    if claims is not None:
+        found = await repository.holder(claims.holder)
+        if found is None or found.colour is None:
+            verdict = Verdict.HOLDER_DELETED
+        else:
+            holder = _holder(found, await _current_colour(session, found, now, zone))
+            if found.code_token == token:
+                then = found.code_colour
+            else:
+                # The token's time is whole seconds; the status written with it carries the fraction.
+                issued = datetime.fromtimestamp(claims.issued_at, UTC) + timedelta(microseconds=999_999)
+                then = await repository.colour_at(found.user_id, issued)
+            if then is not None and then != holder.colour:
+                shown = then
+                if verdict is Verdict.VALID:
+                    verdict = Verdict.COLOUR_CHANGED
+    row = await repository.add(
+        Verification(
+            at=now,
+            staff_id=user_id,
+            holder_id=holder.user_id if holder is not None else None,
+            token_issued_at=datetime.fromtimestamp(claims.issued_at, UTC) if claims is not None else None,
+            valid=verdict is Verdict.VALID,
+            reason=verdict.value,
+            colour=holder.colour if holder is not None else None,
+        )
+    )
+    await session.commit()
+    if checked.failure in SIGNATURE_FAILURES:
+        throttle.failed(user_id, moment)
+    valid_until = datetime.fromtimestamp(claims.expires_at, UTC) if claims is not None else None
+    return Card(row.id, verdict, holder, valid_until, shown)
+
+
+async def _current_colour(session: AsyncSession, found: HolderRow, now: datetime, zone: tzinfo) -> str:
+    """The colour now. Re-derived from the history, unless the person's current code was made today from
+    the latest status: within a day only events change a status, and each re-derives it when it happens
+    (a declaration, a check-in, a checkpoint temperature, an override), as "show my code" relies on too.
+    """
+    if (
+        found.colour is not None
+        and found.code_issued_at is not None
+        and found.code_assessment_id == found.assessment_id
+        and local_day(found.code_issued_at, zone) == local_day(now, zone)
+    ):
+        return found.colour
+    # Not told at once: the person is not looking; the daily run tells them of a change.
+    return (await reassess(session, found.user_id, now, zone, cause="daily", notified=False)).row.colour
+
+
+def _holder(found: HolderRow, colour: str) -> Holder:
+    id_number = found.id_number if isinstance(found.id_number, str) else ""
+    return Holder(
+        user_id=found.user_id,
+        name=found.full_name if isinstance(found.full_name, str) else "",
+        id_last4=id_number[-4:],
+        colour=colour,
+        last_checkin=found.last_checkin,
+    )
+
+
+class Recorded(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"  # no longer staff
+    NOT_YOURS = "not_yours"  # another staff member's card
+    UNAVAILABLE = "unavailable"  # not a valid card, or the holder is gone
+    TOO_OLD = "too_old"
+
+
+@dataclass(frozen=True, slots=True)
+class TemperatureResult:
+    outcome: Recorded
+    fever: bool = False
+    holder_id: int | None = None
+    holder_language: str | None = None
+    # The holder's colour after the reading, and whether the reading changed it.
+    colour: str | None = None
+    colour_changed: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+async def record_temperature(
+    session: AsyncSession,
+    staff_id: int,
+    admin_ids: Collection[int],
+    verification_id: int,
+    fever: bool,
+    now: datetime,
+    zone: tzinfo,
+) -> TemperatureResult:
+    """A temperature taken at the checkpoint, on the card of a valid code, by the staff member who checked it."""
+    if not await may_verify(session, staff_id, admin_ids):
+        await AuditRepository(session).add(now, staff_id, DENIED, details={"attempted": "checkpoint_temperature"})
+        await session.commit()
+        return TemperatureResult(Recorded.NOT_ALLOWED)
+    repository = VerificationRepository(session)
+    row = await repository.get(verification_id)
+    outcome: Recorded | None = None
+    if row is None or not row.valid or row.holder_id is None:
+        outcome = Recorded.UNAVAILABLE
+    elif row.staff_id != staff_id:
+        outcome = Recorded.NOT_YOURS
+    elif row.temperature_c is not None:
+        outcome = Recorded.ALREADY
+    elif now - row.at > TEMPERATURE_WINDOW:
+        outcome = Recorded.TOO_OLD
+    elif not await repository.record_temperature(verification_id, FEVER_C if fever else NORMAL_C):
+        outcome = Recorded.ALREADY  # a double tap that raced this one
+    if outcome is not None:
+        await session.commit()
+        return TemperatureResult(outcome)
+    assert row is not None and row.holder_id is not None
+    holder_id = row.holder_id
+    # A fever is told to the person at once (by the caller); anything else the days change is told daily.
+    reassessed = await reassess(session, holder_id, now, zone, cause="checkpoint", notified=fever)
+    user = await UserRepository(session).get(holder_id)
+    await session.commit()
+    return TemperatureResult(
+        Recorded.RECORDED,
+        fever=fever,
+        holder_id=holder_id,
+        holder_language=user.language if user is not None else None,
+        colour=reassessed.row.colour,
+        colour_changed=reassessed.colour_changed,
+        reasons=tuple(reassessed.row.reasons),
+    )

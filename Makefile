@@ -35,6 +35,7 @@ test: install
 bench: install
 	$(PY) bench/bench_qr.py
 	$(PY) bench/bench_dispatch.py
+	$(PY) bench/bench_verify.py
 
 # After changing user-facing strings: refresh the template and merge it into each language's catalog.
 extract-messages: $(INSTALLED)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import errors, fallback
 from bot.accounts import Accounts
+from bot.broadcast.sender import run_sender
 from bot.checkin import handlers as checkin
 from bot.clock import Clock, system_clock
 from bot.codes import handlers as codes
@@ -41,7 +42,6 @@ from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
-from bot.broadcast.sender import run_sender
 from bot.onboarding import handlers as onboarding
 from bot.organizations import handlers as organizations
 from bot.overrides import handlers as overrides

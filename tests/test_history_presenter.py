@@ -118,6 +118,10 @@ def test_colour_turns() -> None:
     # Worse with the days is not "after your normal check-ins"; and with nothing kept before, the days passed.
     assert colour_turn("daily", "red", ["place_hardest_hit"], day, yellow) is Turn.SET
     assert colour_turn("daily", "green", [], None, None) is Turn.EASED
+    # An administrator's override is a decision, whatever the colour: its reasons are not the rules'.
+    assert colour_turn("override", "green", [], day, ("red", ["own_status_confirmed"], day)) is Turn.DECIDED
+    text = presenter.render_entry(colour(datetime(2026, 3, 1, 1, tzinfo=UTC), "green", turn=Turn.DECIDED), "en", ZONE)
+    assert "health authority" in text
 
 
 # --- the words --------------------------------------------------------------------------------

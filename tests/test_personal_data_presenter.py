@@ -11,7 +11,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy import inspect
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.i18n import create_i18n
 from bot.personal_data import presenter
 from bot.personal_data.service import Conversation, StoredData
@@ -118,6 +118,31 @@ def _stored(conversation: Conversation | None = None) -> StoredData:
         declarations=[declaration],
         checkins=checkins,
         assessments=[assessment],
+        overrides=[
+            Override(
+                id=1,
+                user_id=1001,
+                colour="green",
+                reason="Released by the CDC",
+                starts_on=date(2026, 11, 26),
+                ends_on=None,
+                set_by=555,
+                set_at=NOW - timedelta(days=1),
+            )
+        ],
+        checks=[
+            Verification(
+                id=1,
+                at=NOW - timedelta(hours=2),
+                staff_id=777,
+                holder_id=1001,
+                token_issued_at=NOW - timedelta(hours=3),
+                valid=True,
+                reason="valid",
+                colour="yellow",
+                temperature_c=37.3,
+            )
+        ],
         code=code,
         conversation=conversation or Conversation(),
     )
@@ -138,6 +163,10 @@ def test_the_json_is_valid_utf8_and_holds_every_column_of_every_row(english) -> 
     assert [set(row) for row in document["checkins"]] == [_columns(CheckIn)] * 2
     assert [set(row) for row in document["assessments"]] == [_columns(Assessment)]
     assert set(document["code"]) == _columns(Code)
+    assert set(document["overrides"][0]) == _columns(Override) - {"set_by"}, "who decided is not theirs"
+    assert set(document["checkpoint_checks"][0]) == _columns(Verification) - {"staff_id", "holder_id"}
+    assert document["checkpoint_checks"][0]["temperature_c"] == 37.3
+    assert "777" not in raw.decode() and "555" not in raw.decode()
 
     assert document["exported_at"] == "2026-11-27T08:30:00+00:00"
     assert document["account"]["id"] == 1001 and document["account"]["public_id"] == 424242424242

@@ -58,6 +58,7 @@ class Turn(StrEnum):
     SET = "set"  # by a declaration or a check-in (or a colour that got worse): its reasons say why
     EASED = "eased"  # the passing days with normal check-ins ended some reasons, or all of them
     RESTARTED = "restarted"  # same colour and reasons, but the count of days began again
+    DECIDED = "decided"  # an administrator's override, for a health authority's decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,8 @@ def colour_turn(
     previous: tuple[str, Iterable[str], date | None] | None,
 ) -> Turn:
     """`previous` is the (colour, reasons, starts_on) of the status row before, when one is kept."""
+    if cause == "override":
+        return Turn.DECIDED
     if cause != "daily":
         return Turn.SET
     if previous is None:  # retention deleted what it changed from: the days passed, that much is known

@@ -96,6 +96,8 @@ def _checkpoint(entry: CheckpointEntry, locale: str, zone: tzinfo) -> str:
 
 
 def _why(entry: ColourEntry, locale: str) -> str:
+    if entry.turn is Turn.DECIDED:
+        return _("by a health authority's decision")
     reasons = _reasons(entry.reasons)
     if entry.turn is Turn.EASED:
         if reasons:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from html import unescape
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import inspect
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.i18n import format_day, format_moment
 from bot.personal_data.service import Conversation, StoredData
 from bot.registration.presenter import answer_text
@@ -82,6 +82,9 @@ def data_json(data: StoredData, exported_at: datetime) -> bytes:
         "declarations": [_row(row) for row in data.declarations],
         "checkins": [_row(row) for row in data.checkins],
         "assessments": [_row(row) for row in data.assessments],
+        # Who decided or checked is the administrator's or staff member's data, not the person's.
+        "overrides": [_row(row, without={"set_by"}) for row in data.overrides],
+        "checkpoint_checks": [_row(row, without={"staff_id", "holder_id"}) for row in data.checks],
         "code": _row(data.code) if data.code is not None else None,
         "conversation": (
             {"state": data.conversation.state, "data": data.conversation.data} if data.conversation else None
@@ -90,9 +93,13 @@ def data_json(data: StoredData, exported_at: datetime) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2, default=_json_value).encode("utf-8")
 
 
-def _row(row: Any) -> dict[str, Any]:
+def _row(row: Any, without: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """All mapped columns, so a column added to a table is exported without touching this."""
-    return {attribute.key: getattr(row, attribute.key) for attribute in inspect(type(row)).column_attrs}
+    return {
+        attribute.key: getattr(row, attribute.key)
+        for attribute in inspect(type(row)).column_attrs
+        if attribute.key not in without
+    }
 
 
 def _json_value(value: Any) -> Any:
@@ -118,6 +125,8 @@ def data_text(data: StoredData, locale: str, zone: tzinfo, exported_at: datetime
         _declarations(writer, data.declarations)
         _checkins(writer, data.checkins)
         _assessments(writer, data.assessments)
+        _overrides(writer, data.overrides)
+        _checks(writer, data.checks)
         _code(writer, data.code)
     _conversation(writer, data.conversation)
     return writer.render().encode("utf-8")
@@ -237,6 +246,8 @@ def _cause(cause: str) -> str:
         "declaration": _("a declaration"),
         "checkin": _("a daily check-in"),
         "daily": _("the days that passed"),
+        "override": _("a health authority's decision"),
+        "checkpoint": _("a temperature taken at a checkpoint"),
     }
     return causes.get(cause, cause)
 
@@ -273,6 +284,32 @@ def _assessments(writer: _Text, assessments: Iterable[Assessment]) -> None:
         writer.field(_("Rules version"), assessment.rules_version, 1)
         told = writer.moment(assessment.notified_at) if assessment.notified_at else _("not yet")
         writer.field(_("You were told"), told, 1)
+
+
+def _overrides(writer: _Text, overrides: Sequence[Override]) -> None:
+    writer.heading(_("Decisions of a health authority on your colour ({count})").format(count=len(overrides)))
+    if not overrides:
+        writer.line(_("None."))
+    for override in overrides:
+        writer.subheading(
+            _("{label}: {value}").format(label=writer.moment(override.set_at), value=_colour(override.colour))
+        )
+        writer.field(_("Reason"), override.reason, 1)
+        writer.field(_("From"), writer.day(override.starts_on), 1)
+        writer.field(_("Until"), writer.day(override.ends_on) if override.ends_on else _("further notice"), 1)
+
+
+def _checks(writer: _Text, checks: Sequence[Verification]) -> None:
+    writer.heading(_("Your code checked at checkpoints ({count})").format(count=len(checks)))
+    if not checks:
+        writer.line(_("None."))
+    for check in checks:
+        verdict = _("valid") if check.valid else _("not valid")
+        writer.subheading(_("{label}: {value}").format(label=writer.moment(check.at), value=verdict))
+        if check.colour:
+            writer.field(_("Colour"), _colour(check.colour), 1)
+        if check.temperature_c is not None:
+            writer.field(_("Temperature taken"), f"{check.temperature_c:.1f} °C", 1)
 
 
 def _code(writer: _Text, code: Code | None) -> None:

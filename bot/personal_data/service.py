@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
-from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.db.repositories.personal_data import PersonalDataRepository
 from bot.db.repositories.roles import RoleRepository
 
@@ -40,6 +40,8 @@ class StoredData:
     declarations: Sequence[Declaration] = ()
     checkins: Sequence[CheckIn] = ()
     assessments: Sequence[Assessment] = ()
+    overrides: Sequence[Override] = ()
+    checks: Sequence[Verification] = ()
     code: Code | None = None
     conversation: Conversation = field(default_factory=Conversation)
 
@@ -77,6 +79,8 @@ async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) ->
         declarations=await repository.declarations(user_id),
         checkins=await repository.checkins(user_id),
         assessments=await repository.assessments(user_id),
+        overrides=await repository.overrides(user_id),
+        checks=await repository.checks(user_id),
         code=await repository.code(user_id),
         conversation=await read_conversation(state),
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
 
 
 class ForeignKeysOff(RuntimeError):
@@ -31,6 +31,15 @@ class PersonalDataRepository:
 
     async def assessments(self, user_id: int) -> Sequence[Assessment]:
         statement = select(Assessment).where(Assessment.user_id == user_id).order_by(Assessment.id)
+        return (await self._session.scalars(statement)).all()
+
+    async def overrides(self, user_id: int) -> Sequence[Override]:
+        statement = select(Override).where(Override.user_id == user_id).order_by(Override.id)
+        return (await self._session.scalars(statement)).all()
+
+    async def checks(self, user_id: int) -> Sequence[Verification]:
+        """The checkpoint log's rows about this person (the staff member who checked is not theirs to see)."""
+        statement = select(Verification).where(Verification.holder_id == user_id).order_by(Verification.id)
         return (await self._session.scalars(statement)).all()
 
     async def code(self, user_id: int) -> Code | None:

@@ -1,0 +1,54 @@
+"""An administrator's override end to end: the real bot process, its clock moved past the override's end."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.db.models import AuditEntry
+from tests.e2e.harness import Person, count_rows, message_text
+from tests.e2e.scenarios import register
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+pytestmark = pytest.mark.e2e
+
+ZONE = ZoneInfo("Asia/Shanghai")
+DAY_1 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)
+ADMIN = 7001
+
+
+async def test_an_override_holds_until_its_date_then_the_rules_and_the_person_is_told(
+    fake: FakeTelegram, start_bot, clean_database: str
+) -> None:
+    process = await start_bot("polling", now=DAY_1, admin_ids=[ADMIN])
+    jane = Person(fake, FakeUser(id=7101, first_name="Jane", language_code="en"))
+    admin = Person(fake, FakeUser(id=ADMIN, first_name="Admin", language_code="en"))
+    await register(fake, jane)
+
+    # Not an administrator: refused, revealing nothing, on record.
+    refusal = await jane.say("/override 7101 green cleared myself", expect="Only administrators")
+    assert "Jane" not in message_text(refusal)
+    assert await count_rows(clean_database, AuditEntry) == 1
+
+    await admin.say("/override", expect="Override a colour")
+    await admin.say("/override 7101 purple because", expect="Override a colour")
+    await admin.say("/override 7101 red until 2026-02-01 observation", expect="after today")
+    await admin.say("/override 999 red observation by the CDC", expect="Nobody with that id has registered")
+    done = await admin.say("/override 7101 red until 2026-03-05 observation by the CDC", expect="Done")
+    assert "RED CODE" in message_text(done) and "March 5, 2026" in message_text(done)
+    told = await jane.expect("A health authority's decision changed your health code")
+    assert "RED CODE" in message_text(told) and "observation by the CDC" in message_text(told)
+    photo = await jane.say("/code", expect="RED CODE")
+    assert "observation by the CDC" in message_text(photo)
+
+    # 5 March, the first day without it: the rules again (nothing since it began), so green, and told once.
+    mark = fake.mark()
+    process.set_clock(DAY_1 + timedelta(days=3))
+    back = await jane.expect(lambda message: "Your health code has changed" in message_text(message), timeout=20)
+    assert "GREEN CODE" in message_text(back)
+    await jane.say("/status", expect="GREEN CODE")
+    changes = [m for _i, m in jane.bot_messages(mark) if "Your health code has changed" in message_text(m)]
+    assert len(changes) == 1
+    assert await count_rows(clean_database, AuditEntry) == 2  # the refusal and the override

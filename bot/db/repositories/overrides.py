@@ -49,5 +49,3 @@ class OverrideRepository:
             .limit(limit)
         )
         return list(await self._session.scalars(statement))
-
-

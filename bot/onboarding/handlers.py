@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import tzinfo
 
 from aiogram import Router
@@ -19,10 +20,11 @@ from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
-from bot.onboarding.texts import help_text, privacy_notice
+from bot.onboarding.texts import admin_help_text, help_text, privacy_notice, staff_help_text
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import Registration
+from bot.roles.service import is_admin, may_verify
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
@@ -179,8 +181,18 @@ async def process_update(
     await start_form(Form(message, state, locale, clock, zone), answers)
 
 
-async def process_help(message: Message, account: Account | None) -> None:
-    await message.answer(help_text(), reply_markup=main_menu() if account is not None else None)
+async def process_help(
+    message: Message, session: AsyncSession, account: Account | None, admin_ids: Collection[int]
+) -> None:
+    """The commands, and those of checkpoint staff and administrators to them only."""
+    parts = [help_text()]
+    user_id = message.from_user.id
+    if await may_verify(session, user_id, admin_ids):
+        parts.append(staff_help_text())
+    if is_admin(user_id, admin_ids):
+        parts.append(admin_help_text())
+    await session.commit()
+    await message.answer("\n\n".join(parts), reply_markup=main_menu() if account is not None else None)
 
 
 async def process_cancel_outside_form(message: Message) -> None:

@@ -42,3 +42,20 @@ def help_text() -> str:
         "\n"
         "You can also type “show my code” or “健康码”, and “check in” or “打卡”."
     )
+
+
+def staff_help_text() -> str:
+    return _(
+        "<b>Checkpoint staff</b>\n"
+        "Scan a health code with the phone camera, or send /verify with the code or its link, or a photo of it."
+    )
+
+
+def admin_help_text() -> str:
+    return _(
+        "<b>Administrators</b>\n"
+        "/roles: who is staff or HR\n"
+        "/grant, /revoke: staff or hr to a person (id, @username, or forward one of their messages)\n"
+        "/override: set a person's colour for a health authority's decision\n"
+        "/org, /orgs: organizations, their HR and invite links"
+    )

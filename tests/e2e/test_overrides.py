@@ -32,6 +32,10 @@ async def test_an_override_holds_until_its_date_then_the_rules_and_the_person_is
     assert "Jane" not in message_text(refusal)
     assert await count_rows(clean_database, AuditEntry) == 1
 
+    # /help shows each person the commands they may use, and no more.
+    assert "Administrators" in message_text(await admin.say("/help", expect="Commands"))
+    own_help = message_text(await jane.say("/help", expect="Commands"))
+    assert "Administrators" not in own_help and "Checkpoint staff" not in own_help
     await admin.say("/override", expect="Override a colour")
     await admin.say("/override 7101 purple because", expect="Override a colour")
     await admin.say("/override 7101 red until 2026-02-01 observation", expect="after today")

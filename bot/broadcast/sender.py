@@ -1,18 +1,366 @@
-"""The broadcast engine (issue 5): works through stored reminder jobs. Built next; a stub until then."""
+"""The broadcast engine: works through stored reminder jobs, within Telegram's limits, without losing its place.
+
+Every bot process runs one sender. A sender claims a job in the database (bot/db/repositories/broadcasts.py:
+a lease it renews with every message), so each job is sent by exactly one process, and a crashed
+process's job is taken over when its lease runs out; a cleanly stopped process gives its claim up at once.
+
+Per recipient: the row is written "sending" and committed before the request, and "sent", "blocked" or
+"failed" after it. A job resumed after a crash sends its "sending" rows again: at most the one message
+in flight at the crash is doubled, and nobody is skipped. That bound holds because a process sends one
+message at a time: with N requests in flight, a crash could double N messages.
+
+Limits (bot/broadcast/limits.py): `rate_per_second` overall and one message a second per chat. A 429
+pauses everything for its retry_after, then the same recipient is tried again (not counted as a failed
+attempt). A 403 (they blocked the bot) marks the recipient "blocked" and the user unreachable, which
+later jobs skip. Anything else is tried again with exponential backoff, up to `max_attempts` in all,
+then "failed".
+
+Logs carry job ids, counts and error kinds; never a user id or a text.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import math
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot
+from aiogram.enums import ParseMode
+from aiogram.exceptions import AiogramError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from bot.broadcast import wakeup
+from bot.broadcast.limits import RateLimiter
+from bot.broadcast.presenter import progress_text, summary_text
+from bot.broadcast.service import Progress, recipient_text
+from bot.clock import Clock, system_clock
+from bot.db.repositories.broadcasts import BLOCKED, FAILED, SENT, BroadcastRepository, Due, JobInfo
+from bot.i18n import DEFAULT_LOCALE
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    # How long a claim holds without renewal. It is renewed with every message and every few seconds
+    # while waiting, so it only has to outlast a stall; it is how long a crashed process's job waits.
+    lease: timedelta = timedelta(seconds=20)
+    # Tries per recipient for errors other than 429 and 403: the first and three more.
+    max_attempts: int = 4
+    # Seconds before the second try; doubled for each further one (1, 2, 4).
+    retry_base: float = 1.0
+    # The progress message is edited at most this often (seconds).
+    progress_every: float = 2.0
+    # Idle: how often to look for a job started by another process (seconds).
+    poll_every: float = 1.0
+    # Recipients read per query.
+    batch: int = 100
+    # Tries of the final summary when Telegram answers 429.
+    summary_tries: int = 3
+
+
+class LostClaim(Exception):
+    """Our lease ran out and another process took the job over: stop sending it."""
+
+
+class Sender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        i18n: I18n,
+        clock: Clock,
+        limiter: RateLimiter,
+        settings: SenderSettings | None = None,
+        *,
+        timer: Clock = system_clock,
+        monotonic: Callable[[], float] = time.monotonic,
+        process_id: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._bot = bot
+        self._i18n = i18n
+        # `clock` dates what is recorded (done_at, finished_at, unreachable_since): the bot's notion of
+        # now, which tests may move. Leases and retry times use `timer`, the real time: they are compared
+        # across processes and must pass even when a test holds the bot's clock still.
+        self._clock = clock
+        self._timer = timer
+        self._monotonic = monotonic
+        self._limiter = limiter
+        self.settings = settings or SenderSettings()
+        self.me = process_id or f"{os.getpid()}-{secrets.token_hex(8)}"
+        self._renewed_at = -math.inf
+        # Counters for the benchmark and the tests: messages delivered, 429s met, and when (monotonic
+        # seconds) the first and the last message was delivered.
+        self.sent = 0
+        self.retry_afters = 0
+        self.first_sent_at: float | None = None
+        self.last_sent_at: float | None = None
+
+    # ------------------------------------------------------------------ the loop
+
+    async def run(self) -> None:
+        """Forever: claim a job and send it; when there is none, wait for a nudge or the next look."""
+        event = wakeup.listen()
+        try:
+            while True:
+                # Cleared before looking, so a job started while we look wakes the wait below at once.
+                event.clear()
+                try:
+                    worked = await self.work_once()
+                except Exception:  # the database or Telegram away: try again shortly; never stop the bot
+                    logger.exception("broadcast: sender failed; trying again shortly")
+                    await asyncio.sleep(self.settings.poll_every * 5)
+                    continue
+                if not worked:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), self.settings.poll_every)
+        except asyncio.CancelledError:
+            await self._release_quietly()
+            raise
+        finally:
+            wakeup.forget(event)
+
+    async def drain(self) -> int:
+        """Send every job there is until none is left to claim (the tests and the benchmark); jobs worked."""
+        jobs = 0
+        while await self.work_once():
+            jobs += 1
+        return jobs
+
+    async def work_once(self) -> bool:
+        """Claim one job and send it to the end; False when there was none to claim."""
+        job_id = await self._claim()
+        if job_id is None:
+            return False
+        try:
+            await self._work(job_id)
+        except LostClaim:
+            logger.warning("broadcast %s: claim lost to another process (this one stalled); leaving it", job_id)
+        return True
+
+    # ------------------------------------------------------------------ claims
+
+    async def _claim(self) -> int | None:
+        now = self._timer()
+        async with self._sessions() as session:
+            broadcasts = BroadcastRepository(session)
+            if await broadcasts.claimable(self.me, now) is None:
+                return None
+            job_id = await broadcasts.claim(self.me, now, now + self.settings.lease)
+            await session.commit()
+        if job_id is not None:
+            self._renewed_at = self._monotonic()
+            logger.info("broadcast %s: claimed", job_id)
+        return job_id
+
+    async def _renew(self, job_id: int) -> None:
+        async with self._sessions() as session:
+            if not await BroadcastRepository(session).renew(job_id, self.me, self._timer() + self.settings.lease):
+                raise LostClaim
+            await session.commit()
+        self._renewed_at = self._monotonic()
+
+    async def _keep_claim(self, job_id: int) -> None:
+        """Renew when a third of the lease has passed since the last renewal."""
+        if self._monotonic() - self._renewed_at > self.settings.lease.total_seconds() / 3:
+            await self._renew(job_id)
+
+    async def _release_quietly(self) -> None:
+        """On a clean stop: give the claim up, so a restarted process goes on at once (best effort)."""
+        try:
+            async with asyncio.timeout(2):
+                async with self._sessions() as session:
+                    await BroadcastRepository(session).release(self.me)
+                    await session.commit()
+        except Exception:  # stopping anyway; the lease runs out by itself
+            logger.info("broadcast: could not release the claim on stopping; it runs out by itself")
+
+    # ------------------------------------------------------------------ a job
+
+    async def _work(self, job_id: int) -> None:
+        async with self._sessions() as session:
+            job = await BroadcastRepository(session).job(job_id)
+        if job is None:
+            return
+        if job.progress_chat_id is not None:
+            # Whoever started the job was most likely just sent its progress message, outside the limiter.
+            self._limiter.hold(job.progress_chat_id)
+        texts: dict[str, str] = {}
+        shown = _Shown()
+        while True:
+            async with self._sessions() as session:
+                due = await BroadcastRepository(session).due(job_id, self._timer(), self.settings.batch)
+            for recipient in due:
+                await self._deliver(job, recipient, texts)
+                await self._update_progress(job, shown)
+            if due:
+                continue
+            async with self._sessions() as session:
+                left, retry_at = await BroadcastRepository(session).left(job_id)
+            if not left:
+                break
+            # Only recipients waiting for a retry are left: wait for the first (looking at least every poll).
+            await self._update_progress(job, shown)
+            wait = (retry_at - self._timer()).total_seconds() if retry_at is not None else 0.0
+            await asyncio.sleep(min(max(wait, 0.05), self.settings.poll_every))
+            await self._keep_claim(job_id)
+        final = await self._update_progress(job, shown, final=True)
+        async with self._sessions() as session:
+            await BroadcastRepository(session).finish(job_id, self.me, self._clock())
+            await session.commit()
+        logger.info(
+            "broadcast %s: done: %s sent, %s blocked, %s failed of %s",
+            job_id,
+            final.sent,
+            final.blocked,
+            final.failed,
+            final.total,
+        )
+
+    async def _deliver(self, job: JobInfo, recipient: Due, texts: dict[str, str]) -> None:
+        if recipient.unreachable:
+            # Blocked the bot in another job since this one was started: no request at all.
+            async with self._sessions() as session:
+                broadcasts = BroadcastRepository(session)
+                if not await broadcasts.renew(job.id, self.me, self._timer() + self.settings.lease):
+                    raise LostClaim
+                await broadcasts.mark_done(recipient.id, BLOCKED, self._clock())
+                await session.commit()
+            return
+        # "sending" is committed before the request, in the same transaction that checks the claim is
+        # still ours: after a crash this recipient is sent again, never skipped.
+        async with self._sessions() as session:
+            broadcasts = BroadcastRepository(session)
+            if not await broadcasts.renew(job.id, self.me, self._timer() + self.settings.lease):
+                raise LostClaim
+            marked = await broadcasts.mark_sending(recipient.id)
+            await session.commit()
+        self._renewed_at = self._monotonic()
+        if not marked:
+            return  # the row is gone: they deleted their data since the batch was read
+        text = texts.get(recipient.language)
+        if text is None:
+            with self._i18n.context(), self._i18n.use_locale(recipient.language):
+                text = texts[recipient.language] = recipient_text(job.text)
+
+        attempts = recipient.attempts
+        while True:
+            await self._wait_turn(job.id, recipient.user_id)
+            try:
+                await self._bot.send_message(recipient.user_id, text, parse_mode=ParseMode.HTML)
+            except TelegramRetryAfter as error:
+                # Not the recipient's fault: wait as told, slow everything down for as long, try again.
+                self.retry_afters += 1
+                self._limiter.pause(error.retry_after)
+                logger.warning("broadcast %s: Telegram asked to wait %ss", job.id, error.retry_after)
+                continue
+            except TelegramForbiddenError:
+                outcome = BLOCKED
+            except AiogramError as error:  # a bad request, a server error, the network
+                attempts += 1
+                logger.warning(
+                    "broadcast %s: a message failed (%s), attempt %s of %s",
+                    job.id,
+                    type(error).__name__,
+                    attempts,
+                    self.settings.max_attempts,
+                )
+                if attempts < self.settings.max_attempts:
+                    delay = self.settings.retry_base * 2 ** (attempts - 1)
+                    async with self._sessions() as session:
+                        await BroadcastRepository(session).retry_later(
+                            recipient.id, attempts, self._timer() + timedelta(seconds=delay)
+                        )
+                        await session.commit()
+                    return
+                outcome = FAILED
+            else:
+                outcome = SENT
+                self.sent += 1
+                self.last_sent_at = self._monotonic()
+                if self.first_sent_at is None:
+                    self.first_sent_at = self.last_sent_at
+            break
+        async with self._sessions() as session:
+            broadcasts = BroadcastRepository(session)
+            await broadcasts.mark_done(recipient.id, outcome, self._clock(), attempts=attempts)
+            if outcome == BLOCKED:
+                await broadcasts.mark_unreachable(recipient.user_id, self._clock())
+            await session.commit()
+
+    async def _wait_turn(self, job_id: int, chat_id: int, *, patient: bool = True) -> bool:
+        """Wait until the limits allow a message to `chat_id`, keeping the claim alive; then take the slot.
+
+        Not `patient`: give up (False) rather than wait longer than the overall pace would anyway.
+        """
+        while (delay := self._limiter.delay(chat_id)) > 0:
+            if not patient and delay > 1.0 / self._limiter.rate_per_second:
+                return False
+            # In slices, so a long retry_after does not let the lease run out.
+            await asyncio.sleep(min(delay, self.settings.lease.total_seconds() / 4))
+            await self._keep_claim(job_id)
+        self._limiter.take(chat_id)
+        return True
+
+    # ------------------------------------------------------------------ the progress message
+
+    async def _update_progress(self, job: JobInfo, shown: _Shown, *, final: bool = False) -> Progress:
+        """Edit the progress message: at most every `progress_every` seconds and only when it changed,
+        or (final) with the summary. Returns the counts it read (or the last ones when it did not look)."""
+        if not final and self._monotonic() - shown.at < self.settings.progress_every:
+            return shown.progress
+        shown.at = self._monotonic()
+        async with self._sessions() as session:
+            shown.progress = Progress.from_counts(await BroadcastRepository(session).counts(job.id))
+        if job.progress_chat_id is None or job.progress_message_id is None:
+            return shown.progress
+        with self._i18n.context(), self._i18n.use_locale(job.creator_language or DEFAULT_LOCALE):
+            text = summary_text(shown.progress) if final else progress_text(shown.progress)
+        if text != shown.text and await self._edit(job, job.progress_chat_id, job.progress_message_id, text, final):
+            shown.text = text
+        return shown.progress
+
+    async def _edit(self, job: JobInfo, chat_id: int, message_id: int, text: str, final: bool) -> bool:
+        """False when the edit did not happen now (a progress tick gives way rather than hold up the job).
+
+        Errors other than 429 are ignored: the message may have been deleted, or show this already.
+        """
+        for _try in range(self.settings.summary_tries if final else 1):
+            if not await self._wait_turn(job.id, chat_id, patient=final):
+                return False
+            try:
+                await self._bot.edit_message_text(
+                    text=text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
+                )
+            except TelegramRetryAfter as error:
+                self.retry_afters += 1
+                self._limiter.pause(error.retry_after)
+                continue
+            except AiogramError as error:
+                logger.info("broadcast %s: progress not shown (%s)", job.id, type(error).__name__)
+            return True
+        return False
+
+
+@dataclass(slots=True)
+class _Shown:
+    """What the progress message shows, and when the counts were last read."""
+
+    at: float = -math.inf
+    text: str | None = None
+    progress: Progress = Progress(sent=0, blocked=0, failed=0, left=0, total=0)
 
 
 async def run_sender(
     sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, clock: Clock, rate_per_second: float
 ) -> None:
-    while True:
-        await asyncio.sleep(3600)
+    await Sender(sessions, bot, i18n, clock, RateLimiter(rate_per_second)).run()

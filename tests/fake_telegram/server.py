@@ -25,6 +25,7 @@ from aiohttp import MultipartReader, web
 from PIL import Image
 
 from .formatting import EntityParseError, parse_html, strip_text
+from .limits import Limits, RateLimit
 from .objects import (
     DEFAULT_UPDATE_TYPES,
     FakeUser,
@@ -86,6 +87,7 @@ class FakeTelegram:
         bot_first_name: str = "Health Code Test Bot",
         webhook_max_attempts: int = 20,
         webhook_retry_delay: float = 0.25,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.token = token
         self.bot_user = {
@@ -96,6 +98,8 @@ class FakeTelegram:
         }
         self.webhook_max_attempts = webhook_max_attempts
         self.webhook_retry_delay = webhook_retry_delay
+        # Flood limits (429) and arranged faults, checked before a method runs; off unless asked for.
+        self.limits = Limits(rate_limit)
         self.base_url = ""
         self.calls: list[RecordedCall] = []
         # {"url", "secret_token"} while a webhook is set, plus the last delivery error if any.
@@ -401,6 +405,7 @@ class FakeTelegram:
         if is_long_poll:
             self.calls.append(call)
         try:
+            self.limits.check(name, params)
             call.result = await handler(params, uploads) if handler else self._unknown_method(name, params)
             status, body = 200, {"ok": True, "result": call.result}
         except TelegramError as error:

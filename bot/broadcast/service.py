@@ -1,0 +1,104 @@
+"""Reminder jobs as the HR feature starts them, and what each recipient will read.
+
+`start_broadcast` only stores the job and its recipients; the sender (bot/broadcast/sender.py), running
+in every bot process, picks it up within a second (at once in the same process) and sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from html import escape
+
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.broadcast import wakeup
+from bot.db.repositories.broadcasts import BLOCKED, FAILED, LEFT, SENT, BroadcastRepository
+from bot.menu import CHECK_IN
+
+
+class Audience(StrEnum):
+    NOT_CHECKED_IN = "not_checked_in"
+    EVERYONE = "everyone"
+    NOT_GREEN = "not_green"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    sent: int
+    blocked: int
+    failed: int
+    left: int
+    total: int
+
+    @property
+    def finished(self) -> bool:
+        return self.left == 0
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int]) -> Progress:
+        return cls(
+            sent=counts.get(SENT, 0),
+            blocked=counts.get(BLOCKED, 0),
+            failed=counts.get(FAILED, 0),
+            left=sum(counts.get(state, 0) for state in LEFT),
+            total=sum(counts.values()),
+        )
+
+
+async def start_broadcast(
+    session: AsyncSession,
+    *,
+    organization_id: int | None,
+    created_by: int | None,
+    audience: Audience,
+    text: str | None,
+    recipient_ids: Sequence[int],
+    now: datetime,
+    progress_chat_id: int | None = None,
+    progress_message_id: int | None = None,
+) -> int:
+    """Store the job and one pending recipient row per id (minus unreachable users: they are counted as
+    blocked at once), commit, return its id. The sender picks it up."""
+    broadcasts = BroadcastRepository(session)
+    broadcast_id = await broadcasts.create(
+        organization_id=organization_id,
+        created_by=created_by,
+        audience=str(audience),
+        text=text,
+        now=now,
+        progress_chat_id=progress_chat_id,
+        progress_message_id=progress_message_id,
+    )
+    await broadcasts.add_recipients(broadcast_id, recipient_ids, now)
+    await session.commit()
+    wakeup.notify()
+    return broadcast_id
+
+
+def default_text() -> str:
+    """The default reminder, in the current locale."""
+    return _(
+        "Reminder from your organization: please do today's health check-in. Send /checkin or press {button}."
+    ).format(button=f"✅ {CHECK_IN}")
+
+
+def recipient_text(text: str | None) -> str:
+    """What a recipient reads, in the current locale: HR's own words as they wrote them, or the default."""
+    if text is None or not text.strip():
+        return default_text()
+    return escape(text, quote=False)
+
+
+def preview(text: str | None, locale: str) -> str:
+    """What a recipient in `locale` will get (HR sees it before confirming)."""
+    with get_i18n().use_locale(locale):
+        return recipient_text(text)
+
+
+async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
+    return Progress.from_counts(await BroadcastRepository(session).counts(broadcast_id))

@@ -1,0 +1,277 @@
+"""Reminder jobs and their recipients: storing a job, claiming it for one process, recording each message.
+
+The claim: a job is worked by the process named in `claimed_by` until `claimed_until` (a lease the
+process renews while it works). Only one process sends at a time, whatever the number of jobs: the
+overall rate is Telegram's limit for the whole bot, not per process, so a second process waits until
+the first has no live claim left (or its lease ran out: it crashed). On PostgreSQL claims are taken
+one at a time under a transaction-scoped advisory lock, and the job row with FOR UPDATE SKIP LOCKED;
+on SQLite, whose writers are serialised anyway, by one conditional UPDATE whose row count says who won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.db.models import Broadcast, BroadcastRecipient, User
+
+SENDING = "sending"
+DONE = "done"
+# Recipient states.
+PENDING = "pending"
+SENT = "sent"
+BLOCKED = "blocked"
+FAILED = "failed"
+LEFT = (PENDING, SENDING)
+
+# pg_advisory_xact_lock key for taking claims one process at a time ("BCST" in ASCII).
+_CLAIM_LOCK = 0x42435354
+# Rows per IN (...) list when filtering the audience: well under both drivers' parameter limits.
+_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A recipient whose message may go now."""
+
+    id: int
+    user_id: int
+    attempts: int
+    language: str
+    unreachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    id: int
+    text: str | None
+    created_by: int | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    creator_language: str | None
+
+
+class BroadcastRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    # ------------------------------------------------------------------ storing a job
+
+    async def create(
+        self,
+        *,
+        organization_id: int | None,
+        created_by: int | None,
+        audience: str,
+        text: str | None,
+        now: datetime,
+        progress_chat_id: int | None,
+        progress_message_id: int | None,
+    ) -> int:
+        job = Broadcast(
+            organization_id=organization_id,
+            created_by=created_by,
+            created_at=now,
+            audience=audience,
+            text=text,
+            status=SENDING,
+            progress_chat_id=progress_chat_id,
+            progress_message_id=progress_message_id,
+        )
+        self._session.add(job)
+        await self._session.flush()
+        return job.id
+
+    async def add_recipients(self, broadcast_id: int, user_ids: Sequence[int], now: datetime) -> None:
+        """One row per known user: pending, or blocked at once for someone already unreachable.
+
+        Ids without an account (deleted since the audience was chosen) are left out.
+        """
+        wanted = list(dict.fromkeys(user_ids))  # once each, in the order given
+        unreachable: dict[int, bool] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = await self._session.execute(select(User.id, User.unreachable_since).where(User.id.in_(chunk)))
+            unreachable.update((user_id, since is not None) for user_id, since in rows)
+        values = [
+            {
+                "broadcast_id": broadcast_id,
+                "user_id": user_id,
+                "state": BLOCKED if unreachable[user_id] else PENDING,
+                "attempts": 0,
+                "done_at": now if unreachable[user_id] else None,
+            }
+            for user_id in wanted
+            if user_id in unreachable
+        ]
+        if values:
+            await self._session.execute(BroadcastRecipient.__table__.insert(), values)
+
+    # ------------------------------------------------------------------ claims
+
+    async def claimable(self, me: str, now: datetime) -> int | None:
+        """The job this process could claim now, if any: the cheap look taken every second when idle."""
+        return await self._session.scalar(
+            select(Broadcast.id).where(_claimable(me, now)).order_by(Broadcast.id).limit(1)
+        )
+
+    async def claim(self, me: str, now: datetime, until: datetime) -> int | None:
+        """Take the oldest job that is free (or already ours) until `until`; its id, or None."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            # Claims are taken one at a time, so two processes cannot both see "nobody is sending".
+            await self._session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+            job_id = await self._session.scalar(
+                select(Broadcast.id)
+                .where(_claimable(me, now))
+                .order_by(Broadcast.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if job_id is None:
+                return None
+            await self._session.execute(
+                update(Broadcast).where(Broadcast.id == job_id).values(claimed_by=me, claimed_until=until)
+            )
+            return job_id
+        job_id = await self.claimable(me, now)
+        if job_id is None:
+            return None
+        result = await self._session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == job_id, _claimable(me, now))
+            .values(claimed_by=me, claimed_until=until)
+        )
+        return job_id if result.rowcount == 1 else None
+
+    async def renew(self, broadcast_id: int, me: str, until: datetime) -> bool:
+        """Extend our claim; False when it is no longer ours (our lease ran out and another process took it).
+
+        On PostgreSQL the UPDATE locks the job row until commit, so a process taking it over waits or skips it.
+        """
+        result = await self._session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.claimed_by == me, Broadcast.status == SENDING)
+            .values(claimed_until=until)
+        )
+        return result.rowcount == 1
+
+    async def release(self, me: str) -> None:
+        """Give up our claims (on a clean stop): another process, or this one restarted, resumes at once."""
+        await self._session.execute(
+            update(Broadcast).where(Broadcast.claimed_by == me, Broadcast.status == SENDING).values(claimed_until=None)
+        )
+
+    async def finish(self, broadcast_id: int, me: str, now: datetime) -> None:
+        await self._session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.claimed_by == me)
+            .values(status=DONE, finished_at=now, claimed_until=None)
+        )
+
+    # ------------------------------------------------------------------ working through a job
+
+    async def job(self, broadcast_id: int) -> JobInfo | None:
+        row = (
+            await self._session.execute(
+                select(
+                    Broadcast.id,
+                    Broadcast.text,
+                    Broadcast.created_by,
+                    Broadcast.progress_chat_id,
+                    Broadcast.progress_message_id,
+                    User.language,
+                )
+                .outerjoin(User, User.id == Broadcast.created_by)
+                .where(Broadcast.id == broadcast_id)
+            )
+        ).first()
+        return None if row is None else JobInfo(*row)
+
+    async def due(self, broadcast_id: int, now: datetime, limit: int) -> list[Due]:
+        """Recipients still to send whose time has come, "sending" ones (in flight at a crash) included."""
+        statement = (
+            select(
+                BroadcastRecipient.id,
+                BroadcastRecipient.user_id,
+                BroadcastRecipient.attempts,
+                User.language,
+                User.unreachable_since,
+            )
+            .join(User, User.id == BroadcastRecipient.user_id)
+            .where(
+                BroadcastRecipient.broadcast_id == broadcast_id,
+                BroadcastRecipient.state.in_(LEFT),
+                or_(BroadcastRecipient.next_attempt_at.is_(None), BroadcastRecipient.next_attempt_at <= now),
+            )
+            .order_by(BroadcastRecipient.id)
+            .limit(limit)
+        )
+        rows = await self._session.execute(statement)
+        return [Due(row[0], row[1], row[2], row[3], row[4] is not None) for row in rows]
+
+    async def left(self, broadcast_id: int) -> tuple[int, datetime | None]:
+        """How many recipients are still to send, and when the earliest one waiting for a retry is due."""
+        row = (
+            await self._session.execute(
+                select(func.count(), func.min(BroadcastRecipient.next_attempt_at)).where(
+                    BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state.in_(LEFT)
+                )
+            )
+        ).one()
+        return row[0], row[1]
+
+    async def mark_sending(self, recipient_id: int) -> bool:
+        result = await self._session.execute(
+            update(BroadcastRecipient)
+            .where(BroadcastRecipient.id == recipient_id, BroadcastRecipient.state.in_(LEFT))
+            .values(state=SENDING)
+        )
+        return result.rowcount == 1
+
+    async def mark_done(self, recipient_id: int, state: str, now: datetime, attempts: int | None = None) -> None:
+        """sent, blocked or failed: final."""
+        values: dict[str, object] = {"state": state, "done_at": now, "next_attempt_at": None}
+        if attempts is not None:
+            values["attempts"] = attempts
+        await self._session.execute(
+            update(BroadcastRecipient).where(BroadcastRecipient.id == recipient_id).values(**values)
+        )
+
+    async def retry_later(self, recipient_id: int, attempts: int, at: datetime) -> None:
+        await self._session.execute(
+            update(BroadcastRecipient)
+            .where(BroadcastRecipient.id == recipient_id)
+            .values(state=PENDING, attempts=attempts, next_attempt_at=at)
+        )
+
+    async def mark_unreachable(self, user_id: int, now: datetime) -> None:
+        """Telegram said 403: future jobs skip them (cleared elsewhere when they write to the bot again)."""
+        await self._session.execute(
+            update(User).where(User.id == user_id, User.unreachable_since.is_(None)).values(unreachable_since=now)
+        )
+
+    async def counts(self, broadcast_id: int) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(BroadcastRecipient.state, func.count())
+            .where(BroadcastRecipient.broadcast_id == broadcast_id)
+            .group_by(BroadcastRecipient.state)
+        )
+        return {state: count for state, count in rows}
+
+
+def _claimable(me: str, now: datetime):  # type: ignore[no-untyped-def]
+    """A job still sending, free (or ours), while no other process holds a live claim on any job."""
+    other = aliased(Broadcast)
+    someone_else_sending = exists().where(
+        other.status == SENDING, other.claimed_by != me, other.claimed_until.is_not(None), other.claimed_until >= now
+    )
+    return and_(
+        Broadcast.status == SENDING,
+        or_(Broadcast.claimed_until.is_(None), Broadcast.claimed_until < now, Broadcast.claimed_by == me),
+        ~someone_else_sending,
+    )

@@ -44,6 +44,7 @@ from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
 from bot.organizations import handlers as organizations
+from bot.organizations.scheduler import run_scheduler
 from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
@@ -197,6 +198,8 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
             asyncio.create_task(run_daily_periodically(sessions, bot, i18n, clock, settings.zone, daily_interval))
         )
         background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, settings.broadcast_rate)))
+        reminder_interval = 1 if settings.clock_file else 30
+        background.append(asyncio.create_task(run_scheduler(sessions, clock, settings.zone, reminder_interval)))
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine)
         else:

@@ -15,7 +15,7 @@ def privacy_notice(retention_days: int) -> str:
         "<b>Why:</b> to give you a green, yellow or red health code under the rules of the Ningbo Health Code, "
         "and nothing else.\n"
         "<b>Who can see it:</b> checkpoint staff see only your colour, your name and how long the code is valid; "
-        "your organization's HR office sees your colour and whether you checked in. Nobody else, and no other party.\n"
+        "your organization's HR office sees your name, your colour and whether you checked in. Nobody else, and no other party.\n"
         "<b>How long:</b> your answers are kept for {days} days after you give them, then deleted; so is a form "
         "left unfinished.\n"
         "<b>Your rights:</b> /mydata sends you everything stored about you; /delete erases it all.\n"

@@ -14,6 +14,7 @@ from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes.service import CodeSettings, current_code
 from bot.menu import main_menu
+from bot.organizations.service import organization_line
 from bot.status.presenter import status_lines
 
 
@@ -33,6 +34,9 @@ async def process_status(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]
+    if (organization := await organization_line(session, account.id, locale)) is not None:
+        lines.append(organization)
+    await session.commit()
     await message.answer("\n".join(lines), reply_markup=main_menu())
 
 

@@ -1,0 +1,158 @@
+"""The buttons of organizations. Every one is checked again on the server when pressed: the data it
+carries (an organization's number, a page) says what is asked, never that the presser may ask it."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import SUPPORTED_LOCALES
+from bot.organizations import presenter
+from bot.organizations.service import Audience, ListKind, OrganizationSummary, Report
+
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+class OrgChoice(CallbackData, prefix="orgpick"):
+    """An organization chosen for `action` ("report", "remind", "schedule"); `value` is a schedule ("0830", "off")."""
+
+    action: str
+    org: int
+    value: str = ""
+
+
+class MemberList(CallbackData, prefix="hrlist"):
+    """A page of a list of members; `nav` 1 when turning pages (the list message is edited in place)."""
+
+    org: int
+    kind: str
+    page: int = 0
+    nav: int = 0
+
+
+class MemberCsv(CallbackData, prefix="hrcsv"):
+    org: int
+
+
+class RemindStep(CallbackData, prefix="remind"):
+    """A step of /remind. `draft` names the reminder being prepared: a button of another one changes nothing."""
+
+    step: str  # "who", "send", "own", "cancel"
+    org: int
+    draft: str
+    audience: str = ""
+
+
+class JoinChoice(CallbackData, prefix="join"):
+    """Join (or not) the organization of an invite; the invite code is checked again when pressed."""
+
+    invite: str
+    yes: int
+
+
+class InviteLanguage(CallbackData, prefix="invlang"):
+    """The language chosen by someone who came by an invite, before they agreed: nothing is stored yet."""
+
+    code: str
+    invite: str
+
+
+class InviteAgree(CallbackData, prefix="invok"):
+    language: str
+    invite: str
+
+
+def organization_choice(
+    action: str, organizations: list[OrganizationSummary], locale: str, value: str = ""
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for organization in organizations:
+        builder.button(
+            text=presenter.plain_name(organization, locale),
+            callback_data=OrgChoice(action=action, org=organization.id, value=value),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def report_keyboard(report: Report) -> InlineKeyboardMarkup:
+    organization = report.organization.id
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=presenter.list_button(ListKind.NOT_CHECKED_IN, report.not_checked_in),
+        callback_data=MemberList(org=organization, kind=ListKind.NOT_CHECKED_IN.value),
+    )
+    builder.button(
+        text=presenter.list_button(ListKind.NOT_GREEN, report.not_green),
+        callback_data=MemberList(org=organization, kind=ListKind.NOT_GREEN.value),
+    )
+    builder.button(text=presenter.csv_button(), callback_data=MemberCsv(org=organization))
+    builder.button(text=presenter.remind_button(), callback_data=OrgChoice(action="remind", org=organization))
+    builder.adjust(2, 2)
+    return builder.as_markup()
+
+
+def page_keyboard(organization_id: int, kind: ListKind, page: int, pages: int) -> InlineKeyboardMarkup | None:
+    if pages <= 1:
+        return None
+    builder = InlineKeyboardBuilder()
+    if page > 0:
+        builder.button(
+            text=presenter.previous_button(),
+            callback_data=MemberList(org=organization_id, kind=kind.value, page=page - 1, nav=1),
+        )
+    if page < pages - 1:
+        builder.button(
+            text=presenter.next_button(),
+            callback_data=MemberList(org=organization_id, kind=kind.value, page=page + 1, nav=1),
+        )
+    return builder.as_markup()
+
+
+def audience_keyboard(organization_id: int, draft: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for audience in Audience:
+        builder.button(
+            text=presenter.audience_button(audience),
+            callback_data=RemindStep(step="who", org=organization_id, draft=draft, audience=audience.value),
+        )
+    builder.button(
+        text=presenter.cancel_button(), callback_data=RemindStep(step="cancel", org=organization_id, draft=draft)
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def preview_keyboard(organization_id: int, draft: str, audience: Audience) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for step, text in (
+        ("send", presenter.send_button()),
+        ("own", presenter.write_own_button()),
+        ("cancel", presenter.cancel_button()),
+    ):
+        builder.button(
+            text=text, callback_data=RemindStep(step=step, org=organization_id, draft=draft, audience=audience.value)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def join_keyboard(invite: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=presenter.join_button(), callback_data=JoinChoice(invite=invite, yes=1))
+    builder.button(text=presenter.cancel_button(), callback_data=JoinChoice(invite=invite, yes=0))
+    return builder.as_markup()
+
+
+def invite_language_keyboard(invite: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in SUPPORTED_LOCALES:
+        builder.button(text=LANGUAGE_NAMES.get(code, code), callback_data=InviteLanguage(code=code, invite=invite))
+    return builder.as_markup()
+
+
+def invite_agree_keyboard(language: str, invite: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="✅ " + presenter.agree_button(), callback_data=InviteAgree(language=language, invite=invite))
+    return builder.as_markup()

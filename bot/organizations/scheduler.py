@@ -1,0 +1,92 @@
+"""The daily reminder of each organization (/schedule 08:30): to its members who have not checked in yet.
+
+Every bot process runs this loop. Each organization's reminder is claimed for the local day in the
+database before its job is started (`UPDATE organizations SET reminded_on = today WHERE ... reminded_on
+< today`: a row count of 1 means ours), in the same transaction as the job, so it fires once a day
+however many processes look, and a crash before the commit leaves it for the next look. A bot that was
+down at the reminder time sends it when it starts, the same day; a day it was down throughout is skipped.
+
+Logs carry organization and job ids and counts; never a user id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.broadcast import service as broadcast
+from bot.clock import Clock
+from bot.db.repositories.organizations import OrganizationRepository
+from bot.organizations.service import Audience, local_day, recipients
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    organization_id: int
+    broadcast_id: int | None  # None: nobody to remind (everyone had checked in)
+    recipients: int
+
+
+async def fire_due(sessions: async_sessionmaker[AsyncSession], now: datetime, zone: tzinfo) -> list[Fired]:
+    """Start today's reminder of every organization whose time has come; the ones this call started."""
+    local = now.astimezone(zone)
+    today = local.date()
+    async with sessions() as session:
+        due = await OrganizationRepository(session).due_reminders(local.time().replace(tzinfo=None), today)
+        await session.commit()
+    fired = []
+    for organization_id in due:
+        result = await _fire(sessions, organization_id, now, zone)
+        if result is not None:
+            fired.append(result)
+    return fired
+
+
+async def _fire(
+    sessions: async_sessionmaker[AsyncSession], organization_id: int, now: datetime, zone: tzinfo
+) -> Fired | None:
+    today = local_day(now, zone)
+    async with sessions() as session:
+        if not await OrganizationRepository(session).claim_reminder(organization_id, today):
+            await session.rollback()
+            return None  # another process (or an earlier look) took it
+        user_ids = await recipients(session, organization_id, Audience.NOT_CHECKED_IN, today)
+        if not user_ids:
+            await session.commit()
+            logger.info("daily reminder of organization %s: everyone has checked in", organization_id)
+            return Fired(organization_id, None, 0)
+        # start_broadcast commits: the claim and the job land together.
+        broadcast_id = await broadcast.start_broadcast(
+            session,
+            organization_id=organization_id,
+            created_by=None,
+            audience=Audience.NOT_CHECKED_IN,
+            text=None,
+            recipient_ids=user_ids,
+            now=now,
+        )
+    logger.info("daily reminder of organization %s: job %s for %s people", organization_id, broadcast_id, len(user_ids))
+    return Fired(organization_id, broadcast_id, len(user_ids))
+
+
+async def run_scheduler(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, zone: tzinfo, interval: float = 30.0
+) -> None:
+    """Look for due reminders every `interval` seconds, forever (a task of the bot process)."""
+    while True:
+        try:
+            await fire_due(sessions, clock(), zone)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # one bad look must not end the loop; the next one tries again
+            # The type and the frames only: a database error's message can carry the ids it was given.
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            logger.error("daily reminders failed: %s\n%s", type(error).__qualname__, frames)
+        await asyncio.sleep(interval)

@@ -1,0 +1,679 @@
+"""Use cases of organizations: creating them, their HR members, joining by invite, and the HR view.
+
+Who may do what is decided here, on the server, for every command and every button press:
+administrators (ADMIN_IDS) manage organizations and may look at any of them; an HR member may look at,
+remind and schedule only the organizations they hold the `hr` role for. Anyone else, and an HR member
+asking about another organization, is refused the same way, and the attempt is audited as `denied`
+(who, what they tried, which organization; nothing about its members).
+
+What HR sees of a member is their name (from their latest declaration), their current colour and the
+days they checked in: never their answers, symptoms, places or contacts.
+
+Each use case commits once: a change and its audit entry are one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.broadcast import service as broadcast
+from bot.broadcast.service import Audience
+from bot.db.models import Organization
+from bot.db.repositories.audit import AuditRepository
+from bot.db.repositories.organizations import HR_ROLE, MemberRow, OrganizationRepository
+from bot.db.repositories.roles import RoleRepository
+from bot.db.repositories.users import UserRepository
+from bot.roles.service import is_admin
+
+INVITE_PREFIX = "join-"
+MAX_NAME_LENGTH = 200
+MAX_REMINDER_LENGTH = 1000
+PAGE_SIZE = 20
+DENIED = "denied"
+
+
+class Attempt(StrEnum):
+    """What someone tried; the audit log's `attempted` when they were refused."""
+
+    ORG = "org"
+    CREATE = "org new"
+    LIST = "orgs"
+    GRANT_HR = "org hr"
+    REVOKE_HR = "org unhr"
+    REPORT = "report"
+    LIST_MEMBERS = "members"
+    EXPORT = "export"
+    REMIND = "remind"
+    SCHEDULE = "schedule"
+
+
+class ListKind(StrEnum):
+    NOT_CHECKED_IN = "unchecked"
+    NOT_GREEN = "notgreen"
+
+
+def new_invite_code() -> str:
+    """12 characters of A-Z a-z 0-9 _ -: what a Telegram deep link allows."""
+    return secrets.token_urlsafe(9)
+
+
+def invite_link(bot_username: str, invite_code: str) -> str:
+    return f"https://t.me/{bot_username}?start={INVITE_PREFIX}{invite_code}"
+
+
+def local_day(now: datetime, zone: tzinfo) -> date:
+    return now.astimezone(zone).date()
+
+
+async def _deny(
+    session: AsyncSession, actor_id: int, attempted: Attempt, now: datetime, organization_id: int | None = None
+) -> None:
+    details: dict[str, object] = {"attempted": attempted.value}
+    if organization_id is not None:
+        details["organization_id"] = organization_id
+    await AuditRepository(session).add(now, actor_id, DENIED, details=details)
+    await session.commit()
+
+
+# --- Administrators: organizations and their HR members -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationSummary:
+    id: int
+    name_en: str
+    name_zh: str
+    invite_code: str
+    reminder_at: time | None
+    members: int = 0
+    hr_members: int = 0
+
+
+def _summary(organization: Organization, members: int = 0, hr_members: int = 0) -> OrganizationSummary:
+    return OrganizationSummary(
+        id=organization.id,
+        name_en=organization.name_en,
+        name_zh=organization.name_zh,
+        invite_code=organization.invite_code,
+        reminder_at=organization.reminder_at,
+        members=members,
+        hr_members=hr_members,
+    )
+
+
+async def create_organization(
+    session: AsyncSession, actor_id: int, admin_ids: Collection[int], name_en: str, name_zh: str, now: datetime
+) -> OrganizationSummary | None:
+    """The new organization; None (and a `denied` entry) for anyone but an administrator."""
+    if not is_admin(actor_id, admin_ids):
+        await _deny(session, actor_id, Attempt.CREATE, now)
+        return None
+    for _attempt in range(3):
+        try:
+            organization = await OrganizationRepository(session).add(name_en, name_zh, new_invite_code(), actor_id, now)
+            await AuditRepository(session).add(
+                now, actor_id, "org_create", details={"organization_id": organization.id}
+            )
+            summary = _summary(organization)
+            await session.commit()
+            return summary
+        except IntegrityError:  # the random invite code was taken: astronomically rare, draw another
+            await session.rollback()
+    raise RuntimeError("could not allocate an invite code")
+
+
+async def list_organizations(
+    session: AsyncSession, actor_id: int, admin_ids: Collection[int], now: datetime
+) -> list[OrganizationSummary] | None:
+    if not is_admin(actor_id, admin_ids):
+        await _deny(session, actor_id, Attempt.LIST, now)
+        return None
+    repository = OrganizationRepository(session)
+    members = await repository.member_counts()
+    hr_members = await repository.hr_counts()
+    summaries = [
+        _summary(organization, members.get(organization.id, 0), hr_members.get(organization.id, 0))
+        for organization in await repository.all()
+    ]
+    await session.commit()
+    return summaries
+
+
+class HrOutcome(StrEnum):
+    DENIED = "denied"
+    NO_ORGANIZATION = "no organization"
+    DONE = "done"
+    UNCHANGED = "unchanged"  # already HR there (grant), or not HR there (revoke)
+
+
+@dataclass(frozen=True, slots=True)
+class HrChange:
+    outcome: HrOutcome
+    granted: bool
+    user_id: int
+    organization: OrganizationSummary | None = None
+    # The person's stored language and @username, when they have an account: they are told in it.
+    language: str | None = None
+    username: str | None = None
+
+
+async def change_hr(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    user_id: int,
+    grant: bool,
+    now: datetime,
+) -> HrChange:
+    """Make `user_id` an HR member of the organization (`grant`), or no longer one."""
+    if not is_admin(actor_id, admin_ids):
+        await _deny(session, actor_id, Attempt.GRANT_HR if grant else Attempt.REVOKE_HR, now)
+        return HrChange(HrOutcome.DENIED, grant, user_id)
+    organization = await OrganizationRepository(session).get(organization_id)
+    if organization is None:
+        await session.commit()
+        return HrChange(HrOutcome.NO_ORGANIZATION, grant, user_id)
+    roles = RoleRepository(session)
+    if grant:
+        changed = await roles.grant(user_id, HR_ROLE, actor_id, now, organization_id=organization_id)
+    else:
+        changed = await roles.revoke(user_id, HR_ROLE, organization_id=organization_id)
+    if changed:
+        await AuditRepository(session).add(
+            now,
+            actor_id,
+            "grant" if grant else "revoke",
+            subject_id=user_id,
+            details={"role": HR_ROLE, "organization_id": organization_id},
+        )
+    person = await UserRepository(session).get(user_id)
+    summary = _summary(organization)
+    await session.commit()
+    return HrChange(
+        outcome=HrOutcome.DONE if changed else HrOutcome.UNCHANGED,
+        granted=grant,
+        user_id=user_id,
+        organization=summary,
+        language=person.language if person is not None else None,
+        username=person.username if person is not None else None,
+    )
+
+
+# --- Members: joining by invite ------------------------------------------------------------------
+
+
+class JoinOutcome(StrEnum):
+    UNKNOWN_INVITE = "unknown invite"
+    NO_ACCOUNT = "no account"
+    ALREADY_MEMBER = "already member"
+    JOINED = "joined"
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """What an invite link leads to, for the person who opened it; `organization` None: no such invite."""
+
+    organization: OrganizationSummary | None
+    # The organization they belong to now, if any (joining another means leaving it).
+    current: OrganizationSummary | None = None
+
+    @property
+    def already_member(self) -> bool:
+        return self.organization is not None and self.current is not None and self.current.id == self.organization.id
+
+
+async def invitation(session: AsyncSession, user_id: int | None, invite_code: str) -> Invitation:
+    repository = OrganizationRepository(session)
+    organization = await repository.by_invite(invite_code) if invite_code else None
+    current = await repository.membership(user_id) if user_id is not None and organization is not None else None
+    result = Invitation(
+        organization=_summary(organization) if organization is not None else None,
+        current=_summary(current) if current is not None else None,
+    )
+    await session.commit()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    outcome: JoinOutcome
+    organization: OrganizationSummary | None = None
+    # The organization they left by joining, if any.
+    left: OrganizationSummary | None = None
+
+
+async def join(session: AsyncSession, user_id: int, invite_code: str) -> Joined:
+    """Join the organization of the invite, leaving any other (a person belongs to at most one)."""
+    repository = OrganizationRepository(session)
+    organization = await repository.by_invite(invite_code) if invite_code else None
+    if organization is None:
+        await session.commit()
+        return Joined(JoinOutcome.UNKNOWN_INVITE)
+    current = await repository.membership(user_id)
+    if current is not None and current.id == organization.id:
+        await session.commit()
+        return Joined(JoinOutcome.ALREADY_MEMBER, _summary(organization))
+    if not await repository.set_membership(user_id, organization.id):
+        await session.commit()
+        return Joined(JoinOutcome.NO_ACCOUNT, _summary(organization))
+    result = Joined(JoinOutcome.JOINED, _summary(organization), _summary(current) if current is not None else None)
+    await session.commit()
+    return result
+
+
+async def membership(session: AsyncSession, user_id: int) -> OrganizationSummary | None:
+    """The organization a person belongs to, if any (a read: nothing is committed but the read is ended)."""
+    organization = await OrganizationRepository(session).membership(user_id)
+    await session.commit()
+    return _summary(organization) if organization is not None else None
+
+
+async def organization_line(session: AsyncSession, user_id: int, locale: str) -> str | None:
+    """For /status: "Organization: <name>" in the current gettext locale (HTML-escaped), or None for none."""
+    from bot.organizations.presenter import membership_line
+
+    organization = await membership(session, user_id)
+    return membership_line(organization, locale) if organization is not None else None
+
+
+# --- The HR view -----------------------------------------------------------------------------------
+
+
+async def organizations_for(
+    session: AsyncSession, user_id: int, admin_ids: Collection[int]
+) -> list[OrganizationSummary]:
+    """The organizations this person may look at: all for an administrator, their own for an HR member."""
+    repository = OrganizationRepository(session)
+    if is_admin(user_id, admin_ids):
+        organizations = await repository.all()
+    else:
+        organizations = await repository.some(await repository.hr_organization_ids(user_id))
+    await session.commit()
+    return [_summary(organization) for organization in organizations]
+
+
+async def refuse(
+    session: AsyncSession, actor_id: int, attempted: Attempt, now: datetime, organization_id: int | None = None
+) -> None:
+    """Record a refused attempt (someone with no organization to look at asked anyway)."""
+    await _deny(session, actor_id, attempted, now, organization_id)
+
+
+async def _allowed(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    attempted: Attempt,
+    now: datetime,
+) -> Organization | None:
+    """The organization when the actor may act on it; otherwise None, with the refusal audited and committed.
+
+    An organization that does not exist is refused like one that is not theirs (for anyone but an
+    administrator), so the answer does not tell which organizations exist.
+    """
+    repository = OrganizationRepository(session)
+    organization = await repository.get(organization_id)
+    if is_admin(actor_id, admin_ids):
+        if organization is None:
+            await session.commit()
+        return organization
+    if organization is None or not await repository.is_hr(actor_id, organization_id):
+        await _deny(session, actor_id, attempted, now, organization_id)
+        return None
+    return organization
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member as HR sees them: no answers beyond the name."""
+
+    user_id: int
+    name: str | None
+    colour: str | None
+    checked_in_today: bool
+    last_checkin: date | None
+    unreachable: bool
+
+    @property
+    def green(self) -> bool:
+        return self.colour == "green"
+
+
+def _members(rows: list[MemberRow], today: date) -> list[Member]:
+    members = [
+        Member(
+            user_id=row.user_id,
+            name=(row.name or "").strip() or None,
+            colour=row.colour,
+            checked_in_today=row.last_checkin == today,
+            last_checkin=row.last_checkin,
+            unreachable=row.unreachable,
+        )
+        for row in rows
+    ]
+    # Named people by name, then those who have not declared yet; the id keeps the order stable.
+    return sorted(members, key=lambda member: (member.name is None, (member.name or "").casefold(), member.user_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    organization: OrganizationSummary
+    day: date
+    members: int
+    checked_in: int
+    green: int
+    yellow: int
+    red: int
+    no_code: int
+    unreachable: int
+    not_green: int
+
+    @property
+    def not_checked_in(self) -> int:
+        return self.members - self.checked_in
+
+
+def build_report(organization: OrganizationSummary, members: list[Member], today: date) -> Report:
+    colours = [member.colour for member in members]
+    return Report(
+        organization=organization,
+        day=today,
+        members=len(members),
+        checked_in=sum(member.checked_in_today for member in members),
+        green=colours.count("green"),
+        yellow=colours.count("yellow"),
+        red=colours.count("red"),
+        no_code=colours.count(None),
+        unreachable=sum(member.unreachable for member in members),
+        not_green=sum(not member.green for member in members),
+    )
+
+
+def select_members(members: list[Member], kind: ListKind) -> list[Member]:
+    if kind is ListKind.NOT_CHECKED_IN:
+        return [member for member in members if not member.checked_in_today]
+    return [member for member in members if not member.green]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    organization: OrganizationSummary
+    kind: ListKind
+    day: date
+    members: tuple[Member, ...]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def first_number(self) -> int:
+        return self.page * PAGE_SIZE + 1
+
+
+def page_of(
+    organization: OrganizationSummary, members: list[Member], kind: ListKind, page: int, today: date
+) -> MemberPage:
+    chosen = select_members(members, kind)
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    return MemberPage(
+        organization=organization,
+        kind=kind,
+        day=today,
+        members=tuple(chosen[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]),
+        page=page,
+        pages=pages,
+        total=len(chosen),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberExport:
+    organization: OrganizationSummary
+    day: date
+    members: tuple[Member, ...]
+
+
+async def _view(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    attempted: Attempt,
+    now: datetime,
+    zone: tzinfo,
+) -> tuple[OrganizationSummary, list[Member], date] | None:
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, attempted, now)
+    if organization is None:
+        return None
+    today = local_day(now, zone)
+    members = _members(await OrganizationRepository(session).members(organization_id, today), today)
+    summary = _summary(organization, len(members))
+    await session.commit()
+    return summary, members, today
+
+
+async def report(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    now: datetime,
+    zone: tzinfo,
+) -> Report | None:
+    """Today's counts; None when refused (audited)."""
+    view = await _view(session, actor_id, admin_ids, organization_id, Attempt.REPORT, now, zone)
+    if view is None:
+        return None
+    organization, members, today = view
+    return build_report(organization, members, today)
+
+
+async def member_page(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    kind: ListKind,
+    page: int,
+    now: datetime,
+    zone: tzinfo,
+) -> MemberPage | None:
+    view = await _view(session, actor_id, admin_ids, organization_id, Attempt.LIST_MEMBERS, now, zone)
+    if view is None:
+        return None
+    organization, members, today = view
+    return page_of(organization, members, kind, page, today)
+
+
+async def export_members(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    now: datetime,
+    zone: tzinfo,
+) -> MemberExport | None:
+    view = await _view(session, actor_id, admin_ids, organization_id, Attempt.EXPORT, now, zone)
+    if view is None:
+        return None
+    organization, members, today = view
+    return MemberExport(organization, today, tuple(members))
+
+
+# --- Reminders -------------------------------------------------------------------------------------
+
+
+def audience_of(members: list[Member], audience: Audience) -> list[int]:
+    """The ids a reminder to `audience` goes to, among these members."""
+    if audience is Audience.NOT_CHECKED_IN:
+        chosen = [member for member in members if not member.checked_in_today]
+    elif audience is Audience.NOT_GREEN:
+        chosen = [member for member in members if not member.green]
+    else:
+        chosen = members
+    return sorted(member.user_id for member in chosen)
+
+
+async def recipients(session: AsyncSession, organization_id: int, audience: Audience, today: date) -> list[int]:
+    """Not committed: part of the use case that sends."""
+    members = _members(await OrganizationRepository(session).members(organization_id, today), today)
+    return audience_of(members, audience)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDraft:
+    """What /remind shows before sending: where, to whom, how many people that is now."""
+
+    organization: OrganizationSummary
+    audience: Audience
+    count: int
+
+
+async def draft_reminder(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    audience: Audience,
+    now: datetime,
+    zone: tzinfo,
+) -> ReminderDraft | None:
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REMIND, now)
+    if organization is None:
+        return None
+    count = len(await recipients(session, organization_id, audience, local_day(now, zone)))
+    summary = _summary(organization)
+    await session.commit()
+    return ReminderDraft(summary, audience, count)
+
+
+async def check_organization(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    attempted: Attempt,
+    now: datetime,
+) -> OrganizationSummary | None:
+    """The organization when the actor may act on it (`attempted`); None when refused (audited)."""
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, attempted, now)
+    if organization is None:
+        return None
+    summary = _summary(organization)
+    await session.commit()
+    return summary
+
+
+class SendOutcome(StrEnum):
+    DENIED = "denied"
+    NOBODY = "nobody"
+    STARTED = "started"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    outcome: SendOutcome
+    organization: OrganizationSummary | None = None
+    user_ids: tuple[int, ...] = ()
+
+
+async def reminder_recipients(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    audience: Audience,
+    now: datetime,
+    zone: tzinfo,
+) -> Recipients:
+    """Who a confirmed reminder goes to, computed now; the access is checked again."""
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REMIND, now)
+    if organization is None:
+        return Recipients(SendOutcome.DENIED)
+    user_ids = await recipients(session, organization_id, audience, local_day(now, zone))
+    summary = _summary(organization)
+    await session.commit()
+    return Recipients(SendOutcome.STARTED if user_ids else SendOutcome.NOBODY, summary, tuple(user_ids))
+
+
+async def send_reminder(
+    session: AsyncSession,
+    *,
+    organization_id: int,
+    actor_id: int,
+    audience: Audience,
+    text: str | None,
+    recipient_ids: tuple[int, ...],
+    now: datetime,
+    progress_chat_id: int,
+    progress_message_id: int,
+) -> int:
+    """Hand the job to the broadcast engine (which commits); its id."""
+    return await broadcast.start_broadcast(
+        session,
+        organization_id=organization_id,
+        created_by=actor_id,
+        audience=audience,
+        text=text,
+        recipient_ids=list(recipient_ids),
+        now=now,
+        progress_chat_id=progress_chat_id,
+        progress_message_id=progress_message_id,
+    )
+
+
+# --- The daily reminder ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    organization: OrganizationSummary
+    at: time | None
+    # True when the time has passed today: the first reminder is tomorrow.
+    starts_tomorrow: bool = False
+
+
+async def set_schedule(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    at: time | None,
+    now: datetime,
+    zone: tzinfo,
+) -> Schedule | None:
+    """Set (or, with None, turn off) the daily reminder; None when refused (audited)."""
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.SCHEDULE, now)
+    if organization is None:
+        return None
+    local = now.astimezone(zone)
+    passed = at is not None and at <= local.time().replace(tzinfo=None)
+    # A time already past today starts tomorrow: setting 08:30 at noon does not send at once.
+    reminded_on = local.date() if passed else organization.reminded_on
+    await OrganizationRepository(session).set_reminder(organization_id, at, reminded_on)
+    await AuditRepository(session).add(
+        now,
+        actor_id,
+        "schedule",
+        details={"organization_id": organization_id, "at": at.strftime("%H:%M") if at is not None else None},
+    )
+    await session.refresh(organization)
+    summary = _summary(organization)
+    await session.commit()
+    return Schedule(summary, at, starts_tomorrow=passed)
+
+
+async def schedule_of(
+    session: AsyncSession, actor_id: int, admin_ids: Collection[int], organization_id: int, now: datetime
+) -> OrganizationSummary | None:
+    return await check_organization(session, actor_id, admin_ids, organization_id, Attempt.SCHEDULE, now)

@@ -36,6 +36,7 @@ bench: install
 	$(PY) bench/bench_qr.py
 	$(PY) bench/bench_dispatch.py
 	$(PY) bench/bench_verify.py
+	$(PY) bench/bench_broadcast.py
 
 # After changing user-facing strings: refresh the template and merge it into each language's catalog.
 extract-messages: $(INSTALLED)

@@ -269,6 +269,8 @@ class Broadcast(Base):
     """A reminder job: its text, its audience, and where its progress is shown; recipients are rows of their own."""
 
     __tablename__ = "broadcasts"
+    # Every bot process looks for jobs still sending about once a second; done ones pile up.
+    __table_args__ = (Index("ix_broadcasts_status", "status"),)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))

@@ -196,9 +196,9 @@ async def prepare(url: str, users: int) -> None:
     await engine.dispose()
 
 
-async def measure(url: str, users: int) -> dict[str, float]:
-    """Updates per second for each workload, first with cold caches (each user's first update since
-    the process started), then warm (the same users again, as at a gate or in a form)."""
+def assemble(url: str) -> tuple[Any, SqlStorage, Bot, Any]:
+    """The real dispatcher on the database at `url`, with Telegram answering at once; the caller closes
+    the storage and disposes of the engine."""
     settings = load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url, timezone="UTC")
     engine = create_engine(url)
     storage = SqlStorage(create_storage_engine(url))
@@ -214,6 +214,13 @@ async def measure(url: str, users: int) -> dict[str, float]:
     )
     # As bot.app.run does once the bot is loaded: long-lived objects leave the collector's sight.
     gc.freeze()
+    return engine, storage, bot, dispatcher
+
+
+async def measure(url: str, users: int) -> dict[str, float]:
+    """Updates per second for each workload, first with cold caches (each user's first update since
+    the process started), then warm (the same users again, as at a gate or in a form)."""
+    engine, storage, bot, dispatcher = assemble(url)
     counter = iter(range(1, 10**9))
 
     def updates(user_ids: range, text_: str) -> list[Update]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import io
 import statistics
 import sys
@@ -31,23 +30,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiogram import Bot
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from PIL import Image
 from sqlalchemy import text
 
-from bench.bench_dispatch import ANSWERS, CONCURRENCY, InstantTelegram, _feed, message_update
-from bot.app import code_settings_for, create_dispatcher
+from bench.bench_dispatch import ANSWERS, CONCURRENCY, _feed, assemble, message_update
+from bot.app import code_settings_for
 from bot.config import load_settings
-from bot.db.engine import create_engine, create_session_factory, create_storage_engine
+from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Role, User
 from bot.domain.answers import Declaration as DeclarationAnswers
 from bot.domain.qr_image import CodeCard, render_code_png
 from bot.domain.status import History, status_at
 from bot.domain.tokens import deep_link, issue_token
-from bot.fsm.storage import SqlStorage
-from bot.i18n import create_i18n
 from bot.verification.reader import token_in_image
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -166,20 +161,7 @@ def _altered(token: str) -> str:
 
 
 async def measure(url: str, tokens: list[str]) -> dict[str, float]:
-    settings = _settings(url)
-    engine = create_engine(url)
-    storage = SqlStorage(create_storage_engine(url))
-    bot = Bot("42:bench", session=InstantTelegram())
-    dispatcher = create_dispatcher(
-        settings=settings,
-        session_factory=create_session_factory(engine),
-        storage=storage,
-        events_isolation=SimpleEventIsolation(),
-        i18n=create_i18n(),
-        code_settings=code_settings_for(settings, "bench_bot"),
-        clock=lambda: NOW + timedelta(minutes=1),
-    )
-    gc.freeze()
+    engine, storage, bot, dispatcher = assemble(url)
     counter = iter(range(1, 10**9))
     staff = _staff_count(len(tokens))
     valid = [

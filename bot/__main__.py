@@ -1,17 +1,18 @@
-"""`python -m bot` runs the bot; `python -m bot migrate` only applies the database migrations."""
+"""`python -m bot` runs the bot (the sandbox when no BOT_TOKEN is set); `migrate` only applies the migrations;
+`sandbox` runs the bot against a local Telegram emulator with a chat page in the browser."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.app import run
 from bot.clock import clock_for
-from bot.config import ConfigError, load_settings
+from bot.config import MISSING_TOKEN_HELP, ConfigError, load_settings
 from bot.db.migrate import upgrade
-
-USAGE = "usage: python -m bot [run|migrate]"
 
 
 def configure_logging(level: str) -> None:
@@ -21,22 +22,47 @@ def configure_logging(level: str) -> None:
     logging.getLogger("bot").setLevel(level.upper())
 
 
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    from bot.sandbox.runner import DEFAULT_PORT
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Health Code Bot")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "sandbox"])
+    parser.add_argument("--host", default="127.0.0.1", help="sandbox: the address of the chat page (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"sandbox: its port ({DEFAULT_PORT})")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "run"
-    if command not in {"run", "migrate"}:
-        print(USAGE, file=sys.stderr)
-        return 2
+    arguments = parse_arguments(argv)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        if command == "run":
-            settings.require_token()
+        if arguments.command == "sandbox" or (arguments.command == "run" and settings.bot_token is None):
+            if arguments.command == "run":
+                print(f"{MISSING_TOKEN_HELP}\nUntil then, here is the bot in a local sandbox.\n", flush=True)
+            return run_sandbox(settings.data_dir / "sandbox", arguments.host, arguments.port)
         upgrade(settings.effective_database_url)
-        if command == "migrate":
+        if arguments.command == "migrate":
             return 0
         asyncio.run(run(settings, clock_for(settings.clock_file)))
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def run_sandbox(data_dir: Path, host: str, port: int) -> int:
+    from bot.sandbox.runner import SandboxError, serve
+
+    try:
+        asyncio.run(serve(data_dir, host, port))
+    except SandboxError as error:
+        print(f"Sandbox: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # most often: the port is taken
+        print(f"Sandbox: cannot serve on {host}:{port}: {error.strerror or error}; try --port", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

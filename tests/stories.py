@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.checkin.service import checkin_answers, record_checkin
 from bot.db.models import User
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.domain.factories import declaration
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY_1 = date(2026, 3, 2)

@@ -13,7 +13,7 @@ from aiogram.types import Message, Update
 from bot import errors
 from bot.i18n import create_i18n
 from bot.i18n.middleware import LocaleMiddleware
-from tests.fake_telegram import FakeTelegram, FakeUser
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 
 SECRET_ANSWER = "Jane Secret-Name 11010519491231002X"
 

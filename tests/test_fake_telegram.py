@@ -30,7 +30,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from PIL import Image
 
-from tests.fake_telegram import FakeTelegram, FakeUser
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 
 TOKEN = "123456:TEST"
 ALICE = FakeUser(1001, "Alice", username="alice")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_telegram import Limits, RateLimit
-from tests.fake_telegram.limits import TooManyRequests
-from tests.fake_telegram.objects import TelegramError
+from bot.sandbox.emulator import Limits, RateLimit
+from bot.sandbox.emulator.limits import TooManyRequests
+from bot.sandbox.emulator.objects import TelegramError
 
 
 class Clock:

@@ -17,7 +17,7 @@ from bot.broadcast.sender import Sender, SenderSettings
 from bot.broadcast.service import Audience, default_text, preview, progress, start_broadcast
 from bot.db.models import Broadcast, BroadcastRecipient, User
 from bot.i18n import create_i18n
-from tests.fake_telegram import FakeTelegram, FakeUser, RateLimit
+from bot.sandbox.emulator import FakeTelegram, FakeUser, RateLimit
 from tests.stories import add_person, at, told
 
 NOW = at(1, 8)

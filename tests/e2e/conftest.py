@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox.emulator import FakeTelegram
 from tests.e2e.harness import BotProcess
-from tests.fake_telegram import FakeTelegram
 
 BOT_USERNAME = "health_code_test_bot"
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import sys
 import time
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -16,21 +12,18 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.db.engine import create_engine
-from tests.fake_telegram import FakeTelegram, FakeUser
+from bot.sandbox.emulator import FakeTelegram, FakeUser
+from bot.sandbox.process import PROJECT_ROOT
+from bot.sandbox.process import BotProcess as SandboxBotProcess
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 CODE_SECRET = "e2e-code-secret-do-not-use-elsewhere"
-WEBHOOK_SECRET = "e2e_webhook_secret"
 BOT_METHODS_WITH_MESSAGES = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageCaption"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class BotProcess(SandboxBotProcess):
+    """The real bot process with the end-to-end tests' fixed code secret (tokens are checked against it)."""
 
-
-class BotProcess:
     def __init__(
         self,
         fake: FakeTelegram,
@@ -40,85 +33,13 @@ class BotProcess:
         now: datetime | None = None,
         admin_ids: Collection[int] = (),
     ) -> None:
-        self.fake = fake
-        self.admin_ids = tuple(admin_ids)
-        # With `now`, the bot's clock is a file the test moves (set_clock); without, the real time.
-        self.clock_path = data_dir / "clock" if now is not None else None
-        if now is not None:
-            self.set_clock(now)
-        self.database_url = database_url
-        self.data_dir = data_dir
-        self.mode = mode
-        self.webhook_port = free_port() if mode == "webhook" else None
-        self.process: asyncio.subprocess.Process | None = None
-        self.log_path = data_dir / "bot.log"
-
-    def set_clock(self, now: datetime) -> None:
-        assert self.clock_path is not None, "start the bot with now=... to move its clock"
-        assert now.tzinfo is not None
-        self.clock_path.write_text(now.isoformat(), encoding="utf-8")
-
-    @property
-    def webhook_base(self) -> str:
-        return f"http://127.0.0.1:{self.webhook_port}"
-
-    def environment(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("WEBHOOK_", "REDIS_"))}
-        env.update(
-            BOT_TOKEN=self.fake.token,
-            TELEGRAM_API_URL=self.fake.base_url,
-            DATABASE_URL=self.database_url,
-            DATA_DIR=str(self.data_dir),
-            CODE_SECRET=CODE_SECRET,
-            TIMEZONE="Asia/Shanghai",
-            LOG_LEVEL="INFO",
-            PYTHONUNBUFFERED="1",
-        )
-        env.pop("CLOCK_FILE", None)
-        env["ADMIN_IDS"] = ",".join(str(admin_id) for admin_id in self.admin_ids)
-        if self.clock_path is not None:
-            env["CLOCK_FILE"] = str(self.clock_path)
-        if self.mode == "webhook":
-            env.update(
-                WEBHOOK_URL=f"{self.webhook_base}/telegram",
-                WEBHOOK_SECRET=WEBHOOK_SECRET,
-                WEBHOOK_HOST="127.0.0.1",
-                WEBHOOK_PORT=str(self.webhook_port),
-            )
-        return env
+        super().__init__(fake, database_url, data_dir, code_secret=CODE_SECRET, mode=mode, now=now, admin_ids=admin_ids)
 
     async def start(self, timeout: float = 30) -> None:
-        mark = self.fake.mark()
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=ROOT, env=self.environment(), stdout=log, stderr=log
-        )
-        log.close()
-        ready_method = "setWebhook" if self.mode == "webhook" else "getUpdates"
         try:
-            await self.fake.wait_for_call(ready_method, timeout=timeout, after=mark)
-        except TimeoutError:
-            raise AssertionError(f"bot did not start; its log:\n{self.log()}") from None
-
-    async def stop(self) -> None:
-        await self._end(signal.SIGTERM)
-
-    async def kill(self) -> None:
-        """As a crash or an OOM kill would: no chance to clean up."""
-        await self._end(signal.SIGKILL)
-
-    async def _end(self, signum: int) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(signum)
-        try:
-            await asyncio.wait_for(self.process.wait(), 15)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            await super().start(timeout)
+        except RuntimeError as error:
+            raise AssertionError(str(error)) from None
 
 
 async def count_rows(database_url: str, model: Any) -> int:

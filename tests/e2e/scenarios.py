@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.sandbox.emulator import FakeTelegram, RecordedCall
 from tests.e2e.harness import Person, message_text
-from tests.fake_telegram import FakeTelegram, RecordedCall
 
 
 def photos(fake: FakeTelegram, after: int) -> list[RecordedCall]:

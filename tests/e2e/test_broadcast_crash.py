@@ -20,8 +20,8 @@ from sqlalchemy import insert, select
 from bot.broadcast.service import Audience, start_broadcast
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Broadcast, User
+from bot.sandbox.emulator import FakeTelegram, FakeUser, RateLimit
 from tests.e2e.harness import BotProcess
-from tests.fake_telegram import FakeTelegram, FakeUser, RateLimit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

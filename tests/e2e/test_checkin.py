@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.db.models import Assessment, CheckIn, Declaration
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
 from tests.e2e.scenarios import photos, register
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.db.models import Declaration, User
+from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
 from tests.e2e.scenarios import answer_identity, file_id, onboard, photos, register
-from tests.fake_telegram import FakeTelegram, FakeUser, RecordedCall
 
 pytestmark = pytest.mark.e2e
 

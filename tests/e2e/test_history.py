@@ -11,9 +11,9 @@ from sqlalchemy import insert
 
 from bot.db.engine import create_engine
 from bot.db.models import CheckIn
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, inline_buttons, message_text
 from tests.e2e.scenarios import onboard, register
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.e2e
 

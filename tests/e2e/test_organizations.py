@@ -20,9 +20,9 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, FsmState, User
 from bot.domain.answers import Contact
 from bot.registration.service import submit_declaration
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import ROOT, Person, count_rows, inline_buttons, message_text
 from tests.e2e.scenarios import register
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.stories import answers
 
 pytestmark = pytest.mark.e2e

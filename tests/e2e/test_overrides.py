@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.db.models import AuditEntry
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, count_rows, message_text
 from tests.e2e.scenarios import register
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,9 @@ from PIL import Image
 
 from bot.db.models import Assessment, Declaration, FsmState, User
 from bot.domain.tokens import key_from_secret, verify_token
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.conftest import BOT_USERNAME
 from tests.e2e.harness import CODE_SECRET, Person, count_rows, inline_buttons, message_text
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ import time
 import aiohttp
 import pytest
 
+from bot.sandbox.emulator import FakeTelegram, FakeUser, find_button
 from tests.e2e.harness import ROOT, WEBHOOK_SECRET, Person, message_text
-from tests.fake_telegram import FakeTelegram, FakeUser, find_button
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Role
 from bot.i18n import format_moment
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
 from tests.e2e.scenarios import onboard
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.e2e
 

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Role, User, Verification
 from bot.domain.tokens import deep_link, issue_token, key_from_secret
+from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
 from tests.e2e.conftest import BOT_USERNAME
 from tests.e2e.harness import CODE_SECRET, BotProcess, Person, inline_buttons, message_text
 from tests.e2e.scenarios import file_id, photos, register
-from tests.fake_telegram import FakeTelegram, FakeUser, RecordedCall
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ from bot.i18n import create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import DbSessionMiddleware
 from bot.roles import handlers
-from tests.fake_telegram import FakeTelegram, FakeUser
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 ADMIN = FakeUser(id=1, first_name="Ada", language_code="en")

@@ -16,8 +16,8 @@ from bot.db.models import Assessment
 from bot.domain.answers import Place
 from bot.i18n import create_i18n
 from bot.registration.service import submit_declaration
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from bot.status.daily import run_daily
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.stories import ZONE, add_person, answers, at, check_in, told
 
 

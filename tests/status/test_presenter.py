@@ -14,8 +14,8 @@ from bot.domain.answers import Colour
 from bot.domain.assessment import load_rules
 from bot.domain.status import Status
 from bot.i18n import SUPPORTED_LOCALES, create_i18n
+from bot.sandbox.emulator.formatting import parse_html, utf16_len
 from bot.status.presenter import status_lines
-from tests.fake_telegram.formatting import parse_html, utf16_len
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)

@@ -41,7 +41,7 @@ from .objects import (
 )
 from .wire import MalformedRequest, files_by_param, int_param, parse_plain, read_multipart, read_request, upload_for
 
-log = logging.getLogger("fake_telegram")
+log = logging.getLogger("bot.sandbox.emulator")
 
 # Buttons that do something; Telegram rejects an inline button carrying only text.
 _BUTTON_ACTIONS = frozenset(
@@ -123,6 +123,9 @@ class FakeTelegram:
         self._allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self._explicit_allowed_updates: list[str] | None = None
         self._callback_queries: dict[str, bool] = {}  # id -> answered
+        self._query_chats: dict[str, int] = {}  # id -> the chat whose button was pressed
+        # Called with each change a chat client would show (see `observe`).
+        self._observers: list[Callable[[dict[str, Any]], None]] = []
         self._query_counter = 0
         self._poller = 0  # bumped by each getUpdates; an older poll still waiting gets a 409
         # One condition for every change (new call, update queued or confirmed, webhook, shutdown):
@@ -150,6 +153,7 @@ class FakeTelegram:
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
+            "sendChatAction": self._send_chat_action,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
@@ -161,7 +165,8 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Serve on `host` (only this machine by default: the emulator has no authentication)."""
         self._closing = False
         self._client = aiohttp.ClientSession()
         app = web.Application(client_max_size=50 * 1024 * 1024)  # Telegram's upload limit
@@ -170,7 +175,7 @@ class FakeTelegram:
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
         self._runner = web.AppRunner(app, shutdown_timeout=2.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, host, port).start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}"
 
@@ -290,6 +295,7 @@ class FakeTelegram:
         self._query_counter += 1
         query_id = f"{self._query_counter}{secrets.randbelow(10**9):09d}"
         self._callback_queries[query_id] = False
+        self._query_chats[query_id] = stored["chat"]["id"]
         query = {
             "id": query_id,
             "from": user.to_dict(),
@@ -371,6 +377,38 @@ class FakeTelegram:
         key = (_scope_key(scope or {"type": "default"}), language_code)
         return copy.deepcopy(self.commands.get(key, []))
 
+    # ----------------------------------------------------------------- chat clients observe
+
+    def observe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call `callback` with each change a chat client shows; returns the function that stops it.
+
+        Events: {"type": "message" | "edited", "chat_id", "message_id"}, {"type": "deleted", "chat_id",
+        "message_id"}, {"type": "keyboard", "chat_id"}, {"type": "action", "chat_id", "action"} (typing…),
+        {"type": "answer", "chat_id", "text", "show_alert"} (a button's pop-up). Read the state itself
+        with `chat_history`, `message` and `reply_keyboard`.
+        """
+        self._observers.append(callback)
+        return lambda: self._observers.remove(callback) if callback in self._observers else None
+
+    def chat_history(self, chat_id: FakeUser | int) -> list[dict[str, Any]]:
+        """Both sides of a private chat as they are now, oldest first, as the bot sent them (keyboards too)."""
+        chat_id = chat_id.id if isinstance(chat_id, FakeUser) else chat_id
+        return [copy.deepcopy(message) for (chat, _), message in self._messages.items() if chat == chat_id]
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        message = self._messages.get((chat_id, message_id))
+        return copy.deepcopy(message) if message is not None else None
+
+    def stored_file(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception:  # noqa: BLE001 - a broken client must not break the bot's request
+                log.exception("emulator: an observer failed on %s", event.get("type"))
+
     # ----------------------------------------------------------------- HTTP
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -412,7 +450,7 @@ class FakeTelegram:
             call.error = error.description
             status, body = error.code, error.body()
         except Exception as exc:  # noqa: BLE001 - input the fake did not foresee still gets a 400, not a dropped connection
-            log.exception("fake_telegram: %s failed on %r", name, params)
+            log.exception("emulator: %s failed on %r", name, params)
             error = bad_request(f"{type(exc).__name__}: {exc}")
             call.error = error.description
             status, body = error.code, error.body()
@@ -448,6 +486,7 @@ class FakeTelegram:
     async def _user_sends(self, user: FakeUser, content: dict[str, Any]) -> dict[str, Any]:
         self.add_user(user)
         message = self._store_message(user, user.to_dict(), content)
+        self._emit({"type": "message", "chat_id": user.id, "message_id": message["message_id"]})
         return await self._queue_update({"message": copy.deepcopy(message)})
 
     async def _queue_update(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -576,7 +615,7 @@ class FakeTelegram:
                 error = f"Connection failed: {type(exc).__name__}: {exc}"
             config.update(last_error_date=int(time.time()), last_error_message=error)
             await asyncio.sleep(self.webhook_retry_delay)
-        log.warning("fake_telegram: gave up delivering update %s to %s: %s", update["update_id"], config["url"], error)
+        log.warning("emulator: gave up delivering update %s to %s: %s", update["update_id"], config["url"], error)
 
     async def _run_webhook_reply(self, response: aiohttp.ClientResponse) -> None:
         """A webhook answer may carry one method call (aiogram's handle_in_background=False does)."""
@@ -587,7 +626,7 @@ class FakeTelegram:
                 params, uploads = parse_plain(response.content_type, await response.read()), {}
         except (MalformedRequest, aiohttp.ClientError) as error:
             # Telegram ignores a reply it cannot read; the update still counts as delivered.
-            log.warning("fake_telegram: ignoring unreadable webhook reply: %s", error)
+            log.warning("emulator: ignoring unreadable webhook reply: %s", error)
             return
         method = params.pop("method", None)
         if isinstance(method, str) and method:
@@ -607,8 +646,10 @@ class FakeTelegram:
 
     def _unknown_method(self, name: str, params: dict[str, Any]) -> Any:
         # aiogram parses a send* result as a Message; a bare one in the right chat keeps it happy.
-        if name.lower().startswith("send") and name.lower() != "sendchataction" and "chat_id" in params:
-            return public_message(self._store_message(self._chat(params), self.bot_user, {}))
+        if name.lower().startswith("send") and "chat_id" in params:
+            message = self._store_message(self._chat(params), self.bot_user, {})
+            self._emit({"type": "message", "chat_id": message["chat"]["id"], "message_id": message["message_id"]})
+            return public_message(message)
         return True
 
     async def _answer_callback_query(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
@@ -616,6 +657,22 @@ class FakeTelegram:
         if self._callback_queries.get(query_id, True):  # unknown or already answered
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
         self._callback_queries[query_id] = True
+        text = params.get("text")
+        if isinstance(text, str) and text:
+            if len(text) > 200:
+                raise bad_request("MESSAGE_TOO_LONG")
+            chat_id = self._query_chats.get(query_id)
+            self._emit(
+                {"type": "answer", "chat_id": chat_id, "text": text, "show_alert": bool(params.get("show_alert"))}
+            )
+        return True
+
+    async def _send_chat_action(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
+        chat = self._chat(params)
+        action = params.get("action")
+        if not isinstance(action, str) or not action:
+            raise bad_request("wrong parameter action in request")
+        self._emit({"type": "action", "chat_id": chat.id, "action": action})
         return True
 
     async def _set_my_commands(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
@@ -699,6 +756,9 @@ class FakeTelegram:
                 self._reply_keyboards[chat.id] = markup
             elif markup.get("remove_keyboard"):
                 self._reply_keyboards.pop(chat.id, None)
+        self._emit({"type": "message", "chat_id": chat.id, "message_id": message["message_id"]})
+        if markup is not None and ("keyboard" in markup or markup.get("remove_keyboard")):
+            self._emit({"type": "keyboard", "chat_id": chat.id})
         return public_message(message)
 
     def _store_message(self, chat: FakeUser, sender: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
@@ -882,6 +942,7 @@ class FakeTelegram:
         elif current_markup is not None:
             del message["reply_markup"]
         message["edit_date"] = int(time.time())
+        self._emit({"type": "edited", "chat_id": message["chat"]["id"], "message_id": message["message_id"]})
         return public_message(message)
 
     async def _edit_message_text(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any] | bool:
@@ -933,8 +994,10 @@ class FakeTelegram:
         return self._apply_edit(message, content, params)
 
     async def _delete_message(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
-        if self._messages.pop((int_param(params, "chat_id"), int_param(params, "message_id")), None) is None:
+        chat_id, message_id = int_param(params, "chat_id"), int_param(params, "message_id")
+        if self._messages.pop((chat_id, message_id), None) is None:
             raise bad_request("message to delete not found")
+        self._emit({"type": "deleted", "chat_id": chat_id, "message_id": message_id})
         return True
 
     async def _delete_messages(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
@@ -943,7 +1006,9 @@ class FakeTelegram:
         if not isinstance(message_ids, list):
             raise bad_request("message_ids is empty")
         for message_id in message_ids:
-            self._messages.pop((chat_id, int_param({"message_id": message_id}, "message_id")), None)
+            key = (chat_id, int_param({"message_id": message_id}, "message_id"))
+            if self._messages.pop(key, None) is not None:
+                self._emit({"type": "deleted", "chat_id": chat_id, "message_id": key[1]})
         return True
 
     # ----------------------------------------------------------------- helpers for tests

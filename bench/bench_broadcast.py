@@ -40,7 +40,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Broadcast, User
 from bot.i18n import create_i18n
-from tests.fake_telegram import FakeTelegram, FakeUser, RateLimit
+from bot.sandbox.emulator import FakeTelegram, FakeUser, RateLimit
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 FIRST_ID = 9_100_000_000  # recipients' ids: far from any real Telegram account used in a test database

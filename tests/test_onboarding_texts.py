@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.i18n import create_i18n
-from bot.onboarding.texts import help_text, privacy_notice
+from bot.onboarding.texts import help_text, in_both_languages, privacy_notice
 
 
 @pytest.fixture
@@ -31,3 +31,13 @@ def test_the_privacy_notice_states_the_retention_and_the_rights(english) -> None
     assert "45 days" in text
     assert "/mydata" in text and "/delete" in text
     assert "I agree" in text
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_language_question_asks_once_in_each_language(locale: str) -> None:
+    """Before a language is chosen the question is asked in both; a Chinese phone once saw it twice in Chinese."""
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale(locale):
+        text = in_both_languages(i18n.gettext("Welcome to the Health Code bot. Choose your language:"), locale)
+    assert text.count("请选择语言") == 1
+    assert text.count("Choose your language") == 1

@@ -20,7 +20,7 @@ from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
-from bot.onboarding.texts import admin_help_text, help_text, privacy_notice, staff_help_text
+from bot.onboarding.texts import admin_help_text, help_text, in_both_languages, privacy_notice, staff_help_text
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import Registration
@@ -70,7 +70,7 @@ async def process_start(
     # /start <token> (a scanned code) never gets here: bot.verification answers it, before this router.
     if account is None:
         await message.answer(
-            _("Welcome to the Health Code bot. Choose your language:") + "\n请选择语言：",
+            in_both_languages(_("Welcome to the Health Code bot. Choose your language:"), locale),
             reply_markup=language_keyboard(),
         )
         return
@@ -95,8 +95,8 @@ async def process_start(
     await message.answer("\n".join(lines), reply_markup=main_menu())
 
 
-async def process_language_command(message: Message) -> None:
-    await message.answer(_("Choose your language:") + "\n请选择语言：", reply_markup=language_keyboard())
+async def process_language_command(message: Message, locale: str) -> None:
+    await message.answer(in_both_languages(_("Choose your language:"), locale), reply_markup=language_keyboard())
 
 
 async def process_language_choice(

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
+# The language question is asked before anyone chose a language, so it carries the prompt in the other
+# language too; written out, not translated, because it is exactly what the translation would not give.
+OTHER_LANGUAGE_PROMPT = {"en": "请选择语言：", "zh": "Choose your language:"}
+
+
+def in_both_languages(prompt: str, locale: str) -> str:
+    """`prompt` (already in `locale`) followed by "choose your language" in the other language."""
+    return f"{prompt}\n{OTHER_LANGUAGE_PROMPT.get(locale, OTHER_LANGUAGE_PROMPT['en'])}"
+
 
 def privacy_notice(retention_days: int) -> str:
     return _(

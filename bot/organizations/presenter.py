@@ -12,6 +12,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day
+from bot.onboarding.texts import in_both_languages
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     Audience,
@@ -210,11 +211,11 @@ def what_hr_sees() -> str:
 
 
 def welcome_invited(organization: OrganizationSummary, locale: str) -> str:
-    return (
+    return in_both_languages(
         _(
             "Welcome to the Health Code bot. You were invited to join <b>{organization}</b>. Choose your language:"
-        ).format(organization=organization_name(organization, locale))
-        + "\n请选择语言："
+        ).format(organization=organization_name(organization, locale)),
+        locale,
     )
 
 

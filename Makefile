@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run migrate test bench translations extract-messages clean
+.PHONY: install browser run migrate test bench translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -29,7 +29,17 @@ run: install
 migrate: install
 	$(PY) -m bot migrate
 
-test: install
+# The browser tests drive Debian's Chromium (Playwright downloads no browser); the fonts let their
+# screenshots show Chinese and emoji. Installed once, with apt, when Chromium is missing.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's Chromium for the browser tests: $(BROWSER_PACKAGES)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q $(BROWSER_PACKAGES) \
+	    || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(BROWSER_PACKAGES); }; }
+
+test: install browser
 	$(PY) -m pytest
 
 bench: install

@@ -18,6 +18,7 @@ from .emulator import FakeTelegram
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "sandbox_webhook_secret"
+TIMEZONE = "Asia/Shanghai"  # Ningbo's, the rules' home
 
 
 def free_port() -> int:
@@ -78,7 +79,7 @@ class BotProcess:
             DATABASE_URL=self.database_url,
             DATA_DIR=str(self.data_dir),
             CODE_SECRET=self.code_secret,
-            TIMEZONE="Asia/Shanghai",
+            TIMEZONE=TIMEZONE,
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
         )

@@ -97,6 +97,13 @@ class Sandbox:
         return f"http://{host}:{self.port}/"
 
     async def start(self) -> None:
+        # The page's port first: when it is taken, most often by a sandbox already running on this folder,
+        # nothing has been touched yet, least of all that sandbox's folder.
+        self._runner = web.AppRunner(create_app(self), shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        if self.port == 0:
+            self.port = self._runner.addresses[0][1]
         self._fresh_data_dir()
         await self.fake.start()
         for person in self.people:
@@ -116,12 +123,6 @@ class Sandbox:
         self.clock = SandboxClock(self.bot)
         await self.bot.start()
         self._ticker = asyncio.create_task(self.clock.keep_ticking())
-        self._runner = web.AppRunner(create_app(self), shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        if self.port == 0:
-            self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         if self._ticker is not None:

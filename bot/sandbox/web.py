@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .emulator.objects import TelegramError
 from .people import SandboxPerson, person
+from .process import TIMEZONE
 
 if TYPE_CHECKING:
     from .runner import Sandbox
@@ -75,11 +76,13 @@ async def _same_origin_only(request: web.Request, handler: Any) -> web.StreamRes
     CORS), and a foreign host name pointing at 127.0.0.1 (DNS rebinding) is refused too."""
     sandbox = _sandbox(request)
     allowed_hosts = {f"127.0.0.1:{sandbox.port}", f"localhost:{sandbox.port}", f"{sandbox.host}:{sandbox.port}"}
-    if request.host not in allowed_hosts:
+    # Served on every address (--host 0.0.0.0), by choice: any name for this machine is accepted.
+    any_host = sandbox.host in ("0.0.0.0", "::")
+    if not any_host and request.host not in allowed_hosts:
         raise Refused(421, "unknown host")
     if request.method not in ("GET", "HEAD"):
         origin = request.headers.get("Origin")
-        if origin is None or urlsplit(origin).netloc not in allowed_hosts:
+        if origin is None or urlsplit(origin).netloc != request.host:
             raise Refused(403, "cross-origin request")
     return await handler(request)
 
@@ -137,6 +140,7 @@ async def _state(request: web.Request) -> web.Response:
             "bot": {"username": fake.bot_user["username"], "name": fake.bot_user["first_name"]},
             "people": [candidate.to_dict() for candidate in sandbox.people],
             "clock": _clock(sandbox),
+            "zone": TIMEZONE,
             "links": [{"label": link.label, "url": link.url} for link in sandbox.links],
             "commands": commands,
         }
@@ -332,6 +336,8 @@ async def _skip_days(request: web.Request) -> web.Response:
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_SKIP_DAYS:
         raise Refused(400, f"skip between 1 and {MAX_SKIP_DAYS} days")
     sandbox = _sandbox(request)
+    if sandbox.clock is None:  # a page left open from an earlier run, reconnecting while this one starts
+        raise Refused(503, "the sandbox is still starting")
     sandbox.skip_days(days)
     _broadcast(request.app, {"type": "clock", "clock": _clock(sandbox)})
     return web.json_response(_clock(sandbox))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
+import socket
 import sqlite3
 import sys
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.sandbox.emulator import FakeTelegram, FakeUser, find_button
-from tests.e2e.harness import ROOT, WEBHOOK_SECRET, Person, message_text
+from bot.sandbox.process import WEBHOOK_SECRET, free_port
+from tests.e2e.harness import ROOT, Person, message_text
 
 pytestmark = pytest.mark.e2e
 
@@ -110,10 +115,10 @@ async def test_webhook_refuses_requests_without_the_secret_and_reports_health(fa
     assert fake.webhook is not None and fake.webhook.get("secret_token") == WEBHOOK_SECRET
 
 
-async def _run_bot_cli(*args: str, **env: str) -> tuple[int, str]:
+async def _start_bot_cli(*args: str, **env: str) -> asyncio.subprocess.Process:
     environment = {key: value for key, value in os.environ.items() if key not in {"BOT_TOKEN", "DATABASE_URL"}}
     environment.update(env)
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -122,16 +127,90 @@ async def _run_bot_cli(*args: str, **env: str) -> tuple[int, str]:
         env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        # Its own process group, as a terminal gives a command: Ctrl+C signals the whole group.
+        start_new_session=True,
     )
+
+
+async def _run_bot_cli(*args: str, **env: str) -> tuple[int, str]:
+    process = await _start_bot_cli(*args, **env)
     output, _ = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode, output.decode()
 
 
-async def test_without_a_token_the_bot_says_how_to_get_one(tmp_path) -> None:
-    code, output = await _run_bot_cli(DATA_DIR=str(tmp_path))
-    assert code != 0
-    assert "BOT_TOKEN" in output and "@BotFather" in output and ".env" in output
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The parent's id is the second field after the command, which is in parentheses and may hold spaces.
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits to be collected
+
+
+@pytest.mark.parametrize("interrupt", ["ctrl+c", "kill -INT"])
+async def test_without_a_token_the_bot_says_how_to_get_one_then_runs_the_sandbox_until_interrupted(
+    tmp_path, interrupt: str
+) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("finds the bot's process in Linux's /proc")
+    port = free_port()
+    process = await _start_bot_cli("--port", str(port), DATA_DIR=str(tmp_path))
+    assert process.stdout is not None
+    try:
+        ready = f"Sandbox ready: open http://127.0.0.1:{port}/ "
+        output = ""
+        async with asyncio.timeout(60):
+            while ready not in output:
+                line = (await process.stdout.readline()).decode()
+                assert line, f"it stopped before the sandbox was ready:\n{output}"
+                output += line
+        help_text = output[: output.index(ready)]
+        assert "BOT_TOKEN" in help_text and "@BotFather" in help_text and ".env" in help_text
+        assert "Traceback" not in output
+        [bot] = _children(process.pid)
+        assert Path(f"/proc/{bot}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"bot"]
+
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/") as response:
+                assert response.status == 200 and response.content_type == "text/html"
+            # The page open in a browser holds an event stream; stopping must not wait for the browser.
+            async with http.get(f"http://127.0.0.1:{port}/api/events") as stream:
+                assert (await asyncio.wait_for(stream.content.readline(), 10)).startswith(b"retry:")
+                if interrupt == "ctrl+c":
+                    os.killpg(process.pid, signal.SIGINT)
+                else:  # only the sandbox hears it: it must stop the bot itself
+                    process.send_signal(signal.SIGINT)
+                rest, _ = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, rest.decode()
+        assert "Traceback" not in rest.decode()
+        assert not _running(bot), "the bot process outlived the sandbox"
+    finally:
+        # The whole group: a bot process left behind by a failure must not outlive the test either.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+
+
+async def test_the_sandbox_on_a_taken_port_says_so_in_one_line(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = await _run_bot_cli("sandbox", "--port", str(port), DATA_DIR=str(tmp_path))
+    assert code == 2
+    assert output.strip().count("\n") == 0 and f"127.0.0.1:{port}" in output and "--port" in output, output
     assert "Traceback" not in output
+    # Found before anything started: no bot ran, and the folder of a sandbox that may be using the port is intact.
+    assert not (tmp_path / "sandbox").exists()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,204 @@
+"""The sandbox's chat page in real headless Chromium: people click and type on the page as they would in Telegram.
+
+Chromium is Debian's package (`make browser` installs it); Playwright drives it without downloading a
+browser of its own. Each step leaves a screenshot under test-artifacts/screenshots/<test>/, kept after
+the run, so a failure can be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from bot.sandbox.people import SandboxRole, with_role
+from bot.sandbox.runner import Sandbox
+from tests.e2e.harness import Person
+from tests.e2e.scenarios import file_id, register
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))
+# Without the background-networking switches Chromium keeps calling Google, which this network refuses.
+CHROMIUM_SWITCHES = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPLY_TIMEOUT_MS = 15_000
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Chromium is not installed: run `make browser` (Debian's chromium package)")
+    return found
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_SWITCHES)
+        yield launched
+        await launched.close()
+
+
+class Phone:
+    """The chat page, showing one person's chat at a time; every step is also a screenshot."""
+
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.errors: list[str] = []
+        self._shots = 0
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    async def shot(self, name: str) -> None:
+        self._shots += 1
+        await self.page.screenshot(path=self.folder / f"{self._shots:02d}-{name}.png")
+
+    async def become(self, role: SandboxRole) -> None:
+        person = with_role(role)
+        await self.page.click(f'.person[data-person-id="{person.id}"]')
+        await expect(self.page.locator("#viewer")).to_contain_text(person.name)
+
+    def last_from_bot(self):  # noqa: ANN201 - a Playwright Locator
+        return self.page.locator(".message.incoming").last
+
+    async def bot_says(self, text: str) -> None:
+        await expect(self.last_from_bot()).to_contain_text(text, timeout=REPLY_TIMEOUT_MS)
+
+    async def type(self, text: str, reply: str) -> None:
+        await self.page.fill("#text", text)
+        await self.page.press("#text", "Enter")
+        await self.bot_says(reply)
+
+    async def press(self, label: str, reply: str) -> None:
+        await self.last_from_bot().locator(".inline-button", has_text=label).first.click()
+        await self.bot_says(reply)
+
+
+@pytest.fixture
+async def phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Phone]:
+    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = await context.new_page()
+    await page.goto(sandbox.url)
+    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
+    shown = Phone(page, folder)
+    yield shown
+    await shown.shot("end")
+    await context.close()
+    print(f"screenshots: {folder}")
+    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+
+
+async def register_in_chinese(phone: Phone) -> None:
+    """李伟 opens their organization's invite link and answers every question by clicking and typing."""
+    await phone.become(SandboxRole.REGISTRANT)
+    await phone.page.click("#links a")  # the invite, opened on 李伟's phone
+    await phone.bot_says("请选择语言")
+    await phone.press("中文", "宁波理工学院")
+    await phone.shot("privacy-notice-names-the-organization")
+    await phone.press("同意", "姓名")
+    await phone.type("李伟", "国籍")
+    await phone.type("中国", "证件")
+    await phone.press("居民身份证", "号码")
+    await phone.type("11010519491231002X", "手机")
+    await phone.shot("share-my-number")
+    await phone.page.click('#reply-keyboard .reply-button[data-request-contact="true"]')
+    await phone.bot_says("哪个区县")
+    await phone.press("海曙", "住址")
+    await phone.type("海曙区中山西路 1 号", "宁波")
+    await phone.press("在，我现在在宁波", "14 天")
+    await phone.press("以上都没有", "密切接触")
+    await phone.press("以上都没有", "告知")
+    await phone.press("以上都没有", "症状")
+    await phone.press("没有症状", "体温")
+    await phone.type("36.6", "请核对")
+    await phone.shot("summary")
+    await phone.press("提交", "绿码")
+
+
+async def test_register_in_chinese_then_staff_scan_and_hr_sees_who_has_not_checked_in(phone: Phone) -> None:
+    page = phone.page
+    await register_in_chinese(phone)
+    code = page.locator(".message.incoming img.photo").last
+    await expect(code).to_be_visible()
+    assert await code.evaluate("image => image.complete && image.naturalWidth >= 400"), "the code image is large"
+    await phone.shot("green-code")
+
+    # The checkpoint: 王芳's phone camera scans the code on 李伟's screen.
+    await code.click()
+    await page.click(f'#scan-dialog .scan-as[data-person-id="{with_role(SandboxRole.STAFF).id}"]')
+    await expect(page.locator("#viewer")).to_contain_text(with_role(SandboxRole.STAFF).name)
+    await phone.bot_says("有效")
+    card = await phone.last_from_bot().inner_text()
+    assert "✅" in card and "绿码" in card and "李伟" in card and "无效" not in card
+    await phone.shot("staff-sees-a-valid-card")
+
+    # The next morning the HR office looks for who has not checked in yet.
+    await page.click("#next-day")
+    await expect(page.locator("#clock")).to_contain_text("1 day ahead")
+    await phone.become(SandboxRole.HR)
+    await phone.type("/report", "Not checked in yet: 1")
+    await phone.shot("hr-report")
+    await phone.press("Not checked in (1)", "李伟")
+    await phone.shot("hr-sees-the-registrant")
+
+
+async def test_live_updates_a_photo_from_disk_edits_in_place_and_a_downloaded_document(
+    phone: Phone, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    page = phone.page
+    anna = next(p for p in sandbox.people if p.role is SandboxRole.REGISTRANT and p.user.language_code == "en")
+    await phone.become(SandboxRole.STAFF)
+
+    # Anna registers on her own phone (driven through the emulator, as another device would) while the page
+    # shows the staff member: her messages reach the page live, as an unread count, without a reload.
+    code_call = await register(sandbox.fake, Person(sandbox.fake, anna.user), name="Anna Schmidt")
+    badge = page.locator(f'.person[data-person-id="{anna.id}"] .unread')
+    await expect(badge).to_be_visible()
+    assert int(await badge.inner_text()) >= 10
+    await phone.shot("unread-count-arrives-live")
+
+    # The staff member sends a photo of Anna's code from disk, as from a phone's gallery.
+    picture = tmp_path / "anna-code.png"
+    picture.write_bytes(sandbox.fake.file_bytes(file_id(code_call)))
+    await page.set_input_files("#photo-input", str(picture))
+    await expect(page.locator(".message.outgoing img.photo").last).to_be_visible()
+    await phone.bot_says("有效")
+    assert "Anna Schmidt" in await phone.last_from_bot().inner_text()
+    await phone.shot("staff-verifies-a-photo")
+
+    # Anna's chat: the language question was edited in place when she chose English (no second message).
+    await page.click(f'.person[data-person-id="{anna.id}"]')
+    await expect(badge).to_be_hidden()
+    first = page.locator(".message.incoming").first
+    await expect(first).to_contain_text("Choose your language")
+    await expect(first.locator(".meta")).to_contain_text("edited")
+
+    # /mydata from the command menu: two documents, each one downloadable.
+    await page.click("#menu")
+    await page.locator("#commands .command-item", has_text="/mydata").click()
+    documents = page.locator(".message.incoming a.document")
+    await expect(documents).to_have_count(2, timeout=REPLY_TIMEOUT_MS)
+    async with page.expect_download() as download_info:
+        await documents.last.click()
+    download = await download_info.value
+    saved = tmp_path / download.suggested_filename
+    await download.save_as(saved)
+    assert "Anna Schmidt" in saved.read_text(encoding="utf-8-sig")
+    await phone.shot("documents")

@@ -110,7 +110,8 @@ def create_dispatcher(
     dispatcher["code_settings"] = code_settings
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
-    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware())
+    # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
+    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware(handled=getattr(storage, "redis", None)))
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))

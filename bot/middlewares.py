@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
@@ -13,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import Accounts
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 logger = logging.getLogger(__name__)
+# Telegram re-sends a missed update within minutes; an hour covers that with room and keeps the marks few.
+HANDLED_FOR = timedelta(hours=1)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -48,24 +54,46 @@ class AccountMiddleware(BaseMiddleware):
 
 
 class DuplicateUpdateMiddleware(BaseMiddleware):
-    """Drops an update this process has already taken.
+    """Drops an update already taken.
 
     Telegram re-delivers a webhook update it got no timely answer for, so a slow update can arrive
     twice; answering both would ask the next question twice or submit twice. The ids of the most
     recent updates are remembered (update ids only grow, so a bounded window suffices).
+
+    Several processes behind one webhook share `handled` (their Redis), as the copy may reach another
+    process. There an update is marked once handled rather than when taken, so one whose process died
+    halfway is handled again elsewhere instead of lost; a copy arriving while the first is still being
+    handled waits for the sender's conversation lock (aiogram's FSM middleware runs before this one)
+    and then finds the mark.
     """
 
-    def __init__(self, window: int = 10_000) -> None:
+    def __init__(self, window: int = 10_000, handled: Redis | None = None) -> None:
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._window = window
+        self._handled = handled
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update_id = getattr(event, "update_id", None)
-        if update_id is not None:
-            if update_id in self._seen:
-                logger.info("update %s delivered again: skipped", update_id)
-                return None
-            self._seen[update_id] = None
-            while len(self._seen) > self._window:
-                self._seen.popitem(last=False)
+        if update_id is None:
+            return await handler(event, data)
+        if self._handled is not None:
+            return await self._once_across_processes(handler, event, data, update_id)
+        if update_id in self._seen:
+            logger.info("update %s delivered again: skipped", update_id)
+            return None
+        self._seen[update_id] = None
+        while len(self._seen) > self._window:
+            self._seen.popitem(last=False)
         return await handler(event, data)
+
+    async def _once_across_processes(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any], update_id: int
+    ) -> Any:
+        assert self._handled is not None
+        key = f"handled-update:{data['bot'].id}:{update_id}"
+        if await self._handled.exists(key):
+            logger.info("update %s delivered again, already handled: skipped", update_id)
+            return None
+        result = await handler(event, data)
+        await self._handled.set(key, 1, ex=HANDLED_FOR)
+        return result

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -25,8 +25,16 @@ async def start_bot(
     """Starts the bot process; every process started is stopped at the end, and its log shown on failure."""
     started: list[BotProcess] = []
 
-    async def start(mode: str = "polling", now: datetime | None = None, admin_ids: Collection[int] = ()) -> BotProcess:
-        process = BotProcess(fake, clean_database, tmp_path, mode=mode, now=now, admin_ids=admin_ids)
+    async def start(
+        mode: str = "polling",
+        now: datetime | None = None,
+        admin_ids: Collection[int] = (),
+        *,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> BotProcess:
+        process = BotProcess(
+            fake, clean_database, tmp_path, mode=mode, now=now, admin_ids=admin_ids, extra_env=extra_env
+        )
         await process.start()
         started.append(process)
         return process

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,18 @@ class BotProcess(SandboxBotProcess):
         mode: str = "polling",
         now: datetime | None = None,
         admin_ids: Collection[int] = (),
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(fake, database_url, data_dir, code_secret=CODE_SECRET, mode=mode, now=now, admin_ids=admin_ids)
+        super().__init__(
+            fake,
+            database_url,
+            data_dir,
+            code_secret=CODE_SECRET,
+            mode=mode,
+            now=now,
+            admin_ids=admin_ids,
+            extra_env=extra_env,
+        )
 
     async def start(self, timeout: float = 30) -> None:
         try:

@@ -78,6 +78,7 @@ class Person:
         self.fake = fake
         self.user = user
         self._seen = 0
+        self._last_query: tuple[int, str | None] = (-1, None)  # (_seen when pressed, callback query id)
 
     def bot_messages(self, after: int = 0) -> list[tuple[int, dict[str, Any]]]:
         found = []
@@ -134,9 +135,23 @@ class Person:
         buttons = [button for button in inline_buttons(message) if label in button["text"]]
         assert buttons, f"no button {label!r} in {[button['text'] for button in inline_buttons(message)]}"
         self._seen = self.fake.mark()
-        await self.fake.press_button(self.user, message, buttons[0]["callback_data"])
+        update = await self.fake.press_button(self.user, message, buttons[0]["callback_data"])
+        self._last_query = (self._seen, str(update["callback_query"]["id"]))
         return await self.expect(expect) if expect else None
 
     async def callback_answer(self, timeout: float = 10) -> dict[str, Any]:
-        call = await self.fake.wait_for_call("answerCallbackQuery", timeout=timeout, after=self._seen)
+        """The bot's answer to the last press (the one before may be answered after this press began).
+
+        After a press made through `fake.press_button` directly (the test set `_seen` itself), the first
+        answer since then.
+        """
+        mark, query_id = self._last_query
+        if mark != self._seen:
+            query_id = None
+        call = await self.fake.wait_for_call(
+            "answerCallbackQuery",
+            lambda call: query_id is None or str(call.params.get("callback_query_id")) == query_id,
+            timeout=timeout,
+            after=self._seen,
+        )
         return call.params

@@ -75,8 +75,12 @@ async def _press_data(
     `then`: a Bot API method the bot calls after answering, to wait for as well.
     """
     mark = fake.mark()
-    await fake.press_button(person.user, message, data)
-    answer = await fake.wait_for_call("answerCallbackQuery", after=mark)
+    update = await fake.press_button(person.user, message, data)
+    # The answer to this very press: the previous press may still be answered after its edit was seen.
+    query_id = update["callback_query"]["id"]
+    answer = await fake.wait_for_call(
+        "answerCallbackQuery", lambda call: str(call.params.get("callback_query_id")) == query_id, after=mark
+    )
     if then is not None:
         await fake.wait_for_call(then, after=mark)
     return answer.params

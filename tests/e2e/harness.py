@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
@@ -60,6 +61,19 @@ async def count_rows(database_url: str, model: Any) -> int:
             return await connection.scalar(select(func.count()).select_from(model))
     finally:
         await engine.dispose()
+
+
+async def wait_until(condition: Callable[[], object], what: str, timeout: float = 10) -> None:
+    """Until `condition()` (or what it returns, when awaitable) is truthy; polls, since it may read a database."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def message_text(message: dict[str, Any]) -> str:

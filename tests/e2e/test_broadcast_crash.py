@@ -6,11 +6,9 @@ enforces Telegram's limits (30 messages a second, one a second per chat), so a 4
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from bot.broadcast.service import Audience, start_broadcast
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Broadcast, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RateLimit
-from tests.e2e.harness import BotProcess
+from tests.e2e.harness import BotProcess, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -89,18 +87,6 @@ def received(fake: FakeTelegram, ids: Sequence[int]) -> Counter[int]:
     return counts
 
 
-async def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def assert_once_each_but_for(counts: Counter[int], ids: Sequence[int], crashes: int) -> None:
     missing = [user_id for user_id in ids if counts[user_id] == 0]
     doubled = [user_id for user_id in ids if counts[user_id] > 1]
@@ -118,7 +104,7 @@ async def test_a_bot_killed_mid_job_resumes_it_after_restart_and_nobody_is_skipp
     bot = await start_bot("polling")
     broadcast_id = await people_and_job(clean_database, fake, ids)
 
-    await wait_until(lambda: sum(received(fake, ids).values()) >= 300, 60, "300 messages sent")
+    await wait_until(lambda: sum(received(fake, ids).values()) >= 300, "300 messages sent", timeout=60)
     await bot.kill()
     at_kill = sum(received(fake, ids).values())
     assert 300 <= at_kill < len(ids)
@@ -130,7 +116,7 @@ async def test_a_bot_killed_mid_job_resumes_it_after_restart_and_nobody_is_skipp
         return (await job_row(clean_database, broadcast_id))[0] == "done"
 
     # The killed process's claim runs out (a 20 s lease), then the restarted process goes on.
-    await wait_until(done, 150, "the job to finish after the restart")
+    await wait_until(done, "the job to finish after the restart", timeout=150)
     assert_once_each_but_for(received(fake, ids), ids, crashes=1)
     assert fake.limits.too_many_requests == 0
 
@@ -151,20 +137,22 @@ async def test_two_bot_processes_on_one_database_send_each_message_once_and_the_
         async def finished(broadcast_id: int) -> bool:
             return (await job_row(clean_database, broadcast_id))[0] == "done"
 
-        await wait_until(lambda: finished(first), 90, "the first job to finish")
+        await wait_until(lambda: finished(first), "the first job to finish", timeout=90)
         assert received(fake, first_ids) == Counter(dict.fromkeys(first_ids, 1))
         assert all(process.process is not None and process.process.returncode is None for process in processes)
 
         # A second job; the process sending it is killed; the other one takes it over when its lease runs out.
         second_ids = list(range(900_001, 900_301))
         second = await people_and_job(clean_database, fake, second_ids)
-        await wait_until(lambda: sum(received(fake, second_ids).values()) >= 100, 60, "100 messages of the second job")
+        await wait_until(
+            lambda: sum(received(fake, second_ids).values()) >= 100, "100 messages of the second job", timeout=60
+        )
         _status, claimed_by = await job_row(clean_database, second)
         assert claimed_by is not None
         [sending] = [p for p in processes if p.process is not None and claimed_by.startswith(f"{p.process.pid}-")]
         [survivor] = [p for p in processes if p is not sending]
         await sending.kill()
-        await wait_until(lambda: finished(second), 120, "the survivor to finish the second job")
+        await wait_until(lambda: finished(second), "the survivor to finish the second job", timeout=120)
         assert_once_each_but_for(received(fake, second_ids), second_ids, crashes=1)
         _status, claimed_by = await job_row(clean_database, second)
         assert survivor.process is not None and claimed_by is not None
@@ -187,7 +175,7 @@ async def test_a_bot_stopped_cleanly_mid_job_gives_it_up_so_the_restarted_one_go
     ids = list(range(600_001, 600_201))
     bot = await start_bot("polling")
     broadcast_id = await people_and_job(clean_database, fake, ids)
-    await wait_until(lambda: sum(received(fake, ids).values()) >= 50, 30, "50 messages sent")
+    await wait_until(lambda: sum(received(fake, ids).values()) >= 50, "50 messages sent", timeout=30)
     await bot.stop()
     assert (await job_row(clean_database, broadcast_id))[0] == "sending"
 
@@ -195,11 +183,11 @@ async def test_a_bot_stopped_cleanly_mid_job_gives_it_up_so_the_restarted_one_go
     restarted = time.monotonic()
     sent_before = sum(received(fake, ids).values())
     # Well within the 20 s lease a crashed process would leave behind.
-    await wait_until(lambda: sum(received(fake, ids).values()) > sent_before, 5, "the restarted bot to go on")
+    await wait_until(lambda: sum(received(fake, ids).values()) > sent_before, "the restarted bot to go on", timeout=5)
     assert time.monotonic() - restarted < 5
 
     async def done() -> bool:
         return (await job_row(clean_database, broadcast_id))[0] == "done"
 
-    await wait_until(done, 60, "the job to finish")
+    await wait_until(done, "the job to finish", timeout=60)
     assert_once_each_but_for(received(fake, ids), ids, crashes=1)

@@ -8,12 +8,10 @@ Redis must be running (`.ci/run` starts it). The tests use one logical database 
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from redis.exceptions import RedisError
 from bot.db.models import Declaration, FsmState
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from bot.sandbox.process import WEBHOOK_SECRET, free_port
-from tests.e2e.harness import BotProcess, Person, count_rows, message_text
+from tests.e2e.harness import BotProcess, Person, count_rows, message_text, wait_until
 from tests.e2e.scenarios import answer_health, onboard, register
 
 pytestmark = pytest.mark.e2e
@@ -71,18 +69,6 @@ async def conversation_keys(redis: Redis, person: Person) -> list[str]:
     in progress: it lives only while one is handled."""
     keys = [key async for key in redis.scan_iter(match=f"*:{person.user.id}:*")]
     return sorted(key for key in keys if not key.endswith(":lock"))
-
-
-async def wait_until(condition: Callable[[], object], what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def last_summary(person: Person) -> str:

@@ -130,12 +130,7 @@ class RotatedBot(BotProcess):
 
     def __init__(self, *args: Any, code_secret: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.code_secret = code_secret
-
-    def environment(self) -> dict[str, str]:
-        env = super().environment()
-        env["CODE_SECRET"] = self.code_secret
-        return env
+        self.code_secret = code_secret  # the launcher passes it on as CODE_SECRET
 
 
 # --- Tests ----------------------------------------------------------------------------------------

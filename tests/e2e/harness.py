@@ -136,22 +136,45 @@ class Person:
         return await self.expect(expect)
 
     def last_message_with_buttons(self) -> dict[str, Any]:
-        for _index, message in reversed(self.bot_messages()):
-            if inline_buttons(message):
-                return message
-        raise AssertionError("no message with buttons")
+        """The newest message that shows buttons now, as the chat shows it after edits and deletions.
+
+        The messages as first sent would still offer a question's buttons after the bot replaced them with the
+        chosen answer, and pressing one would race the next question (a flaky "earlier message" answer).
+        """
+        message = self._newest_with_buttons()
+        if message is None:
+            raise AssertionError("no message with buttons")
+        return message
+
+    def _newest_with_buttons(self) -> dict[str, Any] | None:
+        return next((m for m in reversed(self.fake.chat_history(self.user)) if inline_buttons(m)), None)
 
     async def press(
         self, label: str, expect: str | None = None, message: dict[str, Any] | None = None
     ) -> dict[str, Any] | None:
-        """Press the button whose label contains `label` on `message` (default: the newest message with buttons)."""
-        message = message or self.last_message_with_buttons()
-        buttons = [button for button in inline_buttons(message) if label in button["text"]]
+        """Press the button whose label contains `label` on `message` (default: the newest message with buttons).
+
+        Without `message`, waits a moment for such a button: the next question may not have arrived yet.
+        """
+        deadline = time.monotonic() + 10
+        while message is None:
+            newest = self._newest_with_buttons()
+            if newest is not None and (self._buttons(newest, label) or time.monotonic() > deadline):
+                message = newest
+            elif time.monotonic() > deadline:
+                raise AssertionError("no message with buttons")
+            else:
+                await asyncio.sleep(0.02)
+        buttons = self._buttons(message, label)
         assert buttons, f"no button {label!r} in {[button['text'] for button in inline_buttons(message)]}"
         self._seen = self.fake.mark()
         update = await self.fake.press_button(self.user, message, buttons[0]["callback_data"])
         self._last_query = (self._seen, str(update["callback_query"]["id"]))
         return await self.expect(expect) if expect else None
+
+    @staticmethod
+    def _buttons(message: dict[str, Any], label: str) -> list[dict[str, Any]]:
+        return [button for button in inline_buttons(message) if label in button["text"]]
 
     async def callback_answer(self, timeout: float = 10) -> dict[str, Any]:
         """The bot's answer to the last press (the one before may be answered after this press began).

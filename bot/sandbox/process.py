@@ -13,12 +13,29 @@ import sys
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from .emulator import FakeTelegram
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "sandbox_webhook_secret"
 TIMEZONE = "Asia/Shanghai"  # Ningbo's, the rules' home
+
+
+class ChildProcess(Protocol):
+    """What the launcher needs of a started bot: asyncio's subprocess, or the tests' forked one."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def send_signal(self, signum: int) -> None: ...
+
+    def kill(self) -> None: ...
+
+    async def wait(self) -> int: ...
 
 
 def free_port() -> int:
@@ -56,7 +73,7 @@ class BotProcess:
         self.cwd = cwd
         self.extra_env = dict(extra_env or {})
         self.webhook_port = free_port() if mode == "webhook" else None
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: ChildProcess | None = None
         self.log_path = data_dir / "bot.log"
 
     def set_clock(self, now: datetime) -> None:
@@ -99,17 +116,20 @@ class BotProcess:
 
     async def start(self, timeout: float = 30) -> None:
         mark = self.fake.mark()
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.cwd, env=self.environment(), stdout=log, stderr=log
-        )
-        log.close()
+        self.process = await self.spawn()
         ready_method = "setWebhook" if self.mode == "webhook" else "getUpdates"
         try:
             await self.fake.wait_for_call(ready_method, timeout=timeout, after=mark)
         except TimeoutError:
             await self.kill()
             raise RuntimeError(f"the bot did not start; its log:\n{self.log()[-6000:]}") from None
+
+    async def spawn(self) -> ChildProcess:
+        """`python -m bot` with this environment, its output appended to the log."""
+        with open(self.log_path, "ab") as log:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=self.cwd, env=self.environment(), stdout=log, stderr=log
+            )
 
     @property
     def running(self) -> bool:

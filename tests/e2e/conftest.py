@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox.emulator import FakeTelegram
-from tests.e2e.harness import BotProcess
+from tests.e2e.harness import BotProcess, WarmInterpreter
 
 BOT_USERNAME = "health_code_test_bot"
 
@@ -43,3 +46,25 @@ async def start_bot(
     for process in started:
         await process.stop()
         print(f"--- bot log ({process.mode}) ---\n{process.log()[-6000:]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_interpreter() -> Iterator[None]:
+    """Bot processes forked from one interpreter that imported the bot (see tests/e2e/warm_interpreter.py).
+
+    E2E_COLD_START=1 starts each one as a fresh `python -m bot` instead.
+    """
+    if os.environ.get("E2E_COLD_START") == "1":
+        yield
+        return
+    # A short folder: a Unix socket's path has a limit of about 100 bytes.
+    folder = Path(tempfile.mkdtemp(prefix="warm-"))
+    interpreter = WarmInterpreter(folder / "socket")
+    interpreter.start()
+    WarmInterpreter.current = interpreter
+    try:
+        yield
+    finally:
+        WarmInterpreter.current = None
+        interpreter.stop()
+        shutil.rmtree(folder, ignore_errors=True)

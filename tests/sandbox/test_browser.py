@@ -145,6 +145,8 @@ async def test_register_in_chinese_then_staff_scan_and_hr_sees_who_has_not_check
     await page.click(f'#scan-dialog .scan-as[data-person-id="{with_role(SandboxRole.STAFF).id}"]')
     await expect(page.locator("#viewer")).to_contain_text(with_role(SandboxRole.STAFF).name)
     await phone.bot_says("有效")
+    # As in Telegram's apps, the link's /start shows without its token.
+    await expect(page.locator(".message.outgoing .text").last).to_have_text("/start")
     card = await phone.last_from_bot().inner_text()
     assert "✅" in card and "绿码" in card and "李伟" in card and "无效" not in card
     await phone.shot("staff-sees-a-valid-card")

@@ -112,6 +112,8 @@ async function loadChat() {
 
 // ------------------------------------------------------------------ messages
 
+const DEEP_LINK_START = /^\/start [A-Za-z0-9_-]{1,64}$/;
+
 function renderMessage(message) {
   const row = document.createElement("div");
   row.className = `message ${message.outgoing ? "outgoing" : "incoming"}`;
@@ -133,7 +135,14 @@ function renderMessage(message) {
     sticker.textContent = message.sticker.emoji;
     bubble.append(sticker);
   }
-  if (message.text) {
+  if (message.text && message.outgoing && DEEP_LINK_START.test(message.text)) {
+    // Opening a t.me link sends "/start <payload>", but Telegram's apps show the person only "/start".
+    const text = document.createElement("div");
+    text.className = "text";
+    text.textContent = "/start";
+    text.title = message.text;
+    bubble.append(text);
+  } else if (message.text) {
     const text = document.createElement("div");
     text.className = "text";
     text.append(renderEntities(message.text, message.entities || []));

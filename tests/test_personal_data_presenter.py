@@ -12,9 +12,11 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import inspect
 
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.domain.answers import Colour
+from bot.domain.status import Override as Decision
 from bot.i18n import create_i18n
 from bot.personal_data import presenter
-from bot.personal_data.service import Conversation, StoredData
+from bot.personal_data.service import Conversation, ErasurePreview, HeldRole, OrganizationName, StoredData
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
@@ -269,8 +271,40 @@ def test_the_text_in_chinese(chinese) -> None:
 
 
 def test_the_deletion_messages_say_what_is_lost(english) -> None:
-    confirmation = presenter.delete_confirmation()
+    confirmation = presenter.delete_confirmation(ErasurePreview(), "en")
     for words in ("answers", "check-ins", "history", "code", "checkpoints", "register again", "cannot be undone"):
         assert words in confirmation, words
+    assert "organization" not in confirmation and "roles" not in confirmation, "nothing about what they do not have"
     assert "/start" in presenter.deleted()
     assert presenter.nothing_stored() == "Nothing is stored about you."
+
+
+UNIVERSITY = OrganizationName("Ningbo <University>", "宁波大学")
+PORT = OrganizationName("Port office", "港务处")
+PREVIEW = ErasurePreview(organization=UNIVERSITY, roles=(HeldRole("staff"), HeldRole("hr", PORT)))
+
+
+def test_the_confirmation_names_the_organization_and_the_roles_that_are_lost(english) -> None:
+    confirmation = presenter.delete_confirmation(PREVIEW, "en")
+    assert "You also leave your organization, <b>Ningbo &lt;University&gt;</b>." in confirmation
+    assert "You also lose your roles:\n• checkpoint staff\n• HR member of Port office" in confirmation
+    # Between what is deleted and the warning that it cannot be undone.
+    assert confirmation.index("register again") < confirmation.index("University") < confirmation.index("undone")
+    only_hr = presenter.delete_confirmation(ErasurePreview(roles=(HeldRole("hr"),)), "en")
+    assert "• HR" in only_hr and "organization" not in only_hr
+
+
+def test_the_confirmation_names_the_organizations_in_chinese(chinese) -> None:
+    confirmation = presenter.delete_confirmation(PREVIEW, "zh")
+    assert "宁波大学" in confirmation and "港务处" in confirmation
+    assert "University" not in confirmation and "Port office" not in confirmation
+
+
+def test_the_refusal_says_why_until_when_and_that_mydata_still_works(english) -> None:
+    decision = Decision(Colour.RED, "Confirmed case", starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 5))
+    refusal = presenter.deletion_refused(decision, "en")
+    for words in ("cannot be deleted", "health authority's decision", "until March 5, 2026", "Nothing was deleted"):
+        assert words in refusal, words
+    assert "/mydata" in refusal
+    open_ended = presenter.deletion_refused(Decision(Colour.YELLOW, "Observation", date(2026, 3, 2)), "en")
+    assert "until it ends" in open_ended and "2026" not in open_ended

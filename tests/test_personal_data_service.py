@@ -1,8 +1,12 @@
-"""/mydata reads everything stored about a person; /delete erases all of it and nobody else's (SQLite and PostgreSQL)."""
+"""/mydata reads everything stored about a person; /delete erases all of it and nobody else's (SQLite and PostgreSQL).
+
+Not while a health authority's decision about their code is in force: then nothing at all is erased.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.fsm.context import FSMContext
@@ -13,11 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.accounts import Accounts
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Organization, Override, Role, User
 from bot.db.repositories.personal_data import ForeignKeysOff, PersonalDataRepository
-from bot.personal_data import service
+from bot.domain.answers import Colour
+from bot.domain.status import Override as Decision
+from bot.personal_data import erasure, service
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Shanghai")
+TODAY = date(2026, 11, 27)  # NOW's local day in ZONE
+ADMIN = 9001
 JANE, JOHN = 1001, 1002
 TABLES = (User, Declaration, CheckIn, Assessment, Code)
 
@@ -138,7 +147,7 @@ async def test_erasing_deletes_every_row_of_the_user_the_form_and_the_cached_acc
     await state.set_data({"answers": {"full_name": "Jane Doe", "id_type": "passport"}})
 
     async with session_factory() as session:
-        erased = await service.erase_everything(session, state, accounts, JANE)
+        erased = await service.erase_everything(session, state, accounts, JANE, NOW, ZONE)
     assert erased == service.Erased(account=True, conversation=True)
 
     async with session_factory() as session:
@@ -151,7 +160,7 @@ async def test_erasing_deletes_every_row_of_the_user_the_form_and_the_cached_acc
 
     # Again, or by someone who never registered: nothing to erase, and no error.
     async with session_factory() as session:
-        again = await service.erase_everything(session, state, accounts, JANE)
+        again = await service.erase_everything(session, state, accounts, JANE, NOW, ZONE)
     assert again == service.Erased(account=False, conversation=False) and not again.anything
 
 
@@ -166,7 +175,7 @@ async def test_erasing_commits_once(session_factory: async_sessionmaker[AsyncSes
     event.listen(engine.sync_engine, "commit", count)
     try:
         async with session_factory() as session:
-            await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE)
+            await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE, NOW, ZONE)
     finally:
         event.remove(engine.sync_engine, "commit", count)
     assert len(commits) == 1
@@ -197,3 +206,182 @@ async def test_without_sqlite_foreign_keys_nothing_is_deleted(database_url: str)
             assert await _rows_of(session, User, JANE) == 1
     finally:
         await engine.dispose()
+
+
+# --- A health authority's decision keeps the data --------------------------------------------------
+
+
+def test_only_a_decision_in_force_that_is_not_green_keeps_the_data() -> None:
+    red = Decision(Colour.RED, "Confirmed case", starts_on=TODAY, ends_on=TODAY + timedelta(days=3))
+    assert erasure.decision_keeping_data([red], TODAY) == red
+    assert erasure.decision_keeping_data([red], TODAY + timedelta(days=2)) == red
+    assert erasure.decision_keeping_data([red], TODAY + timedelta(days=3)) is None, "ends_on is the first day without"
+    assert erasure.decision_keeping_data([red], TODAY - timedelta(days=1)) is None, "not yet begun"
+    yellow = Decision(Colour.YELLOW, "Observation", starts_on=TODAY)
+    assert erasure.decision_keeping_data([yellow], TODAY + timedelta(days=400)) == yellow, "until further notice"
+    # A green decision releases: it keeps nothing back, even with an older red one still on record.
+    green = Decision(Colour.GREEN, "Cleared", starts_on=TODAY)
+    assert erasure.decision_keeping_data([green], TODAY) is None
+    assert erasure.decision_keeping_data([Decision(Colour.RED, "Confirmed", TODAY), green], TODAY) is None
+    assert erasure.decision_keeping_data([], TODAY) is None
+
+
+async def _override(
+    session: AsyncSession, user_id: int, colour: str, starts_on: date = TODAY, ends_on: date | None = None
+) -> None:
+    session.add(
+        Override(
+            user_id=user_id,
+            colour=colour,
+            reason="Confirmed case, Ningbo No.2 Hospital",
+            starts_on=starts_on,
+            ends_on=ends_on,
+            set_by=ADMIN,
+            set_at=NOW,
+        )
+    )
+    await session.commit()
+
+
+async def _all_rows_of(session: AsyncSession, user_id: int) -> list[int]:
+    return [await _rows_of(session, model, user_id) for model in (*TABLES, Override)]
+
+
+async def test_a_red_decision_in_force_refuses_the_erasure_and_nothing_is_erased(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    async with session_factory() as session:
+        await _register(session, JANE)
+        await _override(session, JANE, "red")
+        before = await _all_rows_of(session, JANE)
+    accounts = Accounts()
+    async with session_factory() as session:
+        assert await accounts.get(session, JANE) is not None
+    state = _state(JANE, MemoryStorage())
+    await state.set_state("Registration:phone")
+
+    async with session_factory() as session:
+        preview = await service.erasure_preview(session, JANE, NOW, ZONE)
+        assert not session.in_transaction()
+    assert preview.kept_by is not None and preview.kept_by.colour == "red" and preview.kept_by.ends_on is None
+
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine.sync_engine, "commit", count)
+    try:
+        async with session_factory() as session:
+            erased = await service.erase_everything(session, state, accounts, JANE, NOW, ZONE)
+            assert not session.in_transaction(), "the row is let go"
+    finally:
+        event.remove(engine.sync_engine, "commit", count)
+    assert erased.kept_by == preview.kept_by and not erased.anything
+    assert len(commits) == 1
+    async with session_factory() as session:
+        assert await _all_rows_of(session, JANE) == before, "nothing is erased"
+        assert await _rows_of(session, Override, JANE) == 1, "the decision stays"
+    assert await state.get_state() == "Registration:phone", "not even the form in progress"
+
+
+async def test_a_decision_set_after_the_confirmation_still_refuses_the_erasure(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """The confirmation was shown before the override: the deletion itself checks again."""
+    async with session_factory() as session:
+        await _register(session, JANE)
+    async with session_factory() as session:
+        assert (await service.erasure_preview(session, JANE, NOW, ZONE)).kept_by is None
+    async with session_factory() as session:
+        await _override(session, JANE, "yellow", ends_on=TODAY + timedelta(days=14))
+    async with session_factory() as session:
+        erased = await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE, NOW, ZONE)
+    assert erased.kept_by is not None and erased.kept_by.ends_on == TODAY + timedelta(days=14)
+    async with session_factory() as session:
+        assert await _rows_of(session, User, JANE) == 1
+
+
+async def test_a_green_decision_does_not_refuse_the_erasure(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    async with session_factory() as session:
+        await _register(session, JANE)
+        await _override(session, JANE, "red", starts_on=TODAY - timedelta(days=5), ends_on=TODAY)
+        await _override(session, JANE, "green")
+    async with session_factory() as session:
+        assert (await service.erasure_preview(session, JANE, NOW, ZONE)).kept_by is None
+    async with session_factory() as session:
+        erased = await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE, NOW, ZONE)
+    assert erased == service.Erased(account=True, conversation=False)
+    async with session_factory() as session:
+        assert await _all_rows_of(session, JANE) == [0] * 6
+
+
+async def test_the_erasure_is_allowed_from_the_local_day_the_decision_ends(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """`ends_on` is the first day without it, in the deployment's time zone (not UTC)."""
+    ends_on = TODAY + timedelta(days=3)
+    async with session_factory() as session:
+        await _register(session, JANE)
+        await _override(session, JANE, "red", ends_on=ends_on)
+    # It ends on 30 November: the erasure is refused up to midnight in Ningbo, and allowed from then.
+    last_evening = datetime(2026, 11, 29, 15, 59, tzinfo=UTC)  # 29 November, 23:59 in Ningbo
+    first_morning = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)  # 30 November, 00:00 in Ningbo; still the 29th in UTC
+    async with session_factory() as session:
+        assert (await service.erasure_preview(session, JANE, last_evening, ZONE)).kept_by is not None
+    async with session_factory() as session:
+        assert (
+            await service.erasure_preview(session, JANE, first_morning, UTC)
+        ).kept_by is not None  # the day by UTC: still the 29th
+    async with session_factory() as session:
+        erased = await service.erase_everything(
+            session, _state(JANE, MemoryStorage()), Accounts(), JANE, first_morning, ZONE
+        )
+    assert erased.account and erased.kept_by is None
+    async with session_factory() as session:
+        assert await _all_rows_of(session, JANE) == [0] * 6
+
+
+async def test_the_preview_names_the_organization_and_the_roles_that_go_with_the_account(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        await _register(session, JANE)
+        await _register(session, JOHN)
+        university = Organization(
+            name_en="Ningbo University", name_zh="宁波大学", invite_code="uni", created_by=ADMIN, created_at=NOW
+        )
+        office = Organization(
+            name_en="Port office", name_zh="港务处", invite_code="port", created_by=ADMIN, created_at=NOW
+        )
+        session.add_all([university, office])
+        await session.flush()
+        (await session.get(User, JANE)).organization_id = university.id
+        session.add_all(
+            [
+                Role(user_id=JANE, role="staff", organization_id=None, granted_by=ADMIN, granted_at=NOW),
+                Role(user_id=JANE, role="hr", organization_id=office.id, granted_by=ADMIN, granted_at=NOW),
+                Role(user_id=JOHN, role="hr", organization_id=university.id, granted_by=ADMIN, granted_at=NOW),
+            ]
+        )
+        await session.commit()
+
+    async with session_factory() as session:
+        jane = await service.erasure_preview(session, JANE, NOW, ZONE)
+        john = await service.erasure_preview(session, JOHN, NOW, ZONE)
+        nobody = await service.erasure_preview(session, 999, NOW, ZONE)
+    assert jane == service.ErasurePreview(
+        kept_by=None,
+        organization=service.OrganizationName("Ningbo University", "宁波大学"),
+        roles=(service.HeldRole("staff"), service.HeldRole("hr", service.OrganizationName("Port office", "港务处"))),
+    )
+    assert john.organization is None
+    assert john.roles == (service.HeldRole("hr", service.OrganizationName("Ningbo University", "宁波大学")),)
+    assert nobody == service.ErasurePreview()
+
+    # And they do go: the membership with the account, the roles explicitly.
+    async with session_factory() as session:
+        await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE, NOW, ZONE)
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Role).where(Role.user_id == JANE)) == 0
+        assert await session.scalar(select(func.count()).select_from(Role).where(Role.user_id == JOHN)) == 1

@@ -24,7 +24,14 @@ def question_text(already_today: bool) -> str:
 
 def checkin_done_text(result: CheckInResult, locale: str) -> str:
     lines = [_("✅ Checked in for {date}.").format(date=format_day(result.day, locale))]
-    if result.replaced:
+    if result.kept_earlier:
+        lines.append(
+            _(
+                "This replaces your earlier check-in today, but the fever or symptoms you reported earlier today "
+                "stay on today's record."
+            )
+        )
+    elif result.replaced:
         lines.append(_("This replaces your earlier check-in today."))
     if result.declared:
         lines.append(_("Your changed answers are saved as a new declaration."))

@@ -12,8 +12,9 @@ from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.declarations import DeclarationRepository
 from bot.domain.answers import Declaration, InvalidDeclaration
+from bot.domain.status import Report
 from bot.registration.questions import ALWAYS_ASKED_AGAIN
-from bot.registration.service import IncompleteDeclaration, add_declaration, answers_for_update
+from bot.registration.service import IncompleteDeclaration, add_declaration, answers_for_update, record_day_report
 from bot.status.service import Reassessed, local_day, reassess
 
 # What "has anything changed?" leads into: travel, contacts, a diagnosis.
@@ -28,6 +29,8 @@ class CheckInResult:
     # Something beyond temperature and symptoms changed, so the check-in was a new declaration.
     declared: bool
     reassessed: Reassessed
+    # A fever or symptom reported earlier today stayed on today's record (a later report cannot take it back).
+    kept_earlier: bool = False
 
 
 async def checkin_answers(session: AsyncSession, user_id: int, today: date, changed: bool) -> dict[str, Any] | None:
@@ -63,18 +66,20 @@ async def record_checkin(
         declaration = Declaration.from_dict({**answers, "declared_on": day.isoformat()})
     except InvalidDeclaration:
         raise IncompleteDeclaration from None
+    report = Report(day, declaration.temperature_c, frozenset(declaration.symptoms))
     if _same_apart_from_the_day(latest.answers, declaration.to_dict()):
-        symptoms = sorted(str(symptom) for symptom in declaration.symptoms)
-        await checkins.record(user_id, day, declaration.temperature_c, symptoms, None, now)
+        kept_earlier = await record_day_report(session, user_id, report, None, now)
         reassessed = await reassess(session, user_id, now, zone, cause="checkin")
         declared = False
     else:
-        stored = await add_declaration(session, user_id, answers, now, zone)
+        stored, kept_earlier = await add_declaration(session, user_id, answers, now, zone)
         reassessed = await reassess(session, user_id, now, zone, cause="declaration", declaration_id=stored.id)
         declared = True
     await CodeRepository(session).forget(user_id)
     await session.commit()
-    return CheckInResult(day=day, replaced=replaced, declared=declared, reassessed=reassessed)
+    return CheckInResult(
+        day=day, replaced=replaced, declared=declared, reassessed=reassessed, kept_earlier=kept_earlier
+    )
 
 
 def _same_apart_from_the_day(before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -70,6 +70,21 @@ def create_router() -> Router:
     router = Router(name="codes")
     router.message.register(show_code, Command("code"))
     router.message.register(
-        show_code, Words(SHOW_CODE, "show my code", "my code", "健康码", "我的健康码", "显示我的健康码")
+        show_code,
+        Words(
+            SHOW_CODE,
+            "show my code",
+            "my code",
+            "code",
+            "health code",
+            "my health code",
+            "show my health code",
+            "健康码",
+            "我的健康码",
+            "我的码",
+            "显示我的健康码",
+            "出示健康码",
+            "亮码",
+        ),
     )
     return router

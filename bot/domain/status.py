@@ -52,6 +52,11 @@ class Override:
         return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
 
 
+def override_in_force(overrides: Sequence[Override], day: date) -> Override | None:
+    """The override that sets the colour on `day`: of those in force, the latest."""
+    return next((override for override in reversed(overrides) if override.active_on(day)), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Carried:
     """A reason already active before the oldest history kept (retention deleted what it came from)."""
@@ -145,6 +150,15 @@ def _day(value: str | None) -> date | None:
 def is_normal(report: Report, rules: Rules | None = None) -> bool:
     """Whether a check-in is normal: no fever and no symptom that is a criterion (fatigue alone is normal)."""
     return not _report_criteria(report, rules or load_rules())
+
+
+def day_report_after(earlier: Report | None, later: Report, rules: Rules | None = None) -> Report:
+    """What a day's second report leaves on record: it replaces the first, except that a fever or a
+    symptom already reported that day stays. Otherwise checking in again a minute later with a normal
+    temperature would take back a fever, and with it the yellow code it brought."""
+    if earlier is None or is_normal(earlier, rules):
+        return later
+    return Report(later.day, max(earlier.temperature_c, later.temperature_c), earlier.symptoms | later.symptoms)
 
 
 @dataclass(slots=True)
@@ -242,7 +256,7 @@ def status_at(history: History, today: date, rules: Rules | None = None) -> Stat
         if day < today:
             walk.end_day(day)
         day += timedelta(days=1)
-    override = next((o for o in reversed(history.overrides) if o.active_on(today)), None)
+    override = override_in_force(history.overrides, today)
     return _summarise(walk, today, reports.get(today), override, rules)
 
 

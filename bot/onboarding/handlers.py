@@ -20,7 +20,15 @@ from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
-from bot.onboarding.texts import admin_help_text, help_text, in_both_languages, privacy_notice, staff_help_text
+from bot.onboarding.texts import (
+    admin_help_text,
+    help_text,
+    hr_help_text,
+    in_both_languages,
+    privacy_notice,
+    staff_help_text,
+)
+from bot.organizations.service import is_hr_member
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import Registration
@@ -174,11 +182,19 @@ async def process_update(
     if account is None:
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
+    form = Form(message, state, locale, clock, zone)
+    current = await state.get_state()
+    if current is not None and current.startswith(f"{Registration.__name__}:"):
+        # Starting again here would throw away the answers given so far.
+        await message.answer(_("Please finish these questions first, or send /cancel."))
+        await resume_form(form)
+        return
     answers = await registration.answers_for_update(session, account.id, clock().astimezone(zone).date())
-    await message.answer(
-        _("A new declaration, with your last answers filled in. Symptoms and temperature are asked afresh.")
-    )
-    await start_form(Form(message, state, locale, clock, zone), answers)
+    if answers:  # before the first declaration there is nothing to fill in
+        await message.answer(
+            _("A new declaration, with your last answers filled in. Symptoms and temperature are asked afresh.")
+        )
+    await start_form(form, answers)
 
 
 async def process_help(
@@ -189,6 +205,8 @@ async def process_help(
     user_id = message.from_user.id
     if await may_verify(session, user_id, admin_ids):
         parts.append(staff_help_text())
+    if is_admin(user_id, admin_ids) or await is_hr_member(session, user_id):  # administrators may use them too
+        parts.append(hr_help_text())
     if is_admin(user_id, admin_ids):
         parts.append(admin_help_text())
     await session.commit()

@@ -23,7 +23,8 @@ def privacy_notice(retention_days: int) -> str:
         "temperature.\n"
         "<b>Why:</b> to give you a green, yellow or red health code under the rules of the Ningbo Health Code, "
         "and nothing else.\n"
-        "<b>Who can see it:</b> checkpoint staff see only your colour, your name and how long the code is valid; "
+        "<b>Who can see it:</b> checkpoint staff see only your colour, your name, the last four characters of "
+        "your ID number, the day you last checked in and how long the code is valid; "
         "your organization's HR office sees your name, your colour and whether you checked in. Nobody else, and no other party.\n"
         "<b>How long:</b> your answers are kept for {days} days after you give them, then deleted; so is a form "
         "left unfinished.\n"
@@ -57,6 +58,15 @@ def staff_help_text() -> str:
     return _(
         "<b>Checkpoint staff</b>\n"
         "Scan a health code with the phone camera, or send /verify with the code or its link, or a photo of it."
+    )
+
+
+def hr_help_text() -> str:
+    return _(
+        "<b>HR office</b>\n"
+        "/report: today's check-ins and colours of your organization's members\n"
+        "/remind: remind them to check in, now\n"
+        "/schedule: a daily reminder"
     )
 
 

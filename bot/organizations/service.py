@@ -287,6 +287,11 @@ async def organization_line(session: AsyncSession, user_id: int, locale: str) ->
 # --- The HR view -----------------------------------------------------------------------------------
 
 
+async def is_hr_member(session: AsyncSession, user_id: int) -> bool:
+    """Whether this person is on the HR office of any organization (not committed)."""
+    return bool(await OrganizationRepository(session).hr_organization_ids(user_id))
+
+
 async def organizations_for(
     session: AsyncSession, user_id: int, admin_ids: Collection[int]
 ) -> list[OrganizationSummary]:

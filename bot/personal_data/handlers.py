@@ -64,11 +64,25 @@ async def process_mydata(
     )
 
 
-async def process_delete(message: Message, state: FSMContext, account: Account | None) -> None:
+async def process_delete(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    zone: tzinfo,
+    clock: Clock,
+) -> None:
+    if message.from_user is None:
+        return
     if account is None and not await service.read_conversation(state):
         await message.answer(presenter.nothing_stored())
         return
-    await message.answer(presenter.delete_confirmation(), reply_markup=delete_keyboard(account))
+    preview = await service.erasure_preview(session, message.from_user.id, clock(), zone)
+    if preview.kept_by is not None:
+        await message.answer(presenter.deletion_refused(preview.kept_by, locale))
+        return
+    await message.answer(presenter.delete_confirmation(preview, locale), reply_markup=delete_keyboard(account))
 
 
 async def process_delete_choice(
@@ -79,6 +93,9 @@ async def process_delete_choice(
     account: Account | None,
     accounts: Accounts,
     bot: Bot,
+    locale: str,
+    zone: tzinfo,
+    clock: Clock,
 ) -> None:
     stale = callback_data.choice not in set(DeleteChoice) or (
         account is not None
@@ -95,7 +112,11 @@ async def process_delete_choice(
     if callback_data.choice == DeleteChoice.KEEP:
         await bot.send_message(chat_id, presenter.kept())
         return
-    erased = await service.erase_everything(session, state, accounts, callback.from_user.id)
+    erased = await service.erase_everything(session, state, accounts, callback.from_user.id, clock(), zone)
+    if erased.kept_by is not None:
+        # Set since the confirmation was shown: checked again where the deletion happens.
+        await bot.send_message(chat_id, presenter.deletion_refused(erased.kept_by, locale))
+        return
     if not erased.anything:
         await bot.send_message(chat_id, presenter.nothing_stored())
         return

@@ -9,17 +9,20 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
-from html import unescape
+from html import escape, unescape
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import inspect
 
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.domain.status import Override as Decision
 from bot.i18n import format_day, format_moment
-from bot.personal_data.service import Conversation, StoredData
+from bot.personal_data.service import Conversation, ErasurePreview, HeldRole, OrganizationName, StoredData
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS, QUESTIONS_BY_KEY, question_for_state
+from bot.roles.presenter import role_name
+from bot.roles.service import RoleName
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
 JSON_FILENAME = "my-data.json"
@@ -42,15 +45,59 @@ def documents_caption() -> str:
     )
 
 
-def delete_confirmation() -> str:
-    return _(
-        "<b>Delete everything stored about you?</b>\n"
-        "\n"
-        "This deletes your answers, your daily check-ins, the history of your colours and your health code. "
-        "Your code stops working at checkpoints. To get a code again you would have to register again from "
-        "the start.\n"
-        "\n"
-        "<b>This cannot be undone.</b> To keep a copy first, send /mydata."
+def delete_confirmation(preview: ErasurePreview, locale: str) -> str:
+    """What is deleted, and what else goes with the account (their organization, their roles)."""
+    paragraphs = [
+        _(
+            "<b>Delete everything stored about you?</b>\n"
+            "\n"
+            "This deletes your answers, your daily check-ins, the history of your colours and your health code. "
+            "Your code stops working at checkpoints. To get a code again you would have to register again from "
+            "the start."
+        )
+    ]
+    if preview.organization is not None:
+        paragraphs.append(
+            _("You also leave your organization, <b>{organization}</b>.").format(
+                organization=_organization_name(preview.organization, locale)
+            )
+        )
+    if preview.roles:
+        lines = [_("You also lose your roles:")]
+        lines += [f"• {_held_role(role, locale)}" for role in preview.roles]
+        paragraphs.append("\n".join(lines))
+    paragraphs.append(_("<b>This cannot be undone.</b> To keep a copy first, send /mydata."))
+    return "\n\n".join(paragraphs)
+
+
+def _organization_name(organization: OrganizationName, locale: str) -> str:
+    return escape(organization.name_zh if locale == "zh" else organization.name_en)
+
+
+def _held_role(role: HeldRole, locale: str) -> str:
+    if role.role == RoleName.HR and role.organization is not None:
+        return _("HR member of {organization}").format(organization=_organization_name(role.organization, locale))
+    return role_name(role.role)
+
+
+def deletion_refused(decision: Decision, locale: str) -> str:
+    """/delete while a health authority's decision about their code is in force: nothing is deleted."""
+    if decision.ends_on is None:
+        why = _(
+            "A health authority's decision about your health code is in force, so your data cannot be deleted "
+            "until it ends."
+        )
+    else:
+        why = _(
+            "A health authority's decision about your health code is in force until {date}, so your data "
+            "cannot be deleted until then."
+        ).format(date=format_day(decision.ends_on, locale))
+    return "\n\n".join(
+        [
+            _("<b>Your data cannot be deleted now.</b>"),
+            why,
+            _("Nothing was deleted. You can still see everything stored about you with /mydata."),
+        ]
     )
 
 

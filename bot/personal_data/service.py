@@ -1,10 +1,15 @@
-"""Use cases of a person's own data: everything stored about them (/mydata), and erasing it (/delete)."""
+"""Use cases of a person's own data: everything stored about them (/mydata), and erasing it (/delete).
+
+Erasing is refused while a health authority's decision (an override that is not green) is in force:
+checked when the confirmation is shown, and again in the deleting transaction itself (bot.personal_data.erasure).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -12,8 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
 from bot.db.repositories.roles import RoleRepository
+from bot.domain.answers import Colour
+from bot.domain.status import Override as Decision
+from bot.personal_data.erasure import decision_keeping_data
+from bot.status.service import local_day
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +61,38 @@ class StoredData:
 
 
 @dataclass(frozen=True, slots=True)
+class OrganizationName:
+    name_en: str
+    name_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRole:
+    """A granted role (a bot.roles.service.RoleName value) and, for HR, the organization it is for."""
+
+    role: str
+    organization: OrganizationName | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErasurePreview:
+    """What /delete would do, for its confirmation.
+
+    `kept_by`: the health authority's decision in force that refuses the deletion (None: it may go ahead).
+    `organization` and `roles`: what is lost with the account besides the person's own answers.
+    """
+
+    kept_by: Decision | None = None
+    organization: OrganizationName | None = None
+    roles: tuple[HeldRole, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Erased:
     account: bool
     conversation: bool
+    # Set when nothing was erased because a health authority's decision about their code is in force.
+    kept_by: Decision | None = None
 
     @property
     def anything(self) -> bool:
@@ -89,8 +128,44 @@ async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) ->
     return data
 
 
-async def erase_everything(session: AsyncSession, state: FSMContext, accounts: Accounts, user_id: int) -> Erased:
+async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zone: tzinfo) -> ErasurePreview:
+    """What erasing `user_id` would do (or the decision refusing it), read in one transaction that ends here."""
+    decision = await _decision_keeping_data(PersonalDataRepository(session), user_id, now, zone)
+    organizations = OrganizationRepository(session)
+    membership = await organizations.membership(user_id)
+    roles = await RoleRepository(session).of_user(user_id)
+    scoped = sorted({role.organization_id for role in roles if role.organization_id is not None})
+    names = {row.id: OrganizationName(row.name_en, row.name_zh) for row in await organizations.some(scoped)}
+    await session.commit()
+    return ErasurePreview(
+        kept_by=decision,
+        organization=OrganizationName(membership.name_en, membership.name_zh) if membership is not None else None,
+        roles=tuple(
+            HeldRole(role=role.role, organization=names.get(role.organization_id) if role.organization_id else None)
+            for role in roles
+        ),
+    )
+
+
+async def _decision_keeping_data(
+    repository: PersonalDataRepository, user_id: int, now: datetime, zone: tzinfo
+) -> Decision | None:
+    decisions = [
+        Decision(Colour(row.colour), row.reason, row.starts_on, row.ends_on)
+        for row in await repository.overrides(user_id)
+    ]
+    return decision_keeping_data(decisions, local_day(now, zone))
+
+
+async def erase_everything(
+    session: AsyncSession, state: FSMContext, accounts: Accounts, user_id: int, now: datetime, zone: tzinfo
+) -> Erased:
     """Erase everything stored about `user_id`: the one use case of /delete.
+
+    Unless a health authority's decision about their code (an override that is not green) is in force on
+    the local day of `now`: then nothing at all is erased (not the form in progress either) and the
+    decision is returned. The check is made here, in the deleting transaction with the user's row locked,
+    not only when the confirmation was shown: an override may have been set since.
 
     In the database this is one transaction that commits once: the user's row goes, and with it
     (ON DELETE CASCADE) their declarations, check-ins, colour changes and code. Whatever else is
@@ -103,8 +178,15 @@ async def erase_everything(session: AsyncSession, state: FSMContext, accounts: A
     starts from nothing: language choice and privacy notice.
     """
     had_conversation = bool(await read_conversation(state))
+    repository = PersonalDataRepository(session)
+    await repository.lock_user(user_id)
+    decision = await _decision_keeping_data(repository, user_id, now, zone)
+    if decision is not None:
+        await session.commit()  # ends the read and lets the row go
+        logger.info("personal data: erasure refused, a health authority's decision is in force")
+        return Erased(account=False, conversation=False, kept_by=decision)
     try:
-        deleted = await PersonalDataRepository(session).delete_user(user_id)
+        deleted = await repository.delete_user(user_id)
         # Roles name a Telegram id with no account behind it necessarily: they go explicitly. The
         # checkpoint log keeps its rows (who verified, when) and loses the holder (ON DELETE SET NULL).
         await RoleRepository(session).delete_user(user_id)

@@ -11,7 +11,8 @@ from bot.db.models import Declaration as DeclarationRow
 from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.declarations import DeclarationRepository
-from bot.domain.answers import Declaration, InvalidDeclaration
+from bot.domain.answers import Declaration, InvalidDeclaration, Symptom
+from bot.domain.status import Report, day_report_after
 from bot.registration.questions import ALWAYS_ASKED_AGAIN, missing_questions
 from bot.status.service import Reassessed, local_day, reassess
 
@@ -24,7 +25,7 @@ async def submit_declaration(
     session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
 ) -> Reassessed:
     """Store a declaration, which is also the day's check-in, and the status it leads to, in one commit."""
-    stored = await add_declaration(session, user_id, answers, now, zone)
+    stored, _kept_earlier = await add_declaration(session, user_id, answers, now, zone)
     result = await reassess(session, user_id, now, zone, cause="declaration", declaration_id=stored.id)
     await CodeRepository(session).forget(user_id)
     await session.commit()
@@ -33,8 +34,10 @@ async def submit_declaration(
 
 async def add_declaration(
     session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
-) -> DeclarationRow:
-    """A checked declaration and its day's check-in, not committed; raises IncompleteDeclaration."""
+) -> tuple[DeclarationRow, bool]:
+    """A checked declaration and its day's check-in, not committed; raises IncompleteDeclaration.
+
+    Also whether a fever or symptom reported earlier that day was kept on the day's record."""
     if missing_questions(answers):
         raise IncompleteDeclaration
     declared_on = local_day(now, zone)
@@ -43,15 +46,25 @@ async def add_declaration(
     except InvalidDeclaration:
         raise IncompleteDeclaration from None
     stored = await DeclarationRepository(session).add(user_id, declaration.to_dict(), now)
-    await CheckInRepository(session).record(
-        user_id,
-        declared_on,
-        declaration.temperature_c,
-        sorted(str(symptom) for symptom in declaration.symptoms),
-        stored.id,
-        now,
-    )
-    return stored
+    report = Report(declared_on, declaration.temperature_c, frozenset(declaration.symptoms))
+    return stored, await record_day_report(session, user_id, report, stored.id, now)
+
+
+async def record_day_report(
+    session: AsyncSession, user_id: int, report: Report, declaration_id: int | None, now: datetime
+) -> bool:
+    """The day's check-in, not committed; True when a fever or symptom reported earlier that day was kept."""
+    checkins = CheckInRepository(session)
+    earlier_row = await checkins.on_day(user_id, report.day)
+    earlier = None
+    if earlier_row is not None:
+        earlier = Report(
+            earlier_row.day, earlier_row.temperature_c, frozenset(Symptom(s) for s in earlier_row.symptoms)
+        )
+    kept = day_report_after(earlier, report)
+    symptoms = sorted(str(symptom) for symptom in kept.symptoms)
+    await checkins.record(user_id, report.day, kept.temperature_c, symptoms, declaration_id, now)
+    return kept != report
 
 
 async def answers_for_update(session: AsyncSession, user_id: int, today: date) -> dict[str, Any]:

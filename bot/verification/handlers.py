@@ -246,9 +246,9 @@ async def record_temperature(
     await query.answer(presenter.temperature_answer(result.outcome), show_alert=result.outcome is not Recorded.RECORDED)
     if result.outcome is Recorded.RECORDED:
         if isinstance(message, Message):
-            card = message.html_text.removesuffix(presenter.temperature_prompt()).rstrip()
+            card = presenter.card_with_temperature(message.html_text, result)
             with suppress(TelegramBadRequest):
-                await message.edit_text(f"{card}\n\n{presenter.temperature_line(result)}", reply_markup=None)
+                await message.edit_text(card, reply_markup=None)
         if result.fever:
             await _tell_holder(bot, i18n, result)
         return

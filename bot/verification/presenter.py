@@ -67,19 +67,40 @@ def _reason_text(card: Card, locale: str, zone: tzinfo) -> str:
     return _("the signature is wrong: this code was not issued by this bot, or it was altered.")
 
 
+def valid_headline(colour: str) -> str:
+    """The first line of a valid card. Staff at a busy gate read only this, so it names the colour, and only
+    a green code gets the check mark."""
+    if colour == "green":
+        return "✅ <b>" + _("VALID: GREEN CODE") + "</b>"
+    if colour == "yellow":
+        return "🟡 <b>" + _("VALID: YELLOW CODE — not green") + "</b>"
+    if colour == "red":
+        return "⛔ <b>" + _("VALID: RED CODE — not green") + "</b>"
+    # A colour these words do not know (a newer rules file): shown as it is, and never as green.
+    return "⛔ <b>" + _("VALID: {colour} — not green").format(colour=escape(colour) or "—") + "</b>"
+
+
+def _colour_block(colour: str) -> str:
+    return COLOUR_SYMBOLS.get(colour, "⚪") * 3
+
+
+# Every colour block a card can show; a card edited after a temperature has its block found by these.
+_COLOUR_BLOCKS = frozenset(symbol * 3 for symbol in (*COLOUR_SYMBOLS.values(), "⚪"))
+
+
 def card_text(card: Card, locale: str, zone: tzinfo) -> str:
+    holder = card.holder
     if card.valid:
-        lines = ["✅ <b>" + _("VALID") + "</b>"]
+        lines = [valid_headline(holder.colour if holder is not None else "")]
     else:
         lines = ["❌ <b>" + _("NOT VALID") + "</b>: " + _reason_text(card, locale, zone)]
-    holder = card.holder
     if holder is not None:
-        symbol = COLOUR_SYMBOLS.get(holder.colour, "⚪")
-        word = COLOUR_WORDS.get(holder.colour)
+        lines += ["", _colour_block(holder.colour)]
+        if not card.valid:
+            # A valid card's headline already names the colour; a refused one's says it is below.
+            word = COLOUR_WORDS.get(holder.colour)
+            lines.append(f"<b>{word if word is not None else escape(holder.colour)}</b>")
         lines += [
-            "",
-            symbol * 3,
-            f"<b>{word if word is not None else escape(holder.colour)}</b>",
             "",
             _("Name: <b>{name}</b>").format(name=escape(holder.name) if holder.name else "—"),
             _("ID document: …{last4}").format(last4=escape(holder.id_last4) if holder.id_last4 else "—"),
@@ -97,6 +118,19 @@ def card_text(card: Card, locale: str, zone: tzinfo) -> str:
 
 def temperature_prompt() -> str:
     return _("Temperature taken here? Record it below.")
+
+
+def card_with_temperature(card: str, result: TemperatureResult) -> str:
+    """A valid card (as sent, in HTML) once its temperature is recorded: the prompt gives way to the reading,
+    and the headline and colour block show the holder's colour now, which a fever may have changed."""
+    lines = card.removesuffix(temperature_prompt()).rstrip().split("\n")
+    if result.colour is not None:
+        lines[0] = valid_headline(result.colour)
+        for index, line in enumerate(lines):
+            if line.strip() in _COLOUR_BLOCKS:
+                lines[index] = _colour_block(result.colour)
+                break
+    return "\n".join(lines) + "\n\n" + temperature_line(result)
 
 
 def temperature_line(result: TemperatureResult) -> str:

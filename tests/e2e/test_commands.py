@@ -48,8 +48,8 @@ async def _code_photo(fake: FakeTelegram, person: Person, request: str, expect: 
     return photo
 
 
-# Starting the bot process costs about five seconds (most of it importing aiogram), and every test runs
-# on both databases; so each test below is one person's story covering several commands, not one each.
+# Every test runs on both databases and starts the bot process (under a second, forked from a warm
+# interpreter; three cold); so each test below is one person's story covering several commands, not one each.
 
 
 async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_during_the_form(
@@ -92,6 +92,10 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
     await tom.press("I agree", expect="already agreed", message=before)  # the old button changes nothing
     await tom.say("Germany", expect="ID document")
     assert await count_rows(clean_database, User) == 1
+
+    # /update in the middle of the first form: the answers so far stay, and the question is asked again.
+    await tom.say("/update", expect="finish these questions first")
+    await tom.expect("ID document")
 
     # /language in the middle of the form: the current question again, in the new language.
     await tom.say("/language", expect="Choose your language")
@@ -154,6 +158,7 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
     await jane.say("/update", expect="symptoms now")
     await jane.say("/cancel", expect="earlier answers are unchanged")
     await _code_photo(fake, jane, "show my code", expect="GREEN CODE")
+    await _code_photo(fake, jane, "Health code", expect="GREEN CODE")
     assert await count_rows(clean_database, Declaration) == 1
 
     # /update: everything but symptoms and temperature is filled in; those are asked afresh, first.

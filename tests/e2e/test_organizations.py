@@ -299,6 +299,10 @@ async def test_hr_sees_counts_lists_and_a_csv_file_of_their_own_organization_onl
     # Otto has no account: he is told in the default language, which names the organization in English.
     await make_hr(ada, office, otto, told="You are now an HR member of Zhejiang Office.")
 
+    # /help shows an HR member the HR commands, and nobody else who is not an administrator.
+    assert "/remind" in message_text(await hanna.say("/help", expect="HR office"))
+    assert "HR office" not in message_text(await mallory.say("/help", expect="Commands"))
+
     # /report: today's counts, for Hanna's organization alone.
     report = await hanna.say("/report", expect="Members:")
     lines = message_text(report).splitlines()

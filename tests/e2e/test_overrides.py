@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.db.models import AuditEntry
+from bot.db.models import AuditEntry, Override, Role, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import Person, count_rows, message_text
+from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
 from tests.e2e.scenarios import register
 
 pytestmark = pytest.mark.e2e
@@ -56,3 +56,37 @@ async def test_an_override_holds_until_its_date_then_the_rules_and_the_person_is
     changes = [m for _i, m in jane.bot_messages(mark) if "Your health code has changed" in message_text(m)]
     assert len(changes) == 1
     assert await count_rows(clean_database, AuditEntry) == 2  # the refusal and the override
+
+
+async def test_a_decision_in_force_keeps_the_data_from_delete_until_it_is_released(
+    fake: FakeTelegram, start_bot, clean_database: str
+) -> None:
+    """Erasing the account would erase a confirmed case's decision, and registering again would give a green code."""
+    await start_bot("polling", now=DAY_1, admin_ids=[ADMIN])
+    jane = Person(fake, FakeUser(id=7201, first_name="Jane", language_code="en"))
+    admin = Person(fake, FakeUser(id=ADMIN, first_name="Admin", language_code="en"))
+    await register(fake, jane)
+
+    # A confirmation asked for before the decision: its button is checked again when pressed.
+    earlier = await jane.say("/delete", expect="cannot be undone")
+    await admin.say("/override 7201 red until 2026-03-05 Confirmed case, Ningbo No.2 Hospital", expect="Done")
+    await jane.expect("A health authority's decision changed your health code")
+    refusal = message_text(await jane.press("Delete everything", expect="cannot be deleted", message=earlier))
+    assert "in force until March 5, 2026" in refusal and "/mydata" in refusal and "Nothing was deleted" in refusal
+    assert not any("has been deleted" in message_text(m) for _i, m in jane.bot_messages(jane._seen))
+    assert await count_rows(clean_database, User) == 1 and await count_rows(clean_database, Override) == 1
+
+    # /delete itself now refuses at once, with no button to press; /mydata still answers.
+    refused = await jane.say("/delete", expect="cannot be deleted")
+    assert inline_buttons(refused) == []
+    await jane.say("/mydata", expect=lambda message: "document" in message)
+    await jane.say("/code", expect="RED CODE")
+
+    # Released (a green decision): /delete asks again, naming the role that goes too, and erases everything.
+    await admin.say("/override 7201 green Released by the CDC", expect="Done")
+    await admin.say("/grant staff 7201", expect="Done")
+    confirmation = await jane.say("/delete", expect="cannot be undone")
+    assert "You also lose your roles:\n• checkpoint staff" in message_text(confirmation)
+    await jane.press("Delete everything", expect="has been deleted", message=confirmation)
+    assert await count_rows(clean_database, User) == 0
+    assert await count_rows(clean_database, Override) == 0 and await count_rows(clean_database, Role) == 0

@@ -148,8 +148,8 @@ async def test_staff_get_the_card_and_anyone_else_learns_nothing(
     # The phone camera opens the link: /start <token>. Staff see the card at once.
     card = await sam.say(f"/start {token}", expect="VALID")
     text = message_text(card)
-    assert text.startswith("✅ VALID"), text
-    assert "🟢🟢🟢" in text and "GREEN CODE" in text
+    assert text.split("\n", 1)[0] == "✅ VALID: GREEN CODE", "the first line alone tells staff the colour"
+    assert "🟢🟢🟢" in text
     assert "Name: Jane Doe" in text
     assert "ID document: …5678" in text and "E12345678" not in text, "only the last four of the ID"
     assert "Valid until: Mar 3, 2026 09:00" in text
@@ -259,7 +259,9 @@ async def test_a_code_whose_colour_changed_since_the_image_is_refused(
     await jane.say("/code", expect="YELLOW CODE")
     [photo] = photos(fake, mark)
     _png, _link, fresh = code_of(fake, photo)
-    assert message_text(await sam.say(f"/verify {fresh}", expect="VALID")).startswith("✅ VALID")
+    fresh_card = message_text(await sam.say(f"/verify {fresh}", expect="VALID"))
+    assert fresh_card.startswith("🟡 VALID: YELLOW CODE — not green\n"), "valid, and the first line says not green"
+    assert "✅" not in fresh_card and "🟡🟡🟡" in fresh_card
 
 
 async def test_a_fever_at_the_checkpoint_turns_the_code_yellow_and_the_holder_is_told(
@@ -280,6 +282,8 @@ async def test_a_fever_at_the_checkpoint_turns_the_code_yellow_and_the_holder_is
     await sam.press("Fever", message=card, expect="Checkpoint temperature recorded: fever")
     edited = message_text(await sam.expect("Checkpoint temperature recorded"))
     assert "The code is now 🟡 YELLOW CODE." in edited and "Name: Jane Doe" in edited
+    assert edited.startswith("🟡 VALID: YELLOW CODE — not green\n"), "the headline shows the new colour"
+    assert "✅" not in edited and "🟢" not in edited and "🟡🟡🟡" in edited
     told = message_text(await jane.expect("At a checkpoint your temperature was 37.3 °C or more."))
     assert "Your code is now 🟡 YELLOW CODE." in told
     assert "Sam" not in told

@@ -1,7 +1,9 @@
-"""The card's words: the holder's name escaped, only the last four of the ID, and a verdict for every reason."""
+"""The card's words: the holder's name escaped, only the last four of the ID, a verdict for every reason, and a
+first line that alone tells staff the colour."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -9,7 +11,7 @@ import pytest
 
 from bot.i18n import create_i18n
 from bot.verification import presenter
-from bot.verification.service import Card, Holder, Verdict
+from bot.verification.service import Card, Holder, Recorded, TemperatureResult, Verdict
 
 ZONE = ZoneInfo("Asia/Shanghai")
 I18N = create_i18n()
@@ -27,9 +29,20 @@ def _prompt() -> str:
         return presenter.temperature_prompt()
 
 
+def _with_temperature(card: str, result: TemperatureResult) -> str:
+    with I18N.context(), I18N.use_locale("en"):
+        return presenter.card_with_temperature(card, result)
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
 def test_a_valid_card_escapes_the_name_and_shows_the_time_in_the_zone() -> None:
     text = _text(Card(1, Verdict.VALID, HOLDER, UNTIL))
-    assert text.startswith("✅ <b>VALID</b>")
+    assert _first_line(text) == "✅ <b>VALID: GREEN CODE</b>"
+    assert "\n🟢🟢🟢\n" in text
+    assert text.count("GREEN CODE") == 1, "the headline names the colour; the block below does not repeat it"
     assert "Name: <b>Jane &lt;b&gt;Doe&lt;/b&gt; &amp; Co</b>" in text
     assert "ID document: …5678" in text
     assert "Valid until: Mar 3, 2026 09:00" in text
@@ -48,6 +61,60 @@ def test_every_verdict_has_words(verdict: Verdict) -> None:
         assert _prompt() not in text
     if holder is None:
         assert "Jane" not in text and "5678" not in text
+
+
+@pytest.mark.parametrize(
+    ("colour", "headline", "block"),
+    [
+        ("yellow", "🟡 <b>VALID: YELLOW CODE — not green</b>", "🟡🟡🟡"),
+        ("red", "⛔ <b>VALID: RED CODE — not green</b>", "🔴🔴🔴"),
+        ("purple<b>", "⛔ <b>VALID: purple&lt;b&gt; — not green</b>", "⚪⚪⚪"),
+    ],
+)
+def test_a_valid_card_that_is_not_green_says_so_in_its_first_line(colour: str, headline: str, block: str) -> None:
+    """Staff read the first line: a check mark above a red code invites letting the person through."""
+    text = _text(Card(1, Verdict.VALID, replace(HOLDER, colour=colour), UNTIL))
+    first = _first_line(text)
+    assert first == headline
+    assert "✅" not in first and "GREEN" not in first
+    assert "✅" not in text and "🟢" not in text
+    assert f"\n{block}\n" in text
+    assert text.endswith(_prompt()), "a valid code of any colour takes a temperature"
+
+
+def test_a_refused_card_keeps_its_headline_and_names_the_current_colour_below() -> None:
+    text = _text(Card(1, Verdict.COLOUR_CHANGED, replace(HOLDER, colour="red"), UNTIL, shown_colour="green"))
+    assert text.startswith("❌ <b>NOT VALID</b>: the colour has changed since this image was made")
+    assert "\n🔴🔴🔴\n<b>RED CODE</b>\n" in text
+
+
+def test_a_fever_that_turns_the_code_yellow_shows_yellow_in_the_edited_headline() -> None:
+    card = _text(Card(1, Verdict.VALID, HOLDER, UNTIL))
+    fever = TemperatureResult(Recorded.RECORDED, fever=True, holder_id=1, colour="yellow", colour_changed=True)
+    edited = _with_temperature(card, fever)
+    assert _first_line(edited) == "🟡 <b>VALID: YELLOW CODE — not green</b>"
+    assert "✅" not in edited and "🟢" not in edited and "GREEN" not in edited
+    assert "\n🟡🟡🟡\n" in edited
+    assert "Name: <b>Jane &lt;b&gt;Doe&lt;/b&gt; &amp; Co</b>" in edited and "ID document: …5678" in edited
+    assert _prompt() not in edited
+    assert edited.endswith(
+        "🤒 Checkpoint temperature recorded: fever (37.3 °C or more).\nThe code is now 🟡 <b>YELLOW CODE</b>."
+    )
+
+
+def test_a_normal_temperature_leaves_the_card_as_it_was_but_for_the_reading() -> None:
+    card = _text(Card(1, Verdict.VALID, HOLDER, UNTIL))
+    normal = TemperatureResult(Recorded.RECORDED, fever=False, holder_id=1, colour="green", colour_changed=False)
+    edited = _with_temperature(card, normal)
+    assert edited == card.removesuffix(_prompt()).rstrip() + "\n\n🌡 Checkpoint temperature recorded: normal."
+
+
+def test_a_fever_on_a_red_code_keeps_it_red() -> None:
+    card = _text(Card(1, Verdict.VALID, replace(HOLDER, colour="red"), UNTIL))
+    fever = TemperatureResult(Recorded.RECORDED, fever=True, holder_id=1, colour="red", colour_changed=False)
+    edited = _with_temperature(card, fever)
+    assert _first_line(edited) == "⛔ <b>VALID: RED CODE — not green</b>"
+    assert "\n🔴🔴🔴\n" in edited and "The code is now" not in edited
 
 
 def test_the_neutral_text_is_one_text_for_everything() -> None:

@@ -21,6 +21,16 @@ class PersonalDataRepository:
     async def user(self, user_id: int) -> User | None:
         return await self._session.scalar(select(User).where(User.id == user_id))
 
+    async def lock_user(self, user_id: int) -> bool:
+        """Hold the user's row until the transaction ends; True when there is one.
+
+        On PostgreSQL (SELECT ... FOR UPDATE) an override being added for them waits, and one added just
+        before is committed and seen by the next read: what is checked before a deletion is what holds
+        when it happens. SQLite has no row locks (its writers take turns over the whole database).
+        """
+        statement = select(User.id).where(User.id == user_id).with_for_update()
+        return await self._session.scalar(statement) is not None
+
     async def declarations(self, user_id: int) -> Sequence[Declaration]:
         statement = select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id)
         return (await self._session.scalars(statement)).all()

@@ -23,7 +23,7 @@ from bot.menu import CHECK_IN, main_menu
 from bot.messages import drop_buttons, show_answer
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.keyboards import CANCEL
-from bot.registration.questions import Purpose, Registration, WizardData
+from bot.registration.questions import Purpose, WizardData, is_form_state
 from bot.registration.service import has_declared
 from bot.status.service import local_day
 
@@ -45,7 +45,7 @@ async def process_checkin(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     current = await state.get_state()
-    if current is not None and current.startswith(f"{Registration.__name__}:"):
+    if is_form_state(current):
         wizard = WizardData.load(await state.get_data())
         if wizard.purpose is Purpose.DECLARATION:
             # Leaving the form here would lose its answers; a check-in is one tap away once it is done.

@@ -5,8 +5,8 @@ from datetime import tzinfo
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, Message
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
@@ -15,6 +15,7 @@ from bot.codes import presenter, service
 from bot.codes.service import CodeSettings
 from bot.filters import Words
 from bot.menu import SHOW_CODE, main_menu
+from bot.registration.questions import is_form_state
 
 
 async def send_code(
@@ -26,11 +27,12 @@ async def send_code(
     zone: tzinfo,
     settings: CodeSettings,
     bot: Bot,
+    in_form: bool = False,
 ) -> None:
     now = clock()
     current = await service.current_code(session, account, locale, now, zone, settings)
     if current is None:
-        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        await message.answer(presenter.no_code_yet(in_form))
         return
     caption = presenter.caption(current, locale, now, zone)
     name = current.holder_name
@@ -51,6 +53,7 @@ async def send_code(
 
 async def show_code(
     message: Message,
+    state: FSMContext,
     session: AsyncSession,
     account: Account | None,
     locale: str,
@@ -59,10 +62,11 @@ async def show_code(
     code_settings: CodeSettings,
     bot: Bot,
 ) -> None:
+    in_form = is_form_state(await state.get_state())
     if account is None:
-        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        await message.answer(presenter.no_code_yet(in_form))
         return
-    await send_code(message, session, account, locale, clock, zone, code_settings, bot)
+    await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
 
 
 def create_router() -> Router:

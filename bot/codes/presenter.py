@@ -42,3 +42,10 @@ def render(current: CurrentCode, holder_name: str, locale: str, zone: tzinfo, se
         issued_text=_("Issued {moment}").format(moment=format_moment(code.issued_at, locale, zone)),
     )
     return render_code_png(card)
+
+
+def no_code_yet(in_form: bool) -> str:
+    """Before the first declaration. With the form under way the way to a code is finishing it, not /start."""
+    if in_form:
+        return _("You have no code yet: it comes when you finish the questions above, or send /cancel.")
+    return _("You have no code yet. Send /start to answer the health questions.")

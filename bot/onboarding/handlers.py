@@ -31,7 +31,7 @@ from bot.onboarding.texts import (
 from bot.organizations.service import is_hr_member
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
-from bot.registration.questions import Registration
+from bot.registration.questions import is_form_state
 from bot.roles.service import is_admin, may_verify
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
@@ -49,7 +49,7 @@ class PrivacyCallback(CallbackData, prefix="privacy"):
 
 
 async def _in_form(state: FSMContext) -> bool:
-    return (await state.get_state() or "").startswith(f"{Registration.__name__}:")
+    return is_form_state(await state.get_state())
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -183,8 +183,7 @@ async def process_update(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     form = Form(message, state, locale, clock, zone)
-    current = await state.get_state()
-    if current is not None and current.startswith(f"{Registration.__name__}:"):
+    if await _in_form(state):
         # Starting again here would throw away the answers given so far.
         await message.answer(_("Please finish these questions first, or send /cancel."))
         await resume_form(form)

@@ -375,8 +375,13 @@ STEP_KEYS = frozenset(QUESTIONS_BY_KEY) | {"summary"}
 ALWAYS_ASKED_AGAIN = ("symptoms", "temperature_c")
 
 
+def is_form_state(state: str | None) -> bool:
+    """Whether a conversation state is a place in the form (a declaration or a check-in in progress)."""
+    return bool(state) and state.startswith(f"{Registration.__name__}:")
+
+
 def question_for_state(state: str | None) -> Question | None:
-    if not state or not state.startswith(f"{Registration.__name__}:"):
+    if not is_form_state(state):
         return None
     return QUESTIONS_BY_KEY.get(state.split(":", 1)[1])
 

@@ -96,6 +96,9 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
     # /update in the middle of the first form: the answers so far stay, and the question is asked again.
     await tom.say("/update", expect="finish these questions first")
     await tom.expect("ID document")
+    # Asking for the code meanwhile: it comes with the end of this form, not from /start.
+    await tom.say("/status", expect="finish the questions above")
+    await tom.say("show my code", expect="finish the questions above")
 
     # /language in the middle of the form: the current question again, in the new language.
     await tom.say("/language", expect="Choose your language")

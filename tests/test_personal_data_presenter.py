@@ -225,6 +225,8 @@ def test_the_text_has_headings_and_answers_under_their_questions(english) -> Non
     # Check-ins, colours and the code.
     assert "Temperature: 37.9 °C" in text and "Symptoms: No symptoms" in text and "Symptoms: Cough" in text
     assert "Reported with a declaration." in text
+    # Staff pressed "fever": the threshold was stored, nothing was measured.
+    assert "Temperature taken: 37.3 °C or more" in text and "37.3 °C\n" not in text
     assert "🟡 YELLOW CODE" in text
     assert "Why: you reported a cough; close contact with someone with fever or respiratory symptoms" in text
     assert "Changed by: a declaration" in text

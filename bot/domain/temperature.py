@@ -10,6 +10,8 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+# The rules count this or more as a fever; checkpoint staff's "fever" button stores exactly this.
+FEVER_C = 37.3
 LOWEST_PLAUSIBLE_C = Decimal("34.0")
 HIGHEST_PLAUSIBLE_C = Decimal("43.0")
 # A bare number in this range cannot be a living body's Celsius temperature, but is a normal Fahrenheit one.

@@ -13,6 +13,7 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.temperature import FEVER_C
 from bot.history.entries import CheckInEntry, CheckpointEntry, ColourEntry, DeclarationEntry, Entry, Page, Turn
 from bot.i18n import format_day, format_moment
 from bot.registration.presenter import answer_text
@@ -87,7 +88,7 @@ def _checkpoint(entry: CheckpointEntry, locale: str, zone: tzinfo) -> str:
         verdict = _("not valid")
     lines = ["🛂 " + _("Code checked at a checkpoint: {verdict}").format(verdict=verdict)]
     if entry.temperature_c is not None:
-        if entry.temperature_c >= 37.3:
+        if entry.temperature_c >= FEVER_C:
             lines.append(_("Temperature taken there: 37.3 °C or more"))
         else:
             lines.append(_("Temperature taken there: normal"))

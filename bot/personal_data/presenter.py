@@ -17,6 +17,7 @@ from sqlalchemy import inspect
 
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.domain.status import Override as Decision
+from bot.domain.temperature import FEVER_C
 from bot.i18n import format_day, format_moment
 from bot.personal_data.service import Conversation, ErasurePreview, HeldRole, OrganizationName, StoredData
 from bot.registration.presenter import answer_text
@@ -356,7 +357,9 @@ def _checks(writer: _Text, checks: Sequence[Verification]) -> None:
         if check.colour:
             writer.field(_("Colour"), _colour(check.colour), 1)
         if check.temperature_c is not None:
-            writer.field(_("Temperature taken"), f"{check.temperature_c:.1f} °C", 1)
+            # Staff press "fever" or "normal"; the threshold stored for a fever is not a measured temperature.
+            reading = _("37.3 °C or more") if check.temperature_c >= FEVER_C else _("normal")
+            writer.field(_("Temperature taken"), reading, 1)
 
 
 def _code(writer: _Text, code: Code | None) -> None:

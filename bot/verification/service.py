@@ -18,6 +18,7 @@ from bot.db.models import Verification
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.users import UserRepository
 from bot.db.repositories.verifications import HolderRow, VerificationRepository
+from bot.domain.temperature import FEVER_C
 from bot.domain.tokens import SigningKey
 from bot.roles.service import DENIED, may_verify
 from bot.status.service import local_day, reassess
@@ -25,9 +26,8 @@ from bot.verification.reader import SIGNATURE_FAILURES, check
 from bot.verification.throttle import LIMIT, WINDOW, FailureThrottle
 
 THROTTLED = "verify_throttled"
-# What staff store with the two buttons: the fever threshold itself (the rules count 37.3 °C or more as
-# fever), and an ordinary normal reading. Nothing more is asked at a busy gate.
-FEVER_C = 37.3
+# What staff store with the two buttons: the fever threshold itself (FEVER_C), and an ordinary normal
+# reading. Nothing more is asked at a busy gate.
 NORMAL_C = 36.6
 # A temperature belongs to the moment of the check: a card's buttons are refused after this.
 TEMPERATURE_WINDOW = timedelta(minutes=15)

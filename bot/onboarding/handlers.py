@@ -131,7 +131,9 @@ async def process_language_choice(
             await message.answer(privacy_notice(retention_days), reply_markup=privacy_keyboard(language))
             return
         await accounts.set_language(session, account.id, language)
-        await message.answer(_("Language set to English."), reply_markup=main_menu())
+        # The menu's buttons (show my code, check in) are for someone with a code; a newcomer has none yet.
+        menu = main_menu() if await registration.has_declared(session, account.id) else None
+        await message.answer(_("Language set to English."), reply_markup=menu)
         if await _in_form(state):
             await resume_form(Form(message, state, language, clock, zone))
 
@@ -208,8 +210,9 @@ async def process_help(
         parts.append(hr_help_text())
     if is_admin(user_id, admin_ids):
         parts.append(admin_help_text())
+    menu = main_menu() if account is not None and await registration.has_declared(session, account.id) else None
     await session.commit()
-    await message.answer("\n\n".join(parts), reply_markup=main_menu() if account is not None else None)
+    await message.answer("\n\n".join(parts), reply_markup=menu)
 
 
 async def process_cancel_outside_form(message: Message) -> None:

@@ -149,10 +149,14 @@ async def _accept(form: Form, question: Question, value: object) -> None:
 
 async def _back(form: Form) -> None:
     wizard = await form.wizard()
-    previous = previous_question(await form.question(), wizard.answers, wizard.carried)
+    current = await form.question()
+    previous = previous_question(current, wizard.answers, wizard.carried)
     if previous is None:
         await _reask(form, _("This is the first question."))
         return
+    if current is not None and current.kind is Kind.PHONE:
+        # The phone question's keyboard (share my number) would stay under the questions before it.
+        await form.message.answer(f"⬅️ {BACK}", reply_markup=ReplyKeyboardRemove())
     await _go_to(form, wizard, previous)
 
 

@@ -102,7 +102,12 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
 
     # /language in the middle of the form: the current question again, in the new language.
     await tom.say("/language", expect="Choose your language")
+    mark = fake.mark()
     await tom.press("中文", expect="语言已设为中文")
+    [set_to] = [
+        call for call in fake.calls[mark:] if call.method == "sendMessage" and "语言已设为中文" in call.params["text"]
+    ]
+    assert "keyboard" not in str(set_to.params.get("reply_markup")), "no code yet: no show-my-code menu"
     question = await tom.expect("您使用哪种证件")
     labels = [button["text"] for button in inline_buttons(question)]
     assert any("护照" in label for label in labels) and not any("Passport" in label for label in labels), labels

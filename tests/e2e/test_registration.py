@@ -57,6 +57,14 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
     await jane.say("E12345678", expect="mobile number")
     await jane.share_contact("+8613800138000", owner_id=999, expect="share your own number")
     await jane.say("12345", expect="not a valid mobile number")
+    # Back from the phone question takes its share-my-number keyboard away, and forward again.
+    mark = fake.mark()
+    await jane.say("⬅️ Back", expect="number of that document")
+    [removal] = [
+        call for call in fake.calls[mark:] if call.method == "sendMessage" and "remove_keyboard" in str(call.params)
+    ]
+    assert "Back" in removal.params["text"]
+    await jane.say("E12345678", expect="mobile number")
     await jane.share_contact("+8613800138000", owner_id=1001, expect="Phone number saved")
     await jane.expect("which district")
     await jane.press("Yinzhou", expect="address there")

@@ -316,7 +316,9 @@ async def _question_button(
         value = []
     elif action is WizardAction.DONE and question.kind is Kind.MULTI:
         if not wizard.ticked:
-            await callback.answer(_("Choose at least one, or press the “none” button."), show_alert=True)
+            await callback.answer(
+                _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")), show_alert=True
+            )
             return
         value = list(wizard.ticked)
     else:

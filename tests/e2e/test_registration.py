@@ -78,7 +78,7 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
     await jane.press("None of these", expect="close contact")
     await jane.press("Done")
     answer = await jane.callback_answer()
-    assert answer.get("show_alert") and "none" in answer.get("text", "").lower()
+    assert answer.get("show_alert") and "“None of these”" in answer.get("text", ""), "names the button to press"
     await jane.press("None of these", expect="told you that you are")
     await jane.press("None of these", expect="symptoms now")
     await jane.press("No symptoms", expect="body temperature")

@@ -124,10 +124,21 @@ def test_arrival_dates_that_are_accepted(raw: str, expected: str) -> None:
     assert parse_arrival_date(raw, {}, TODAY) == expected
 
 
-@pytest.mark.parametrize("raw", ["2026-11-26", "2026-02-30", "tomorrow", "2027-12-01", "13月1日"])
-def test_arrival_dates_that_are_refused(raw: str) -> None:
-    with pytest.raises(InvalidAnswer):
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("2026-11-26", "has passed"),
+        ("2026-02-30", "does not exist"),
+        ("2026-11-31", "does not exist"),
+        ("13月1日", "does not exist"),
+        ("tomorrow", "as 2026-03-01"),
+        ("2027-12-01", "too far ahead"),
+    ],
+)
+def test_arrival_dates_that_are_refused_say_why(raw: str, why: str) -> None:
+    with pytest.raises(InvalidAnswer) as refused:
         parse_arrival_date(raw, {}, TODAY)
+    assert why in refused.value.message
 
 
 def test_a_day_that_next_year_lacks_is_refused_not_crashed_on() -> None:

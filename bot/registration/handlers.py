@@ -317,7 +317,8 @@ async def _question_button(
     elif action is WizardAction.DONE and question.kind is Kind.MULTI:
         if not wizard.ticked:
             await callback.answer(
-                _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")), show_alert=True
+                _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")),
+                show_alert=True,
             )
             return
         value = list(wizard.ticked)

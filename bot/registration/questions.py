@@ -199,12 +199,14 @@ def parse_arrival_date(raw: str, answers: Answers, today: date) -> str:
                 if not match["y"] and arrival < today:
                     arrival = arrival.replace(year=today.year + 1)
             except ValueError:  # no such day, e.g. 29 February in a year that has none
-                break
+                raise InvalidAnswer(_("That date does not exist. Please check the month and the day.")) from None
             if arrival < today:
                 raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
             if arrival > today + timedelta(days=ARRIVAL_HORIZON_DAYS):
                 raise InvalidAnswer(
-                    _("Please declare within {days} days of arriving.").format(days=ARRIVAL_HORIZON_DAYS)
+                    _("That is too far ahead: declare no more than {days} days before you arrive.").format(
+                        days=ARRIVAL_HORIZON_DAYS
+                    )
                 )
             return arrival.isoformat()
     raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))

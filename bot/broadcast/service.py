@@ -88,10 +88,11 @@ def default_text() -> str:
 
 
 def recipient_text(text: str | None) -> str:
-    """What a recipient reads, in the current locale: HR's own words as they wrote them, or the default."""
+    """What a recipient reads, in the current locale: HR's own words as they wrote them, under a line saying
+    who they are from (a bare text from a bot reads like the bot's own), or the default."""
     if text is None or not text.strip():
         return default_text()
-    return escape(text, quote=False)
+    return _("📢 From your organization's HR office:") + "\n\n" + escape(text, quote=False)
 
 
 def preview(text: str | None, locale: str) -> str:

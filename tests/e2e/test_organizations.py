@@ -455,10 +455,14 @@ async def test_remind_those_not_checked_in_with_own_text_and_blocked_users_count
     await hanna.press("Send this", expect="Sending the reminder", message=second)
 
     # Li and Bo get it, exactly as typed; Ann (checked in) does not; Blocky's is counted as blocked.
-    await wait_until(lambda: own in texts_to(fake, li, mark) and own in texts_to(fake, bo, mark), what="the reminders")
+    await wait_until(
+        lambda: all(any(own in text for text in texts_to(fake, person, mark)) for person in (li, bo)),
+        what="the reminders",
+    )
     progress = await hanna.expect("Reminder finished", timeout=30)
     assert "Sent 2, blocked 1, failed 0 of 3." in message_text(progress)
     assert texts_to(fake, ann, mark) == []
+    assert any(text.startswith("📢 来自您所在单位的 HR 部门：") for text in texts_to(fake, li, mark)), "who it is from"
     job = await rows(
         clean_database, select(Broadcast.organization_id, Broadcast.created_by, Broadcast.audience, Broadcast.text)
     )

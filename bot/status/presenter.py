@@ -23,7 +23,7 @@ REASONS = {
     "own_status_observation": __("you are under medical observation or quarantine"),
     "contact_confirmed_case": __("close contact with a confirmed case"),
     "place_hardest_hit": __("you stayed in a hardest-hit area"),
-    "place_abroad": __("you arrived from abroad (a specific area under the rules)"),
+    "place_abroad": __("you stayed abroad in the last 14 days"),
     "symptom_fever": __("you reported a fever"),
     "symptom_cough": __("you reported a cough"),
     "symptom_shortness_of_breath": __("you reported shortness of breath"),

@@ -102,7 +102,7 @@ async def test_something_changed_asks_travel_contacts_and_status_and_makes_a_new
     mark = fake.mark()
     await tom.say("36.6", expect="saved as a new declaration")
     caption = await code_caption(fake, mark)
-    assert "Day 1 of 14" in caption and "you arrived from abroad" in caption
+    assert "Day 1 of 14" in caption and "you stayed abroad in the last 14 days" in caption
     assert await count_rows(clean_database, Declaration) == 2
     assert await count_rows(clean_database, Assessment) == 2
 

@@ -144,3 +144,15 @@ def test_arrival_dates_that_are_refused_say_why(raw: str, why: str) -> None:
 def test_a_day_that_next_year_lacks_is_refused_not_crashed_on() -> None:
     with pytest.raises(InvalidAnswer):
         parse_arrival_date("2月29日", {}, date(2028, 3, 1))
+
+
+def test_a_choice_typed_as_its_button_reads_is_that_choice(english: I18n) -> None:
+    id_type = QUESTIONS_BY_KEY["id_type"]
+    assert id_type.typed_option("passport").value == "passport"
+    assert id_type.typed_option(" Passport! ").value == "passport"
+    assert id_type.typed_option("a passport please") is None
+    assert id_type.typed_option("🙂") is None
+    assert QUESTIONS_BY_KEY["places"].typed_option("None of these") is None, "only single choices"
+    with english.use_locale("zh"):
+        assert id_type.typed_option("护照").value == "passport"
+        assert id_type.typed_option("passport") is None, "the labels the person sees, in their language"

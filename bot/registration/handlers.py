@@ -216,6 +216,9 @@ async def process_typed_answer(
         await _reask(form, _("Please use the buttons under your answers."))
         return
     if question.parse is None:
+        if not message.text.startswith("/") and (option := question.typed_option(message.text)) is not None:
+            await _accept(form, question, option.answer)
+            return
         await _reask(form, _("Please choose with the buttons under the question."))
         return
     if message.text.startswith("/"):

@@ -24,6 +24,7 @@ from bot.domain.identity import InvalidIdNumber, validate_id_number
 from bot.domain.nationality import InvalidNationality, parse_nationality
 from bot.domain.phone import InvalidPhone, normalise_phone
 from bot.domain.temperature import InvalidTemperature, parse_temperature
+from bot.filters import squash
 
 Answers = dict[str, Any]
 MAX_TEXT_LENGTH = 200
@@ -100,6 +101,13 @@ class Question:
 
     def option(self, value: str) -> Option | None:
         return next((option for option in self.options if option.value == value), None)
+
+    def typed_option(self, text: str) -> Option | None:
+        """The option of a single choice whose button label, in the current language, was typed instead
+        of pressed (people at a gate do); None for anything else."""
+        if self.kind is not Kind.CHOICE or not (typed := squash(text)):
+            return None
+        return next((option for option in self.options if squash(str(option.label)) == typed), None)
 
     def option_for_answer(self, answer: Any) -> Option | None:
         return next((option for option in self.options if option.answer == answer), None)

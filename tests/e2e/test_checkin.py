@@ -46,7 +46,7 @@ async def test_check_in_same_as_yesterday_replaces_a_second_one_and_symptoms_tur
     await jane.press("Nothing changed", expect="symptoms now")
     # "None" is never preselected: Done with nothing ticked is refused.
     await jane.press("Done")
-    assert "none" in (await jane.callback_answer())["text"]
+    assert "“No symptoms”" in (await jane.callback_answer())["text"]
     await jane.press("No symptoms", expect="body temperature")
     mark = fake.mark()
     await jane.say("36.7", expect="Checked in for")

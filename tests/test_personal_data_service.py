@@ -5,6 +5,8 @@ Not while a health authority's decision about their code is in force: then nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -164,9 +166,9 @@ async def test_erasing_deletes_every_row_of_the_user_the_form_and_the_cached_acc
     assert again == service.Erased(account=False, conversation=False) and not again.anything
 
 
-async def test_erasing_commits_once(session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
-    async with session_factory() as session:
-        await _register(session, JANE)
+@contextmanager
+def _commits(engine: AsyncEngine) -> Iterator[list[object]]:
+    """The commits made on `engine` while the block runs (a use case commits once)."""
     commits: list[object] = []
 
     def count(connection: object) -> None:
@@ -174,10 +176,17 @@ async def test_erasing_commits_once(session_factory: async_sessionmaker[AsyncSes
 
     event.listen(engine.sync_engine, "commit", count)
     try:
-        async with session_factory() as session:
-            await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE, NOW, ZONE)
+        yield commits
     finally:
         event.remove(engine.sync_engine, "commit", count)
+
+
+async def test_erasing_commits_once(session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
+    async with session_factory() as session:
+        await _register(session, JANE)
+    with _commits(engine) as commits:
+        async with session_factory() as session:
+            await service.erase_everything(session, _state(JANE, MemoryStorage()), Accounts(), JANE, NOW, ZONE)
     assert len(commits) == 1
 
 
@@ -265,18 +274,10 @@ async def test_a_red_decision_in_force_refuses_the_erasure_and_nothing_is_erased
         assert not session.in_transaction()
     assert preview.kept_by is not None and preview.kept_by.colour == "red" and preview.kept_by.ends_on is None
 
-    commits: list[object] = []
-
-    def count(connection: object) -> None:
-        commits.append(connection)
-
-    event.listen(engine.sync_engine, "commit", count)
-    try:
+    with _commits(engine) as commits:
         async with session_factory() as session:
             erased = await service.erase_everything(session, state, accounts, JANE, NOW, ZONE)
             assert not session.in_transaction(), "the row is let go"
-    finally:
-        event.remove(engine.sync_engine, "commit", count)
     assert erased.kept_by == preview.kept_by and not erased.anything
     assert len(commits) == 1
     async with session_factory() as session:

@@ -57,8 +57,6 @@ async def record_checkin(
     """Today's check-in. When the answers differ from the last declaration beyond temperature and
     symptoms, they are a new declaration (which is the day's check-in too). Raises IncompleteDeclaration."""
     day = local_day(now, zone)
-    checkins = CheckInRepository(session)
-    replaced = await checkins.on_day(user_id, day) is not None
     latest = await DeclarationRepository(session).latest(user_id)
     if latest is None:
         raise IncompleteDeclaration
@@ -68,17 +66,21 @@ async def record_checkin(
         raise IncompleteDeclaration from None
     report = Report(day, declaration.temperature_c, frozenset(declaration.symptoms))
     if _same_apart_from_the_day(latest.answers, declaration.to_dict()):
-        kept_earlier = await record_day_report(session, user_id, report, None, now)
+        recorded = await record_day_report(session, user_id, report, None, now)
         reassessed = await reassess(session, user_id, now, zone, cause="checkin")
         declared = False
     else:
-        stored, kept_earlier = await add_declaration(session, user_id, answers, now, zone)
+        stored, recorded = await add_declaration(session, user_id, answers, now, zone)
         reassessed = await reassess(session, user_id, now, zone, cause="declaration", declaration_id=stored.id)
         declared = True
     await CodeRepository(session).forget(user_id)
     await session.commit()
     return CheckInResult(
-        day=day, replaced=replaced, declared=declared, reassessed=reassessed, kept_earlier=kept_earlier
+        day=day,
+        replaced=recorded.replaced,
+        declared=declared,
+        reassessed=reassessed,
+        kept_earlier=recorded.kept_earlier,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -11,10 +12,10 @@ from bot.db.models import Declaration as DeclarationRow
 from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.declarations import DeclarationRepository
-from bot.domain.answers import Declaration, InvalidDeclaration, Symptom
+from bot.domain.answers import Declaration, InvalidDeclaration
 from bot.domain.status import Report, day_report_after
 from bot.registration.questions import ALWAYS_ASKED_AGAIN, missing_questions
-from bot.status.service import Reassessed, local_day, reassess
+from bot.status.service import Reassessed, local_day, reassess, report_of
 
 
 class IncompleteDeclaration(Exception):
@@ -25,7 +26,7 @@ async def submit_declaration(
     session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
 ) -> Reassessed:
     """Store a declaration, which is also the day's check-in, and the status it leads to, in one commit."""
-    stored, _kept_earlier = await add_declaration(session, user_id, answers, now, zone)
+    stored, _day = await add_declaration(session, user_id, answers, now, zone)
     result = await reassess(session, user_id, now, zone, cause="declaration", declaration_id=stored.id)
     await CodeRepository(session).forget(user_id)
     await session.commit()
@@ -34,10 +35,9 @@ async def submit_declaration(
 
 async def add_declaration(
     session: AsyncSession, user_id: int, answers: dict[str, Any], now: datetime, zone: tzinfo
-) -> tuple[DeclarationRow, bool]:
-    """A checked declaration and its day's check-in, not committed; raises IncompleteDeclaration.
-
-    Also whether a fever or symptom reported earlier that day was kept on the day's record."""
+) -> tuple[DeclarationRow, DayRecord]:
+    """A checked declaration and its day's check-in (how it met an earlier one that day), not committed;
+    raises IncompleteDeclaration."""
     if missing_questions(answers):
         raise IncompleteDeclaration
     declared_on = local_day(now, zone)
@@ -50,21 +50,24 @@ async def add_declaration(
     return stored, await record_day_report(session, user_id, report, stored.id, now)
 
 
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    # A check-in had already been given that day; this one replaced it.
+    replaced: bool
+    # ...but a fever or symptom reported earlier that day was kept on the record.
+    kept_earlier: bool
+
+
 async def record_day_report(
     session: AsyncSession, user_id: int, report: Report, declaration_id: int | None, now: datetime
-) -> bool:
-    """The day's check-in, not committed; True when a fever or symptom reported earlier that day was kept."""
+) -> DayRecord:
+    """The day's check-in, not committed."""
     checkins = CheckInRepository(session)
-    earlier_row = await checkins.on_day(user_id, report.day)
-    earlier = None
-    if earlier_row is not None:
-        earlier = Report(
-            earlier_row.day, earlier_row.temperature_c, frozenset(Symptom(s) for s in earlier_row.symptoms)
-        )
-    kept = day_report_after(earlier, report)
+    earlier = await checkins.on_day(user_id, report.day)
+    kept = day_report_after(report_of(earlier) if earlier is not None else None, report)
     symptoms = sorted(str(symptom) for symptom in kept.symptoms)
     await checkins.record(user_id, report.day, kept.temperature_c, symptoms, declaration_id, now)
-    return kept != report
+    return DayRecord(replaced=earlier is not None, kept_earlier=kept != report)
 
 
 async def answers_for_update(session: AsyncSession, user_id: int, today: date) -> dict[str, Any]:

@@ -48,7 +48,7 @@ async def load_history(session: AsyncSession, user_id: int, zone: tzinfo) -> His
     oldest = await AssessmentRepository(session).oldest(user_id)
     return History(
         declarations=[declaration for row in declarations if (declaration := _declaration(row)) is not None],
-        reports=[_report(row) for row in reports],
+        reports=[report_of(row) for row in reports],
         overrides=[
             Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on)
             for row in overrides
@@ -71,7 +71,8 @@ def _declaration(row: DeclarationRow) -> Declaration | None:
         return None
 
 
-def _report(row: CheckIn) -> Report:
+def report_of(row: CheckIn) -> Report:
+    """A stored check-in as the rules read it."""
     return Report(day=row.day, temperature_c=row.temperature_c, symptoms=frozenset(Symptom(s) for s in row.symptoms))
 
 

@@ -42,6 +42,7 @@ async def purge_expired(
         checkins = await repository.delete_checkins_before(cutoff)
         declarations = await repository.delete_declarations_before(cutoff)
         assessments = await repository.delete_assessments_before(cutoff)
+        await repository.forget_purged_state()
         await session.commit()
     # Redis expires conversations by itself (the storage is made with a time to live).
     conversations = await storage.forget_untouched_since(cutoff) if isinstance(storage, SqlStorage) else 0

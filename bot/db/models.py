@@ -105,6 +105,13 @@ class User(Base):
     # Set when Telegram answered 403 (they blocked the bot): reminders skip them from then on;
     # cleared when they write again.
     unreachable_since: Mapped[datetime | None]
+    # The person's current state, kept on their own row in the same transaction as the history it sums up,
+    # so a job or a page reads one row per person instead of the newest row of each history (at a city's
+    # size that subquery is O(people × days) per batch or page; docs/scaling.md): the colour of the latest
+    # assessment, the name of the latest declaration, and the last day they checked in themselves.
+    colour: Mapped[str | None] = mapped_column(String(8))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    last_checkin_on: Mapped[date | None]
 
 
 class Declaration(Base):

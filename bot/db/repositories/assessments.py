@@ -13,8 +13,10 @@ class AssessmentRepository:
         self._session = session
 
     async def add(self, assessment: Assessment) -> Assessment:
+        """The newest change of a person's status; their row carries its colour from the same transaction."""
         self._session.add(assessment)
         await self._session.flush()
+        await self._session.execute(update(User).where(User.id == assessment.user_id).values(colour=assessment.colour))
         return assessment
 
     async def current(self, user_id: int) -> Assessment | None:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Verification
+from bot.db.models import CheckIn, User, Verification
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -42,6 +42,12 @@ class CheckInRepository:
             },
         )
         await self._session.execute(statement)
+        # "Checked in today?" for a whole organization reads this, not the check-ins.
+        await self._session.execute(
+            update(User)
+            .where(User.id == user_id, or_(User.last_checkin_on.is_(None), User.last_checkin_on < day))
+            .values(last_checkin_on=day)
+        )
 
     async def for_user(self, user_id: int) -> list[CheckIn]:
         statement = select(CheckIn).where(CheckIn.user_id == user_id).order_by(CheckIn.day)

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Declaration
+from bot.db.models import Declaration, User
+
+DISPLAY_NAME_LENGTH = 100
 
 
 class DeclarationRepository:
@@ -17,6 +19,13 @@ class DeclarationRepository:
         declaration = Declaration(user_id=user_id, answers=answers, declared_at=declared_at)
         self._session.add(declaration)
         await self._session.flush()
+        # HR's pages sort and show members by name: kept on the person's row, the latest declaration's.
+        name = answers.get("full_name")
+        await self._session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(display_name=name[:DISPLAY_NAME_LENGTH] if isinstance(name, str) else None)
+        )
         return declaration
 
     async def for_user(self, user_id: int) -> list[Declaration]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Assessment, CheckIn, Declaration
+from bot.db.models import Assessment, CheckIn, Declaration, User
 
 
 class RetentionRepository:
@@ -50,3 +50,16 @@ class RetentionRepository:
             )
         )
         return result.rowcount or 0
+
+    async def forget_purged_state(self) -> None:
+        """Whoever lost every colour change or declaration loses the colour or name kept on their row too."""
+        await self._session.execute(
+            update(User)
+            .where(User.colour.is_not(None), ~exists().where(Assessment.user_id == User.id))
+            .values(colour=None)
+        )
+        await self._session.execute(
+            update(User)
+            .where(User.display_name.is_not(None), ~exists().where(Declaration.user_id == User.id))
+            .values(display_name=None)
+        )

@@ -18,6 +18,8 @@ from bot.registration.questions import (
     parse_address,
     parse_arrival_date,
     parse_full_name,
+    parse_phone,
+    parse_shared_phone,
     previous_question,
     record_answer,
 )
@@ -156,3 +158,46 @@ def test_a_choice_typed_as_its_button_reads_is_that_choice(english: I18n) -> Non
     with english.use_locale("zh"):
         assert id_type.typed_option("护照").value == "passport"
         assert id_type.typed_option("passport") is None, "the labels the person sees, in their language"
+
+
+@pytest.mark.parametrize("raw", ["13800138000", "138 0013 8000", "+49 151 12345678", "0044 7400 123456"])
+def test_a_chinese_mobile_or_a_number_with_its_country_code_is_taken(raw: str) -> None:
+    assert parse_phone(raw, {"nationality": "DE"}, TODAY).startswith("+")
+
+
+def test_a_number_without_a_country_code_offers_the_nationality_s_reading_first(english: I18n) -> None:
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("0151 12345678", {"nationality": "DE"}, TODAY)
+    assert asked.value.suggestions == ("+49 1511 2345678",)
+    assert "If it is from your country (Germany), press +49 1511 2345678 below" in asked.value.message
+    with english.use_locale("zh"):
+        with pytest.raises(InvalidAnswer) as asked:
+            parse_phone("0151 12345678", {"nationality": "DE"}, TODAY)
+        assert "德国" in asked.value.message and "+49 1511 2345678" in asked.value.message
+
+
+def test_a_number_no_country_reads_asks_for_the_code_of_the_nationality(english: I18n) -> None:
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("4155552671", {"nationality": "FR"}, TODAY)
+    assert asked.value.suggestions == ()
+    assert "+33 for France" in asked.value.message
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("4155552671", {"nationality": "US"}, TODAY)
+    assert asked.value.suggestions == ("+1 415-555-2671",), "never silently a Chinese number"
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("447400123456", {"nationality": "CN"}, TODAY)
+    assert asked.value.suggestions == ("+44 7400 123456",)
+    assert "Did you mean +44 7400 123456?" in asked.value.message
+
+
+def test_the_shared_number_is_read_as_international() -> None:
+    assert parse_shared_phone("447400123456") == "+447400123456"
+    with pytest.raises(InvalidAnswer):
+        parse_shared_phone("12")
+
+
+def test_the_summary_shows_the_number_in_international_format(english: I18n) -> None:
+    from bot.registration.presenter import summary_text
+
+    text = summary_text({**COMPLETE, "phone": "+4915112345678"}, "en")
+    assert "+49 1511 2345678" in text and "+4915112345678" not in text

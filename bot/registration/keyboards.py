@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
@@ -56,11 +57,13 @@ def _nav_row(step: str, revision: int) -> list[InlineKeyboardButton]:
 # Markups are built directly rather than with aiogram's KeyboardBuilder: the builder's validation
 # and copies were a quarter of the cost of a form step (bench/bench_dispatch.py).
 def question_keyboard(
-    question: Question, wizard: WizardData, today: date, locale: str
+    question: Question, wizard: WizardData, today: date, locale: str, suggestions: Sequence[str] = ()
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
+    """`suggestions`: answers the person may mean (a number with its country code), as buttons that send them."""
     if question.kind is Kind.PHONE:
         return ReplyKeyboardMarkup(
             keyboard=[
+                *([KeyboardButton(text=suggestion)] for suggestion in suggestions),
                 [KeyboardButton(text=f"📱 {SHARE_PHONE}", request_contact=True)],
                 [KeyboardButton(text=f"⬅️ {BACK}"), KeyboardButton(text=f"✖️ {CANCEL}")],
             ],

@@ -15,14 +15,23 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from bot.domain.answers import Contact, District, IdType, OwnStatus, Place, Symptom
 from bot.domain.identity import InvalidIdNumber, validate_id_number
-from bot.domain.nationality import InvalidNationality, parse_nationality
-from bot.domain.phone import InvalidPhone, normalise_phone
+from bot.domain.nationality import InvalidNationality, nationality_name, parse_nationality
+from bot.domain.phone import (
+    HOME_REGION,
+    InvalidPhone,
+    NeedsCountryCode,
+    calling_code,
+    format_international,
+    normalise_phone,
+    shared_phone,
+)
 from bot.domain.temperature import InvalidTemperature, parse_temperature
 from bot.filters import squash
 
@@ -65,9 +74,11 @@ class Kind(StrEnum):
 class InvalidAnswer(Exception):
     """The answer cannot be used; `message` is already translated and says what to send instead."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        # Answers the person may mean, offered as buttons that send them (e.g. their number with a country code).
+        self.suggestions = suggestions
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,15 +184,58 @@ def _id_number_hint(id_type: IdType) -> str:
     return hints[id_type]
 
 
+_INVALID_PHONE = __(
+    "That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button."
+)
+# Buttons with numbers to send: more would push the share button off a phone's keyboard.
+_MAX_PHONE_SUGGESTIONS = 3
+
+
 def parse_phone(raw: str, answers: Answers, today: date) -> str:
+    nationality = answers.get("nationality")
+    regions = [nationality] if isinstance(nationality, str) and nationality != HOME_REGION else []
     try:
-        return normalise_phone(_clean_text(raw))
+        return normalise_phone(_clean_text(raw), regions)
+    except NeedsCountryCode as unclear:
+        raise _country_code_question(unclear, nationality if regions else None) from None
     except InvalidPhone:
-        raise InvalidAnswer(
-            _(
-                "That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button."
-            )
-        ) from None
+        raise InvalidAnswer(str(_INVALID_PHONE)) from None
+
+
+def parse_shared_phone(raw: str) -> str:
+    """The number of the account, shared with the button: Telegram gives it in international form."""
+    try:
+        return shared_phone(raw)
+    except InvalidPhone:
+        raise InvalidAnswer(str(_INVALID_PHONE)) from None
+
+
+def _country_code_question(unclear: NeedsCountryCode, nationality: str | None) -> InvalidAnswer:
+    """Ask for the country of a number typed without one, offering what it would be in the nationality's."""
+    candidates = unclear.candidates[:_MAX_PHONE_SUGGESTIONS]
+    suggestions = tuple(format_international(e164) for _region, e164 in candidates)
+    country = nationality_name(nationality, get_i18n().current_locale) if nationality else None
+    if candidates and candidates[0][0] is not None and country is not None:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. If it is from your country "
+            "({country}), press {number} below; otherwise type it with + and the country code."
+        ).format(country=country, number=suggestions[0])
+    elif candidates:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. Did you mean {number}? "
+            "Press it below, or type the number with + and the country code."
+        ).format(number=suggestions[0])
+    elif country is not None and nationality is not None and (code := calling_code(nationality)) is not None:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. Please type it with + and "
+            "the country code, e.g. +{code} for {country}."
+        ).format(code=code, country=country)
+    else:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. Please type it with + and "
+            "the country code, e.g. +44 7400 123456."
+        )
+    return InvalidAnswer(text, suggestions)
 
 
 def parse_address(raw: str, answers: Answers, today: date) -> str:

@@ -58,6 +58,11 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
     await jane.say("E12345678", expect="mobile number")
     await jane.share_contact("+8613800138000", owner_id=999, expect="share your own number")
     await jane.say("12345", expect="not a valid mobile number")
+    # A British mobile written the British way is no Chinese number: the country is asked, hers offered.
+    mark = fake.mark()
+    await jane.say("07400 123456", expect="your country (United Kingdom), press +44 7400 123456")
+    [asked] = [call for call in fake.calls[mark:] if call.method == "sendMessage"]
+    assert "+44 7400 123456" in str(asked.params["reply_markup"]), "her number with its code is a button to press"
     # Back from the phone question takes its share-my-number keyboard away, and forward again.
     mark = fake.mark()
     await jane.say("⬅️ Back", expect="number of that document")

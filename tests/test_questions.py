@@ -120,6 +120,10 @@ def test_an_address_needs_letters() -> None:
         ("2027年1月3号", "2027-01-03"),
         ("2026-11-27", "2026-11-27"),
         ("１２月１日", "2026-12-01"),
+        ("1 Dec", "2026-12-01"),
+        ("Dec 1", "2026-12-01"),
+        ("1/12/2026", "2026-12-01"),  # 12 January 2026 has passed: only one reading is left
+        ("12/25", "2026-12-25"),
     ],
 )
 def test_arrival_dates_that_are_accepted(raw: str, expected: str) -> None:
@@ -201,3 +205,15 @@ def test_the_summary_shows_the_number_in_international_format(english: I18n) -> 
 
     text = summary_text({**COMPLETE, "phone": "+4915112345678"}, "en")
     assert "+49 1511 2345678" in text and "+4915112345678" not in text
+
+
+def test_an_ambiguous_day_and_month_are_asked_not_guessed(english: I18n) -> None:
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_arrival_date("2/12", {}, TODAY)
+    assert asked.value.suggestions == ("2026-12-02", "2027-02-12")
+    assert asked.value.message == "Did you mean December 2, 2026 or February 12, 2027? Press the one you mean."
+    from bot.registration.keyboards import question_keyboard
+    from bot.registration.questions import WizardData
+
+    keyboard = question_keyboard(QUESTIONS_BY_KEY["arrival_date"], WizardData(), TODAY, "en", asked.value.suggestions)
+    assert [row[0].text for row in keyboard.inline_keyboard[:2]] == ["December 2, 2026", "February 12, 2027"]

@@ -6,7 +6,6 @@ so the half-filled form is plain JSON that survives a restart.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from bot.domain.answers import Contact, District, IdType, OwnStatus, Place, Symptom
+from bot.domain.dates import NoSuchDay, read_day
 from bot.domain.identity import InvalidIdNumber, validate_id_number
 from bot.domain.nationality import InvalidNationality, nationality_name, parse_nationality
 from bot.domain.phone import (
@@ -34,6 +34,7 @@ from bot.domain.phone import (
 )
 from bot.domain.temperature import InvalidTemperature, parse_temperature
 from bot.filters import squash
+from bot.i18n import format_day
 
 Answers = dict[str, Any]
 MAX_TEXT_LENGTH = 200
@@ -245,33 +246,33 @@ def parse_address(raw: str, answers: Answers, today: date) -> str:
     return address
 
 
-_DATE_PATTERNS = (
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),
-    re.compile(r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?$"),
-)
-
-
 def parse_arrival_date(raw: str, answers: Answers, today: date) -> str:
-    text = unicodedata.normalize("NFKC", raw).replace(" ", "")
-    for pattern in _DATE_PATTERNS:
-        if match := pattern.match(text):
-            year = int(match["y"]) if match["y"] else today.year
-            try:
-                arrival = date(year, int(match["m"]), int(match["d"]))
-                if not match["y"] and arrival < today:
-                    arrival = arrival.replace(year=today.year + 1)
-            except ValueError:  # no such day, e.g. 29 February in a year that has none
-                raise InvalidAnswer(_("That date does not exist. Please check the month and the day.")) from None
-            if arrival < today:
-                raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
-            if arrival > today + timedelta(days=ARRIVAL_HORIZON_DAYS):
-                raise InvalidAnswer(
-                    _("That is too far ahead: declare no more than {days} days before you arrive.").format(
-                        days=ARRIVAL_HORIZON_DAYS
-                    )
-                )
-            return arrival.isoformat()
-    raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))
+    try:
+        days = read_day(raw[:MAX_TEXT_LENGTH], today)
+    except NoSuchDay:
+        raise InvalidAnswer(_("That date does not exist. Please check the month and the day.")) from None
+    if not days:
+        raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))
+    horizon = today + timedelta(days=ARRIVAL_HORIZON_DAYS)
+    possible = [day for day in days if today <= day <= horizon]
+    if len(possible) == 1:
+        return possible[0].isoformat()
+    if len(possible) > 1:
+        # "1/12": the 1st of December or the 12th of January. Both could be an arrival: ask, never guess.
+        locale = get_i18n().current_locale
+        raise InvalidAnswer(
+            _("Did you mean {first} or {second}? Press the one you mean.").format(
+                first=format_day(possible[0], locale), second=format_day(possible[1], locale)
+            ),
+            tuple(day.isoformat() for day in possible),
+        )
+    if days[0] < today:
+        raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
+    raise InvalidAnswer(
+        _("That is too far ahead: declare no more than {days} days before you arrive.").format(
+            days=ARRIVAL_HORIZON_DAYS
+        )
+    )
 
 
 def parse_temperature_answer(raw: str, answers: Answers, today: date) -> float:

@@ -158,7 +158,7 @@ def test_a_choice_typed_as_its_button_reads_is_that_choice(english: I18n) -> Non
     assert id_type.typed_option(" Passport! ").value == "passport"
     assert id_type.typed_option("a passport please") is None
     assert id_type.typed_option("🙂") is None
-    assert QUESTIONS_BY_KEY["places"].typed_option("None of these") is None, "only single choices"
+    assert QUESTIONS_BY_KEY["places"].typed_option("Abroad") is None, "a multiple choice is ticked with buttons"
     with english.use_locale("zh"):
         assert id_type.typed_option("护照").value == "passport"
         assert id_type.typed_option("passport") is None, "the labels the person sees, in their language"
@@ -217,3 +217,30 @@ def test_an_ambiguous_day_and_month_are_asked_not_guessed(english: I18n) -> None
 
     keyboard = question_keyboard(QUESTIONS_BY_KEY["arrival_date"], WizardData(), TODAY, "en", asked.value.suggestions)
     assert [row[0].text for row in keyboard.inline_keyboard[:2]] == ["December 2, 2026", "February 12, 2027"]
+
+
+@pytest.mark.parametrize("typed", ["none", "None of these", "No symptoms!", "无", "没有", "nothing"])
+def test_none_typed_on_a_multiple_choice_is_the_explicit_none(english: I18n, typed: str) -> None:
+    for key in ("places", "contacts", "symptoms"):
+        option = QUESTIONS_BY_KEY[key].typed_option(typed)
+        assert option is not None and option.answer == [], (key, typed)
+    assert QUESTIONS_BY_KEY["own_status"].typed_option(typed).answer == "none"
+
+
+def test_none_typed_in_chinese_on_a_chinese_form(english: I18n) -> None:
+    with english.use_locale("zh"):
+        assert QUESTIONS_BY_KEY["symptoms"].typed_option("以上都没有").answer == []
+        assert QUESTIONS_BY_KEY["symptoms"].typed_option("没有症状").answer == []
+        assert QUESTIONS_BY_KEY["symptoms"].typed_option("咳嗽") is None
+
+
+@pytest.mark.parametrize(("typed", "district"), [("海曙", "haishu"), ("海曙区", "haishu"), ("慈溪", "cixi"), ("宁海", "ninghai")])
+def test_a_district_without_its_suffix_is_that_district(english: I18n, typed: str, district: str) -> None:
+    with english.use_locale("zh"):
+        assert QUESTIONS_BY_KEY["district"].typed_option(typed).value == district
+
+
+def test_an_english_district_with_or_without_district(english: I18n) -> None:
+    assert QUESTIONS_BY_KEY["district"].typed_option("Haishu District").value == "haishu"
+    assert QUESTIONS_BY_KEY["district"].typed_option("cixi city").value == "cixi"
+    assert QUESTIONS_BY_KEY["district"].typed_option("Hai") is None

@@ -115,14 +115,44 @@ class Question:
         return next((option for option in self.options if option.value == value), None)
 
     def typed_option(self, text: str) -> Option | None:
-        """The option of a single choice whose button label, in the current language, was typed instead
-        of pressed (people at a gate do); None for anything else."""
-        if self.kind is not Kind.CHOICE or not (typed := squash(text)):
+        """The option whose button label, in the current language, was typed instead of pressed (people at a
+        gate do), give or take a district's suffix ("海曙" for 海曙区); on a multiple choice only "none"
+        (an option answering the empty list). None for anything else."""
+        if not (typed := squash(text)):
             return None
-        return next((option for option in self.options if squash(str(option.label)) == typed), None)
+        if self.kind is Kind.MULTI:
+            said_none = typed in _NONE_WORDS or (self.none_label is not None and typed == squash(str(self.none_label)))
+            return Option("", self.none_label or __("None of these"), stored=[]) if said_none else None
+        if self.kind is not Kind.CHOICE:
+            return None
+        loose = _without_suffix(typed)
+        found = next((option for option in self.options if _without_suffix(squash(str(option.label))) == loose), None)
+        if found is None and typed in _NONE_WORDS:
+            found = self.option("none")
+        return found
 
     def option_for_answer(self, answer: Any) -> Option | None:
         return next((option for option in self.options if option.answer == answer), None)
+
+
+# "None of these" as people type it, in either language: never preselected, but typing it is as explicit as
+# pressing the button.
+_NONE_WORDS = frozenset(
+    squash(word)
+    for word in (
+        *("none", "nothing", "no", "nope", "none of them", "none of these", "no symptoms"),
+        *("无", "没有", "都没有", "没", "无症状", "没有症状", "以上都没有", "以上均无", "都不是"),
+    )
+)
+# What Chinese and English names of places end with, and people leave off: 海曙 for 海曙区, Cixi for 慈溪市.
+_PLACE_SUFFIXES = ("区", "县", "市", "district", "county", "city")
+
+
+def _without_suffix(squashed: str) -> str:
+    for suffix in _PLACE_SUFFIXES:
+        if squashed.endswith(suffix) and len(squashed) - len(suffix) >= 2:
+            return squashed[: -len(suffix)]
+    return squashed
 
 
 def _clean_text(raw: str, *, min_length: int = 1) -> str:

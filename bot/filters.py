@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from aiogram.filters import Filter
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import I18n
@@ -14,12 +17,27 @@ def squash(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-class Words(Filter):
-    """Text that means one of `phrases` in any of the bot's languages (button labels included)."""
+def filler_pattern(fillers: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for words that only wrap a request ("please", "show me", "请", "出示"): English ones as
+    whole words, Chinese ones (written without spaces) anywhere; the longest first, so "给我" goes before "我"."""
+    alternatives = []
+    for filler in sorted({filler.casefold() for filler in fillers}, key=len, reverse=True):
+        escaped = re.escape(filler)
+        alternatives.append(rf"\b{escaped}\b" if filler.isascii() else escaped)
+    return re.compile("|".join(alternatives)) if alternatives else None
 
-    def __init__(self, *phrases: LazyProxy | str) -> None:
+
+class Words(Filter):
+    """Text that means one of `phrases` in any of the bot's languages (button labels included).
+
+    With `fillers`, also a phrase wrapped in them: "show me my code please" and "出示我的健康码" ask for
+    the code as "code" and "健康码" do. What is left must be a phrase exactly, so "my code is wrong" is not.
+    """
+
+    def __init__(self, *phrases: LazyProxy | str, fillers: Iterable[str] = ()) -> None:
         self._phrases = phrases
         self._known: frozenset[str] | None = None
+        self._fillers = filler_pattern(fillers)
 
     async def __call__(self, message: Message, i18n: I18n) -> bool:
         # A forwarded message is someone else's words (an admin naming a person), never a request.
@@ -27,7 +45,9 @@ class Words(Filter):
             return False
         if self._known is None:
             self._known = self._translations(i18n)
-        return squash(message.text) in self._known
+        if squash(message.text) in self._known:
+            return True
+        return self._fillers is not None and squash(self._fillers.sub(" ", message.text.casefold())) in self._known
 
     def _translations(self, i18n: I18n) -> frozenset[str]:
         words: set[str] = set()

@@ -284,3 +284,11 @@ def test_unusable_stored_answers_leave_the_summary_out() -> None:
         assert isinstance(entry, DeclarationEntry)
         assert entry.temperature_c is None or entry.symptoms is None
         assert presenter.render_entry(entry, "en", ZONE).startswith("📝 Declaration submitted\n")
+
+
+def test_a_missed_day_says_the_count_started_again() -> None:
+    from bot.history.service import missed_day_entry
+
+    entry = missed_day_entry(date(2026, 12, 9), ZONE)
+    text = presenter.render_entry(entry, "en", ZONE)
+    assert "You did not check in on Dec 9, so the count of days started again." in text

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Assessment, CheckIn, Declaration, User
-from bot.history.entries import CheckInEntry, ColourEntry, DeclarationEntry, Turn
+from bot.history.entries import CheckInEntry, ColourEntry, DeclarationEntry, MissedDayEntry, Turn
 from bot.history.service import load_history
 
 NOW = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Shanghai")
 ANSWERS = {
     "full_name": "Jane Doe",
     "id_number": "E12345678",
@@ -93,7 +95,7 @@ async def test_a_history_is_the_persons_own_newest_first_and_ends_its_transactio
         await _story(session, 1)
         await _story(session, 2)
     async with session_factory() as session:
-        history = await load_history(session, 1)
+        history = await load_history(session, 1, NOW, ZONE)
         assert not session.in_transaction(), "no connection is held while the caller talks to Telegram"
 
     kinds = [(type(entry), entry.when) for entry in history.entries]
@@ -115,5 +117,34 @@ async def test_nobody_has_an_empty_history(session_factory: async_sessionmaker[A
     async with session_factory() as session:
         session.add(_user(3))
         await session.commit()
-        assert (await load_history(session, 3)).entries == ()
-        assert (await load_history(session, 404)).entries == ()
+        assert (await load_history(session, 3, NOW, ZONE)).entries == ()
+        assert (await load_history(session, 404, NOW, ZONE)).entries == ()
+
+
+async def test_a_day_without_a_check_in_that_restarted_the_count_is_in_the_history(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Yellow from a cough on 10 March, normal on the 11th and 13th: the 12th and 14th each started the count again."""
+    async with session_factory() as session:
+        session.add(_user(5))
+        await session.flush()
+        for day, temperature, symptoms in ((10, 37.1, ["cough"]), (11, 36.6, []), (13, 36.6, [])):
+            session.add(
+                CheckIn(
+                    user_id=5,
+                    day=date(2026, 3, day),
+                    temperature_c=temperature,
+                    symptoms=symptoms,
+                    declaration_id=None,
+                    reported_at=NOW + timedelta(days=day - 10),
+                )
+            )
+        await session.commit()
+    async with session_factory() as session:
+        history = await load_history(session, 5, NOW + timedelta(days=5), ZONE)
+        assert not session.in_transaction()
+    missed = [entry for entry in history.entries if isinstance(entry, MissedDayEntry)]
+    assert [entry.day for entry in missed] == [date(2026, 3, 14), date(2026, 3, 12)], "newest first; today not yet"
+    assert missed[0].when == datetime(2026, 3, 15, tzinfo=ZONE)
+    kinds = [type(entry).__name__ for entry in history.entries]
+    assert kinds == ["MissedDayEntry", "CheckInEntry", "MissedDayEntry", "CheckInEntry", "CheckInEntry"]

@@ -215,6 +215,7 @@ def test_the_text_has_headings_and_answers_under_their_questions(english) -> Non
     assert "Full name: Jane Doe" in text
     assert "Nationality: United Kingdom" in text
     assert "ID document: Passport" in text
+    assert "Mobile phone: +86 138 0013 8000" in text, "with its country code, as people read it"
     assert "District: Yinzhou" in text
     assert "Address: 199 Taikang East Road, building 3 <b>&" in text
     assert "In Ningbo: Yes, I am in Ningbo" in text

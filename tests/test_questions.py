@@ -18,6 +18,8 @@ from bot.registration.questions import (
     parse_address,
     parse_arrival_date,
     parse_full_name,
+    parse_phone,
+    parse_shared_phone,
     previous_question,
     record_answer,
 )
@@ -118,6 +120,10 @@ def test_an_address_needs_letters() -> None:
         ("2027年1月3号", "2027-01-03"),
         ("2026-11-27", "2026-11-27"),
         ("１２月１日", "2026-12-01"),
+        ("1 Dec", "2026-12-01"),
+        ("Dec 1", "2026-12-01"),
+        ("1/12/2026", "2026-12-01"),  # 12 January 2026 has passed: only one reading is left
+        ("12/25", "2026-12-25"),
     ],
 )
 def test_arrival_dates_that_are_accepted(raw: str, expected: str) -> None:
@@ -152,7 +158,89 @@ def test_a_choice_typed_as_its_button_reads_is_that_choice(english: I18n) -> Non
     assert id_type.typed_option(" Passport! ").value == "passport"
     assert id_type.typed_option("a passport please") is None
     assert id_type.typed_option("🙂") is None
-    assert QUESTIONS_BY_KEY["places"].typed_option("None of these") is None, "only single choices"
+    assert QUESTIONS_BY_KEY["places"].typed_option("Abroad") is None, "a multiple choice is ticked with buttons"
     with english.use_locale("zh"):
         assert id_type.typed_option("护照").value == "passport"
         assert id_type.typed_option("passport") is None, "the labels the person sees, in their language"
+
+
+@pytest.mark.parametrize("raw", ["13800138000", "138 0013 8000", "+49 151 12345678", "0044 7400 123456"])
+def test_a_chinese_mobile_or_a_number_with_its_country_code_is_taken(raw: str) -> None:
+    assert parse_phone(raw, {"nationality": "DE"}, TODAY).startswith("+")
+
+
+def test_a_number_without_a_country_code_offers_the_nationality_s_reading_first(english: I18n) -> None:
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("0151 12345678", {"nationality": "DE"}, TODAY)
+    assert asked.value.suggestions == ("+49 1511 2345678",)
+    assert "If it is from your country (Germany), press +49 1511 2345678 below" in asked.value.message
+    with english.use_locale("zh"):
+        with pytest.raises(InvalidAnswer) as asked:
+            parse_phone("0151 12345678", {"nationality": "DE"}, TODAY)
+        assert "德国" in asked.value.message and "+49 1511 2345678" in asked.value.message
+
+
+def test_a_number_no_country_reads_asks_for_the_code_of_the_nationality(english: I18n) -> None:
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("4155552671", {"nationality": "FR"}, TODAY)
+    assert asked.value.suggestions == ()
+    assert "+33 for France" in asked.value.message
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("4155552671", {"nationality": "US"}, TODAY)
+    assert asked.value.suggestions == ("+1 415-555-2671",), "never silently a Chinese number"
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_phone("447400123456", {"nationality": "CN"}, TODAY)
+    assert asked.value.suggestions == ("+44 7400 123456",)
+    assert "Did you mean +44 7400 123456?" in asked.value.message
+
+
+def test_the_shared_number_is_read_as_international() -> None:
+    assert parse_shared_phone("447400123456") == "+447400123456"
+    with pytest.raises(InvalidAnswer):
+        parse_shared_phone("12")
+
+
+def test_the_summary_shows_the_number_in_international_format(english: I18n) -> None:
+    from bot.registration.presenter import summary_text
+
+    text = summary_text({**COMPLETE, "phone": "+4915112345678"}, "en")
+    assert "+49 1511 2345678" in text and "+4915112345678" not in text
+
+
+def test_an_ambiguous_day_and_month_are_asked_not_guessed(english: I18n) -> None:
+    with pytest.raises(InvalidAnswer) as asked:
+        parse_arrival_date("2/12", {}, TODAY)
+    assert asked.value.suggestions == ("2026-12-02", "2027-02-12")
+    assert asked.value.message == "Did you mean December 2, 2026 or February 12, 2027? Press the one you mean."
+    from bot.registration.keyboards import question_keyboard
+    from bot.registration.questions import WizardData
+
+    keyboard = question_keyboard(QUESTIONS_BY_KEY["arrival_date"], WizardData(), TODAY, "en", asked.value.suggestions)
+    assert [row[0].text for row in keyboard.inline_keyboard[:2]] == ["December 2, 2026", "February 12, 2027"]
+
+
+@pytest.mark.parametrize("typed", ["none", "None of these", "No symptoms!", "无", "没有", "nothing"])
+def test_none_typed_on_a_multiple_choice_is_the_explicit_none(english: I18n, typed: str) -> None:
+    for key in ("places", "contacts", "symptoms"):
+        option = QUESTIONS_BY_KEY[key].typed_option(typed)
+        assert option is not None and option.answer == [], (key, typed)
+    assert QUESTIONS_BY_KEY["own_status"].typed_option(typed).answer == "none"
+
+
+def test_none_typed_in_chinese_on_a_chinese_form(english: I18n) -> None:
+    with english.use_locale("zh"):
+        assert QUESTIONS_BY_KEY["symptoms"].typed_option("以上都没有").answer == []
+        assert QUESTIONS_BY_KEY["symptoms"].typed_option("没有症状").answer == []
+        assert QUESTIONS_BY_KEY["symptoms"].typed_option("咳嗽") is None
+
+
+@pytest.mark.parametrize(("typed", "district"), [("海曙", "haishu"), ("海曙区", "haishu"), ("慈溪", "cixi"), ("宁海", "ninghai")])
+def test_a_district_without_its_suffix_is_that_district(english: I18n, typed: str, district: str) -> None:
+    with english.use_locale("zh"):
+        assert QUESTIONS_BY_KEY["district"].typed_option(typed).value == district
+
+
+def test_an_english_district_with_or_without_district(english: I18n) -> None:
+    assert QUESTIONS_BY_KEY["district"].typed_option("Haishu District").value == "haishu"
+    assert QUESTIONS_BY_KEY["district"].typed_option("cixi city").value == "cixi"
+    assert QUESTIONS_BY_KEY["district"].typed_option("Hai") is None

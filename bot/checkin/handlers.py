@@ -114,11 +114,22 @@ async def _not_a_command(message: Message) -> bool:
     return not (message.text or "").startswith("/") or (message.text or "").startswith("/cancel")
 
 
+# Words that wrap a request to check in, as people type it: "I want to check in", "我要打卡".
+ASKING_TO_CHECK_IN = (
+    *("please", "pls", "i", "want", "wanna", "to", "id", "i'd", "like", "let", "me", "now", "today", "my", "do"),
+    *("daily", "can", "would", "could", "you", "here"),
+    *("请", "我要", "我想", "帮我", "今天", "今日", "一下", "现在", "吧", "的"),
+)
+
+
 def create_router() -> Router:
     """The check-in handlers, in the order their filters are tried."""
     router = Router(name="checkin")
     router.message.register(process_checkin, Command("checkin"))
-    router.message.register(process_checkin, Words(CHECK_IN, "check in", "checkin", "打卡", "签到", "每日打卡"))
+    router.message.register(
+        process_checkin,
+        Words(CHECK_IN, "check in", "checkin", "打卡", "签到", "每日打卡", fillers=ASKING_TO_CHECK_IN),
+    )
     router.callback_query.register(process_changed_answer, CheckInCallback.filter())
     router.message.register(process_cancel, StateFilter(CheckIn.changed), Words(CANCEL, "cancel", "取消"))
     router.message.register(process_other_message, StateFilter(CheckIn.changed), _not_a_command)

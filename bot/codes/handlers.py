@@ -69,6 +69,16 @@ async def show_code(
     await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
 
 
+# Words that wrap a request for the code, as people type it: "show me my code please", "请出示我的健康码".
+ASKING_FOR_THE_CODE = (
+    *("please", "pls", "plz", "can", "could", "would", "you", "i", "want", "wanna", "to", "see", "show", "display"),
+    *("give", "open", "get", "send", "need", "me", "the", "a", "my", "now", "thanks", "thank", "hi", "hello"),
+    *("let", "view", "current", "today's", "todays", "here", "is", "it", "where"),
+    *("请", "出示", "显示", "展示", "给我", "看看", "看一下", "查看", "打开", "我要", "我想", "我的", "一下"),
+    *("麻烦", "帮我", "谢谢", "今天", "当前", "在哪", "吧", "呢", "的"),
+)
+
+
 def create_router() -> Router:
     """The codes handlers, in the order their filters are tried."""
     router = Router(name="codes")
@@ -89,6 +99,7 @@ def create_router() -> Router:
             "显示我的健康码",
             "出示健康码",
             "亮码",
+            fillers=ASKING_FOR_THE_CODE,
         ),
     )
     return router

@@ -100,6 +100,11 @@ class Status:
     clears_by_checkins: bool
     rules_version: str
     override_reason: str | None = None
+    # The day(s) without a check-in that started the current count again (first, last; the same day when
+    # one was missed), so the person is told why "day 3" became "day 1". None when nothing was missed
+    # since the count began, or when a fever restarted it after.
+    missed_from: date | None = None
+    missed_to: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +122,8 @@ class Status:
             "clears_by_checkins": self.clears_by_checkins,
             "rules_version": self.rules_version,
             "override_reason": self.override_reason,
+            "missed_from": _iso(self.missed_from),
+            "missed_to": _iso(self.missed_to),
         }
 
     @classmethod
@@ -136,6 +143,9 @@ class Status:
             clears_by_checkins=bool(data["clears_by_checkins"]),
             rules_version=data["rules_version"],
             override_reason=data.get("override_reason"),
+            # .get: codes issued before these were kept have no such keys.
+            missed_from=_day(data.get("missed_from")),
+            missed_to=_day(data.get("missed_to")),
         )
 
 
@@ -175,11 +185,27 @@ class _Walk:
     run: int = 0
     # The day each reason last arose, kept after it clears: a declaration repeating it may be old news.
     arose: dict[str, date] = field(default_factory=dict)
+    # The latest run of missed days that started a running count again, as (first, last); None once
+    # something else (a fever, a new reason, an override) restarted the count after it.
+    missed: tuple[date, date] | None = None
+    # Every day without a check-in that started a count again, oldest first: /history names each.
+    missed_days: list[date] = field(default_factory=list)
 
     def report(self, criteria: Iterable[Criterion], day: date) -> None:
         """Fever or symptoms reported on `day`: each is a reason from that day, its count started again."""
         for criterion in criteria:
             self._set(criterion, day)
+
+    def miss(self, day: date) -> None:
+        """No check-in on `day`: the count starts again; worth telling only while a count runs for a reason."""
+        self.run = 0
+        if not any(entry.criterion.clears_by_checkins and entry.since <= day for entry in self.active.values()):
+            return
+        self.missed_days.append(day)
+        if self.missed is not None and self.missed[1] == day - timedelta(days=1):
+            self.missed = (self.missed[0], day)
+        else:
+            self.missed = (day, day)
 
     def expose(self, criteria: Iterable[Criterion], day: date) -> None:
         """Exposures declared, counting from `day`. The questions ask about the last 14 days, so the same
@@ -193,6 +219,7 @@ class _Walk:
     def _set(self, criterion: Criterion, day: date) -> None:
         self.active[criterion.reason] = _Active(criterion, day)
         self.arose[criterion.reason] = day
+        self.missed = None
 
     def counted(self, reason: _Active, through: date) -> int:
         """Normal check-in days that count for `reason`, from the day it arose through `through`."""
@@ -210,28 +237,47 @@ class _Walk:
 def status_at(history: History, today: date, rules: Rules | None = None) -> Status:
     """The status on `today`, from everything in `history` up to and including today."""
     rules = rules or load_rules()
+    walk, own, record = _walk_through(history, today, rules)
+    override = override_in_force(history.overrides, today)
+    return _summarise(walk, today, own.get(today), record.get(today), override, rules)
+
+
+def missed_days(history: History, today: date, rules: Rules | None = None) -> list[date]:
+    """The days without a check-in that started a count to green again, up to yesterday, oldest first."""
+    rules = rules or load_rules()
+    return _walk_through(history, today, rules)[0].missed_days
+
+
+def _walk_through(
+    history: History, today: date, rules: Rules
+) -> tuple[_Walk, dict[date, Report], dict[date, Report]]:
+    """The walk through every day up to `today`, with the person's own reports by day and each day's record
+    (their own report, raised by a checkpoint's fever; or a checkpoint's fever alone)."""
     criteria_by_reason = {criterion.reason: criterion for criterion in rules.criteria}
     declarations_by_day: dict[date, list[Declaration]] = {}
     for declaration in history.declarations:
         declarations_by_day.setdefault(declaration.declared_on, []).append(declaration)
     # A declaration answers the day's check-in questions too, unless a check-in that day replaced it.
-    reports = {
+    own = {
         declaration.declared_on: Report(declaration.declared_on, declaration.temperature_c, declaration.symptoms)
         for declaration in history.declarations
     }
-    reports.update((report.day, report) for report in history.reports)
+    own.update((report.day, report) for report in history.reports)
+    record = dict(own)
     for reading in history.checkpoint_readings:
-        own = reports.get(reading.day)
-        if own is not None:
-            reports[reading.day] = Report(own.day, max(own.temperature_c, reading.temperature_c), own.symptoms)
+        mine = record.get(reading.day)
+        if mine is not None:
+            record[reading.day] = Report(mine.day, max(mine.temperature_c, reading.temperature_c), mine.symptoms)
         elif not is_normal(reading, rules):
-            reports[reading.day] = reading
+            # A fever at the gate is a reason from that day, but it is no check-in of the person's own:
+            # the day still needs one, and without it the day is missed like any other.
+            record[reading.day] = reading
     walk = _Walk(rules)
-    days = [*declarations_by_day, *reports, *(override.starts_on for override in history.overrides)]
+    days = [*declarations_by_day, *record, *(override.starts_on for override in history.overrides)]
     days += [carried.since for carried in history.carried]
     days = [day for day in days if day <= today]
     if not days:
-        return _summarise(walk, today, None, None, rules)
+        return walk, own, record
     carried_by_day: dict[date, list[Criterion]] = {}
     for carried in history.carried:
         if (criterion := criteria_by_reason.get(carried.reason)) is not None:
@@ -243,29 +289,35 @@ def status_at(history: History, today: date, rules: Rules | None = None) -> Stat
             walk.active.clear()
             walk.arose.clear()
             walk.run = 0
+            walk.missed = None
         walk.expose(carried_by_day.get(day, ()), day)
         for declaration in declarations_by_day.get(day, ()):
             walk.expose(criteria_matched(declaration, rules, EXPOSURE_FIELDS), period_start(declaration))
-        report = reports.get(day)
+        report = record.get(day)
         if report is not None:
             symptoms = _report_criteria(report, rules)
             walk.report(symptoms, day)
-            walk.run = 0 if symptoms else walk.run + 1
-        elif day < today:
-            walk.run = 0  # a missed day: the count starts again
+            if symptoms:
+                walk.run = 0
+            elif day in own:
+                walk.run += 1
+        if day not in own and day < today and (report is None or not _report_criteria(report, rules)):
+            walk.miss(day)
         if day < today:
             walk.end_day(day)
         day += timedelta(days=1)
-    override = override_in_force(history.overrides, today)
-    return _summarise(walk, today, reports.get(today), override, rules)
+    return walk, own, record
 
 
 def _report_criteria(report: Report, rules: Rules) -> list[Criterion]:
     return criteria_matched(report, rules, REPORT_FIELDS)
 
 
-def _summarise(walk: _Walk, today: date, report: Report | None, override: Override | None, rules: Rules) -> Status:
-    checked_in_today = report is not None
+def _summarise(
+    walk: _Walk, today: date, own: Report | None, report: Report | None, override: Override | None, rules: Rules
+) -> Status:
+    """`own` is today's check-in of the person's own; `report` is today's record, a checkpoint's fever included."""
+    checked_in_today = own is not None
     next_checkin_on = today + timedelta(days=1) if checked_in_today else today
     if override is not None:
         colour_rule = rules.colours[override.colour]
@@ -329,4 +381,6 @@ def _summarise(walk: _Walk, today: date, report: Report | None, override: Overri
         next_step=rules.colours[colour].next_step,
         clears_by_checkins=clears,
         rules_version=rules.version,
+        missed_from=walk.missed[0] if walk.missed is not None and day_number is not None else None,
+        missed_to=walk.missed[1] if walk.missed is not None and day_number is not None else None,
     )

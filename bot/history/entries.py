@@ -83,8 +83,16 @@ class CheckpointEntry(Entry):
     order: ClassVar[int] = 1
 
 
+@dataclass(frozen=True, slots=True)
+class MissedDayEntry(Entry):
+    """A day without a check-in that started the count to green again; `when` is the end of that day."""
+
+    day: date
+    order: ClassVar[int] = 0
+
+
 # Every kind there is; a test checks that each has a renderer.
-KINDS: tuple[type[Entry], ...] = (DeclarationEntry, CheckInEntry, ColourEntry, CheckpointEntry)
+KINDS: tuple[type[Entry], ...] = (DeclarationEntry, CheckInEntry, ColourEntry, CheckpointEntry, MissedDayEntry)
 
 
 def colour_turn(

@@ -13,16 +13,17 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.clock import Clock
 from bot.history import presenter, service
 from bot.history.keyboards import HistoryCallback, page_keyboard
 from bot.messages import drop_buttons
 
 
 async def show_history(
-    message: Message, session: AsyncSession, account: Account | None, locale: str, zone: tzinfo
+    message: Message, session: AsyncSession, account: Account | None, locale: str, clock: Clock, zone: tzinfo
 ) -> None:
     """The newest page. A plain function, so a menu button can call it as well as the command."""
-    history = await service.load_history(session, account.id) if account is not None else None
+    history = await service.load_history(session, account.id, clock(), zone) if account is not None else None
     if history is None or not history.entries:
         await message.answer(presenter.no_history_text())
         return
@@ -36,11 +37,12 @@ async def turn_page(
     session: AsyncSession,
     account: Account | None,
     locale: str,
+    clock: Clock,
     zone: tzinfo,
 ) -> None:
     """Edit the message into another page of the presser's own history (the button names no one)."""
     message = query.message
-    history = await service.load_history(session, account.id) if account is not None else None
+    history = await service.load_history(session, account.id, clock(), zone) if account is not None else None
     if (
         history is None
         or not history.entries

@@ -14,11 +14,20 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.temperature import FEVER_C
-from bot.history.entries import CheckInEntry, CheckpointEntry, ColourEntry, DeclarationEntry, Entry, Page, Turn
+from bot.history.entries import (
+    CheckInEntry,
+    CheckpointEntry,
+    ColourEntry,
+    DeclarationEntry,
+    Entry,
+    MissedDayEntry,
+    Page,
+    Turn,
+)
 from bot.i18n import format_day, format_moment
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS_BY_KEY
-from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reasons_text
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, missed_text, reasons_text
 
 # A status can have nine reasons at once; a page of eight such entries in full would pass Telegram's
 # 4,096 characters, so an entry names at most this many (all of today's are in /status).
@@ -94,6 +103,11 @@ def _checkpoint(entry: CheckpointEntry, locale: str, zone: tzinfo) -> str:
             lines.append(_("Temperature taken there: normal"))
     lines.append(f"<i>{format_moment(entry.when, locale, zone)}</i>")
     return "\n".join(lines)
+
+
+@render_entry.register(MissedDayEntry)
+def _missed(entry: MissedDayEntry, locale: str, zone: tzinfo) -> str:
+    return f"⚠️ {missed_text(entry.day, entry.day, locale)}"
 
 
 def _why(entry: ColourEntry, locale: str) -> str:

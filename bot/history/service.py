@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, CheckIn, Verification
 from bot.db.repositories.history import DeclarationDigest, HistoryRepository
+from bot.domain.status import missed_days
 from bot.history.entries import (
     CheckInEntry,
     CheckpointEntry,
@@ -17,11 +19,13 @@ from bot.history.entries import (
     DeclarationEntry,
     Entry,
     History,
+    MissedDayEntry,
     colour_turn,
 )
+from bot.status import service as status_service
 
 
-async def load_history(session: AsyncSession, user_id: int) -> History:
+async def load_history(session: AsyncSession, user_id: int, now: datetime, zone: tzinfo) -> History:
     """Everything kept of `user_id`, newest first (retention keeps ~60 days, so it is loaded whole).
 
     Ends its transaction before returning, so no connection is held while the caller talks to Telegram.
@@ -31,8 +35,20 @@ async def load_history(session: AsyncSession, user_id: int) -> History:
     checkins = await repository.checkins(user_id)
     assessments = await repository.assessments(user_id)
     checks = await repository.checkpoint_checks(user_id)
+    # A missed day writes no row (the colour and its reasons stay); the rules walk says which days were.
+    missed = missed_days(
+        await status_service.load_history(session, user_id, zone), status_service.local_day(now, zone)
+    )
     await session.commit()
-    return History.of(build_entries(declarations, checkins, assessments, checks))
+    entries = build_entries(declarations, checkins, assessments, checks)
+    entries += [missed_day_entry(day, zone) for day in missed]
+    return History.of(entries)
+
+
+def missed_day_entry(day: date, zone: tzinfo) -> MissedDayEntry:
+    # Placed at the end of the day it missed (midnight after it), which is when it was missed.
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    return MissedDayEntry(when=end, id=day.toordinal(), day=day)
 
 
 def build_entries(

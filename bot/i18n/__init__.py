@@ -7,7 +7,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
@@ -31,6 +31,12 @@ def locale_for_telegram_language(language_code: str | None) -> str:
 @functools.lru_cache(maxsize=4096)
 def format_day(value: date, locale: str) -> str:
     return format_date(value, format="long", locale=_BABEL_LOCALES.get(locale, locale))
+
+
+@functools.lru_cache(maxsize=1024)
+def format_short_day(value: date, locale: str) -> str:
+    """Day and month the way the locale writes them in a sentence: "Dec 9", "12月9日"."""
+    return format_skeleton("MMMd", value, locale=_BABEL_LOCALES.get(locale, locale))
 
 
 def format_moment(value: datetime, locale: str, zone: tzinfo) -> str:

@@ -73,6 +73,8 @@ logger = logging.getLogger(__name__)
 # The conversation data of a reminder being prepared: {"id", "org", "audience", "text", "back"}.
 DRAFT = "remind"
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:：.]?([0-5][0-9])")
+# "8:30am", "8 pm", "12:15 a.m.": the clock English speakers type.
+_TWELVE_HOUR = re.compile(r"(1[0-2]|0?[1-9])(?:[:：.]([0-5][0-9]))?\s*([ap])\.?m\.?", re.IGNORECASE)
 
 
 class RemindFlow(StatesGroup):
@@ -703,6 +705,9 @@ async def process_reminder_cancel(message: Message, state: FSMContext) -> None:
 
 
 def parse_time(text: str) -> time | None:
+    if match := _TWELVE_HOUR.fullmatch(text.strip()):
+        hour = int(match[1]) % 12 + (12 if match[3].lower() == "p" else 0)
+        return time(hour, int(match[2] or 0))
     match = _TIME.fullmatch(text.strip())
     return time(int(match[1]), int(match[2])) if match else None
 

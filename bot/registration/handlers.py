@@ -47,6 +47,7 @@ from bot.registration.questions import (
     WizardData,
     first_question,
     next_question,
+    parse_shared_phone,
     previous_question,
     question_for_state,
     record_answer,
@@ -117,16 +118,18 @@ async def _go_to(form: Form, wizard: WizardData, question: Question | None, erro
     await _ask(form, question, wizard, error)
 
 
-async def _ask(form: Form, question: Question, wizard: WizardData, error: str | None = None) -> None:
+async def _ask(
+    form: Form, question: Question, wizard: WizardData, error: str | None = None, suggestions: tuple[str, ...] = ()
+) -> None:
     applicable = wizard.to_ask()
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
     await form.message.answer(
         question_text(question, wizard.answers, position, len(applicable), form.locale, error),
-        reply_markup=question_keyboard(question, wizard, form.today, form.locale),
+        reply_markup=question_keyboard(question, wizard, form.today, form.locale, suggestions),
     )
 
 
-async def _reask(form: Form, error: str) -> None:
+async def _reask(form: Form, error: str, suggestions: tuple[str, ...] = ()) -> None:
     """Explain what was wrong and ask the same question again; nothing is changed."""
     wizard = await form.wizard()
     question = await form.question()
@@ -134,7 +137,7 @@ async def _reask(form: Form, error: str) -> None:
         await form.message.answer(f"⚠️ {error}")
         await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
         return
-    await _ask(form, question, wizard, error)
+    await _ask(form, question, wizard, error, suggestions)
 
 
 async def _accept(form: Form, question: Question, value: object) -> None:
@@ -191,7 +194,7 @@ async def process_shared_contact(message: Message, state: FSMContext, locale: st
         return
     question = QUESTIONS_BY_KEY["phone"]
     try:
-        phone = question.parse(contact.phone_number, {}, form.today)
+        phone = parse_shared_phone(contact.phone_number)
     except InvalidAnswer as invalid:
         await _reask(form, invalid.message)
         return
@@ -227,7 +230,7 @@ async def process_typed_answer(
     try:
         value = question.parse(message.text, (await form.wizard()).answers, form.today)
     except InvalidAnswer as invalid:
-        await _reask(form, invalid.message)
+        await _reask(form, invalid.message, invalid.suggestions)
         return
     if question.kind is Kind.PHONE:
         await message.answer("✅ " + _("Phone number saved."), reply_markup=ReplyKeyboardRemove())

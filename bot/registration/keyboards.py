@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
@@ -56,11 +57,14 @@ def _nav_row(step: str, revision: int) -> list[InlineKeyboardButton]:
 # Markups are built directly rather than with aiogram's KeyboardBuilder: the builder's validation
 # and copies were a quarter of the cost of a form step (bench/bench_dispatch.py).
 def question_keyboard(
-    question: Question, wizard: WizardData, today: date, locale: str
+    question: Question, wizard: WizardData, today: date, locale: str, suggestions: Sequence[str] = ()
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
+    """`suggestions`: answers the person may mean, as buttons: a number with its country code (sent as typed
+    text), or the days an ambiguous date can be (ISO, picked like the date buttons)."""
     if question.kind is Kind.PHONE:
         return ReplyKeyboardMarkup(
             keyboard=[
+                *([KeyboardButton(text=suggestion)] for suggestion in suggestions),
                 [KeyboardButton(text=f"📱 {SHARE_PHONE}", request_contact=True)],
                 [KeyboardButton(text=f"⬅️ {BACK}"), KeyboardButton(text=f"✖️ {CANCEL}")],
             ],
@@ -103,11 +107,16 @@ def question_keyboard(
             ]
         )
     elif question.kind is Kind.DATE:
+        # The readings of an ambiguous date typed ("1/12"), each on a row of its own, above the next days.
+        rows = [
+            [_button(format_day(date.fromisoformat(day), locale), step, revision, WizardAction.PICK, day)]
+            for day in suggestions
+        ]
         days = [
             _button(format_day(day, locale), step, revision, WizardAction.PICK, day.isoformat())
             for day in arrival_choices(today)
         ]
-        rows = _rows(days, 2)
+        rows += _rows(days, 2)
     rows.append(_nav_row(step, revision))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

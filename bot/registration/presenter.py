@@ -9,6 +9,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.nationality import nationality_name
+from bot.domain.phone import format_international
 from bot.i18n import format_day
 from bot.registration.questions import QUESTIONS, Answers, Kind, Question
 
@@ -27,6 +28,8 @@ def answer_text(question: Question, value: Any, locale: str) -> str:
         return escape(format_day(date.fromisoformat(value), locale))
     if question.key == "nationality":
         return escape(nationality_name(value, locale))
+    if question.key == "phone":
+        return escape(format_international(str(value)))
     if question.key == "temperature_c":
         return _("{temperature} °C").format(temperature=f"{value:.1f}")
     return escape(str(value))

@@ -6,7 +6,6 @@ so the half-filled form is plain JSON that survives a restart.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -15,16 +14,27 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from bot.domain.answers import Contact, District, IdType, OwnStatus, Place, Symptom
+from bot.domain.dates import NoSuchDay, read_day
 from bot.domain.identity import InvalidIdNumber, validate_id_number
-from bot.domain.nationality import InvalidNationality, parse_nationality
-from bot.domain.phone import InvalidPhone, normalise_phone
+from bot.domain.nationality import InvalidNationality, nationality_name, parse_nationality
+from bot.domain.phone import (
+    HOME_REGION,
+    InvalidPhone,
+    NeedsCountryCode,
+    calling_code,
+    format_international,
+    normalise_phone,
+    shared_phone,
+)
 from bot.domain.temperature import InvalidTemperature, parse_temperature
 from bot.filters import squash
+from bot.i18n import format_day
 
 Answers = dict[str, Any]
 MAX_TEXT_LENGTH = 200
@@ -65,9 +75,11 @@ class Kind(StrEnum):
 class InvalidAnswer(Exception):
     """The answer cannot be used; `message` is already translated and says what to send instead."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        # Answers the person may mean, offered as buttons that send them (e.g. their number with a country code).
+        self.suggestions = suggestions
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +115,44 @@ class Question:
         return next((option for option in self.options if option.value == value), None)
 
     def typed_option(self, text: str) -> Option | None:
-        """The option of a single choice whose button label, in the current language, was typed instead
-        of pressed (people at a gate do); None for anything else."""
-        if self.kind is not Kind.CHOICE or not (typed := squash(text)):
+        """The option whose button label, in the current language, was typed instead of pressed (people at a
+        gate do), give or take a district's suffix ("海曙" for 海曙区); on a multiple choice only "none"
+        (an option answering the empty list). None for anything else."""
+        if not (typed := squash(text)):
             return None
-        return next((option for option in self.options if squash(str(option.label)) == typed), None)
+        if self.kind is Kind.MULTI:
+            said_none = typed in _NONE_WORDS or (self.none_label is not None and typed == squash(str(self.none_label)))
+            return Option("", self.none_label or __("None of these"), stored=[]) if said_none else None
+        if self.kind is not Kind.CHOICE:
+            return None
+        loose = _without_suffix(typed)
+        found = next((option for option in self.options if _without_suffix(squash(str(option.label))) == loose), None)
+        if found is None and typed in _NONE_WORDS:
+            found = self.option("none")
+        return found
 
     def option_for_answer(self, answer: Any) -> Option | None:
         return next((option for option in self.options if option.answer == answer), None)
+
+
+# "None of these" as people type it, in either language: never preselected, but typing it is as explicit as
+# pressing the button.
+_NONE_WORDS = frozenset(
+    squash(word)
+    for word in (
+        *("none", "nothing", "no", "nope", "none of them", "none of these", "no symptoms"),
+        *("无", "没有", "都没有", "没", "无症状", "没有症状", "以上都没有", "以上均无", "都不是"),
+    )
+)
+# What Chinese and English names of places end with, and people leave off: 海曙 for 海曙区, Cixi for 慈溪市.
+_PLACE_SUFFIXES = ("区", "县", "市", "district", "county", "city")
+
+
+def _without_suffix(squashed: str) -> str:
+    for suffix in _PLACE_SUFFIXES:
+        if squashed.endswith(suffix) and len(squashed) - len(suffix) >= 2:
+            return squashed[: -len(suffix)]
+    return squashed
 
 
 def _clean_text(raw: str, *, min_length: int = 1) -> str:
@@ -173,15 +215,58 @@ def _id_number_hint(id_type: IdType) -> str:
     return hints[id_type]
 
 
+_INVALID_PHONE = __(
+    "That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button."
+)
+# Buttons with numbers to send: more would push the share button off a phone's keyboard.
+_MAX_PHONE_SUGGESTIONS = 3
+
+
 def parse_phone(raw: str, answers: Answers, today: date) -> str:
+    nationality = answers.get("nationality")
+    regions = [nationality] if isinstance(nationality, str) and nationality != HOME_REGION else []
     try:
-        return normalise_phone(_clean_text(raw))
+        return normalise_phone(_clean_text(raw), regions)
+    except NeedsCountryCode as unclear:
+        raise _country_code_question(unclear, nationality if regions else None) from None
     except InvalidPhone:
-        raise InvalidAnswer(
-            _(
-                "That is not a valid mobile number. Type it with the country code, e.g. +86 138 0013 8000, or press the button."
-            )
-        ) from None
+        raise InvalidAnswer(str(_INVALID_PHONE)) from None
+
+
+def parse_shared_phone(raw: str) -> str:
+    """The number of the account, shared with the button: Telegram gives it in international form."""
+    try:
+        return shared_phone(raw)
+    except InvalidPhone:
+        raise InvalidAnswer(str(_INVALID_PHONE)) from None
+
+
+def _country_code_question(unclear: NeedsCountryCode, nationality: str | None) -> InvalidAnswer:
+    """Ask for the country of a number typed without one, offering what it would be in the nationality's."""
+    candidates = unclear.candidates[:_MAX_PHONE_SUGGESTIONS]
+    suggestions = tuple(format_international(e164) for _region, e164 in candidates)
+    country = nationality_name(nationality, get_i18n().current_locale) if nationality else None
+    if candidates and candidates[0][0] is not None and country is not None:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. If it is from your country "
+            "({country}), press {number} below; otherwise type it with + and the country code."
+        ).format(country=country, number=suggestions[0])
+    elif candidates:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. Did you mean {number}? "
+            "Press it below, or type the number with + and the country code."
+        ).format(number=suggestions[0])
+    elif country is not None and nationality is not None and (code := calling_code(nationality)) is not None:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. Please type it with + and "
+            "the country code, e.g. +{code} for {country}."
+        ).format(code=code, country=country)
+    else:
+        text = _(
+            "A number without a country code can only be a Chinese mobile number. Please type it with + and "
+            "the country code, e.g. +44 7400 123456."
+        )
+    return InvalidAnswer(text, suggestions)
 
 
 def parse_address(raw: str, answers: Answers, today: date) -> str:
@@ -191,33 +276,33 @@ def parse_address(raw: str, answers: Answers, today: date) -> str:
     return address
 
 
-_DATE_PATTERNS = (
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),
-    re.compile(r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?$"),
-)
-
-
 def parse_arrival_date(raw: str, answers: Answers, today: date) -> str:
-    text = unicodedata.normalize("NFKC", raw).replace(" ", "")
-    for pattern in _DATE_PATTERNS:
-        if match := pattern.match(text):
-            year = int(match["y"]) if match["y"] else today.year
-            try:
-                arrival = date(year, int(match["m"]), int(match["d"]))
-                if not match["y"] and arrival < today:
-                    arrival = arrival.replace(year=today.year + 1)
-            except ValueError:  # no such day, e.g. 29 February in a year that has none
-                raise InvalidAnswer(_("That date does not exist. Please check the month and the day.")) from None
-            if arrival < today:
-                raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
-            if arrival > today + timedelta(days=ARRIVAL_HORIZON_DAYS):
-                raise InvalidAnswer(
-                    _("That is too far ahead: declare no more than {days} days before you arrive.").format(
-                        days=ARRIVAL_HORIZON_DAYS
-                    )
-                )
-            return arrival.isoformat()
-    raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))
+    try:
+        days = read_day(raw[:MAX_TEXT_LENGTH], today)
+    except NoSuchDay:
+        raise InvalidAnswer(_("That date does not exist. Please check the month and the day.")) from None
+    if not days:
+        raise InvalidAnswer(_("Please send the date as 2026-03-01, or press one of the buttons."))
+    horizon = today + timedelta(days=ARRIVAL_HORIZON_DAYS)
+    possible = [day for day in days if today <= day <= horizon]
+    if len(possible) == 1:
+        return possible[0].isoformat()
+    if len(possible) > 1:
+        # "1/12": the 1st of December or the 12th of January. Both could be an arrival: ask, never guess.
+        locale = get_i18n().current_locale
+        raise InvalidAnswer(
+            _("Did you mean {first} or {second}? Press the one you mean.").format(
+                first=format_day(possible[0], locale), second=format_day(possible[1], locale)
+            ),
+            tuple(day.isoformat() for day in possible),
+        )
+    if days[0] < today:
+        raise InvalidAnswer(_("That date has passed. If you are already in Ningbo, go back and say so."))
+    raise InvalidAnswer(
+        _("That is too far ahead: declare no more than {days} days before you arrive.").format(
+            days=ARRIVAL_HORIZON_DAYS
+        )
+    )
 
 
 def parse_temperature_answer(raw: str, answers: Answers, today: date) -> float:

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.db.models import Assessment
 from bot.domain.status import Status
-from bot.i18n import format_day
+from bot.i18n import format_day, format_short_day
 
 COLOUR_SYMBOLS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 COLOUR_WORDS = {"green": __("GREEN CODE"), "yellow": __("YELLOW CODE"), "red": __("RED CODE")}
@@ -118,6 +118,8 @@ def _way_to_green(status: Status, locale: str, today: date) -> list[str]:
         lines.append(_("Your count of days starts on {date}.").format(date=format_day(status.since, locale)))
     else:
         lines.append(_("Your count of days starts again tomorrow, after today's fever or symptoms."))
+    if status.missed_from is not None:
+        lines.append(missed_text(status.missed_from, status.missed_to or status.missed_from, locale))
     if status.changes_on is not None and status.changes_on != status.green_on:
         lines.append(_("The colour can be lower from {date}.").format(date=format_day(status.changes_on, locale)))
     if status.green_on is not None:
@@ -127,6 +129,17 @@ def _way_to_green(status: Status, locale: str, today: date) -> list[str]:
             )
         )
     return lines
+
+
+def missed_text(first: date, last: date, locale: str) -> str:
+    """Why "day 3" became "day 1": said wherever the count is shown, so it never restarts without a word."""
+    if first == last:
+        return _("You did not check in on {date}, so the count of days started again.").format(
+            date=format_short_day(first, locale)
+        )
+    return _("You did not check in from {first} to {last}, so the count of days started again.").format(
+        first=format_short_day(first, locale), last=format_short_day(last, locale)
+    )
 
 
 def _checkin_line(status: Status, locale: str, today: date) -> str:

@@ -166,5 +166,7 @@ def holder_fever_text(result: TemperatureResult, locale: str) -> str:
             lines.append(_("Why: {reasons}").format(reasons=reasons_text(result.reasons)))
     else:
         lines.append(_("Your code is {colour}.").format(colour=colour_line(colour)))
+    if not result.checked_in_today:
+        lines.append(_("That reading is not your own check-in: please check in for today with /checkin."))
     lines.append(_("Send /status for every reason and the next step."))
     return "\n".join(lines)

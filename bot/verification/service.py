@@ -199,6 +199,8 @@ class TemperatureResult:
     colour: str | None = None
     colour_changed: bool = False
     reasons: tuple[str, ...] = ()
+    # A reading at the gate is no check-in of the person's own: told to check in when they have not.
+    checked_in_today: bool = True
 
 
 async def record_temperature(
@@ -245,4 +247,5 @@ async def record_temperature(
         colour=reassessed.row.colour,
         colour_changed=reassessed.colour_changed,
         reasons=tuple(reassessed.row.reasons),
+        checked_in_today=reassessed.status.checked_in_today,
     )

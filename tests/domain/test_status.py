@@ -27,6 +27,7 @@ from bot.domain.status import (
     Report,
     Status,
     is_normal,
+    missed_days,
     status_at,
 )
 from tests.domain.factories import declaration
@@ -729,6 +730,8 @@ def test_the_json_form_is_plain() -> None:
         "clears_by_checkins": True,
         "rules_version": RULES.version,
         "override_reason": None,
+        "missed_from": None,
+        "missed_to": None,
     }
 
 
@@ -1115,3 +1118,72 @@ def test_a_normal_checkpoint_reading_is_not_a_check_in() -> None:
     without = History(declarations=[abroad(1)], reports=normals([1, 2, 4]))
     assert status_at(with_reading, day(4)) == status_at(without, day(4))
     assert status_at(with_reading, day(4)).day_number == 1, "day 3 was still missed"
+
+
+def test_a_checkpoint_fever_is_not_the_persons_check_in() -> None:
+    fever = Report(day(3), 37.3, frozenset())
+    history = History(declarations=[green_declaration(1)], reports=normals(range(1, 3)), checkpoint_readings=[fever])
+    status = status_at(history, day(3))
+    assert status.colour == YELLOW and status.reasons == ("temperature_fever",)
+    assert not status.checked_in_today, "staff pressing fever is no check-in of the person's own"
+    assert status.next_checkin_on == day(3)
+    assert status.day_number is None, "today's fever restarts the count"
+
+
+def test_a_checkpoint_fever_alone_leaves_its_day_without_a_check_in() -> None:
+    fever = Report(day(3), 37.3, frozenset())
+    history = History(declarations=[green_declaration(1)], reports=normals([1, 2, 4, 5]), checkpoint_readings=[fever])
+    with_own = History(declarations=[green_declaration(1)], reports=[*normals([1, 2]), Report(day(3), 37.3, frozenset()), *normals([4, 5])])
+    assert status_at(history, day(5)) == status_at(with_own, day(5)), "the fever counts as a fever either way"
+    assert status_at(history, day(3)).checked_in_today is False
+    assert status_at(with_own, day(3)).checked_in_today is True
+
+
+# --- A missed day, said -------------------------------------------------------------------------------
+
+
+def test_a_missed_day_is_named_as_why_the_count_started_again() -> None:
+    history = History(declarations=[abroad(1)], reports=normals([1, 2, 3, 5, 6]))
+    assert status_at(history, day(4)).missed_from is None, "today is not missed until it is over"
+    status = status_at(history, day(6))
+    assert status.day_number == 2
+    assert (status.missed_from, status.missed_to) == (day(4), day(4))
+
+
+def test_missed_days_in_a_row_are_named_as_one_run() -> None:
+    history = History(declarations=[abroad(1)], reports=normals([1, 2, 6]))
+    status = status_at(history, day(6))
+    assert (status.missed_from, status.missed_to) == (day(3), day(5))
+    assert status.day_number == 1
+
+
+def test_a_fever_after_a_missed_day_is_the_reason_instead() -> None:
+    history = History(declarations=[abroad(1)], reports=[*normals([1, 2, 4]), abnormal(5), *normals([6])])
+    status = status_at(history, day(6))
+    assert status.missed_from is None and status.missed_to is None
+
+
+def test_nothing_is_missed_while_green_or_before_arrival() -> None:
+    assert status_at(History(declarations=[green_declaration(1)], reports=normals([1, 4])), day(4)).missed_from is None
+    ahead = History(declarations=[abroad(1, in_ningbo=False, arrival_date=day(5))], reports=normals([5, 6]))
+    assert status_at(ahead, day(6)).missed_from is None
+    assert missed_days(ahead, day(6)) == []
+
+
+def test_missed_days_lists_every_day_that_restarted_a_count() -> None:
+    history = History(declarations=[abroad(1)], reports=normals([1, 3, 4, 7]))
+    assert missed_days(history, day(7)) == [day(2), day(5), day(6)]
+    assert missed_days(history, day(5)) == [day(2)], "today is never missed yet"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(min_value=1, max_value=20), max_size=20), st.integers(min_value=1, max_value=21))
+def test_a_named_missed_day_has_no_check_in_and_lies_within_the_run(checked: set[int], today: int) -> None:
+    history = History(declarations=[abroad(1)], reports=normals(sorted(checked | {1})))
+    status = status_at(history, day(today))
+    days = missed_days(history, day(today))
+    assert all(d < day(today) and (d - DAY1).days + 1 not in checked | {1} for d in days)
+    if status.missed_from is not None:
+        assert status.missed_to is not None and status.missed_from <= status.missed_to < day(today)
+        assert status.missed_to in days
+        assert status.day_number is not None and status.day_number <= (day(today) - status.missed_to).days

@@ -130,7 +130,7 @@ async def test_a_registered_user_sees_the_code_by_words_and_in_chinese_after_lan
     first = await register(fake, jane)
 
     # Words in either language show the code; unchanged, it is re-sent by file_id, captioned in English.
-    for words in ("健康码", "🔳 出示健康码", "Show my code!"):
+    for words in ("健康码", "🔳 出示健康码", "Show my code!", "show me my code please", "请出示我的健康码"):
         photo = await _code_photo(fake, jane, words, expect="GREEN CODE")
         assert photo.params["photo"] == file_id(first) and not photo.files, words
         assert "绿码" not in photo.params["caption"], "the caption stays in the user's language"

@@ -58,6 +58,11 @@ async def test_full_registration_in_english(fake: FakeTelegram, start_bot, clean
     await jane.say("E12345678", expect="mobile number")
     await jane.share_contact("+8613800138000", owner_id=999, expect="share your own number")
     await jane.say("12345", expect="not a valid mobile number")
+    # A British mobile written the British way is no Chinese number: the country is asked, hers offered.
+    mark = fake.mark()
+    await jane.say("07400 123456", expect="your country (United Kingdom), press +44 7400 123456")
+    [asked] = [call for call in fake.calls[mark:] if call.method == "sendMessage"]
+    assert "+44 7400 123456" in str(asked.params["reply_markup"]), "her number with its code is a button to press"
     # Back from the phone question takes its share-my-number keyboard away, and forward again.
     mark = fake.mark()
     await jane.say("⬅️ Back", expect="number of that document")
@@ -138,12 +143,12 @@ async def test_registration_in_chinese_over_webhook(fake: FakeTelegram, start_bo
     await li.say("110105194912310021", expect="校验")
     await li.say("11010519491231002X", expect="手机")
     await li.say("13800138000", expect="哪个区县")
-    await li.press("海曙", expect="住址")
+    await li.say("海曙", expect="住址")  # typed without its suffix: 海曙区
     await li.say("海曙区中山西路 1 号", expect="宁波")
     await li.press("不", expect="哪天抵达")
     tomorrow = inline_buttons(li.last_message_with_buttons())[1]["text"]
     await li.press(tomorrow, expect="14 天")
-    await li.press("以上都没有", expect="密切接触")
+    await li.say("没有", expect="密切接触")  # typed, as explicit as the button
     await li.press("以上都没有", expect="告知")
     await li.press("以上都没有", expect="症状")
     await li.press("咳嗽")

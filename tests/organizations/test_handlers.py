@@ -25,6 +25,13 @@ from bot.organizations.handlers import parse_time
         ("8:60", None),
         ("8", None),
         ("noon", None),
+        ("8:30am", time(8, 30)),
+        ("8:30 PM", time(20, 30)),
+        ("8am", time(8, 0)),
+        ("12am", time(0, 0)),
+        ("12:15 p.m.", time(12, 15)),
+        ("13:00pm", None),
+        ("0am", None),
         ("", None),
     ],
 )

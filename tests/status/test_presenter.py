@@ -108,3 +108,26 @@ def test_a_green_status_has_no_way_to_green_only_the_check_in() -> None:
         text = "\n".join(status_lines(green, "en", date(2026, 3, 5)))
     assert "GREEN CODE" in text and "Checked in today" in text
     assert "Day " not in text and "Earliest" not in text
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en", "You did not check in on Mar 2, so the count of days started again."), ("zh", "3月2日")],
+)
+def test_a_missed_day_is_said_in_the_status_and_the_caption(locale: str, expected: str) -> None:
+    i18n = create_i18n()
+    missed = _status(day_number=2, missed_from=TODAY - timedelta(days=3), missed_to=TODAY - timedelta(days=3))
+    with i18n.context(), i18n.use_locale(locale):
+        text = "\n".join(status_lines(missed, locale, TODAY))
+        shown = caption(_current(missed), locale, NOW, ZONE)
+    assert expected in text
+    visible, _entities = parse_html(shown)
+    assert expected in visible and utf16_len(visible) <= MAX_CAPTION
+
+
+def test_missed_days_in_a_row_are_said_as_a_span() -> None:
+    i18n = create_i18n()
+    missed = _status(missed_from=TODAY - timedelta(days=3), missed_to=TODAY - timedelta(days=1))
+    with i18n.context(), i18n.use_locale("en"):
+        text = "\n".join(status_lines(missed, "en", TODAY))
+    assert "You did not check in from Mar 2 to Mar 4, so the count of days started again." in text

@@ -120,3 +120,15 @@ def test_a_fever_on_a_red_code_keeps_it_red() -> None:
 def test_the_neutral_text_is_one_text_for_everything() -> None:
     with I18N.context(), I18N.use_locale("en"):
         assert "checkpoint staff" in presenter.neutral_text().lower()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_holder_told_of_a_checkpoint_fever_is_asked_to_check_in_unless_they_have(locale: str) -> None:
+    i18n = create_i18n()
+    fever = TemperatureResult(
+        Recorded.RECORDED, fever=True, holder_id=1, colour="yellow", colour_changed=True, checked_in_today=False
+    )
+    with i18n.context(), i18n.use_locale(locale):
+        not_yet = presenter.holder_fever_text(fever, locale)
+        done = presenter.holder_fever_text(replace(fever, checked_in_today=True), locale)
+    assert "/checkin" in not_yet and "/checkin" not in done

@@ -210,3 +210,23 @@ async def test_anyone_but_staff_learns_nothing_and_nothing_is_logged(
     async with session_factory() as session:
         admin = await service.verify(session, 4242, {4242}, token, day(7, 10), ZONE, (KEY,), FailureThrottle())
     assert isinstance(admin, Card) and admin.valid, "an administrator may do all staff can"
+
+
+async def test_a_checkpoint_fever_is_no_check_in_in_code_status_or_hrs_report(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Green on day 8 and not checked in yet; staff record a fever: the code turns yellow, today still wants a check-in."""
+    async with session_factory() as session:
+        await _holder_with_a_cough(session)
+    token = await _code(session_factory, day(8, 8))
+    card = await _verify(session_factory, token, day(8, 10))
+    assert card.holder is not None and card.holder.colour == "green"
+    async with session_factory() as session:
+        result = await service.record_temperature(session, STAFF, (), card.verification_id, True, day(8, 10), ZONE)
+    assert (result.outcome, result.colour, result.checked_in_today) == (Recorded.RECORDED, "yellow", False)
+    async with session_factory() as session:
+        shown = await current_code(session, Account(HOLDER, PUBLIC_ID, "zh"), "zh", day(8, 11), ZONE, SETTINGS)
+        holder = await session.get(User, HOLDER)
+    assert shown is not None and shown.status.colour == "yellow"
+    assert not shown.status.checked_in_today and shown.status.next_checkin_on == day(8).date()
+    assert holder is not None and holder.last_checkin_on != day(8).date(), "HR's report reads this: no check-in"

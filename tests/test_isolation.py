@@ -6,7 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from aiogram import Bot, Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import Message, Update
 
 from bot.app import create_storage
 from bot.config import load_settings
@@ -35,7 +38,7 @@ async def test_updates_of_one_chat_run_one_at_a_time_in_arrival_order() -> None:
 
     await asyncio.gather(*(update(name) for name in "abc"))
     assert order == ["a in", "a out", "b in", "b out", "c in", "c out"]
-    assert len(isolation) == 0
+    assert isolation.chats_in_flight == 0
 
 
 async def test_updates_of_different_chats_do_not_wait_for_each_other() -> None:
@@ -54,7 +57,7 @@ async def test_updates_of_different_chats_do_not_wait_for_each_other() -> None:
             second_done.set()
 
     await asyncio.gather(first(), second())
-    assert len(isolation) == 0
+    assert isolation.chats_in_flight == 0
 
 
 async def test_a_chat_s_lock_is_kept_while_someone_holds_or_waits_and_freed_after() -> None:
@@ -75,12 +78,12 @@ async def test_a_chat_s_lock_is_kept_while_someone_holds_or_waits_and_freed_afte
     await asyncio.sleep(0)
     waiting = asyncio.create_task(waiter())
     await asyncio.sleep(0)
-    assert entered == ["holder"] and len(isolation) == 1
+    assert entered == ["holder"] and isolation.chats_in_flight == 1
 
     release.set()
     await asyncio.gather(holding, waiting)
     assert entered == ["holder", "waiter"]
-    assert len(isolation) == 0
+    assert isolation.chats_in_flight == 0
 
 
 async def test_an_update_cancelled_while_waiting_or_failing_inside_leaves_no_lock() -> None:
@@ -108,10 +111,10 @@ async def test_an_update_cancelled_while_waiting_or_failing_inside_leaves_no_loc
     with pytest.raises(RuntimeError):
         async with isolation.lock(key(2)):
             raise RuntimeError("the handler failed")
-    assert len(isolation) == 0
+    assert isolation.chats_in_flight == 0
     # And the chat is usable again at once.
     async with isolation.lock(key(1)):
-        assert len(isolation) == 1
+        assert isolation.chats_in_flight == 1
 
 
 async def test_memory_follows_the_updates_in_flight_not_the_people_seen() -> None:
@@ -119,7 +122,7 @@ async def test_memory_follows_the_updates_in_flight_not_the_people_seen() -> Non
     for chat_id in range(10_000):
         async with isolation.lock(key(chat_id)):
             pass
-    assert len(isolation) == 0
+    assert isolation.chats_in_flight == 0
 
 
 async def test_closing_while_an_update_is_handled_does_not_break_its_end() -> None:
@@ -128,7 +131,52 @@ async def test_closing_while_an_update_is_handled_does_not_break_its_end() -> No
         await isolation.close()
         async with isolation.lock(key(2)):
             pass
-    assert len(isolation) == 0
+    assert isolation.chats_in_flight == 0
+
+
+def text_update(update_id: int, chat_id: int, text: str) -> Update:
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "P"},
+                "text": text,
+            },
+        }
+    )
+
+
+async def test_through_the_dispatcher_a_double_tap_is_handled_in_turn_and_nothing_stays() -> None:
+    isolation = ChatEventIsolation()
+    dispatcher = Dispatcher(storage=MemoryStorage(), events_isolation=isolation)
+    router = Router()
+    events: list[str] = []
+
+    @router.message()
+    async def slow_step(message: Message) -> None:
+        events.append(f"{message.chat.id} {message.text} in")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        events.append(f"{message.chat.id} {message.text} out")
+
+    dispatcher.include_router(router)
+    bot = Bot("42:isolation-test")
+    try:
+        await asyncio.gather(
+            dispatcher.feed_update(bot, text_update(1, 1, "first")),
+            dispatcher.feed_update(bot, text_update(2, 1, "second")),
+            dispatcher.feed_update(bot, text_update(3, 2, "other")),
+        )
+    finally:
+        await bot.session.close()
+    mine = [event for event in events if event.startswith("1 ")]
+    assert mine == ["1 first in", "1 first out", "1 second in", "1 second out"]
+    # Another person's update was not held up behind them.
+    assert events.index("2 other in") < events.index("1 second in")
+    assert isolation.chats_in_flight == 0
 
 
 async def test_the_bot_without_redis_uses_the_freeing_isolation(tmp_path: Path) -> None:

@@ -30,8 +30,11 @@ class ChatEventIsolation(BaseEventIsolation):
     def __init__(self) -> None:
         self._locks: dict[Hashable, _ChatLock] = {}
 
-    def __len__(self) -> int:
-        """Chats with an update being handled or waiting."""
+    # Not __len__: an empty isolation would be falsy, and aiogram's Dispatcher takes a falsy
+    # `events_isolation` for none given and isolates nothing.
+    @property
+    def chats_in_flight(self) -> int:
+        """Chats with an update being handled or waiting: the locks kept."""
         return len(self._locks)
 
     @asynccontextmanager

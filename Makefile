@@ -40,7 +40,7 @@ browser:
 	    || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(BROWSER_PACKAGES); }; }
 
 # The deployment test balances two bot processes with Debian's nginx, run as the test's own child (no
-# root paths, no service). nginx-light where Debian still has it (bookworm), nginx after (trixie dropped it).
+# root paths, no service of its own): nginx-light, or nginx on releases that no longer ship the light build.
 nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
 	  echo "Installing Debian's nginx for the deployment test"; \

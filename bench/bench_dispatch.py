@@ -293,6 +293,8 @@ def resident_mb() -> float:
 async def measure_memory(url: str, isolation: BaseEventIsolation) -> dict[int, float]:
     """Resident memory once each milestone of distinct people has sent /code, one update each."""
     engine, storage, bot, dispatcher = assemble(url, isolation)
+    # The dispatcher takes a falsy isolation for none at all: measure the one asked for, or nothing.
+    assert dispatcher.fsm.events_isolation is isolation
     figures: dict[int, float] = {}
     sent = 0
     for milestone in MEMORY_MILESTONES:

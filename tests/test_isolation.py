@@ -10,10 +10,12 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import Message, Update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.app import create_storage
+from bot.app import code_settings_for, create_dispatcher, create_storage
 from bot.config import load_settings
 from bot.fsm.isolation import ChatEventIsolation
+from bot.i18n import create_i18n
 
 
 def key(chat_id: int) -> StorageKey:
@@ -180,9 +182,24 @@ async def test_through_the_dispatcher_a_double_tap_is_handled_in_turn_and_nothin
 
 
 async def test_the_bot_without_redis_uses_the_freeing_isolation(tmp_path: Path) -> None:
-    settings = load_settings(bot_token="1:x", data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db")
+    settings = load_settings(
+        bot_token="1:x",
+        code_secret="isolation-test",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db",
+    )
     storage, isolation = create_storage(settings)
     try:
         assert isinstance(isolation, ChatEventIsolation)
+        dispatcher = create_dispatcher(
+            settings=settings,
+            session_factory=async_sessionmaker(),
+            storage=storage,
+            events_isolation=isolation,
+            i18n=create_i18n(),
+            code_settings=code_settings_for(settings, "test_bot"),
+        )
+        # The FSM middleware holds the isolation the updates are locked with: this one, not a stand-in.
+        assert dispatcher.fsm.events_isolation is isolation
     finally:
         await storage.close()

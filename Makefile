@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install browser run migrate test bench translations extract-messages clean
+.PHONY: install browser nginx run migrate test bench translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -39,7 +39,16 @@ browser:
 	  $$SUDO apt-get install -y -q $(BROWSER_PACKAGES) \
 	    || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(BROWSER_PACKAGES); }; }
 
-test: install browser
+# The deployment test balances two bot processes with Debian's nginx, run as the test's own child (no
+# root paths, no service of its own): nginx-light, or nginx on releases that no longer ship the light build.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx for the deployment test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q nginx-light || $$SUDO apt-get install -y -q nginx \
+	    || { $$SUDO apt-get update -q && { $$SUDO apt-get install -y -q nginx-light || $$SUDO apt-get install -y -q nginx; }; }; }
+
+test: install browser nginx
 	$(PY) -m pytest
 
 bench: install

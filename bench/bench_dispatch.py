@@ -9,6 +9,14 @@ Telegram itself is replaced by an in-process session that answers at once, so th
 bot's own cost. Updates are fed 16 at a time, as long polling does. Prints medians of several runs.
 
     python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL]
+
+With --memory, instead: the process's resident memory after /code from 10,000 and then from 200,000
+distinct people (strangers to the bot: it is the memory of dispatching, of the per-chat lock and of the
+conversation state that grows with people, not the database's), on SQLite. Bounded memory means the
+second figure stays within 10 % of the first. `--isolation simple` runs aiogram's SimpleEventIsolation
+instead of the bot's, for comparison.
+
+    python bench/bench_dispatch.py --memory [--isolation chat|simple]
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
@@ -42,6 +50,7 @@ from bot.db.models import Assessment, Code, Declaration, User
 from bot.domain.answers import Declaration as DeclarationAnswers
 from bot.domain.status import History, status_at
 from bot.domain.tokens import issue_token
+from bot.fsm.isolation import ChatEventIsolation
 from bot.fsm.storage import SqlStorage
 from bot.i18n import create_i18n
 from bot.registration.questions import Registration
@@ -196,7 +205,7 @@ async def prepare(url: str, users: int) -> None:
     await engine.dispose()
 
 
-def assemble(url: str) -> tuple[Any, SqlStorage, Bot, Any]:
+def assemble(url: str, isolation: BaseEventIsolation | None = None) -> tuple[Any, SqlStorage, Bot, Any]:
     """The real dispatcher on the database at `url`, with Telegram answering at once; the caller closes
     the storage and disposes of the engine."""
     settings = load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url, timezone="UTC")
@@ -207,7 +216,7 @@ def assemble(url: str) -> tuple[Any, SqlStorage, Bot, Any]:
         settings=settings,
         session_factory=create_session_factory(engine),
         storage=storage,
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=isolation or ChatEventIsolation(),
         i18n=create_i18n(),
         code_settings=code_settings_for(settings, "bench_bot"),
         clock=lambda: NOW + timedelta(minutes=1),
@@ -264,12 +273,72 @@ def run(url: str, users: int, runs: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in figures.items()}
 
 
+MEMORY_MILESTONES = (10_000, 200_000)
+
+
+def resident_mb() -> float:
+    """The process's resident set now (Linux); elsewhere its peak, which for a growing process is the same."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def measure_memory(url: str, isolation: BaseEventIsolation) -> dict[int, float]:
+    """Resident memory once each milestone of distinct people has sent /code, one update each."""
+    engine, storage, bot, dispatcher = assemble(url, isolation)
+    # The dispatcher takes a falsy isolation for none at all: measure the one asked for, or nothing.
+    assert dispatcher.fsm.events_isolation is isolation
+    figures: dict[int, float] = {}
+    sent = 0
+    for milestone in MEMORY_MILESTONES:
+        while sent < milestone:
+            batch = range(sent + 1, min(sent + CONCURRENCY, milestone) + 1)
+            # A new update id and a new person each time, as a city's morning at the gates brings them.
+            await asyncio.gather(
+                *(dispatcher.feed_update(bot, message_update(user_id, user_id, "/code")) for user_id in batch)
+            )
+            sent = batch[-1]
+        # What stays, not what is waiting for the collector.
+        gc.collect()
+        figures[milestone] = resident_mb()
+    await storage.close()
+    await engine.dispose()
+    return figures
+
+
+def run_memory(isolation_name: str) -> None:
+    isolation: BaseEventIsolation = SimpleEventIsolation() if isolation_name == "simple" else ChatEventIsolation()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+        upgrade(url)
+        started = time.perf_counter()
+        figures = asyncio.run(measure_memory(url, isolation))
+    first, last = (figures[milestone] for milestone in MEMORY_MILESTONES)
+    print(
+        f"memory isolation={type(isolation).__name__} "
+        + " ".join(f"rss_mb_{milestone}={figures[milestone]:.1f}" for milestone in MEMORY_MILESTONES)
+        + f" ratio={last / first:.3f} seconds={time.perf_counter() - started:.0f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1500)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--memory", action="store_true", help="resident memory after 10,000 and 200,000 people")
+    parser.add_argument("--isolation", choices=("chat", "simple"), default="chat", help="with --memory")
     arguments = parser.parse_args()
+    if arguments.memory:
+        run_memory(arguments.isolation)
+        return
     with tempfile.TemporaryDirectory() as folder:
         backends = {"sqlite": f"sqlite+aiosqlite:///{folder}/bench.sqlite3", "postgresql": arguments.postgres}
         print(f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight")

@@ -18,7 +18,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatType, ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -37,6 +36,7 @@ from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory, create_storage_engine
 from bot.domain.tokens import key_from_secret
 from bot.filters import Has
+from bot.fsm.isolation import ChatEventIsolation
 from bot.fsm.storage import SqlStorage
 from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
@@ -90,7 +90,7 @@ def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]
             data_ttl=retention,
         )
         return storage, RedisEventIsolation(storage.redis)
-    return SqlStorage(create_storage_engine(settings.effective_database_url)), SimpleEventIsolation()
+    return SqlStorage(create_storage_engine(settings.effective_database_url)), ChatEventIsolation()
 
 
 def create_dispatcher(

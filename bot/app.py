@@ -38,6 +38,7 @@ from bot.db.engine import create_engine, create_session_factory, create_storage_
 from bot.domain.tokens import key_from_secret
 from bot.filters import Has
 from bot.fsm.storage import SqlStorage
+from bot.handled_updates import HandledUpdates
 from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
@@ -112,7 +113,9 @@ def create_dispatcher(
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
-    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware(handled=getattr(storage, "redis", None)))
+    redis = getattr(storage, "redis", None)
+    recorded = None if redis is not None else HandledUpdates(session_factory)
+    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware(handled=redis, recorded=recorded))
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))

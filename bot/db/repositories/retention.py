@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Assessment, CheckIn, Declaration
+from bot.db.models import Assessment, Broadcast, CheckIn, Declaration, Verification
 
 
 class RetentionRepository:
@@ -48,5 +48,31 @@ class RetentionRepository:
             delete(Assessment).where(
                 or_(~declared, and_(Assessment.assessed_at < cutoff, Assessment.id != last_before_cutoff))
             )
+        )
+        return result.rowcount or 0
+
+    async def delete_checks_before(self, cutoff: datetime, batch: int) -> int:
+        """Up to `batch` checkpoint records older than the cutoff (when and where a person was checked: a
+        movement trace), found through the index on `at`."""
+        ids = select(Verification.id).where(Verification.at < cutoff).limit(batch).scalar_subquery()
+        result = await self._session.execute(
+            delete(Verification).where(Verification.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+    async def delete_broadcasts_finished_before(self, cutoff: datetime, batch: int) -> int:
+        """Up to `batch` reminder jobs finished before the cutoff; their recipients (who was reminded, and
+        whether they had blocked the bot) go with them (ON DELETE CASCADE, through the index on broadcast_id).
+
+        A job still sending is kept whatever its age: its recipients are its progress.
+        """
+        ids = (
+            select(Broadcast.id)
+            .where(Broadcast.finished_at < cutoff, Broadcast.status == "done")
+            .limit(batch)
+            .scalar_subquery()
+        )
+        result = await self._session.execute(
+            delete(Broadcast).where(Broadcast.id.in_(ids)).execution_options(synchronize_session=False)
         )
         return result.rowcount or 0

@@ -6,6 +6,7 @@ Both live under DATA_DIR, so that folder is made owner-only (0700) and the files
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -32,10 +33,8 @@ def make_private_folder(folder: Path) -> None:
 def create_private_file(path: Path) -> None:
     """Create an empty file owner-only unless it exists; SQLite then opens it, and takes the mode of the
     database file for its -wal and -shm files."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
-    except FileExistsError:
-        pass
 
 
 def sqlite_path(database_url: str) -> Path | None:

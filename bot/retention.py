@@ -59,7 +59,8 @@ async def purge_expired(
         await session.commit()
     checks = await _in_batches(sessions, lambda repository: repository.delete_checks_before(cutoff, BATCH), BATCH)
     broadcasts = await _in_batches(
-        sessions, lambda repository: repository.delete_broadcasts_finished_before(cutoff, BROADCAST_BATCH),
+        sessions,
+        lambda repository: repository.delete_broadcasts_finished_before(cutoff, BROADCAST_BATCH),
         BROADCAST_BATCH,
     )
     async with sessions() as session:

@@ -46,9 +46,10 @@ class AuditRepository:
                 await self._session.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(details=kept))
         for column in (AuditEntry.actor_id, AuditEntry.subject_id):
             await self._session.execute(
-                update(AuditEntry).where(column == person_id).values({column: None}).execution_options(
-                    synchronize_session=False
-                )
+                update(AuditEntry)
+                .where(column == person_id)
+                .values({column: None})
+                .execution_options(synchronize_session=False)
             )
         return len(rows)
 

@@ -32,7 +32,9 @@ class HandledUpdateRepository:
 
     async def latest(self, bot_id: int) -> int | None:
         """The highest update id marked for this bot (the primary key's order: one index lookup)."""
-        return await self._session.scalar(select(func.max(HandledUpdate.update_id)).where(HandledUpdate.bot_id == bot_id))
+        return await self._session.scalar(
+            select(func.max(HandledUpdate.update_id)).where(HandledUpdate.bot_id == bot_id)
+        )
 
     async def delete_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < cutoff))

@@ -7,15 +7,31 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install browser nginx run migrate test bench translations extract-messages clean
+LOCK := requirements.lock
+
+.PHONY: install lock browser nginx run migrate test bench translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
-$(INSTALLED): pyproject.toml
+# Exactly the versions in the lock file, each checked against its hashes; then the bot itself, which adds
+# nothing. `pip check` stops an install whose lock lacks a dependency newly added to pyproject.toml.
+$(INSTALLED): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; \
+	  echo "$(LOCK) does not match pyproject.toml: run 'make lock' and commit $(LOCK)"; exit 1; }
 	touch $@
+
+# After changing dependencies in pyproject.toml: pin every package, for every platform, with its hashes.
+# --upgrade-package NAME=VERSION (in LOCK_ARGS) moves one package; everything else stays where it was.
+LOCK_ARGS ?=
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --generate-hashes \
+	  --no-header --quiet --output-file $(LOCK) $(LOCK_ARGS)
 
 # The .mo files are built here, never committed: the .po files are the source.
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(INSTALLED)

@@ -126,7 +126,7 @@ async def prepare(url: str, users: int) -> None:
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     async with engine.begin() as connection:
-        for table in ("codes", "assessments", "checkins", "declarations", "users", "fsm_states"):
+        for table in ("codes", "assessments", "checkins", "declarations", "users", "fsm_states", "handled_updates"):
             await connection.execute(text(f"DELETE FROM {table}"))
     settings = load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url)
     key = code_settings_for(settings, "bench_bot").keys[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.app import run
 from bot.clock import clock_for
-from bot.config import MISSING_TOKEN_HELP, ConfigError, load_settings
+from bot.config import MISSING_TOKEN_HELP, ConfigError, Settings, exposed_data, load_settings, prepare_data_folders
 from bot.db.migrate import upgrade
 
 
@@ -37,11 +37,13 @@ def main(argv: list[str]) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
+        prepare_data_folders(settings)
         if arguments.command == "sandbox" or (arguments.command == "run" and settings.bot_token is None):
             if arguments.command == "run":
                 print(f"{MISSING_TOKEN_HELP}\nUntil then, here is the bot in a local sandbox.\n", flush=True)
             return run_sandbox(settings.data_dir / "sandbox", arguments.host, arguments.port)
         upgrade(settings.effective_database_url)
+        warn_if_exposed(settings)
         if arguments.command == "migrate":
             return 0
         asyncio.run(run(settings, clock_for(settings.clock_file)))
@@ -51,6 +53,17 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    """One line when the data folder or the database files are open to group or others: they hold names, ID
+    numbers and health answers. Made ones are private; older ones are left for the operator to tighten."""
+    found = exposed_data(settings)
+    if found:
+        logging.getLogger("bot.storage").warning(
+            "personal data readable by other local users: %s; run chmod 700 on the folder and 600 on the files",
+            ", ".join(found),
+        )
 
 
 def run_sandbox(data_dir: Path, host: str, port: int) -> int:

@@ -20,7 +20,7 @@ from aiogram.enums import ChatType, ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -38,6 +38,7 @@ from bot.domain.tokens import key_from_secret
 from bot.filters import Has
 from bot.fsm.isolation import ChatEventIsolation
 from bot.fsm.storage import SqlStorage
+from bot.handled_updates import HandledUpdates
 from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
@@ -53,6 +54,7 @@ from bot.roles import handlers as roles
 from bot.status import handlers as status
 from bot.status.daily import run_daily_periodically
 from bot.verification import handlers as verification
+from bot.webhook import UpdateRequestHandler
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +113,9 @@ def create_dispatcher(
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
-    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware(handled=getattr(storage, "redis", None)))
+    redis = getattr(storage, "redis", None)
+    recorded = None if redis is not None else HandledUpdates(session_factory)
+    dispatcher.update.outer_middleware(DuplicateUpdateMiddleware(handled=redis, recorded=recorded))
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))
@@ -156,8 +160,11 @@ async def set_command_menu(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
 
 
+ENGINE = web.AppKey("engine", AsyncEngine)
+
+
 async def healthz(request: web.Request) -> web.Response:
-    engine: AsyncEngine = request.app["engine"]
+    engine = request.app[ENGINE]
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -215,20 +222,27 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         await engine.dispose()
 
 
+def create_webhook_app(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> web.Application:
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    app = web.Application()
+    app[ENGINE] = engine
+    app.router.add_get("/healthz", healthz)
+    UpdateRequestHandler(dispatcher, bot, secret_token=settings.webhook_secret.get_secret_value()).register(
+        app, path=webhook_path(settings)
+    )
+    setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+def webhook_path(settings: Settings) -> str:
+    return urlsplit(settings.webhook_url or "").path or "/"
+
+
 async def _serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> None:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    path = urlsplit(settings.webhook_url).path or "/"
-    app = web.Application()
-    app["engine"] = engine
-    app.router.add_get("/healthz", healthz)
-    # Handled within the request: Telegram hears 200 only once an update is done, so an update in
-    # flight when the process stops is delivered again rather than lost.
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False).register(
-        app, path=path
-    )
-    setup_application(app, dispatcher, bot=bot)
-    runner = web.AppRunner(app)
+    path = webhook_path(settings)
+    runner = web.AppRunner(create_webhook_app(settings, dispatcher, bot, engine))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

@@ -11,6 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.data_files import (
+    UnusableFolder,
+    database_files,
+    exposed,
+    make_private_folder,
+    require_writable_folder,
+    sqlite_path,
+)
+
 DEFAULT_DATA_DIR = Path("data")
 TELEGRAM_API_URL = "https://api.telegram.org"
 
@@ -112,6 +121,20 @@ class Settings(BaseSettings):
     def webhook_mode(self) -> bool:
         return self.webhook_url is not None
 
+    @property
+    def uses_data_dir(self) -> bool:
+        """DATA_DIR holds the SQLite database unless DATABASE_URL names another, and the code key unless
+        CODE_SECRET is set; with both set elsewhere the bot writes nothing there."""
+        return not self.database_url or self.code_secret is None
+
+    def private_paths(self) -> list[Path]:
+        """The folders and files holding personal data or keys, for the start-up check of their modes."""
+        paths = [self.data_dir, self.data_dir / "code_secret"] if self.uses_data_dir else []
+        database = sqlite_path(self.effective_database_url)
+        if database is not None:
+            paths.extend(path for path in [database.parent, *database_files(database)] if path not in paths)
+        return paths
+
     def require_token(self) -> str:
         if self.bot_token is None:
             raise ConfigError(MISSING_TOKEN_HELP)
@@ -138,7 +161,7 @@ def _stored_secret(path: Path) -> str:
         if not secret:
             raise ConfigError(f"CODE_SECRET is not set and {path} is empty: delete that file to make a new key")
         return secret
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     secret = secrets.token_urlsafe(32)
     # Created with owner-only permissions: the key signs every code this deployment issues.
     with open(path, "x", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as handle:
@@ -162,6 +185,30 @@ def load_settings(**overrides: object) -> Settings:
     if settings.webhook_secret is not None and not _valid_secret_token(settings.webhook_secret.get_secret_value()):
         raise ConfigError("WEBHOOK_SECRET is invalid: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return settings
+
+
+def prepare_data_folders(settings: Settings) -> None:
+    """Create the folders the bot writes to (owner-only) and check that it can write there.
+
+    On a read-only or unwritable DATA_DIR the bot would otherwise fail deep inside SQLite or the key file
+    with a traceback; this names the setting and the reason in one line (ConfigError).
+    """
+    if settings.uses_data_dir:
+        try:
+            require_writable_folder(settings.data_dir)
+        except UnusableFolder as error:
+            raise ConfigError(f"DATA_DIR is unusable: {error}") from None
+    database = sqlite_path(settings.effective_database_url)
+    if database is not None and (not settings.uses_data_dir or database.parent != settings.data_dir):
+        try:
+            require_writable_folder(database.parent)
+        except UnusableFolder as error:
+            raise ConfigError(f"DATABASE_URL is unusable: {error}") from None
+
+
+def exposed_data(settings: Settings) -> list[str]:
+    """The private folders and files that group or others may read or enter, as `path (mode)`."""
+    return exposed(settings.private_paths())
 
 
 def _valid_secret_token(value: str) -> bool:

@@ -13,6 +13,8 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import Accounts
+from bot.clock import system_clock
+from bot.handled_updates import HandledUpdates
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -65,12 +67,23 @@ class DuplicateUpdateMiddleware(BaseMiddleware):
     halfway is handled again elsewhere instead of lost; a copy arriving while the first is still being
     handled waits for the sender's conversation lock (aiogram's FSM middleware runs before this one)
     and then finds the mark.
+
+    Without Redis, `recorded` (the database) keeps the marks across a restart: a copy re-delivered after
+    a crash or a restart would otherwise find the window empty. Marked once handled too, for the same
+    reason. The cost on the hot path is one INSERT per update: the database is asked whether an update
+    was handled only for ids not above the highest one marked before this process started, since every
+    later one was taken here and is in the window.
     """
 
-    def __init__(self, window: int = 10_000, handled: Redis | None = None) -> None:
+    def __init__(
+        self, window: int = 10_000, handled: Redis | None = None, recorded: HandledUpdates | None = None
+    ) -> None:
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._window = window
         self._handled = handled
+        self._recorded = recorded
+        # Per bot id: the highest update id marked in the database when this process first looked.
+        self._marked_before: dict[int, int | None] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update_id = getattr(event, "update_id", None)
@@ -84,6 +97,8 @@ class DuplicateUpdateMiddleware(BaseMiddleware):
         self._seen[update_id] = None
         while len(self._seen) > self._window:
             self._seen.popitem(last=False)
+        if self._recorded is not None:
+            return await self._once_across_restarts(handler, event, data, update_id)
         return await handler(event, data)
 
     async def _once_across_processes(
@@ -96,4 +111,22 @@ class DuplicateUpdateMiddleware(BaseMiddleware):
             return None
         result = await handler(event, data)
         await self._handled.set(key, 1, ex=HANDLED_FOR)
+        return result
+
+    async def _once_across_restarts(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any], update_id: int
+    ) -> Any:
+        assert self._recorded is not None
+        bot_id = data["bot"].id
+        if bot_id not in self._marked_before:
+            self._marked_before[bot_id] = await self._recorded.latest(bot_id)
+        marked_before = self._marked_before[bot_id]
+        if marked_before is not None and update_id <= marked_before and await self._recorded.handled(bot_id, update_id):
+            logger.info("update %s delivered again after a restart, already handled: skipped", update_id)
+            return None
+        result = await handler(event, data)
+        try:
+            await self._recorded.mark(bot_id, update_id, data.get("clock", system_clock)())
+        except Exception as error:  # the update is done; a lost mark only risks handling a later copy again
+            logger.warning("update %s: its handled mark was not stored (%s)", update_id, type(error).__name__)
         return result

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.data_files import create_private_file, make_private_folder, sqlite_path
 
 
 def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
@@ -55,9 +55,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite_path(url)
+    if database is not None:
+        # Made here, owner-only, before SQLite would create it world-readable: it holds names, ID numbers,
+        # phones and health answers, and SQLite gives its -wal and -shm files the database file's mode.
+        make_private_folder(database.parent)
+        create_private_file(database)
 
 
 def create_storage_engine(url: str) -> AsyncEngine:

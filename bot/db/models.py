@@ -227,10 +227,27 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     at: Mapped[datetime]
-    actor_id: Mapped[int | None]
+    # Indexed for erasure, which drops the erased person's id from the entries by or about them.
+    actor_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(32))
-    subject_id: Mapped[int | None]
+    subject_id: Mapped[int | None] = mapped_column(index=True)
     details: Mapped[dict[str, Any]]
+
+
+class HandledUpdate(Base):
+    """A Telegram update this bot has handled, so a copy re-delivered after a restart is recognised.
+
+    Kept for a day (Telegram keeps an unanswered update about that long); only used without Redis, which
+    keeps these marks itself when several processes share a webhook.
+    """
+
+    __tablename__ = "handled_updates"
+    __table_args__ = (Index("ix_handled_updates_handled_at", "handled_at"),)
+
+    # The bot's own id too: update ids are counted per bot, and a new token starts its own count.
+    bot_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime]
 
 
 class Verification(Base):
@@ -240,7 +257,11 @@ class Verification(Base):
     """
 
     __tablename__ = "verifications"
-    __table_args__ = (Index("ix_verifications_holder_id_at", "holder_id", "at"),)
+    __table_args__ = (
+        Index("ix_verifications_holder_id_at", "holder_id", "at"),
+        # The retention purge deletes by age.
+        Index("ix_verifications_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     at: Mapped[datetime]
@@ -276,8 +297,9 @@ class Broadcast(Base):
     """A reminder job: its text, its audience, and where its progress is shown; recipients are rows of their own."""
 
     __tablename__ = "broadcasts"
-    # Every bot process looks for jobs still sending about once a second; done ones pile up.
-    __table_args__ = (Index("ix_broadcasts_status", "status"),)
+    # Every bot process looks for jobs still sending about once a second; done ones pile up until the
+    # retention purge deletes them by the time they finished.
+    __table_args__ = (Index("ix_broadcasts_status", "status"), Index("ix_broadcasts_finished_at", "finished_at"))
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))

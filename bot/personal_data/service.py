@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
 from bot.db.repositories.roles import RoleRepository
@@ -188,8 +189,12 @@ async def erase_everything(
     try:
         deleted = await repository.delete_user(user_id)
         # Roles name a Telegram id with no account behind it necessarily: they go explicitly. The
-        # checkpoint log keeps its rows (who verified, when) and loses the holder (ON DELETE SET NULL).
+        # checkpoint log keeps its rows (who verified, when) and loses the holder (ON DELETE SET NULL),
+        # until the retention purge deletes them.
         await RoleRepository(session).delete_user(user_id)
+        # The audit log keeps what administrators decided (an override's colour, a role) for accountability,
+        # but no longer whom it concerned or who acted.
+        await AuditRepository(session).unlink_person(user_id)
         await session.commit()
     finally:
         # Also after a failure: the cache must never claim an account the database may no longer have.

@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Assessment, CheckIn, Declaration, User
+from bot.db.models import Assessment, Broadcast, CheckIn, Declaration, User, Verification
 
 
 class RetentionRepository:
@@ -63,3 +63,29 @@ class RetentionRepository:
             .where(User.display_name.is_not(None), ~exists().where(Declaration.user_id == User.id))
             .values(display_name=None)
         )
+
+    async def delete_checks_before(self, cutoff: datetime, batch: int) -> int:
+        """Up to `batch` checkpoint records older than the cutoff (when and where a person was checked: a
+        movement trace), found through the index on `at`."""
+        ids = select(Verification.id).where(Verification.at < cutoff).limit(batch).scalar_subquery()
+        result = await self._session.execute(
+            delete(Verification).where(Verification.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+    async def delete_broadcasts_finished_before(self, cutoff: datetime, batch: int) -> int:
+        """Up to `batch` reminder jobs finished before the cutoff; their recipients (who was reminded, and
+        whether they had blocked the bot) go with them (ON DELETE CASCADE, through the index on broadcast_id).
+
+        A job still sending is kept whatever its age: its recipients are its progress.
+        """
+        ids = (
+            select(Broadcast.id)
+            .where(Broadcast.finished_at < cutoff, Broadcast.status == "done")
+            .limit(batch)
+            .scalar_subquery()
+        )
+        result = await self._session.execute(
+            delete(Broadcast).where(Broadcast.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0

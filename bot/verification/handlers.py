@@ -16,13 +16,14 @@ from datetime import tzinfo
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
 from aiogram.types import CallbackQuery, Message, PhotoSize, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.filters import Has
@@ -250,25 +251,20 @@ async def record_temperature(
             with suppress(TelegramBadRequest):
                 await message.edit_text(card, reply_markup=None)
         if result.fever:
-            await _tell_holder(bot, i18n, result)
+            await _tell_holder(session, i18n, result, clock)
         return
     # Someone else's card (a forwarded one?) stays as its staff member sees it; any other card is done.
     if result.outcome is not Recorded.NOT_YOURS and message is not None:
         await drop_buttons(message)
 
 
-async def _tell_holder(bot: Bot, i18n: I18n, result: TemperatureResult) -> None:
+async def _tell_holder(session: AsyncSession, i18n: I18n, result: TemperatureResult, clock: Clock) -> None:
     if result.holder_id is None:
         return
     language = result.holder_language or i18n.default_locale
     with i18n.context(), i18n.use_locale(language):
         text = presenter.holder_fever_text(result, language)
-    try:
-        await bot.send_message(result.holder_id, text)
-    except TelegramForbiddenError:
-        pass  # they blocked the bot; the new colour is there when they come back
-    except TelegramAPIError as error:
-        logger.warning("verification: could not tell a checkpoint fever: %s", type(error).__name__)
+    await notices.tell(session, result.holder_id, "fever", text, clock())
 
 
 def create_router() -> Router:

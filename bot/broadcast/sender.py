@@ -34,6 +34,7 @@ import math
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -113,6 +114,7 @@ class Sender:
         self.settings = settings or SenderSettings()
         self.me = process_id or f"{os.getpid()}-{secrets.token_hex(8)}"
         self._renewed_at = -math.inf
+        self._notices_renewed_at = -math.inf
         # Counters for the benchmark and the tests: messages delivered, 429s met, and when (monotonic
         # seconds) the first and the last message was delivered.
         self.sent = 0
@@ -336,32 +338,50 @@ class Sender:
     # ------------------------------------------------------------------ notices
 
     async def _notices(self, job_id: int | None = None) -> bool:
-        """Send one batch of the notices that are due (`job_id`: the job claimed meanwhile); False when none was."""
-        async with self._sessions() as session:
-            due = await NoticeRepository(session).due(self._timer(), self.settings.notice_batch)
-        later: list[float] = []
-        for notice in due:
-            # The slot first, then the claim: a claim is never held through a wait for another chat's turn.
-            wait = await self._budget.take(notice.user_id)
-            if wait > 1.0 / self._budget.rate_per_second:
-                later.append(wait)  # that chat just had a message (or a 429 pause): the next round sends it
-                continue
-            if wait > 0 and not await self._wait_turn(job_id, notice.user_id):
-                continue
-            await self._notice(notice, job_id)
-        if due and len(later) == len(due):
-            # Nothing could go yet: sleep until the first could, rather than read the same rows again at once.
-            await asyncio.sleep(min(min(later), self.settings.poll_every))
-        return bool(due)
+        """Send one batch of the notices that are due (`job_id`: the job claimed meanwhile); False when none was.
 
-    async def _notice(self, notice: NoticeToSend, job_id: int | None) -> None:
+        The batch is claimed by one statement; each notice is deleted once sent, so a crash doubles at
+        most the one in flight, and the rest of the batch is sent by whoever takes it over.
+        """
+        now = self._timer()
         async with self._sessions() as session:
             notices = NoticeRepository(session)
-            now = self._timer()
-            claimed = await notices.claim(notice.id, self.me, now, now + self.settings.lease)
+            due = await notices.due(now, self.settings.notice_batch)
+            if not due:
+                return False
+            claimed = set(await notices.claim([notice.id for notice in due], self.me, now, now + self.settings.lease))
             await session.commit()
-        if not claimed:
-            return  # another process is sending it, or sent it already
+        self._notices_renewed_at = self._monotonic()
+        waiting = deque(notice for notice in due if notice.id in claimed)
+        try:
+            skipped = 0
+            while waiting:
+                notice = waiting.popleft()
+                wait = await self._budget.take(notice.user_id)
+                if wait > 1.0 / self._budget.rate_per_second:
+                    # That chat just had a message (or a 429 pauses everything): the others go first.
+                    waiting.append(notice)
+                    skipped += 1
+                    if skipped >= len(waiting):
+                        await asyncio.sleep(min(wait, self.settings.lease.total_seconds() / 4))
+                        await self._keep_notices(job_id)
+                        skipped = 0
+                    continue
+                skipped = 0
+                if wait > 0:
+                    await self._wait_turn(job_id, notice.user_id)
+                await self._notice(notice, job_id)
+                await self._keep_notices(job_id)
+        finally:
+            if waiting:  # stopped early (cancelled, or the job's claim lost): the rest goes at once to others
+                with contextlib.suppress(Exception):
+                    async with self._sessions() as session:
+                        await NoticeRepository(session).release_these([notice.id for notice in waiting], self.me)
+                        await session.commit()
+        return True
+
+    async def _notice(self, notice: NoticeToSend, job_id: int | None) -> None:
+        """Send one claimed notice; its slot in the budget is taken."""
         attempts = notice.attempts
         while True:
             try:
@@ -371,8 +391,9 @@ class Sender:
                 self.retry_afters += 1
                 await self._budget.pause(error.retry_after)
                 logger.warning("notices: Telegram asked to wait %ss", error.retry_after)
-                if not await self._wait_notice_turn(notice, job_id):
-                    return  # our claim ran out meanwhile and another process has the notice now
+                while (delay := await self._budget.take(notice.user_id)) > 0:
+                    await asyncio.sleep(min(delay, self.settings.lease.total_seconds() / 4))
+                    await self._keep_notices(job_id)
                 continue
             except TelegramForbiddenError:
                 outcome = BLOCKED
@@ -409,19 +430,15 @@ class Sender:
                 await BroadcastRepository(session).mark_unreachable(notice.user_id, self._clock())
             await session.commit()
 
-    async def _wait_notice_turn(self, notice: NoticeToSend, job_id: int | None) -> bool:
-        """After a 429: wait for the next slot to this chat, renewing the notice's claim (and the job's);
-        False when the notice's claim was lost."""
-        while (delay := await self._budget.take(notice.user_id)) > 0:
-            await asyncio.sleep(min(delay, self.settings.lease.total_seconds() / 4))
+    async def _keep_notices(self, job_id: int | None) -> None:
+        """Renew our notices' claims when a third of the lease has passed (and the job's, if one is claimed)."""
+        if self._monotonic() - self._notices_renewed_at > self.settings.lease.total_seconds() / 3:
             async with self._sessions() as session:
-                renewed = await NoticeRepository(session).renew(notice.id, self.me, self._timer() + self.settings.lease)
+                await NoticeRepository(session).renew(self.me, self._timer() + self.settings.lease)
                 await session.commit()
-            if not renewed:
-                return False
-            if job_id is not None:
-                await self._keep_claim(job_id)
-        return True
+            self._notices_renewed_at = self._monotonic()
+        if job_id is not None:
+            await self._keep_claim(job_id)
 
     def _count_sent(self) -> None:
         self.sent += 1

@@ -1,8 +1,9 @@
 """The notices outbox: storing a message for one person, claiming it for one process, forgetting it once sent.
 
-A notice is claimed on its own by one conditional UPDATE (`claimed_until` empty or run out), committed
-before the request: two processes reading the same notices both try, one wins. A crashed process's
-claim runs out and the notice is sent again, so at most the one message in flight at a crash is doubled.
+A batch of notices is claimed by one conditional UPDATE (`claimed_until` empty or run out), committed
+before the first request: two processes reading the same notices both try, each row goes to one. Each
+notice is deleted as soon as it is sent; a crashed process's claims run out and its notices still
+there are sent again, so at most the one message in flight at a crash is doubled.
 """
 
 from __future__ import annotations
@@ -62,40 +63,53 @@ class NoticeRepository:
         )
         return [NoticeToSend(*row) for row in rows]
 
-    async def claim(self, notice_id: int, me: str, now: datetime, until: datetime) -> bool:
-        result = await self._session.execute(
-            update(Notice)
-            .where(Notice.id == notice_id, or_(_free(now), Notice.claimed_by == me))
+    async def claim(self, notice_ids: Sequence[int], me: str, now: datetime, until: datetime) -> list[int]:
+        """Take those of `notice_ids` nobody else holds, until `until`: the ids taken."""
+        if not notice_ids:
+            return []
+        rows = await self._session.execute(
+            update(_notices)
+            .where(_notices.c.id.in_(notice_ids), _free(now))
             .values(claimed_by=me, claimed_until=until)
+            .returning(_notices.c.id)
         )
-        return result.rowcount == 1
+        return [row[0] for row in rows]
 
-    async def renew(self, notice_id: int, me: str, until: datetime) -> bool:
-        result = await self._session.execute(
-            update(Notice).where(Notice.id == notice_id, Notice.claimed_by == me).values(claimed_until=until)
-        )
-        return result.rowcount == 1
+    async def renew(self, me: str, until: datetime) -> None:
+        """Extend every claim of ours (a lease renewed while a batch is sent)."""
+        await self._session.execute(update(_notices).where(_notices.c.claimed_by == me).values(claimed_until=until))
 
     async def done(self, notice_id: int) -> None:
         """Sent, or refused for good: nothing is kept (the change itself records that it was told)."""
-        await self._session.execute(delete(Notice).where(Notice.id == notice_id))
+        await self._session.execute(delete(_notices).where(_notices.c.id == notice_id))
 
     async def retry_later(self, notice_id: int, attempts: int, at: datetime) -> None:
         await self._session.execute(
-            update(Notice)
-            .where(Notice.id == notice_id)
+            update(_notices)
+            .where(_notices.c.id == notice_id)
             .values(attempts=attempts, next_attempt_at=at, claimed_by=None, claimed_until=None)
         )
 
     async def release(self, me: str) -> None:
         """On a clean stop: our claims end now, so another process sends them at once."""
         await self._session.execute(
-            update(Notice).where(Notice.claimed_by == me).values(claimed_by=None, claimed_until=None)
+            update(_notices).where(_notices.c.claimed_by == me).values(claimed_by=None, claimed_until=None)
+        )
+
+    async def release_these(self, notice_ids: Sequence[int], me: str) -> None:
+        await self._session.execute(
+            update(_notices)
+            .where(_notices.c.id.in_(notice_ids), _notices.c.claimed_by == me)
+            .values(claimed_by=None, claimed_until=None)
         )
 
     async def count(self) -> int:
         return await self._session.scalar(select(func.count()).select_from(Notice)) or 0
 
 
+# Core statements on the table: the ORM's bulk UPDATE/DELETE path cost more than the SQL, per message.
+_notices = Notice.__table__
+
+
 def _free(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(Notice.claimed_until.is_(None), Notice.claimed_until < now)
+    return or_(_notices.c.claimed_until.is_(None), _notices.c.claimed_until < now)

@@ -56,6 +56,7 @@ from bot.roles import handlers as roles
 from bot.status import handlers as status
 from bot.status.daily import run_daily_periodically
 from bot.verification import handlers as verification
+from bot.verification.throttle import RedisFailureThrottle, Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def create_dispatcher(
         # Before onboarding, which answers a plain /start: an invite opens the bot with /start join-<code>,
         # a scanned code with /start <token>.
         organizations.create_router(),
-        verification.create_router(),
+        verification.create_router(_verify_throttle(storage)),
         checkin.create_router(),
         status.create_router(),
         history.create_router(),
@@ -155,6 +156,12 @@ def create_dispatcher(
     )
     dispatcher.errors.register(errors.apologise)
     return dispatcher
+
+
+def _verify_throttle(storage: BaseStorage) -> Throttle | None:
+    """Failed checks counted in Redis when several processes share it; None: in this process."""
+    redis = getattr(storage, "redis", None)
+    return RedisFailureThrottle(redis) if redis is not None else None
 
 
 def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:

@@ -32,7 +32,7 @@ from bot.verification import presenter, service
 from bot.verification.keyboards import TemperatureCallback, temperature_keyboard
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
 from bot.verification.service import NotStaff, Recorded, TemperatureResult, Throttled
-from bot.verification.throttle import FailureThrottle
+from bot.verification.throttle import FailureThrottle, Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ async def _answer_token(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     """The card for staff (the role is checked in the use case); the neutral words for anyone else."""
     user = message.from_user
@@ -158,7 +158,7 @@ async def verify_scanned(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     """/start <token>: what a phone camera opens when it scans a code."""
     token = start_payload_token(command.args)
@@ -174,7 +174,7 @@ async def verify_command(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     if not (command.args or "").strip():
         user = message.from_user
@@ -194,7 +194,7 @@ async def verify_pasted(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     await _answer_token(message, pasted_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
 
@@ -208,7 +208,7 @@ async def verify_staff_photo(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     if photo_token is None:
         await message.answer(presenter.no_code_in_photo_text())
@@ -225,7 +225,7 @@ async def verify_code_photo(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     await _answer_token(message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
 
@@ -267,10 +267,13 @@ async def _tell_holder(session: AsyncSession, i18n: I18n, result: TemperatureRes
     await notices.tell(session, result.holder_id, "fever", text, clock())
 
 
-def create_router() -> Router:
-    """Included before onboarding: a scanned code opens the bot with /start <token>."""
+def create_router(throttle: Throttle | None = None) -> Router:
+    """Included before onboarding: a scanned code opens the bot with /start <token>.
+
+    `throttle`: failed checks counted across processes (Redis); by default in this process.
+    """
     router = Router(name="verification")
-    provide = _Provide(verify_throttle=FailureThrottle())
+    provide = _Provide(verify_throttle=throttle or FailureThrottle())
     router.message.middleware(provide)
     router.callback_query.middleware(provide)
     router.message.register(verify_scanned, CommandStart(deep_link=True))

@@ -83,11 +83,8 @@ async def tell_changes(sessions: async_sessionmaker[AsyncSession], i18n: I18n, n
             assessments = AssessmentRepository(session)
             pending = await assessments.unnotified(BATCH)
             # The claim and the notice are committed together: each change is told exactly once.
-            batch = [
-                _notice(i18n, row, language)
-                for row, language in pending
-                if await assessments.claim_notification(row.id, now)
-            ]
+            claimed = await assessments.claim_notifications([row.id for row, _language in pending], now)
+            batch = [_notice(i18n, row, language) for row, language in pending if row.id in claimed]
             await notices.queue(session, batch, now)
             await session.commit()
         if batch:

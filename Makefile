@@ -72,6 +72,7 @@ bench: install
 	$(PY) bench/bench_dispatch.py
 	$(PY) bench/bench_verify.py
 	$(PY) bench/bench_broadcast.py
+	$(PY) bench/bench_notices.py
 
 # After changing user-facing strings: refresh the template and merge it into each language's catalog.
 extract-messages: $(INSTALLED)

@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import errors, fallback
 from bot.accounts import Accounts
+from bot.broadcast.budget import Budget, LocalBudget, RedisBudget
+from bot.broadcast.limits import RateLimiter
 from bot.broadcast.sender import run_sender
 from bot.checkin import handlers as checkin
 from bot.clock import Clock, system_clock
@@ -50,10 +52,12 @@ from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
 from bot.retention import purge_periodically
+from bot.retry_after import RetryAfterMiddleware
 from bot.roles import handlers as roles
 from bot.status import handlers as status
 from bot.status.daily import run_daily_periodically
 from bot.verification import handlers as verification
+from bot.verification.throttle import RedisFailureThrottle, Throttle
 from bot.webhook import UpdateRequestHandler
 
 logger = logging.getLogger(__name__)
@@ -76,7 +80,21 @@ COMMANDS = (
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # A 429 on a reply is waited out and the reply sent again: late rather than never.
+    session.middleware(RetryAfterMiddleware())
     return Bot(settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_budget(settings: Settings, bot: Bot, storage: BaseStorage) -> tuple[Budget, bool]:
+    """Telegram's send budget, and whether this process must be the only one sending jobs.
+
+    With Redis every process shares one budget per bot token, so each may send; without it the process
+    paces itself, and the database lets one process send at a time.
+    """
+    redis = getattr(storage, "redis", None)
+    if redis is not None:
+        return RedisBudget(redis, bot.id, settings.broadcast_rate), False
+    return LocalBudget(RateLimiter(settings.broadcast_rate)), True
 
 
 def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -129,7 +147,7 @@ def create_dispatcher(
         # Before onboarding, which answers a plain /start: an invite opens the bot with /start join-<code>,
         # a scanned code with /start <token>.
         organizations.create_router(),
-        verification.create_router(),
+        verification.create_router(_verify_throttle(storage)),
         checkin.create_router(),
         status.create_router(),
         history.create_router(),
@@ -142,6 +160,12 @@ def create_dispatcher(
     )
     dispatcher.errors.register(errors.apologise)
     return dispatcher
+
+
+def _verify_throttle(storage: BaseStorage) -> Throttle | None:
+    """Failed checks counted in Redis when several processes share it; None: in this process."""
+    redis = getattr(storage, "redis", None)
+    return RedisFailureThrottle(redis) if redis is not None else None
 
 
 def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:
@@ -205,7 +229,8 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         background.append(
             asyncio.create_task(run_daily_periodically(sessions, bot, i18n, clock, settings.zone, daily_interval))
         )
-        background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, settings.broadcast_rate)))
+        budget, exclusive = create_budget(settings, bot, storage)
+        background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, budget, exclusive=exclusive)))
         reminder_interval = 1 if settings.clock_file else 30
         background.append(asyncio.create_task(run_scheduler(sessions, clock, settings.zone, reminder_interval)))
         if settings.webhook_mode:

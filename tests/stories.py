@@ -13,8 +13,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast.limits import RateLimiter
+from bot.broadcast.sender import Sender, SenderSettings
 from bot.checkin.service import checkin_answers, record_checkin
 from bot.db.models import User
+from bot.i18n import create_i18n
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.domain.factories import declaration
 
@@ -67,3 +70,17 @@ def told(fake: FakeTelegram, user_id: int, after: int = 0) -> list[str]:
         for call in fake.calls[after:]
         if call.method == "sendMessage" and int(call.params["chat_id"]) == user_id
     ]
+
+
+async def send_notices(sessions: async_sessionmaker[AsyncSession], bot: Bot) -> int:
+    """What the bot's sender does in the background: send every notice in the outbox. How many were sent."""
+    sender = Sender(
+        sessions,
+        bot,
+        create_i18n(),
+        lambda: at(1),
+        RateLimiter(500, per_chat_interval=0.01),
+        SenderSettings(retry_base=0.01, poll_every=0.01),
+    )
+    await sender.drain()
+    return sender.notices_sent

@@ -3,6 +3,13 @@
 Every bot process runs one sender. A sender claims a job in the database (bot/db/repositories/broadcasts.py:
 a lease it renews with every message), so each job is sent by exactly one process, and a crashed
 process's job is taken over when its lease runs out; a cleanly stopped process gives its claim up at once.
+Without a shared budget only one process sends jobs at a time (the rate is the bot's, not the process's);
+with one (Redis, bot/broadcast/budget.py) every process may send a job of its own, paced together.
+
+The same sender sends the notices outbox (bot/broadcast/notices.py: a colour changed, a role, an
+override): between every batch of a job's recipients, and whenever there is no job. A notice is claimed
+on its own, committed before the request, and deleted once Telegram took it; a 429 waits and keeps the
+claim; a crashed process's claims run out and those notices are sent again.
 
 Per recipient: the row is written "sending" and committed before the request, and "sent", "blocked" or
 "failed" after it. A job resumed after a crash sends its "sending" rows again: at most the one message
@@ -27,23 +34,27 @@ import math
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
-from aiogram.exceptions import AiogramError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import AiogramError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import wakeup
+from bot.broadcast.budget import Budget, LocalBudget
 from bot.broadcast.limits import RateLimiter
 from bot.broadcast.presenter import progress_text, summary_text
 from bot.broadcast.service import Progress, recipient_text
 from bot.clock import Clock, system_clock
 from bot.db.repositories.broadcasts import BLOCKED, FAILED, SENT, BroadcastRepository, Due, JobInfo
+from bot.db.repositories.notices import NoticeRepository, NoticeToSend
 from bot.i18n import DEFAULT_LOCALE
+from bot.retry_after import paced
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +76,8 @@ class SenderSettings:
     batch: int = 100
     # Tries of the final summary when Telegram answers 429.
     summary_tries: int = 3
+    # Notices read per query, and sent between two batches of a job's recipients.
+    notice_batch: int = 50
 
 
 class LostClaim(Exception):
@@ -78,12 +91,13 @@ class Sender:
         bot: Bot,
         i18n: I18n,
         clock: Clock,
-        limiter: RateLimiter,
+        limiter: RateLimiter | Budget,
         settings: SenderSettings | None = None,
         *,
         timer: Clock = system_clock,
         monotonic: Callable[[], float] = time.monotonic,
         process_id: str | None = None,
+        exclusive: bool = True,
     ) -> None:
         self._sessions = sessions
         self._bot = bot
@@ -94,16 +108,21 @@ class Sender:
         self._clock = clock
         self._timer = timer
         self._monotonic = monotonic
-        self._limiter = limiter
+        self._budget: Budget = LocalBudget(limiter) if isinstance(limiter, RateLimiter) else limiter
+        # True: one process sends jobs at a time (its budget is its own); False: the budget is shared.
+        self._exclusive = exclusive
         self.settings = settings or SenderSettings()
         self.me = process_id or f"{os.getpid()}-{secrets.token_hex(8)}"
         self._renewed_at = -math.inf
+        self._notices_renewed_at = -math.inf
         # Counters for the benchmark and the tests: messages delivered, 429s met, and when (monotonic
         # seconds) the first and the last message was delivered.
         self.sent = 0
         self.retry_afters = 0
         self.first_sent_at: float | None = None
         self.last_sent_at: float | None = None
+        self.notices_sent = 0
+        self.jobs_worked = 0
 
     # ------------------------------------------------------------------ the loop
 
@@ -130,22 +149,26 @@ class Sender:
             wakeup.forget(event)
 
     async def drain(self) -> int:
-        """Send every job there is until none is left to claim (the tests and the benchmark); jobs worked."""
-        jobs = 0
+        """Send every job and notice there is until none is left to claim (the tests and the benchmark); jobs worked."""
+        before = self.jobs_worked
         while await self.work_once():
-            jobs += 1
-        return jobs
+            pass
+        return self.jobs_worked - before
 
     async def work_once(self) -> bool:
-        """Claim one job and send it to the end; False when there was none to claim."""
-        job_id = await self._claim()
-        if job_id is None:
-            return False
-        try:
-            await self._work(job_id)
-        except LostClaim:
-            logger.warning("broadcast %s: claim lost to another process (this one stalled); leaving it", job_id)
-        return True
+        """Send the notices that are due, then claim one job and send it to the end; False when there was neither."""
+        # The sender paces itself and meets its own 429s: the replies' retry middleware leaves its requests be.
+        with paced():
+            noticed = await self._notices()
+            job_id = await self._claim()
+            if job_id is None:
+                return noticed
+            self.jobs_worked += 1
+            try:
+                await self._work(job_id)
+            except LostClaim:
+                logger.warning("broadcast %s: claim lost to another process (this one stalled); leaving it", job_id)
+            return True
 
     # ------------------------------------------------------------------ claims
 
@@ -153,9 +176,9 @@ class Sender:
         now = self._timer()
         async with self._sessions() as session:
             broadcasts = BroadcastRepository(session)
-            if await broadcasts.claimable(self.me, now) is None:
+            if await broadcasts.claimable(self.me, now, exclusive=self._exclusive) is None:
                 return None
-            job_id = await broadcasts.claim(self.me, now, now + self.settings.lease)
+            job_id = await broadcasts.claim(self.me, now, now + self.settings.lease, exclusive=self._exclusive)
             await session.commit()
         if job_id is not None:
             self._renewed_at = self._monotonic()
@@ -180,6 +203,7 @@ class Sender:
             async with asyncio.timeout(2):
                 async with self._sessions() as session:
                     await BroadcastRepository(session).release(self.me)
+                    await NoticeRepository(session).release(self.me)
                     await session.commit()
         except Exception:  # stopping anyway; the lease runs out by itself
             logger.info("broadcast: could not release the claim on stopping; it runs out by itself")
@@ -193,7 +217,7 @@ class Sender:
             return
         if job.progress_chat_id is not None:
             # Whoever started the job was most likely just sent its progress message, outside the limiter.
-            self._limiter.hold(job.progress_chat_id)
+            await self._budget.hold(job.progress_chat_id)
         texts: dict[str, str] = {}
         shown = _Shown()
         while True:
@@ -202,6 +226,8 @@ class Sender:
             for recipient in due:
                 await self._deliver(job, recipient, texts)
                 await self._update_progress(job, shown)
+            # A reminder to 60,000 takes 40 minutes: a colour change must not wait for its end.
+            await self._notices(job.id)
             if due:
                 continue
             async with self._sessions() as session:
@@ -260,7 +286,7 @@ class Sender:
             except TelegramRetryAfter as error:
                 # Not the recipient's fault: wait as told, slow everything down for as long, try again.
                 self.retry_afters += 1
-                self._limiter.pause(error.retry_after)
+                await self._budget.pause(error.retry_after)
                 logger.warning("broadcast %s: Telegram asked to wait %ss", job.id, error.retry_after)
                 continue
             except TelegramForbiddenError:
@@ -285,10 +311,7 @@ class Sender:
                 outcome = FAILED
             else:
                 outcome = SENT
-                self.sent += 1
-                self.last_sent_at = self._monotonic()
-                if self.first_sent_at is None:
-                    self.first_sent_at = self.last_sent_at
+                self._count_sent()
             break
         async with self._sessions() as session:
             broadcasts = BroadcastRepository(session)
@@ -297,19 +320,131 @@ class Sender:
                 await broadcasts.mark_unreachable(recipient.user_id, self._clock())
             await session.commit()
 
-    async def _wait_turn(self, job_id: int, chat_id: int, *, patient: bool = True) -> bool:
+    async def _wait_turn(self, job_id: int | None, chat_id: int, *, patient: bool = True) -> bool:
         """Wait until the limits allow a message to `chat_id`, keeping the claim alive; then take the slot.
 
         Not `patient`: give up (False) rather than wait longer than the overall pace would anyway.
+        `job_id` None: no job is claimed (a notice keeps its own claim).
         """
-        while (delay := self._limiter.delay(chat_id)) > 0:
-            if not patient and delay > 1.0 / self._limiter.rate_per_second:
+        while (delay := await self._budget.take(chat_id)) > 0:
+            if not patient and delay > 1.0 / self._budget.rate_per_second:
                 return False
             # In slices, so a long retry_after does not let the lease run out.
             await asyncio.sleep(min(delay, self.settings.lease.total_seconds() / 4))
-            await self._keep_claim(job_id)
-        self._limiter.take(chat_id)
+            if job_id is not None:
+                await self._keep_claim(job_id)
         return True
+
+    # ------------------------------------------------------------------ notices
+
+    async def _notices(self, job_id: int | None = None) -> bool:
+        """Send one batch of the notices that are due (`job_id`: the job claimed meanwhile); False when none was.
+
+        The batch is claimed by one statement; each notice is deleted once sent, so a crash doubles at
+        most the one in flight, and the rest of the batch is sent by whoever takes it over.
+        """
+        now = self._timer()
+        async with self._sessions() as session:
+            notices = NoticeRepository(session)
+            due = await notices.due(now, self.settings.notice_batch)
+            if not due:
+                return False
+            claimed = set(await notices.claim([notice.id for notice in due], self.me, now, now + self.settings.lease))
+            await session.commit()
+        self._notices_renewed_at = self._monotonic()
+        waiting = deque(notice for notice in due if notice.id in claimed)
+        try:
+            skipped = 0
+            while waiting:
+                notice = waiting.popleft()
+                wait = await self._budget.take(notice.user_id)
+                if wait > 1.0 / self._budget.rate_per_second:
+                    # That chat just had a message (or a 429 pauses everything): the others go first.
+                    waiting.append(notice)
+                    skipped += 1
+                    if skipped >= len(waiting):
+                        await asyncio.sleep(min(wait, self.settings.lease.total_seconds() / 4))
+                        await self._keep_notices(job_id)
+                        skipped = 0
+                    continue
+                skipped = 0
+                if wait > 0:
+                    await self._wait_turn(job_id, notice.user_id)
+                await self._notice(notice, job_id)
+                await self._keep_notices(job_id)
+        finally:
+            if waiting:  # stopped early (cancelled, or the job's claim lost): the rest goes at once to others
+                with contextlib.suppress(Exception):
+                    async with self._sessions() as session:
+                        await NoticeRepository(session).release_these([notice.id for notice in waiting], self.me)
+                        await session.commit()
+        return True
+
+    async def _notice(self, notice: NoticeToSend, job_id: int | None) -> None:
+        """Send one claimed notice; its slot in the budget is taken."""
+        attempts = notice.attempts
+        while True:
+            try:
+                await self._bot.send_message(notice.user_id, notice.text, parse_mode=ParseMode.HTML)
+            except TelegramRetryAfter as error:
+                # Keep the claim, wait as told (renewing it), and send the same notice again.
+                self.retry_afters += 1
+                await self._budget.pause(error.retry_after)
+                logger.warning("notices: Telegram asked to wait %ss", error.retry_after)
+                while (delay := await self._budget.take(notice.user_id)) > 0:
+                    await asyncio.sleep(min(delay, self.settings.lease.total_seconds() / 4))
+                    await self._keep_notices(job_id)
+                continue
+            except TelegramForbiddenError:
+                outcome = BLOCKED
+            except TelegramBadRequest as error:
+                # "chat not found" (they never started the bot) and the like: another try says the same.
+                logger.info("notices: a %s notice was refused (%s)", notice.kind, type(error).__name__)
+                outcome = FAILED
+            except AiogramError as error:  # a server error, the network
+                attempts += 1
+                logger.warning(
+                    "notices: a %s notice failed (%s), attempt %s of %s",
+                    notice.kind,
+                    type(error).__name__,
+                    attempts,
+                    self.settings.max_attempts,
+                )
+                if attempts < self.settings.max_attempts:
+                    delay = self.settings.retry_base * 2 ** (attempts - 1)
+                    async with self._sessions() as session:
+                        await NoticeRepository(session).retry_later(
+                            notice.id, attempts, self._timer() + timedelta(seconds=delay)
+                        )
+                        await session.commit()
+                    return
+                outcome = FAILED
+            else:
+                outcome = SENT
+                self.notices_sent += 1
+                self._count_sent()
+            break
+        async with self._sessions() as session:
+            await NoticeRepository(session).done(notice.id)
+            if outcome == BLOCKED:
+                await BroadcastRepository(session).mark_unreachable(notice.user_id, self._clock())
+            await session.commit()
+
+    async def _keep_notices(self, job_id: int | None) -> None:
+        """Renew our notices' claims when a third of the lease has passed (and the job's, if one is claimed)."""
+        if self._monotonic() - self._notices_renewed_at > self.settings.lease.total_seconds() / 3:
+            async with self._sessions() as session:
+                await NoticeRepository(session).renew(self.me, self._timer() + self.settings.lease)
+                await session.commit()
+            self._notices_renewed_at = self._monotonic()
+        if job_id is not None:
+            await self._keep_claim(job_id)
+
+    def _count_sent(self) -> None:
+        self.sent += 1
+        self.last_sent_at = self._monotonic()
+        if self.first_sent_at is None:
+            self.first_sent_at = self.last_sent_at
 
     # ------------------------------------------------------------------ the progress message
 
@@ -343,7 +478,7 @@ class Sender:
                 )
             except TelegramRetryAfter as error:
                 self.retry_afters += 1
-                self._limiter.pause(error.retry_after)
+                await self._budget.pause(error.retry_after)
                 continue
             except AiogramError as error:
                 logger.info("broadcast %s: progress not shown (%s)", job.id, type(error).__name__)
@@ -361,6 +496,12 @@ class _Shown:
 
 
 async def run_sender(
-    sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, clock: Clock, rate_per_second: float
+    sessions: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    i18n: I18n,
+    clock: Clock,
+    budget: Budget,
+    *,
+    exclusive: bool = True,
 ) -> None:
-    await Sender(sessions, bot, i18n, clock, RateLimiter(rate_per_second)).run()
+    await Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive).run()

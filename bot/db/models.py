@@ -336,3 +336,27 @@ class BroadcastRecipient(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
+
+
+class Notice(Base):
+    """A message to one person that answers nothing they sent (their colour changed, a role, an override).
+
+    The outbox: written with the change that causes it, sent by the broadcast engine's sender within
+    Telegram's limits, and deleted once Telegram took it (or refused it for good). `user_id` is a chat id
+    with no foreign key: staff may be named, and told, before they have an account.
+    """
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    # What it tells ("colour", "role", "override"...): for the logs, which never carry the text.
+    kind: Mapped[str] = mapped_column(String(16))
+    # Rendered in the recipient's language when it was stored (HTML).
+    text: Mapped[str] = mapped_column(Text())
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    # The process sending it and until when: a crashed process's notice is sent again once this passes.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]

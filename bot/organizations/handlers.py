@@ -17,7 +17,7 @@ from datetime import time, tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,6 +26,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
+from bot.broadcast import notices
 from bot.broadcast import service as broadcast
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
@@ -173,23 +174,16 @@ async def _change_hr(
     if change.outcome is HrOutcome.NO_ORGANIZATION:
         await message.answer(presenter.no_such_organization(organization_id))
         return
-    told = change.outcome is HrOutcome.DONE and await _tell(bot, i18n, change.user_id, change.language, change)
+    told = change.outcome is HrOutcome.DONE and await _tell(session, i18n, change, clock)
     await message.answer(presenter.hr_result(change, told, locale))
 
 
-async def _tell(bot: Bot, i18n: I18n, user_id: int, language: str | None, change: service.HrChange) -> bool:
+async def _tell(session: AsyncSession, i18n: I18n, change: service.HrChange, clock: Clock) -> bool:
     """Tell the person of their new or lost HR role, in their language (the default before they chose one)."""
-    locale = language or i18n.default_locale
+    locale = change.language or i18n.default_locale
     with i18n.context(), i18n.use_locale(locale):
         text = presenter.hr_notice(change, locale)
-    try:
-        await bot.send_message(user_id, text)
-    except (TelegramForbiddenError, TelegramBadRequest):
-        return False  # they blocked the bot, or never started it ("chat not found")
-    except TelegramAPIError as error:
-        logger.warning("organizations: could not tell an HR change: %s", type(error).__name__)
-        return False
-    return True
+    return await notices.tell(session, change.user_id, "hr", text, clock())
 
 
 async def process_orgs(

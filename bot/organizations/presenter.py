@@ -177,7 +177,7 @@ def hr_result(change: HrChange, told: bool, locale: str) -> str:
     else:
         text = _("Done: {person} is no longer an HR member of {organization}.").format(person=who, organization=where)
     if told:
-        return text + " " + _("They have been told.")
+        return text + " " + _("They will be told in a moment.")
     return text + " " + _("They could not be told: they have not started this bot, or blocked it.")
 
 

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
 from bot.clock import Clock
 from bot.domain.answers import Colour
 from bot.overrides import presenter, service
@@ -122,7 +122,7 @@ async def process_override(
     await message.answer(presenter.confirmation_text(target, str(colour), reason, ends_on, locale))
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_text(str(colour), reason, ends_on, done.language)
-    await _tell(bot, user_id, text)
+    await notices.tell(session, user_id, "override", text, now)
 
 
 async def _end(
@@ -145,14 +145,7 @@ async def _end(
     await message.answer(presenter.ended_text(target, colour))
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_ended_text(colour)
-    await _tell(bot, user_id, text)
-
-
-async def _tell(bot: Bot, user_id: int, text: str) -> None:
-    try:
-        await bot.send_message(user_id, text)
-    except TelegramAPIError as error:  # blocked the bot, or never wrote: the new colour shows on /code
-        logger.info("override: the person could not be told: %s", type(error).__name__)
+    await notices.tell(session, user_id, "override", text, now)
 
 
 def create_router() -> Router:

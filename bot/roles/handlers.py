@@ -14,7 +14,7 @@ from contextlib import suppress
 from datetime import tzinfo
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import (
     CallbackQuery,
@@ -28,6 +28,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
 from bot.clock import Clock
 from bot.db.repositories.roles import RoleRepository
 from bot.filters import Has
@@ -114,7 +115,7 @@ async def _command(
         await message.answer(presenter.unknown_username(lookup.username or target))
         return
     change = await _change(session, action, actor, admin_ids, lookup.user_id, RoleName(role_word), clock)
-    await _report(message.chat.id, change, bot, i18n)
+    await _report(message.chat.id, change, session, bot, i18n, clock)
 
 
 async def _change(
@@ -130,27 +131,20 @@ async def _change(
     return await use_case(session, actor, admin_ids, user_id, role, clock())
 
 
-async def _report(chat_id: int, change: RoleChange, bot: Bot, i18n: I18n) -> None:
-    """The administrator's answer; the person is told first when something changed."""
+async def _report(chat_id: int, change: RoleChange, session: AsyncSession, bot: Bot, i18n: I18n, clock: Clock) -> None:
+    """The administrator's answer; the person's notice is stored first when something changed."""
     if change.outcome is Outcome.DENIED:
         await bot.send_message(chat_id, presenter.only_admins())
         return
-    told = change.outcome is Outcome.DONE and await _tell(bot, i18n, change)
+    told = change.outcome is Outcome.DONE and await _tell(session, i18n, change, clock)
     await bot.send_message(chat_id, presenter.change_result(change, change.username, told))
 
 
-async def _tell(bot: Bot, i18n: I18n, change: RoleChange) -> bool:
+async def _tell(session: AsyncSession, i18n: I18n, change: RoleChange, clock: Clock) -> bool:
     """Tell the person of their new or lost role, in their language (the default before they chose one)."""
     with i18n.context(), i18n.use_locale(change.language or i18n.default_locale):
         text = presenter.notice(change)
-    try:
-        await bot.send_message(change.user_id, text)
-    except (TelegramForbiddenError, TelegramBadRequest):
-        return False  # they blocked the bot, or never started it ("chat not found")
-    except TelegramAPIError as error:
-        logger.warning("roles: could not tell a role change: %s", type(error).__name__)
-        return False
-    return True
+    return await notices.tell(session, change.user_id, "role", text, clock())
 
 
 # --- A forwarded message ----------------------------------------------------------------------------
@@ -204,7 +198,7 @@ async def process_role_button(
         held = await service.roles_of(session, callback_data.user)
         with suppress(TelegramBadRequest):
             await callback.message.edit_reply_markup(reply_markup=role_keyboard(callback_data.user, held))
-    await _report(chat_id, change, bot, i18n)
+    await _report(chat_id, change, session, bot, i18n, clock)
 
 
 # --- /roles -----------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def change_result(change: RoleChange, username: str | None, told: bool) -> str:
     else:
         text = _("Done: {person} is no longer {role}.").format(person=who, role=role)
     if told:
-        return text + " " + _("They have been told.")
+        return text + " " + _("They will be told in a moment.")
     return text + " " + _("They could not be told: they have not started this bot, or blocked it.")
 
 

@@ -2,8 +2,10 @@
 
 Only a colour other than green can change with the days (green changes only with a check-in or a
 declaration, which are assessed at once). Each person is claimed for the day in the database before
-being re-evaluated, and each change is claimed before it is told, so running twice, or in two bot
-processes, re-evaluates once and tells once. A process runs it at start-up and then once per local day,
+being re-evaluated, and each change is claimed in the same transaction that stores its notice in the
+outbox (bot/broadcast/notices.py; the broadcast sender sends it within Telegram's limits, waiting out
+a 429 and resuming after a crash), so running twice, or in two bot processes, re-evaluates once and
+tells once. A process runs it at start-up and then once per local day,
 looking every minute for the day to change: a bot that was down at midnight catches up when it
 starts, and status_at works from the history, not from the last run.
 """
@@ -16,13 +18,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast import notices
 from bot.clock import Clock
 from bot.db.models import Assessment
 from bot.db.repositories.assessments import AssessmentRepository
+from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.overrides import OverrideRepository
 from bot.db.repositories.users import UserRepository
 from bot.status.presenter import change_text
@@ -42,8 +45,9 @@ class DailyRun:
 async def run_daily(
     sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, now: datetime, zone: tzinfo
 ) -> DailyRun:
+    """`told`: the notices stored for the sender; `bot` is kept for the callers, the sender does the sending."""
     reevaluated, changed = await reevaluate(sessions, now, zone)
-    told = await tell_changes(sessions, bot, i18n, now, zone)
+    told = await tell_changes(sessions, i18n, now)
     return DailyRun(reevaluated=reevaluated, changed=changed, told=told)
 
 
@@ -71,37 +75,28 @@ async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, 
             return reevaluated, changed
 
 
-async def tell_changes(
-    sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, now: datetime, zone: tzinfo
-) -> int:
+async def tell_changes(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime) -> int:
+    """A notice in the outbox for every colour change nobody was told of: how many were stored."""
     told = 0
     while True:
         async with sessions() as session:
             assessments = AssessmentRepository(session)
             pending = await assessments.unnotified(BATCH)
-            # Claimed before sending: a crash between the two loses one message rather than sending it twice.
-            claimed = [
-                (row, language) for row, language in pending if await assessments.claim_notification(row.id, now)
-            ]
+            # The claim and the notice are committed together: each change is told exactly once.
+            claimed = await assessments.claim_notifications([row.id for row, _language in pending], now)
+            batch = [_notice(i18n, row, language) for row, language in pending if row.id in claimed]
+            await notices.queue(session, batch, now)
             await session.commit()
-        for row, language in claimed:
-            if await _tell(bot, i18n, row, language):
-                told += 1
+        if batch:
+            notices.wake()
+        told += len(batch)
         if len(pending) < BATCH:
             return told
 
 
-async def _tell(bot: Bot, i18n: I18n, row: Assessment, language: str) -> bool:
+def _notice(i18n: I18n, row: Assessment, language: str) -> NewNotice:
     with i18n.context(), i18n.use_locale(language):
-        text = change_text(row, language)
-    try:
-        await bot.send_message(row.user_id, text)
-    except TelegramForbiddenError:
-        return False  # they blocked the bot; the new colour is there when they come back
-    except TelegramAPIError as error:
-        logger.warning("daily: could not tell a colour change: %s", type(error).__name__)
-        return False
-    return True
+        return NewNotice(row.user_id, "colour", change_text(row, language))
 
 
 async def run_daily_periodically(

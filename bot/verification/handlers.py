@@ -16,13 +16,14 @@ from datetime import tzinfo
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
 from aiogram.types import CallbackQuery, Message, PhotoSize, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.filters import Has
@@ -31,7 +32,7 @@ from bot.verification import presenter, service
 from bot.verification.keyboards import TemperatureCallback, temperature_keyboard
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
 from bot.verification.service import NotStaff, Recorded, TemperatureResult, Throttled
-from bot.verification.throttle import FailureThrottle
+from bot.verification.throttle import FailureThrottle, Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ async def _answer_token(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     """The card for staff (the role is checked in the use case); the neutral words for anyone else."""
     user = message.from_user
@@ -157,7 +158,7 @@ async def verify_scanned(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     """/start <token>: what a phone camera opens when it scans a code."""
     token = start_payload_token(command.args)
@@ -173,7 +174,7 @@ async def verify_command(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     if not (command.args or "").strip():
         user = message.from_user
@@ -193,7 +194,7 @@ async def verify_pasted(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     await _answer_token(message, pasted_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
 
@@ -207,7 +208,7 @@ async def verify_staff_photo(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     if photo_token is None:
         await message.answer(presenter.no_code_in_photo_text())
@@ -224,7 +225,7 @@ async def verify_code_photo(
     clock: Clock,
     zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: FailureThrottle,
+    verify_throttle: Throttle,
 ) -> None:
     await _answer_token(message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
 
@@ -250,31 +251,29 @@ async def record_temperature(
             with suppress(TelegramBadRequest):
                 await message.edit_text(card, reply_markup=None)
         if result.fever:
-            await _tell_holder(bot, i18n, result)
+            await _tell_holder(session, i18n, result, clock)
         return
     # Someone else's card (a forwarded one?) stays as its staff member sees it; any other card is done.
     if result.outcome is not Recorded.NOT_YOURS and message is not None:
         await drop_buttons(message)
 
 
-async def _tell_holder(bot: Bot, i18n: I18n, result: TemperatureResult) -> None:
+async def _tell_holder(session: AsyncSession, i18n: I18n, result: TemperatureResult, clock: Clock) -> None:
     if result.holder_id is None:
         return
     language = result.holder_language or i18n.default_locale
     with i18n.context(), i18n.use_locale(language):
         text = presenter.holder_fever_text(result, language)
-    try:
-        await bot.send_message(result.holder_id, text)
-    except TelegramForbiddenError:
-        pass  # they blocked the bot; the new colour is there when they come back
-    except TelegramAPIError as error:
-        logger.warning("verification: could not tell a checkpoint fever: %s", type(error).__name__)
+    await notices.tell(session, result.holder_id, "fever", text, clock())
 
 
-def create_router() -> Router:
-    """Included before onboarding: a scanned code opens the bot with /start <token>."""
+def create_router(throttle: Throttle | None = None) -> Router:
+    """Included before onboarding: a scanned code opens the bot with /start <token>.
+
+    `throttle`: failed checks counted across processes (Redis); by default in this process.
+    """
     router = Router(name="verification")
-    provide = _Provide(verify_throttle=FailureThrottle())
+    provide = _Provide(verify_throttle=throttle or FailureThrottle())
     router.message.middleware(provide)
     router.callback_query.middleware(provide)
     router.message.register(verify_scanned, CommandStart(deep_link=True))

@@ -23,7 +23,7 @@ from bot.domain.tokens import SigningKey
 from bot.roles.service import DENIED, may_verify
 from bot.status.service import local_day, reassess
 from bot.verification.reader import SIGNATURE_FAILURES, check
-from bot.verification.throttle import LIMIT, WINDOW, FailureThrottle
+from bot.verification.throttle import LIMIT, WINDOW, Throttle
 
 THROTTLED = "verify_throttled"
 # What staff store with the two buttons: the fever threshold itself (FEVER_C), and an ordinary normal
@@ -98,16 +98,16 @@ async def verify(
     now: datetime,
     zone: tzinfo,
     keys: Sequence[SigningKey],
-    throttle: FailureThrottle,
+    throttle: Throttle,
 ) -> Card | Throttled | NotStaff:
     """Check a code for a staff member and log the check; anyone else learns nothing (NOT_STAFF)."""
     if not await may_verify(session, user_id, admin_ids):
         await session.commit()
         return NOT_STAFF
     moment = now.timestamp()
-    wait = throttle.wait(user_id, moment)
+    wait = await throttle.wait(user_id, moment)
     if wait:
-        if throttle.should_log(user_id, moment):
+        if await throttle.should_log(user_id, moment):
             await AuditRepository(session).add(
                 now, user_id, THROTTLED, details={"failures": LIMIT, "window_seconds": int(WINDOW)}
             )
@@ -148,7 +148,7 @@ async def verify(
     )
     await session.commit()
     if checked.failure in SIGNATURE_FAILURES:
-        throttle.failed(user_id, moment)
+        await throttle.failed(user_id, moment)
     valid_until = datetime.fromtimestamp(claims.expires_at, UTC) if claims is not None else None
     return Card(row.id, verdict, holder, valid_until, shown)
 

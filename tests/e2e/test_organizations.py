@@ -125,7 +125,7 @@ async def make_hr(ada: Person, organization_id: int, person: Person, told: str) 
     ada.fake.add_user(person.user)  # they have started the bot, so it can write to them
     person._seen = ada.fake.mark()
     reply = await ada.say(f"/org hr {organization_id} {person.user.id}", expect="Done")
-    assert "They have been told." in message_text(reply)
+    assert "They will be told in a moment." in message_text(reply)
     await person.expect(told)
 
 
@@ -247,7 +247,7 @@ async def test_administrators_create_organizations_and_people_join_by_invite(
     await ada.say("/org hr 1 @nobody_here", expect="I do not know @nobody_here")
     otto._seen = fake.mark()
     await ada.say(
-        f"/org unhr {office} 8003", expect="is no longer an HR member of Zhejiang <Office>. They have been told."
+        f"/org unhr {office} 8003", expect="is no longer an HR member of Zhejiang <Office>. They will be told in a moment."
     )
     await otto.expect("浙江办事处")
     grants = await rows(

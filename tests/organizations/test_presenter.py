@@ -160,7 +160,7 @@ def test_hr_changes_name_the_person_and_the_organization() -> None:
     change = HrChange(HrOutcome.DONE, True, 42, ORG, "zh", "li_<hr>")
     assert presenter.hr_result(change, told=True, locale="en") == (
         "Done: <code>42</code> (@li_&lt;hr&gt;) is now an HR member of <b>Ningbo &lt;Uni&gt; &amp; Co</b>. "
-        "They have been told."
+        "They will be told in a moment."
     )
     assert "could not be told" in presenter.hr_result(change, told=False, locale="en")
     assert "宁波&lt;大学&gt;" in presenter.hr_notice(change, "zh") and "/report" in presenter.hr_notice(change, "zh")

@@ -15,7 +15,7 @@ from bot.overrides import service
 from bot.registration.service import submit_declaration
 from bot.status.daily import run_daily
 from bot.status.service import reassess
-from tests.stories import ZONE, add_person, answers, at, check_in, told
+from tests.stories import ZONE, add_person, answers, at, check_in, send_notices, told
 
 ADMIN = 900
 ADMINS = frozenset({ADMIN})
@@ -53,6 +53,7 @@ async def test_an_override_releases_a_confirmed_case_and_ends_on_its_date(sessio
     # 16 March (day 15) is the first day without it: the rules again, counted from the override's start,
     # which released the confirmed case: normal check-ins since, so green.
     assert (await run_daily(session_factory, bot, create_i18n(), at(15, 0), ZONE)).told == 1
+    await send_notices(session_factory, bot)
     assert "GREEN CODE" in told(fake, 1)[-1]
     async with session_factory() as session:
         audit = list(await session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == 1)))

@@ -43,7 +43,7 @@ def test_usage_and_unknown_role_list_the_roles_that_can_be_granted() -> None:
 def test_results_say_what_changed_and_whether_the_person_was_told() -> None:
     change = RoleChange(Outcome.DONE, Action.GRANT, RoleName.STAFF, 7)
     assert presenter.change_result(change, "bob", told=True) == (
-        "Done: <code>7</code> (@bob) is now checkpoint staff. They have been told."
+        "Done: <code>7</code> (@bob) is now checkpoint staff. They will be told in a moment."
     )
     assert "could not be told" in presenter.change_result(change, None, told=False)
     unchanged = RoleChange(Outcome.UNCHANGED, Action.REVOKE, RoleName.HR, 7)

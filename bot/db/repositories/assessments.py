@@ -54,11 +54,15 @@ class AssessmentRepository:
         )
         return [(row[0], row[1]) for row in await self._session.execute(statement)]
 
-    async def claim_notification(self, assessment_id: int, now: datetime) -> bool:
-        """Mark a change as told; False when another run (or process) claimed it first: then it must not tell."""
-        result = await self._session.execute(
-            update(Assessment)
-            .where(Assessment.id == assessment_id, Assessment.notified_at.is_(None))
+    async def claim_notifications(self, assessment_ids: list[int], now: datetime) -> set[int]:
+        """Mark changes as told in one statement: the ids this run claimed (others were claimed first elsewhere)."""
+        if not assessment_ids:
+            return set()
+        table = Assessment.__table__
+        rows = await self._session.execute(
+            update(table)
+            .where(table.c.id.in_(assessment_ids), table.c.notified_at.is_(None))
             .values(notified_at=now)
+            .returning(table.c.id)
         )
-        return result.rowcount == 1
+        return {row[0] for row in rows}

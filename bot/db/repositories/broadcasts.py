@@ -1,9 +1,10 @@
 """Reminder jobs and their recipients: storing a job, claiming it for one process, recording each message.
 
 The claim: a job is worked by the process named in `claimed_by` until `claimed_until` (a lease the
-process renews while it works). Only one process sends at a time, whatever the number of jobs: the
-overall rate is Telegram's limit for the whole bot, not per process, so a second process waits until
-the first has no live claim left (or its lease ran out: it crashed). On PostgreSQL claims are taken
+process renews while it works). With each process pacing itself (`exclusive`), only one process sends
+at a time, whatever the number of jobs: the overall rate is Telegram's limit for the whole bot, not per
+process, so a second process waits until the first has no live claim left (or its lease ran out: it
+crashed). With a budget shared through Redis, each process may work a job of its own. On PostgreSQL claims are taken
 one at a time under a transaction-scoped advisory lock, and the job row with FOR UPDATE SKIP LOCKED;
 on SQLite, whose writers are serialised anyway, by one conditional UPDATE whose row count says who won.
 """
@@ -114,20 +115,20 @@ class BroadcastRepository:
 
     # ------------------------------------------------------------------ claims
 
-    async def claimable(self, me: str, now: datetime) -> int | None:
+    async def claimable(self, me: str, now: datetime, *, exclusive: bool = True) -> int | None:
         """The job this process could claim now, if any: the cheap look taken every second when idle."""
         return await self._session.scalar(
-            select(Broadcast.id).where(_claimable(me, now)).order_by(Broadcast.id).limit(1)
+            select(Broadcast.id).where(_claimable(me, now, exclusive)).order_by(Broadcast.id).limit(1)
         )
 
-    async def claim(self, me: str, now: datetime, until: datetime) -> int | None:
+    async def claim(self, me: str, now: datetime, until: datetime, *, exclusive: bool = True) -> int | None:
         """Take the oldest job that is free (or already ours) until `until`; its id, or None."""
         if self._session.get_bind().dialect.name == "postgresql":
             # Claims are taken one at a time, so two processes cannot both see "nobody is sending".
             await self._session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
             job_id = await self._session.scalar(
                 select(Broadcast.id)
-                .where(_claimable(me, now))
+                .where(_claimable(me, now, exclusive))
                 .order_by(Broadcast.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -138,12 +139,12 @@ class BroadcastRepository:
                 update(Broadcast).where(Broadcast.id == job_id).values(claimed_by=me, claimed_until=until)
             )
             return job_id
-        job_id = await self.claimable(me, now)
+        job_id = await self.claimable(me, now, exclusive=exclusive)
         if job_id is None:
             return None
         result = await self._session.execute(
             update(Broadcast)
-            .where(Broadcast.id == job_id, _claimable(me, now))
+            .where(Broadcast.id == job_id, _claimable(me, now, exclusive))
             .values(claimed_by=me, claimed_until=until)
         )
         return job_id if result.rowcount == 1 else None
@@ -264,14 +265,16 @@ class BroadcastRepository:
         return {state: count for state, count in rows}
 
 
-def _claimable(me: str, now: datetime):  # type: ignore[no-untyped-def]
-    """A job still sending, free (or ours), while no other process holds a live claim on any job."""
+def _claimable(me: str, now: datetime, exclusive: bool = True):  # type: ignore[no-untyped-def]
+    """A job still sending, free (or ours); `exclusive`: while no other process holds a live claim on any job."""
+    free = and_(
+        Broadcast.status == SENDING,
+        or_(Broadcast.claimed_until.is_(None), Broadcast.claimed_until < now, Broadcast.claimed_by == me),
+    )
+    if not exclusive:
+        return free
     other = aliased(Broadcast)
     someone_else_sending = exists().where(
         other.status == SENDING, other.claimed_by != me, other.claimed_until.is_not(None), other.claimed_until >= now
     )
-    return and_(
-        Broadcast.status == SENDING,
-        or_(Broadcast.claimed_until.is_(None), Broadcast.claimed_until < now, Broadcast.claimed_by == me),
-        ~someone_else_sending,
-    )
+    return and_(free, ~someone_else_sending)

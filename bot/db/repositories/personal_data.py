@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Notice, Override, User, Verification
 
 
 class ForeignKeysOff(RuntimeError):
@@ -62,6 +62,8 @@ class PersonalDataRepository:
         (set on every connection by bot.db.engine); without it this refuses rather than leave orphans.
         """
         await self._require_foreign_keys()
+        # Messages still waiting for them: a chat id, not a foreign key (staff are told before they have an account).
+        await self._session.execute(delete(Notice).where(Notice.user_id == user_id))
         result = await self._session.execute(
             delete(User).where(User.id == user_id).execution_options(synchronize_session=False)
         )

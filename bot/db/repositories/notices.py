@@ -1,0 +1,115 @@
+"""The notices outbox: storing a message for one person, claiming it for one process, forgetting it once sent.
+
+A batch of notices is claimed by one conditional UPDATE (`claimed_until` empty or run out), committed
+before the first request: two processes reading the same notices both try, each row goes to one. Each
+notice is deleted as soon as it is sent; a crashed process's claims run out and its notices still
+there are sent again, so at most the one message in flight at a crash is doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Notice, User
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeToSend:
+    id: int
+    user_id: int
+    kind: str
+    text: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotice:
+    user_id: int
+    kind: str
+    text: str
+
+
+class NoticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, notices: Sequence[NewNotice], now: datetime) -> None:
+        if notices:
+            await self._session.execute(
+                Notice.__table__.insert(),
+                [
+                    {"user_id": n.user_id, "kind": n.kind, "text": n.text, "created_at": now, "attempts": 0}
+                    for n in notices
+                ],
+            )
+
+    async def is_unreachable(self, user_id: int) -> bool:
+        """They blocked the bot (Telegram said 403 to an earlier message): a notice would only be refused."""
+        since = await self._session.scalar(select(User.unreachable_since).where(User.id == user_id))
+        return since is not None
+
+    async def due(self, now: datetime, limit: int) -> list[NoticeToSend]:
+        """Notices nobody is sending (or whose sender's claim ran out) whose time has come, oldest first."""
+        rows = await self._session.execute(
+            select(Notice.id, Notice.user_id, Notice.kind, Notice.text, Notice.attempts)
+            .where(_free(now), or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
+            .order_by(Notice.id)
+            .limit(limit)
+        )
+        return [NoticeToSend(*row) for row in rows]
+
+    async def claim(self, notice_ids: Sequence[int], me: str, now: datetime, until: datetime) -> list[int]:
+        """Take those of `notice_ids` nobody else holds, until `until`: the ids taken."""
+        if not notice_ids:
+            return []
+        rows = await self._session.execute(
+            update(_notices)
+            .where(_notices.c.id.in_(notice_ids), _free(now))
+            .values(claimed_by=me, claimed_until=until)
+            .returning(_notices.c.id)
+        )
+        return [row[0] for row in rows]
+
+    async def renew(self, me: str, until: datetime) -> None:
+        """Extend every claim of ours (a lease renewed while a batch is sent)."""
+        await self._session.execute(update(_notices).where(_notices.c.claimed_by == me).values(claimed_until=until))
+
+    async def done(self, notice_id: int) -> None:
+        """Sent, or refused for good: nothing is kept (the change itself records that it was told)."""
+        await self._session.execute(delete(_notices).where(_notices.c.id == notice_id))
+
+    async def retry_later(self, notice_id: int, attempts: int, at: datetime) -> None:
+        await self._session.execute(
+            update(_notices)
+            .where(_notices.c.id == notice_id)
+            .values(attempts=attempts, next_attempt_at=at, claimed_by=None, claimed_until=None)
+        )
+
+    async def release(self, me: str) -> None:
+        """On a clean stop: our claims end now, so another process sends them at once."""
+        await self._session.execute(
+            update(_notices).where(_notices.c.claimed_by == me).values(claimed_by=None, claimed_until=None)
+        )
+
+    async def release_these(self, notice_ids: Sequence[int], me: str) -> None:
+        await self._session.execute(
+            update(_notices)
+            .where(_notices.c.id.in_(notice_ids), _notices.c.claimed_by == me)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+    async def count(self) -> int:
+        return await self._session.scalar(select(func.count()).select_from(Notice)) or 0
+
+
+# Core statements on the table: the ORM's bulk UPDATE/DELETE path cost more than the SQL, per message.
+_notices = Notice.__table__
+
+
+def _free(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(_notices.c.claimed_until.is_(None), _notices.c.claimed_until < now)

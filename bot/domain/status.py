@@ -236,6 +236,8 @@ def status_at(history: History, today: date, rules: Rules | None = None) -> Stat
     for carried in history.carried:
         if (criterion := criteria_by_reason.get(carried.reason)) is not None:
             carried_by_day.setdefault(carried.since, []).append(criterion)
+    # Most days' reports are alike (a normal temperature, no symptoms): match each kind once, not each day.
+    report_criteria: dict[tuple[float, frozenset[Symptom]], list[Criterion]] = {}
     day = min(days)
     while day <= today:
         if any(override.starts_on == day for override in history.overrides):
@@ -248,7 +250,10 @@ def status_at(history: History, today: date, rules: Rules | None = None) -> Stat
             walk.expose(criteria_matched(declaration, rules, EXPOSURE_FIELDS), period_start(declaration))
         report = reports.get(day)
         if report is not None:
-            symptoms = _report_criteria(report, rules)
+            kind = (report.temperature_c, report.symptoms)
+            symptoms = report_criteria.get(kind)
+            if symptoms is None:
+                symptoms = report_criteria[kind] = _report_criteria(report, rules)
             walk.report(symptoms, day)
             walk.run = 0 if symptoms else walk.run + 1
         elif day < today:

@@ -7,6 +7,7 @@ is the person's colour history.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -55,8 +56,8 @@ async def _load(
         declarations[row.user_id].append(row)
     checkins = CheckInRepository(session)
     reports: dict[int, list[Report]] = defaultdict(list)
-    for row in await checkins.for_users(user_ids):
-        reports[row.user_id].append(_report(row.day, row.temperature_c, row.symptoms))
+    for user_id, day, temperature_c, symptoms in await checkins.for_users(user_ids):
+        reports[user_id].append(Report(day=day, temperature_c=temperature_c, symptoms=_symptoms(symptoms)))
     readings: dict[int, list[Report]] = defaultdict(list)
     for holder_id, at, temperature in await checkins.checkpoint_readings(user_ids):
         readings[holder_id].append(Report(day=local_day(at, zone), temperature_c=temperature, symptoms=frozenset()))
@@ -95,7 +96,13 @@ def report_of(row: CheckIn) -> Report:
 
 
 def _report(day: date, temperature_c: float, symptoms: list[str]) -> Report:
-    return Report(day=day, temperature_c=temperature_c, symptoms=frozenset(Symptom(s) for s in symptoms))
+    return Report(day=day, temperature_c=temperature_c, symptoms=_symptoms(tuple(symptoms)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _symptoms(names: tuple[str, ...]) -> frozenset[Symptom]:
+    # A few combinations make up nearly every check-in: one shared set each, not one per row of a batch.
+    return frozenset(Symptom(name) for name in names)
 
 
 def _carried(oldest: Assessment | None, declarations: list[Row[tuple[int, dict[str, Any], datetime]]]) -> list[Carried]:

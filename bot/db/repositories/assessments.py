@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, union_all, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, User
@@ -36,13 +36,14 @@ class AssessmentRepository:
         )
 
     async def oldest_and_current(self, user_ids: Collection[int]) -> dict[int, tuple[Assessment, Assessment]]:
-        """Each of these people's first and latest status rows (the same row when there is one), in one query."""
-        ends = union_all(
-            select(func.min(Assessment.id)).where(Assessment.user_id.in_(user_ids)).group_by(Assessment.user_id),
-            select(func.max(Assessment.id)).where(Assessment.user_id.in_(user_ids)).group_by(Assessment.user_id),
-        )
+        """Each of these people's first and latest status rows (the same row when there is one), in one query.
+
+        Reads all their rows through (user_id, id): a handful each, as a row is written only on a change
+        and the purge keeps one before its cutoff. (Picking the first and last in SQL by min/max id led
+        PostgreSQL to hash-join them against every status row there is.)
+        """
         rows = await self._session.scalars(
-            select(Assessment).where(Assessment.id.in_(ends.scalar_subquery())).order_by(Assessment.id)
+            select(Assessment).where(Assessment.user_id.in_(user_ids)).order_by(Assessment.user_id, Assessment.id)
         )
         found: dict[int, tuple[Assessment, Assessment]] = {}
         for row in rows:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, literal_column, or_, select, update
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, any_, cast, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db.models import NOT_GREEN, Override, User
 from bot.db.repositories.upsert import dialect_insert
@@ -41,33 +42,41 @@ class UserRepository:
         them) and locks those it takes, so each person is claimed once however many processes run;
         SQLite runs one writer at a time.
         """
-        due = select(User.id).where(literal_column(NOT_GREEN), _not_evaluated_on(day), User.id > after)
-        return await self._claim(due.order_by(User.id).limit(limit), day)
+        person = aliased(User)
+        due = select(person.id).where(literal_column(NOT_GREEN), _not_evaluated_on(person, day), person.id > after)
+        return await self._claim(due.order_by(person.id).limit(limit), person, day)
 
     async def claim_override_ended(self, day: date, after: int, limit: int) -> list[int]:
         """Take the next people whose override ended by `day` and who were not re-evaluated since: the rules
         take over again, whatever colour it held. As claim_not_green."""
+        person = aliased(User)
         # Driven by the overrides (few), each joined to its person by key: never a walk over everyone.
         due = (
             select(Override.user_id)
-            .join(User, User.id == Override.user_id)
+            .join(person, person.id == Override.user_id)
             .where(
                 Override.ends_on.is_not(None),
                 Override.ends_on <= day,
-                or_(User.status_evaluated_on.is_(None), User.status_evaluated_on < Override.ends_on),
+                or_(person.status_evaluated_on.is_(None), person.status_evaluated_on < Override.ends_on),
                 Override.user_id > after,
             )
             .order_by(Override.user_id)
             .limit(limit)
         )
-        return await self._claim(due, day)
+        return await self._claim(due, person, day)
 
-    async def _claim(self, due: Select[tuple[int]], day: date) -> list[int]:
+    async def _claim(self, due: Select[tuple[int]], person: type[User], day: date) -> list[int]:
         if self._session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(of=User, skip_locked=True)
+            # "= ANY(ARRAY(...))": the batch is taken once, then its rows found by key. With "IN (...)" the
+            # planner may hash the batch and scan every person to update 500 of them.
+            batch = due.with_for_update(of=person, skip_locked=True).subquery()
+            ids = cast(select(func.array_agg(batch.c[0])).scalar_subquery(), ARRAY(BigInteger))
+            taken = User.id == any_(ids)
+        else:
+            taken = User.id.in_(due.scalar_subquery())
         result = await self._session.execute(
             update(User)
-            .where(User.id.in_(due.scalar_subquery()), _not_evaluated_on(day))
+            .where(taken, _not_evaluated_on(User, day))
             .values(status_evaluated_on=day)
             .returning(User.id)
             .execution_options(synchronize_session=False)
@@ -90,5 +99,5 @@ class UserRepository:
         await self._session.execute(update(User).where(User.id == user_id).values(language=language))
 
 
-def _not_evaluated_on(day: date) -> ColumnElement[bool]:
-    return or_(User.status_evaluated_on.is_(None), User.status_evaluated_on < day)
+def _not_evaluated_on(person: type[User], day: date) -> ColumnElement[bool]:
+    return or_(person.status_evaluated_on.is_(None), person.status_evaluated_on < day)

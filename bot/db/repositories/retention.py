@@ -6,7 +6,7 @@ deletes through are indexed (migration 0010), so a purge costs what it deletes, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
@@ -22,9 +22,9 @@ CHUNK = 1000
 class RetentionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        # Whose declarations this purge deleted: only they can have lost their last one, and with it their
-        # colour changes, so the later steps look at them instead of at everyone.
-        self._lost_declarations: set[int] = set()
+        # Who lost their last declaration to this purge: they lose every colour change (and so their code),
+        # and the colour and name kept on their row. Found from the rows deleted, not by a look at everyone.
+        self._lost_every_declaration: list[int] = []
 
     async def delete_checkins_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(CheckIn).where(CheckIn.reported_at < cutoff))
@@ -45,7 +45,12 @@ class RetentionRepository:
             .execution_options(synchronize_session=False)
         )
         owners = list(deleted)
-        self._lost_declarations.update(owners)
+        touched = set(owners)
+        for people in _chunks(touched):
+            # Most of those touched lost only an older declaration: an index lookup each tells them apart.
+            statement = select(Declaration.user_id).where(Declaration.user_id.in_(people)).distinct()
+            touched.difference_update(await self._session.scalars(statement))
+        self._lost_every_declaration = sorted(touched)
         return len(owners)
 
     async def delete_assessments_before(self, cutoff: datetime) -> int:
@@ -65,12 +70,9 @@ class RetentionRepository:
             .execution_options(synchronize_session=False)
         )
         deleted = result.rowcount or 0
-        declared = exists().where(Declaration.user_id == Assessment.user_id)
-        for people in _chunks(self._lost_declarations):
+        for people in _chunks(self._lost_every_declaration):
             result = await self._session.execute(
-                delete(Assessment)
-                .where(Assessment.user_id.in_(people), ~declared)
-                .execution_options(synchronize_session=False)
+                delete(Assessment).where(Assessment.user_id.in_(people)).execution_options(synchronize_session=False)
             )
             deleted += result.rowcount or 0
         return deleted
@@ -78,29 +80,19 @@ class RetentionRepository:
     async def forget_purged_state(self) -> None:
         """Whoever lost every colour change or declaration loses the colour or name kept on their row too.
 
-        Only the people whose declarations this purge deleted can have: the colour changes left are never
-        the last ones otherwise.
+        Those are the people who lost their last declaration: otherwise the last colour change before the
+        cutoff and the latest declaration stay.
         """
-        for people in _chunks(self._lost_declarations):
+        for people in _chunks(self._lost_every_declaration):
             await self._session.execute(
                 update(User)
-                .where(User.id.in_(people), User.colour.is_not(None), ~exists().where(Assessment.user_id == User.id))
-                .values(colour=None)
-                .execution_options(synchronize_session=False)
-            )
-            await self._session.execute(
-                update(User)
-                .where(
-                    User.id.in_(people),
-                    User.display_name.is_not(None),
-                    ~exists().where(Declaration.user_id == User.id),
-                )
-                .values(display_name=None)
+                .where(User.id.in_(people))
+                .values(colour=None, display_name=None)
                 .execution_options(synchronize_session=False)
             )
 
 
-def _chunks(ids: set[int]) -> Iterator[list[int]]:
+def _chunks(ids: Collection[int]) -> Iterator[list[int]]:
     ordered = sorted(ids)
     for start in range(0, len(ordered), CHUNK):
         yield ordered[start : start + CHUNK]

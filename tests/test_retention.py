@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_storage_engine
-from bot.db.models import Assessment, CheckIn, Code, Declaration, User
+from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User
 from bot.fsm.storage import SqlStorage
 from bot.retention import purge_expired
 
@@ -124,3 +125,47 @@ async def test_old_records_and_untouched_forms_are_deleted(
         kept = list(await session.scalars(select(Assessment.colour).where(Assessment.user_id == 3)))
         assert sorted(kept) == ["green", "red"], "the last red before the cutoff stays: its reason is still active"
         assert await session.get(User, 1) is not None, "the account (language, consent) stays; its answers go"
+
+
+async def test_an_override_for_someone_who_never_declared_outlives_the_purge(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """The purge takes the colour changes of those whose declarations it deletes, not of everyone without one.
+
+    A health authority's colour given to someone who has not declared yet is their only colour: the purge
+    used to take it (and their code) at its next run, hours later.
+    """
+    async with session_factory.begin() as session:
+        session.add_all([_user(1, RECENT), _user(2, OLD)])
+        await session.flush()
+        session.add(
+            Assessment(
+                user_id=1,
+                declaration_id=None,
+                cause="override",
+                colour="red",
+                reasons=["override"],
+                other_reasons=[],
+                period_days=0,
+                starts_on=RECENT.date(),
+                ends_on=None,
+                next_step="follow_health_authority",
+                clears_by_checkins=False,
+                rules_version="test",
+                assessed_at=RECENT,
+                notified_at=RECENT,
+            )
+        )
+        session.add(
+            Override(user_id=1, colour="red", reason="order 7", starts_on=RECENT.date(), set_by=9, set_at=RECENT)
+        )
+        await session.execute(update(User).where(User.id == 1).values(colour="red"))
+        await _declare(session, 2, OLD)
+
+    purged = await purge_expired(session_factory, MemoryStorage(), NOW, RETENTION)
+
+    assert (purged.declarations, purged.assessments) == (1, 1), "person 2's declaration and colour go"
+    async with session_factory() as session:
+        assert await _count(session, Assessment, 1) == 1
+        assert (await session.get(User, 1)).colour == "red"
+        assert (await session.get(User, 2)).colour is None

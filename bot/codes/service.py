@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Account
 from bot.db.models import Assessment, Code
 from bot.db.repositories.codes import CodeRepository
-from bot.db.repositories.declarations import DeclarationRepository
+from bot.db.repositories.users import UserRepository
 from bot.domain.status import Status
 from bot.domain.tokens import SigningKey, TokenError, deep_link, issue_token, verify_token
 from bot.status.service import reassess
@@ -100,8 +100,8 @@ async def current_code(
 
 
 async def holder_name(session: AsyncSession, user_id: int) -> str:
-    latest = await DeclarationRepository(session).latest(user_id)
-    return str(latest.answers["full_name"]) if latest is not None else ""
+    # Kept on the person's row (bot.db.models.User.display_name): a lookup by key, no declaration to decode.
+    return await UserRepository(session).display_name(user_id) or ""
 
 
 async def remember_file_id(session: AsyncSession, user_id: int, token: str, file_id: str) -> None:

@@ -20,11 +20,21 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only aliases the rowid (and so auto-increments) for a column typed exactly INTEGER.
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Written as SQL text, not a bound parameter, so the planner can match a query to the partial index
+# below (a parameter's value is unknown to a generic plan, and PostgreSQL then ignores the index).
+NOT_GREEN = "colour <> 'green'"
+
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index on the rows matching `where` only, on both backends."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -87,6 +97,8 @@ class Organization(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # The daily job looks only for people not green (about one in ten): only days can change their colour.
+    __table_args__ = (partial_index("ix_users_not_green", "id", where=NOT_GREEN),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # The only identifier a code carries: random, so a token reveals nothing about the Telegram account.
@@ -116,7 +128,11 @@ class User(Base):
 
 class Declaration(Base):
     __tablename__ = "declarations"
-    __table_args__ = (Index("ix_declarations_user_id_id", "user_id", "id"),)
+    # declared_at: the retention purge deletes by it.
+    __table_args__ = (
+        Index("ix_declarations_user_id_id", "user_id", "id"),
+        Index("ix_declarations_declared_at", "declared_at"),
+    )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -131,7 +147,13 @@ class CheckIn(Base):
     """
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("user_id", "day"),)
+    # The purge deletes by reported_at, and each declaration it deletes sets declaration_id to NULL here:
+    # without an index each one scans every check-in. Most check-ins have none, so only those are indexed.
+    __table_args__ = (
+        UniqueConstraint("user_id", "day"),
+        Index("ix_checkins_reported_at", "reported_at"),
+        partial_index("ix_checkins_declaration_id", "declaration_id", where="declaration_id IS NOT NULL"),
+    )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -150,7 +172,14 @@ class Assessment(Base):
     """
 
     __tablename__ = "assessments"
-    __table_args__ = (Index("ix_assessments_user_id_id", "user_id", "id"),)
+    # As for check-ins: the purge deletes by assessed_at and through declaration_id (NULL for daily changes).
+    __table_args__ = (
+        Index("ix_assessments_user_id_id", "user_id", "id"),
+        Index("ix_assessments_assessed_at", "assessed_at"),
+        partial_index("ix_assessments_declaration_id", "declaration_id", where="declaration_id IS NOT NULL"),
+        # The telling side looks for changes nobody was told of, oldest first, every run: a handful of rows.
+        partial_index("ix_assessments_untold", "id", where="notified_at IS NULL"),
+    )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -176,6 +205,8 @@ class Code(Base):
     """The code a user shows now: one row per user, replaced when it is renewed."""
 
     __tablename__ = "codes"
+    # Each colour change the purge deletes takes its code with it (ON DELETE CASCADE) through this column.
+    __table_args__ = (Index("ix_codes_assessment_id", "assessment_id"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
@@ -215,7 +246,10 @@ class Role(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(index=True)
     role: Mapped[str] = mapped_column(String(16))
-    organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Indexed: deleting an organization deletes its roles through it.
+    organization_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     granted_by: Mapped[int]
     granted_at: Mapped[datetime]
 
@@ -302,7 +336,10 @@ class Broadcast(Base):
     __table_args__ = (Index("ix_broadcasts_status", "status"), Index("ix_broadcasts_finished_at", "finished_at"))
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
-    organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Indexed: deleting an organization deletes its reminders (a daily one each day) through it.
+    organization_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     # Who asked for it; None for a scheduled daily reminder.
     created_by: Mapped[int | None]
     created_at: Mapped[datetime]
@@ -325,6 +362,9 @@ class BroadcastRecipient(Base):
     __table_args__ = (
         UniqueConstraint("broadcast_id", "user_id"),
         Index("ix_broadcast_recipients_broadcast_id_state", "broadcast_id", "state"),
+        # Deleting a person (/delete) deletes their rows here (ON DELETE CASCADE): one row per reminder
+        # they were sent, in a table that grows with reminders x members.
+        Index("ix_broadcast_recipients_user_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)

@@ -282,6 +282,8 @@ def _walk_through(
     for carried in history.carried:
         if (criterion := criteria_by_reason.get(carried.reason)) is not None:
             carried_by_day.setdefault(carried.since, []).append(criterion)
+    # Most days' reports are alike (a normal temperature, no symptoms): match each kind once, not each day.
+    report_criteria: dict[tuple[float, frozenset[Symptom]], list[Criterion]] = {}
     day = min(days)
     while day <= today:
         if any(override.starts_on == day for override in history.overrides):
@@ -295,7 +297,10 @@ def _walk_through(
             walk.expose(criteria_matched(declaration, rules, EXPOSURE_FIELDS), period_start(declaration))
         report = record.get(day)
         if report is not None:
-            symptoms = _report_criteria(report, rules)
+            kind = (report.temperature_c, report.symptoms)
+            symptoms = report_criteria.get(kind)
+            if symptoms is None:
+                symptoms = report_criteria[kind] = _report_criteria(report, rules)
             walk.report(symptoms, day)
             if symptoms:
                 walk.run = 0

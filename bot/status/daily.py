@@ -26,13 +26,14 @@ from bot.clock import Clock
 from bot.db.models import Assessment
 from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.notices import NewNotice
-from bot.db.repositories.overrides import OverrideRepository
 from bot.db.repositories.users import UserRepository
 from bot.status.presenter import change_text
-from bot.status.service import local_day, reassess
+from bot.status.service import local_day, reassess_many
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+# People per transaction of the re-evaluation: larger batches cost fewer round trips, each holds its rows longer.
+REEVALUATE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,27 +53,30 @@ async def run_daily(
 
 
 async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, zone: tzinfo) -> tuple[int, int]:
+    """Re-evaluate everyone due today, a batch per transaction: (re-evaluated, changed).
+
+    Each batch is claimed by one statement and assessed with one read per table, so the cost grows with
+    the people due, not with everyone's history; a batch that fails leaves its people unclaimed.
+    """
     today = local_day(now, zone)
     reevaluated = changed = 0
-    while True:
-        async with sessions() as session:
-            due = await AssessmentRepository(session).due_for_daily(today, BATCH)
-            # Also whoever's override ended: the rules take over again, whatever colour it held.
-            due += await OverrideRepository(session).ending_due(today, BATCH)
-            users = UserRepository(session)
-            for user_id in due:
-                if not await users.claim_daily_evaluation(user_id, today):
-                    continue  # another process took this person today
-                result = await reassess(session, user_id, now, zone, cause="daily", notified=False)
-                reevaluated += 1
-                if result.changed:
-                    changed += 1
-                    if not result.colour_changed:
+    for claim in (UserRepository.claim_not_green, UserRepository.claim_override_ended):
+        after = 0  # keyset: ids only grow within a run, so a batch never reads past the people already taken
+        while True:
+            async with sessions() as session:
+                claimed = await claim(UserRepository(session), today, after, REEVALUATE_BATCH)
+                if not claimed:
+                    break
+                results = await reassess_many(session, claimed, now, zone, cause="daily", notified=False)
+                for result in results:
+                    if result.changed and not result.colour_changed:
                         # Reasons changed under the same colour (a yellow reason ended under red): nothing to tell.
                         result.row.notified_at = now
-            await session.commit()
-        if len(due) < BATCH:  # fewer than one batch from each query: none was cut short
-            return reevaluated, changed
+                reevaluated += len(claimed)
+                changed += sum(result.changed for result in results)
+                await session.commit()
+            after = claimed[-1]
+    return reevaluated, changed
 
 
 async def tell_changes(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime) -> int:

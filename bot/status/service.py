@@ -7,13 +7,17 @@ is the person's colour history.
 
 from __future__ import annotations
 
+import functools
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, CheckIn
-from bot.db.models import Declaration as DeclarationRow
 from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.declarations import DeclarationRepository
@@ -40,32 +44,47 @@ def local_day(now: datetime, zone: tzinfo) -> date:
 
 
 async def load_history(session: AsyncSession, user_id: int, zone: tzinfo) -> History:
-    declarations = await DeclarationRepository(session).for_user(user_id)
+    return (await _load(session, [user_id], zone))[0][user_id]
+
+
+async def _load(
+    session: AsyncSession, user_ids: Collection[int], zone: tzinfo
+) -> tuple[dict[int, History], dict[int, Assessment]]:
+    """These people's histories, and their latest status rows: one query per table for the whole batch."""
+    declarations: dict[int, list[Row[tuple[int, dict[str, Any], datetime]]]] = defaultdict(list)
+    for row in await DeclarationRepository(session).for_users(user_ids):
+        declarations[row.user_id].append(row)
     checkins = CheckInRepository(session)
-    reports = await checkins.for_user(user_id)
-    readings = await checkins.checkpoint_readings(user_id)
-    overrides = await OverrideRepository(session).for_user(user_id)
-    oldest = await AssessmentRepository(session).oldest(user_id)
-    return History(
-        declarations=[declaration for row in declarations if (declaration := _declaration(row)) is not None],
-        reports=[report_of(row) for row in reports],
-        overrides=[
-            Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on)
-            for row in overrides
-            # An override that ends before it starts was never in force (and must release nothing).
-            if row.ends_on is None or row.ends_on > row.starts_on
-        ],
-        carried=_carried(oldest, declarations),
-        checkpoint_readings=[
-            Report(day=local_day(at, zone), temperature_c=temperature, symptoms=frozenset())
-            for at, temperature in readings
-        ],
-    )
+    reports: dict[int, list[Report]] = defaultdict(list)
+    for user_id, day, temperature_c, symptoms in await checkins.for_users(user_ids):
+        reports[user_id].append(Report(day=day, temperature_c=temperature_c, symptoms=_symptoms(symptoms)))
+    readings: dict[int, list[Report]] = defaultdict(list)
+    for holder_id, at, temperature in await checkins.checkpoint_readings(user_ids):
+        readings[holder_id].append(Report(day=local_day(at, zone), temperature_c=temperature, symptoms=frozenset()))
+    overrides: dict[int, list[Override]] = defaultdict(list)
+    for row in await OverrideRepository(session).for_users(user_ids):
+        # An override that ends before it starts was never in force (and must release nothing).
+        if row.ends_on is None or row.ends_on > row.starts_on:
+            overrides[row.user_id].append(Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on))
+    ends = await AssessmentRepository(session).oldest_and_current(user_ids)
+    histories = {
+        user_id: History(
+            declarations=[
+                declaration for row in declarations[user_id] if (declaration := _declaration(row.answers)) is not None
+            ],
+            reports=reports[user_id],
+            overrides=overrides[user_id],
+            carried=_carried(ends[user_id][0] if user_id in ends else None, declarations[user_id]),
+            checkpoint_readings=readings[user_id],
+        )
+        for user_id in user_ids
+    }
+    return histories, {user_id: current for user_id, (_oldest, current) in ends.items()}
 
 
-def _declaration(row: DeclarationRow) -> Declaration | None:
+def _declaration(answers: dict[str, Any]) -> Declaration | None:
     try:
-        return Declaration.from_dict(row.answers)
+        return Declaration.from_dict(answers)
     except InvalidDeclaration:
         # Written by this bot, so only a hand-edited row gets here; the status row it made still stands.
         return None
@@ -73,10 +92,20 @@ def _declaration(row: DeclarationRow) -> Declaration | None:
 
 def report_of(row: CheckIn) -> Report:
     """A stored check-in as the rules read it."""
-    return Report(day=row.day, temperature_c=row.temperature_c, symptoms=frozenset(Symptom(s) for s in row.symptoms))
+    return _report(row.day, row.temperature_c, row.symptoms)
 
 
-def _carried(oldest: Assessment | None, declarations: list[DeclarationRow]) -> list[Carried]:
+def _report(day: date, temperature_c: float, symptoms: list[str]) -> Report:
+    return Report(day=day, temperature_c=temperature_c, symptoms=_symptoms(tuple(symptoms)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _symptoms(names: tuple[str, ...]) -> frozenset[Symptom]:
+    # A few combinations make up nearly every check-in: one shared set each, not one per row of a batch.
+    return frozenset(Symptom(name) for name in names)
+
+
+def _carried(oldest: Assessment | None, declarations: list[Row[tuple[int, dict[str, Any], datetime]]]) -> list[Carried]:
     """The reasons of the oldest status row, when retention deleted the declarations it came from."""
     if oldest is None or (declarations and oldest.assessed_at >= declarations[0].declared_at):
         return []
@@ -97,13 +126,32 @@ async def reassess(
 
     Does not commit: it is one step of the caller's use case.
     """
-    status = status_at(await load_history(session, user_id, zone), local_day(now, zone))
-    assessments = AssessmentRepository(session)
-    previous = await assessments.current(user_id)
-    if previous is not None and not _differs(previous, status):
-        return Reassessed(status=status, row=previous, previous=previous, changed=False)
-    row = await assessments.add(
-        Assessment(
+    [result] = await reassess_many(session, [user_id], now, zone, cause, declaration_id, notified)
+    return result
+
+
+async def reassess_many(
+    session: AsyncSession,
+    user_ids: Sequence[int],
+    now: datetime,
+    zone: tzinfo,
+    cause: str,
+    declaration_id: int | None = None,
+    notified: bool = True,
+) -> list[Reassessed]:
+    """As reassess, for a batch of people: their histories read with one query per table, the new status
+    rows written together. In the order of `user_ids`."""
+    histories, currents = await _load(session, user_ids, zone)
+    today = local_day(now, zone)
+    results: list[Reassessed] = []
+    added: list[Assessment] = []
+    for user_id in user_ids:
+        status = status_at(histories[user_id], today)
+        previous = currents.get(user_id)
+        if previous is not None and not _differs(previous, status):
+            results.append(Reassessed(status=status, row=previous, previous=previous, changed=False))
+            continue
+        row = Assessment(
             user_id=user_id,
             declaration_id=declaration_id,
             cause=cause,
@@ -119,8 +167,10 @@ async def reassess(
             assessed_at=now,
             notified_at=now if notified else None,
         )
-    )
-    return Reassessed(status=status, row=row, previous=previous, changed=True)
+        added.append(row)
+        results.append(Reassessed(status=status, row=row, previous=previous, changed=True))
+    await AssessmentRepository(session).add_many(added)
+    return results
 
 
 def _differs(row: Assessment, status: Status) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aiogram import Bot
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import Assessment, User
 from bot.db.repositories.notices import NoticeRepository
@@ -18,7 +19,8 @@ from bot.domain.answers import Place
 from bot.i18n import create_i18n
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from bot.status.daily import run_daily
+from bot.status import daily
+from bot.status.daily import reevaluate, run_daily
 from tests.stories import ZONE, add_person, answers, at, check_in, send_notices, told
 
 
@@ -117,6 +119,72 @@ async def test_a_blocked_user_is_skipped_and_not_retried(
     async with session_factory() as session:
         assert await NoticeRepository(session).count() == 0
         assert (await session.get(User, 5)).unreachable_since is not None, "later reminders skip them"
+
+
+async def _declare(sessions: async_sessionmaker[AsyncSession], people: range, **declared: Any) -> None:
+    for person in people:
+        async with sessions.begin() as session:
+            session.add(
+                User(id=person, public_id=person * 31, language="en", privacy_accepted_at=at(1), created_at=at(1))
+            )
+        async with sessions() as session:
+            await submit_declaration(session, person, answers(**declared), at(1), ZONE)
+
+
+async def test_the_job_costs_the_same_statements_for_five_people_due_as_for_thirty(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """A batch is claimed, read and written with a fixed number of statements: none per person."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    abroad = frozenset({Place.ABROAD})  # red for 14 days of check-ins: nothing changes on the days below
+    await _declare(session_factory, range(1, 6), places=abroad)
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await reevaluate(session_factory, at(2, 0, 5), ZONE) == (5, 0)
+        few = len(statements)
+        await _declare(session_factory, range(6, 31), places=abroad)
+        statements.clear()
+        assert await reevaluate(session_factory, at(3, 0, 5), ZONE) == (30, 0)
+        assert len(statements) == few, statements
+        statements.clear()
+        assert await reevaluate(session_factory, at(3, 0, 6), ZONE) == (0, 0)
+        assert len(statements) <= 2, "the same day's second run only finds nobody left to claim"
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_two_runs_in_small_batches_reevaluate_and_change_each_person_once(
+    session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(daily, "REEVALUATE_BATCH", 4)
+    await _declare(session_factory, range(1, 14), contacts=frozenset({"same_building"}))
+    for day in range(2, 8):
+        for person in range(1, 14):
+            await check_in(session_factory, person, at(day))
+    # Day 8: seven normal days since the exposure, so every one of the 13 turns green today.
+    first, second = await _gather(
+        reevaluate(session_factory, at(8, 0, 5), ZONE), reevaluate(session_factory, at(8, 0, 5), ZONE)
+    )
+    assert (first[0] + second[0], first[1] + second[1]) == (13, 13)
+    async with session_factory() as session:
+        daily_rows = (
+            await session.execute(
+                select(
+                    Assessment.user_id, func.count(), func.max(Assessment.colour), func.count(Assessment.notified_at)
+                )
+                .where(Assessment.cause == "daily")
+                .group_by(Assessment.user_id)
+            )
+        ).all()
+        colours = set(await session.scalars(select(User.colour)))
+    assert sorted(row[0] for row in daily_rows) == list(range(1, 14))
+    assert {tuple(row[1:]) for row in daily_rows} == {(1, "green", 0)}, "one change each, left for the telling side"
+    assert colours == {"green"}, "each person's row carries the new colour"
+    assert await reevaluate(session_factory, at(8, 9), ZONE) == (0, 0)
 
 
 async def _gather(*runs: Any) -> list[Any]:

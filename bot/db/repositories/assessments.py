@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, User
@@ -23,25 +24,32 @@ class AssessmentRepository:
         statement = select(Assessment).where(Assessment.user_id == user_id).order_by(Assessment.id.desc()).limit(1)
         return await self._session.scalar(statement)
 
-    async def oldest(self, user_id: int) -> Assessment | None:
-        statement = select(Assessment).where(Assessment.user_id == user_id).order_by(Assessment.id).limit(1)
-        return await self._session.scalar(statement)
-
-    async def due_for_daily(self, today: date, limit: int) -> list[int]:
-        """Users whose colour is not green and who were not re-evaluated today: only days can change theirs."""
-        latest = select(Assessment.user_id, func.max(Assessment.id).label("id")).group_by(Assessment.user_id).subquery()
-        statement = (
-            select(User.id)
-            .join(latest, latest.c.user_id == User.id)
-            .join(Assessment, Assessment.id == latest.c.id)
-            .where(
-                Assessment.colour != "green",
-                or_(User.status_evaluated_on.is_(None), User.status_evaluated_on < today),
-            )
-            .order_by(User.id)
-            .limit(limit)
+    async def add_many(self, assessments: Sequence[Assessment]) -> None:
+        """As add, for a batch of people (one each): one insert and one update for all of them."""
+        if not assessments:
+            return
+        self._session.add_all(assessments)
+        await self._session.flush()
+        await self._session.execute(
+            update(User.__table__).where(User.__table__.c.id == bindparam("person")).values(colour=bindparam("new")),
+            [{"person": row.user_id, "new": row.colour} for row in assessments],
         )
-        return list(await self._session.scalars(statement))
+
+    async def oldest_and_current(self, user_ids: Collection[int]) -> dict[int, tuple[Assessment, Assessment]]:
+        """Each of these people's first and latest status rows (the same row when there is one), in one query.
+
+        Reads all their rows through (user_id, id): a handful each, as a row is written only on a change
+        and the purge keeps one before its cutoff. (Picking the first and last in SQL by min/max id led
+        PostgreSQL to hash-join them against every status row there is.)
+        """
+        rows = await self._session.scalars(
+            select(Assessment).where(Assessment.user_id.in_(user_ids)).order_by(Assessment.user_id, Assessment.id)
+        )
+        found: dict[int, tuple[Assessment, Assessment]] = {}
+        for row in rows:
+            oldest = found[row.user_id][0] if row.user_id in found else row
+            found[row.user_id] = (oldest, row)
+        return found
 
     async def unnotified(self, limit: int) -> list[tuple[Assessment, str]]:
         """Changes nobody has been told of yet, with the language of the person to tell."""

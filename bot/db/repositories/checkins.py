@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Row, Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, User, Verification
@@ -49,19 +52,36 @@ class CheckInRepository:
             .values(last_checkin_on=day)
         )
 
-    async def for_user(self, user_id: int) -> list[CheckIn]:
-        statement = select(CheckIn).where(CheckIn.user_id == user_id).order_by(CheckIn.day)
-        return list(await self._session.scalars(statement))
+    async def for_users(self, user_ids: Collection[int]) -> list[tuple[int, date, float, tuple[str, ...]]]:
+        """(user_id, day, temperature_c, symptoms) of these people's check-ins, by person then day.
 
-    async def checkpoint_readings(self, user_id: int) -> list[tuple[datetime, float]]:
-        """Temperatures staff recorded for this person at checkpoints: (when, °C)."""
+        Plain rows, not entities: a batch of the daily job reads tens of thousands.
+        """
         statement = (
-            select(Verification.at, Verification.temperature_c)
-            .where(Verification.holder_id == user_id, Verification.temperature_c.is_not(None))
-            .order_by(Verification.at)
+            # As text: nearly every row holds the same few lists, decoded once each below instead of per row.
+            select(CheckIn.user_id, CheckIn.day, CheckIn.temperature_c, cast(CheckIn.symptoms, Text))
+            .where(CheckIn.user_id.in_(user_ids))
+            .order_by(CheckIn.user_id, CheckIn.day)
         )
-        return [(row[0], row[1]) for row in await self._session.execute(statement)]
+        return [
+            (user_id, day, temperature_c, _symptoms(symptoms))
+            for user_id, day, temperature_c, symptoms in await self._session.execute(statement)
+        ]
+
+    async def checkpoint_readings(self, user_ids: Collection[int]) -> Sequence[Row[tuple[int, datetime, float]]]:
+        """Temperatures staff recorded for these people at checkpoints: (holder_id, when, °C), by person then time."""
+        statement = (
+            select(Verification.holder_id, Verification.at, Verification.temperature_c)
+            .where(Verification.holder_id.in_(user_ids), Verification.temperature_c.is_not(None))
+            .order_by(Verification.holder_id, Verification.at)
+        )
+        return (await self._session.execute(statement)).all()
 
     async def delete_before(self, day: date) -> int:
         result = await self._session.execute(delete(CheckIn).where(CheckIn.day < day))
         return result.rowcount or 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _symptoms(stored: str) -> tuple[str, ...]:
+    return tuple(json.loads(stored))

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Declaration, User
@@ -28,9 +29,14 @@ class DeclarationRepository:
         )
         return declaration
 
-    async def for_user(self, user_id: int) -> list[Declaration]:
-        statement = select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id)
-        return list(await self._session.scalars(statement))
+    async def for_users(self, user_ids: Collection[int]) -> Sequence[Row[tuple[int, dict[str, Any], datetime]]]:
+        """(user_id, answers, declared_at) of these people's declarations, by person, oldest first."""
+        statement = (
+            select(Declaration.user_id, Declaration.answers, Declaration.declared_at)
+            .where(Declaration.user_id.in_(user_ids))
+            .order_by(Declaration.user_id, Declaration.id)
+        )
+        return (await self._session.execute(statement)).all()
 
     async def latest(self, user_id: int) -> Declaration | None:
         statement = select(Declaration).where(Declaration.user_id == user_id).order_by(Declaration.id.desc()).limit(1)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Override, User
+from bot.db.models import Override
 
 
 class OverrideRepository:
@@ -17,9 +18,14 @@ class OverrideRepository:
         await self._session.flush()
         return override
 
-    async def for_user(self, user_id: int) -> list[Override]:
-        statement = select(Override).where(Override.user_id == user_id).order_by(Override.id)
-        return list(await self._session.scalars(statement))
+    async def for_users(self, user_ids: Collection[int]) -> Sequence[Row[tuple[int, str, str, date, date | None]]]:
+        """(user_id, colour, reason, starts_on, ends_on) of these people's overrides, by person, oldest first."""
+        statement = (
+            select(Override.user_id, Override.colour, Override.reason, Override.starts_on, Override.ends_on)
+            .where(Override.user_id.in_(user_ids))
+            .order_by(Override.user_id, Override.id)
+        )
+        return (await self._session.execute(statement)).all()
 
     async def end_active(self, user_id: int, today: date) -> int:
         """End every override still in force from `today` on; the number ended."""
@@ -33,19 +39,3 @@ class OverrideRepository:
             .values(ends_on=today)
         )
         return result.rowcount or 0
-
-    async def ending_due(self, today: date, limit: int) -> list[int]:
-        """People whose override ended by today and who were not re-evaluated since: the rules take over."""
-        statement = (
-            select(User.id)
-            .join(Override, Override.user_id == User.id)
-            .where(
-                Override.ends_on.is_not(None),
-                Override.ends_on <= today,
-                or_(User.status_evaluated_on.is_(None), User.status_evaluated_on < Override.ends_on),
-            )
-            .group_by(User.id)
-            .order_by(User.id)
-            .limit(limit)
-        )
-        return list(await self._session.scalars(statement))

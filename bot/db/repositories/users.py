@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, any_, cast, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from bot.db.models import User
+from bot.db.models import NOT_GREEN, Override, User
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -33,17 +34,58 @@ class UserRepository:
         )
         await self._session.execute(statement)
 
-    async def claim_daily_evaluation(self, user_id: int, day: date) -> bool:
-        """Take this person's re-evaluation for `day`; False when it was taken already (by another run or process).
+    async def claim_not_green(self, day: date, after: int, limit: int) -> list[int]:
+        """Take the next people (by id, after `after`) not green and not yet re-evaluated on `day`: only the days
+        can change their colour. Their ids, ascending; fewer than `limit` when none is left.
 
-        On PostgreSQL the update locks the row, so a second process waits and then finds it taken.
+        One statement claims the whole batch. On PostgreSQL it skips rows another process holds (it has
+        them) and locks those it takes, so each person is claimed once however many processes run;
+        SQLite runs one writer at a time.
         """
+        person = aliased(User)
+        due = select(person.id).where(literal_column(NOT_GREEN), _not_evaluated_on(person, day), person.id > after)
+        return await self._claim(due.order_by(person.id).limit(limit), person, day)
+
+    async def claim_override_ended(self, day: date, after: int, limit: int) -> list[int]:
+        """Take the next people whose override ended by `day` and who were not re-evaluated since: the rules
+        take over again, whatever colour it held. As claim_not_green."""
+        person = aliased(User)
+        # Driven by the overrides (few), each joined to its person by key: never a walk over everyone.
+        due = (
+            select(Override.user_id)
+            .join(person, person.id == Override.user_id)
+            .where(
+                Override.ends_on.is_not(None),
+                Override.ends_on <= day,
+                or_(person.status_evaluated_on.is_(None), person.status_evaluated_on < Override.ends_on),
+                Override.user_id > after,
+            )
+            .order_by(Override.user_id)
+            .limit(limit)
+        )
+        return await self._claim(due, person, day)
+
+    async def _claim(self, due: Select[tuple[int]], person: type[User], day: date) -> list[int]:
+        if self._session.get_bind().dialect.name == "postgresql":
+            # "= ANY(ARRAY(...))": the batch is taken once, then its rows found by key. With "IN (...)" the
+            # planner may hash the batch and scan every person to update 500 of them.
+            batch = due.with_for_update(of=person, skip_locked=True).subquery()
+            ids = cast(select(func.array_agg(batch.c[0])).scalar_subquery(), ARRAY(BigInteger))
+            taken = User.id == any_(ids)
+        else:
+            taken = User.id.in_(due.scalar_subquery())
         result = await self._session.execute(
             update(User)
-            .where(User.id == user_id, or_(User.status_evaluated_on.is_(None), User.status_evaluated_on < day))
+            .where(taken, _not_evaluated_on(User, day))
             .values(status_evaluated_on=day)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return sorted(result.scalars())
+
+    async def display_name(self, user_id: int) -> str | None:
+        """The name of their latest declaration, kept on their row."""
+        return await self._session.scalar(select(User.display_name).where(User.id == user_id))
 
     async def set_username(self, user_id: int, username: str | None) -> None:
         await self._session.execute(update(User).where(User.id == user_id).values(username=username))
@@ -55,3 +97,7 @@ class UserRepository:
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._session.execute(update(User).where(User.id == user_id).values(language=language))
+
+
+def _not_evaluated_on(person: type[User], day: date) -> ColumnElement[bool]:
+    return or_(person.status_evaluated_on.is_(None), person.status_evaluated_on < day)

@@ -87,6 +87,9 @@ class Organization(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # HR's lists of an organization's members page through this in name order (a keyset), and its
+    # counts scan only that organization's entries.
+    __table_args__ = (Index("ix_users_organization_id_name_key_id", "organization_id", "name_key", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # The only identifier a code carries: random, so a token reveals nothing about the Telegram account.
@@ -111,6 +114,9 @@ class User(Base):
     # assessment, the name of the latest declaration, and the last day they checked in themselves.
     colour: Mapped[str | None] = mapped_column(String(8))
     display_name: Mapped[str | None] = mapped_column(String(100))
+    # The order of HR's lists: display_name stripped and case-folded ("amy" before "Zed" on every database
+    # and collation), None when there is no name (listed last). Written with display_name.
+    name_key: Mapped[str | None] = mapped_column(String(100))
     last_checkin_on: Mapped[date | None]
 
 

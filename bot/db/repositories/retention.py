@@ -61,5 +61,5 @@ class RetentionRepository:
         await self._session.execute(
             update(User)
             .where(User.display_name.is_not(None), ~exists().where(Declaration.user_id == User.id))
-            .values(display_name=None)
+            .values(display_name=None, name_key=None)
         )

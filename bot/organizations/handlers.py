@@ -489,9 +489,10 @@ async def process_member_csv(
 ) -> None:
     actor = callback.from_user.id
     # Written as the rows are read and kept on disk beyond a few megabytes: memory stays flat however large.
+    row = presenter.csv_rows()
     with export.CsvFile(presenter.csv_headers()) as sheet:
         exported = await service.export_members(
-            session, actor, admin_ids, callback_data.org, clock(), zone, lambda member: sheet.add(presenter.csv_row(member))
+            session, actor, admin_ids, callback_data.org, clock(), zone, lambda batch: sheet.add_rows(map(row, batch))
         )
         if exported is None:
             await callback.answer(_refusal(actor, admin_ids, callback_data.org), show_alert=True)

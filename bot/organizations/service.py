@@ -519,17 +519,17 @@ async def export_members(
     organization_id: int,
     now: datetime,
     zone: tzinfo,
-    write: Callable[[Member], object],
+    write: Callable[[list[Member]], object],
 ) -> MemberExport | None:
-    """Hand every member, in list order, to `write` as they are read (a few rows in memory at a time)."""
+    """Hand every member, in list order, to `write` a batch at a time as they are read (one batch in memory)."""
     organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.EXPORT, now)
     if organization is None:
         return None
     today = local_day(now, zone)
     count = 0
-    async for row in OrganizationRepository(session).stream_members(organization_id):
-        write(_member(row, today))
-        count += 1
+    async for rows in OrganizationRepository(session).stream_members(organization_id):
+        write([_member(row, today) for row in rows])
+        count += len(rows)
     summary = _summary(organization, count)
     await session.commit()
     return MemberExport(summary, today, count)

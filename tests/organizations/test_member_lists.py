@@ -176,7 +176,7 @@ async def test_report_pages_and_csv_read_the_members_rows_only(
                 session, ADMIN, ADMINS, organization_id, ListKind.NOT_CHECKED_IN, 999, NOW, ZONE
             )
             rows: list[service.Member] = []
-            exported = await service.export_members(session, ADMIN, ADMINS, organization_id, NOW, ZONE, rows.append)
+            exported = await service.export_members(session, ADMIN, ADMINS, organization_id, NOW, ZONE, rows.extend)
     assert report is not None and page is not None and exported is not None
     assert (report.members, report.checked_in, report.unreachable) == (COUNT, -(-COUNT // 3), 1)
     assert (report.green, report.red, report.no_code) == (31, 11, 5)

@@ -170,7 +170,7 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
         not_green = await service.member_page(session, hr, ADMINS, mine.id, ListKind.NOT_GREEN, 0, NOW, ZONE)
         assert [m.user_id for m in not_green.members] == [52, 51, 53]
         exported: list[service.Member] = []
-        export = await service.export_members(session, hr, ADMINS, mine.id, NOW, ZONE, exported.append)
+        export = await service.export_members(session, hr, ADMINS, mine.id, NOW, ZONE, exported.extend)
         assert export is not None and export.count == 5
         assert [(m.user_id, m.checked_in_today, m.last_checkin) for m in exported] == [
             (54, False, DAY - timedelta(days=1)),
@@ -182,7 +182,7 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
         # The other organization, and everything for a stranger: refused, and audited with what was tried.
         assert await service.report(session, hr, ADMINS, theirs.id, NOW, ZONE) is None
         assert await service.member_page(session, hr, ADMINS, theirs.id, ListKind.NOT_GREEN, 0, NOW, ZONE) is None
-        assert await service.export_members(session, hr, ADMINS, theirs.id, NOW, ZONE, exported.append) is None
+        assert await service.export_members(session, hr, ADMINS, theirs.id, NOW, ZONE, exported.extend) is None
         assert await service.report(session, stranger, ADMINS, mine.id, NOW, ZONE) is None
         assert await service.report(session, hr, ADMINS, 999, NOW, ZONE) is None
         assert await service.set_schedule(session, hr, ADMINS, theirs.id, time(8), NOW, ZONE) is None

@@ -218,8 +218,9 @@ class OrganizationRepository:
             rows += [_member_row(row) for row in await self._session.execute(statement)]
         return rows if forward else rows[::-1]
 
-    async def stream_members(self, organization_id: int, batch: int = 1000) -> AsyncIterator[MemberRow]:
-        """Every member in list order, `batch` rows at a time from a server-side cursor: memory stays flat."""
+    async def stream_members(self, organization_id: int, batch: int = 2000) -> AsyncIterator[list[MemberRow]]:
+        """Every member in list order, in lists of up to `batch` read from a server-side cursor: memory stays
+        flat, and the caller's work is per batch, not per row."""
         in_organization = User.organization_id == organization_id
         # The two ranges of the index in turn, as the lists show them: no sort of the whole organization.
         for condition, order in (
@@ -233,8 +234,9 @@ class OrganizationRepository:
                 .execution_options(yield_per=batch)
             )
             result = await self._session.stream(statement)
-            async for row in result:
-                yield _member_row(row)
+            # A batch per step: iterating row by row costs a greenlet switch for every row.
+            async for rows in result.partitions():
+                yield [_member_row(row) for row in rows]
 
     # --- The daily reminder ----------------------------------------------------------------------
 
@@ -284,20 +286,21 @@ def members_of(organization_id: int, who: Who, today: date) -> ColumnElement[boo
     return condition
 
 
-def _member_columns() -> Select[tuple[int, str | None, str | None, date | None, str, datetime | None]]:
-    # Only what HR may see; nothing of the answers is read.
+def _member_columns() -> Select[tuple[int, str | None, str | None, date | None, str, bool]]:
+    # Only what HR may see; nothing of the answers is read. "Blocked?" is decided by the database: no
+    # timestamp to convert for each of 60,000 rows of a CSV file.
     return select(
-        User.id, User.display_name, User.colour, User.last_checkin_on, User.language, User.unreachable_since
+        User.id,
+        User.display_name,
+        User.colour,
+        User.last_checkin_on,
+        User.language,
+        User.unreachable_since.is_not(None).label("unreachable"),
     )
 
 
-def _member_row(row: Row[tuple[int, str | None, str | None, date | None, str, datetime | None]]) -> MemberRow:
-    user_id, name, colour, day, language, unreachable_since = row
+def _member_row(row: Row[tuple[int, str | None, str | None, date | None, str, bool]]) -> MemberRow:
+    user_id, name, colour, day, language, unreachable = row
     return MemberRow(
-        user_id=user_id,
-        name=name,
-        colour=colour,
-        last_checkin=day,
-        language=language,
-        unreachable=unreachable_since is not None,
+        user_id=user_id, name=name, colour=colour, last_checkin=day, language=language, unreachable=bool(unreachable)
     )

@@ -14,6 +14,7 @@ from html import escape
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import wakeup
@@ -57,13 +58,15 @@ async def start_broadcast(
     created_by: int | None,
     audience: Audience,
     text: str | None,
-    recipient_ids: Sequence[int],
     now: datetime,
+    recipients: ColumnElement[bool] | None = None,
+    recipient_ids: Sequence[int] = (),
     progress_chat_id: int | None = None,
     progress_message_id: int | None = None,
 ) -> int:
-    """Store the job and one pending recipient row per id (minus unreachable users: they are counted as
-    blocked at once), commit, return its id. The sender picks it up."""
+    """Store the job and one pending recipient row per user matching `recipients` (a condition on users,
+    selected by the database) or, for a list chosen elsewhere, per id in `recipient_ids`; unreachable users
+    are counted as blocked at once. Commit, return its id. The sender picks it up."""
     broadcasts = BroadcastRepository(session)
     broadcast_id = await broadcasts.create(
         organization_id=organization_id,
@@ -74,7 +77,9 @@ async def start_broadcast(
         progress_chat_id=progress_chat_id,
         progress_message_id=progress_message_id,
     )
-    await broadcasts.add_recipients(broadcast_id, recipient_ids, now)
+    if recipients is not None:
+        await broadcasts.add_recipients(broadcast_id, recipients, now)
+    await broadcasts.add_recipient_ids(broadcast_id, recipient_ids, now)
     await session.commit()
     wakeup.notify()
     return broadcast_id

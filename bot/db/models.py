@@ -97,8 +97,13 @@ class Organization(Base):
 
 class User(Base):
     __tablename__ = "users"
-    # The daily job looks only for people not green (about one in ten): only days can change their colour.
-    __table_args__ = (partial_index("ix_users_not_green", "id", where=NOT_GREEN),)
+    __table_args__ = (
+        # The daily job looks only for people not green (about one in ten): only days can change their colour.
+        partial_index("ix_users_not_green", "id", where=NOT_GREEN),
+        # HR's lists of an organization's members page through this in name order (a keyset), and its
+        # counts scan only that organization's entries.
+        Index("ix_users_organization_id_name_key_id", "organization_id", "name_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # The only identifier a code carries: random, so a token reveals nothing about the Telegram account.
@@ -123,6 +128,9 @@ class User(Base):
     # assessment, the name of the latest declaration, and the last day they checked in themselves.
     colour: Mapped[str | None] = mapped_column(String(8))
     display_name: Mapped[str | None] = mapped_column(String(100))
+    # The order of HR's lists: display_name stripped and case-folded ("amy" before "Zed" on every database
+    # and collation), None when there is no name (listed last). Written with display_name.
+    name_key: Mapped[str | None] = mapped_column(String(100))
     last_checkin_on: Mapped[date | None]
 
 

@@ -21,7 +21,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, LinkPreviewOptions, Message
+from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -448,14 +448,23 @@ async def process_member_list(
         await callback.answer(presenter.stale_button())
         return
     page = await service.member_page(
-        session, actor, admin_ids, callback_data.org, kind, callback_data.page, clock(), zone
+        session,
+        actor,
+        admin_ids,
+        callback_data.org,
+        kind,
+        callback_data.page,
+        clock(),
+        zone,
+        after=callback_data.after or None,
+        before=callback_data.before or None,
     )
     if page is None:
         await callback.answer(_refusal(actor, admin_ids, callback_data.org), show_alert=True)
         return
     await callback.answer()
     text = presenter.page_text(page, locale)
-    keyboard = page_keyboard(callback_data.org, kind, page.page, page.pages)
+    keyboard = page_keyboard(page)
     message = callback.message
     if callback_data.nav and isinstance(message, Message):
         with suppress(TelegramBadRequest):  # "not modified": the same page again
@@ -475,14 +484,19 @@ async def process_member_csv(
     bot: Bot,
 ) -> None:
     actor = callback.from_user.id
-    members = await service.export_members(session, actor, admin_ids, callback_data.org, clock(), zone)
-    if members is None:
-        await callback.answer(_refusal(actor, admin_ids, callback_data.org), show_alert=True)
-        return
-    await callback.answer()
-    data = export.to_csv(presenter.csv_headers(), [presenter.csv_row(member) for member in members.members])
-    document = BufferedInputFile(data, filename=presenter.csv_file_name(members.organization, members.day))
-    await bot.send_document(actor, document, caption=presenter.csv_caption(members.organization, members.day, locale))
+    # Written as the rows are read and kept on disk beyond a few megabytes: memory stays flat however large.
+    row = presenter.csv_rows()
+    with export.CsvFile(presenter.csv_headers()) as sheet:
+        exported = await service.export_members(
+            session, actor, admin_ids, callback_data.org, clock(), zone, lambda batch: sheet.add_rows(map(row, batch))
+        )
+        if exported is None:
+            await callback.answer(_refusal(actor, admin_ids, callback_data.org), show_alert=True)
+            return
+        await callback.answer()
+        document = sheet.input_file(presenter.csv_file_name(exported.organization, exported.day))
+        caption = presenter.csv_caption(exported.organization, exported.day, locale)
+        await bot.send_document(actor, document, caption=caption)
 
 
 # --- /remind -----------------------------------------------------------------------------------------
@@ -649,15 +663,15 @@ async def _send(
     if chosen.outcome is SendOutcome.NOBODY:
         await message.answer(presenter.nobody_to_remind(audience))
         return
-    progress = await bot.send_message(actor, presenter.sending(len(chosen.user_ids)))
+    progress = await bot.send_message(actor, presenter.sending(chosen.count))
     await service.send_reminder(
         session,
         organization_id=organization_id,
         actor_id=actor,
         audience=audience,
         text=draft.get("text"),
-        recipient_ids=chosen.user_ids,
         now=now,
+        zone=zone,
         progress_chat_id=progress.chat.id,
         progress_message_id=progress.message_id,
     )

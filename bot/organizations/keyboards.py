@@ -9,7 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import SUPPORTED_LOCALES
 from bot.organizations import presenter
-from bot.organizations.service import Audience, ListKind, OrganizationSummary, Report
+from bot.organizations.service import Audience, ListKind, MemberPage, OrganizationSummary, Report
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
@@ -23,12 +23,18 @@ class OrgChoice(CallbackData, prefix="orgpick"):
 
 
 class MemberList(CallbackData, prefix="hrlist"):
-    """A page of a list of members; `nav` 1 when turning pages (the list message is edited in place)."""
+    """A page of a list of members; `nav` 1 when turning pages (the list message is edited in place).
+
+    The page is found by a keyset cursor, not by counting rows: `after` (Next) is the member id ending the
+    page before, `before` (Previous) the one starting the page after; 0 for none. `page` numbers it.
+    """
 
     org: int
     kind: str
     page: int = 0
     nav: int = 0
+    after: int = 0
+    before: int = 0
 
 
 class MemberCsv(CallbackData, prefix="hrcsv"):
@@ -93,19 +99,24 @@ def report_keyboard(report: Report) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def page_keyboard(organization_id: int, kind: ListKind, page: int, pages: int) -> InlineKeyboardMarkup | None:
-    if pages <= 1:
+def page_keyboard(page: MemberPage) -> InlineKeyboardMarkup | None:
+    if page.pages <= 1 or not page.members:
         return None
+    organization, kind = page.organization.id, page.kind.value
     builder = InlineKeyboardBuilder()
-    if page > 0:
+    if page.page > 0:
         builder.button(
             text=presenter.previous_button(),
-            callback_data=MemberList(org=organization_id, kind=kind.value, page=page - 1, nav=1),
+            callback_data=MemberList(
+                org=organization, kind=kind, page=page.page - 1, nav=1, before=page.members[0].user_id
+            ),
         )
-    if page < pages - 1:
+    if page.page < page.pages - 1:
         builder.button(
             text=presenter.next_button(),
-            callback_data=MemberList(org=organization_id, kind=kind.value, page=page + 1, nav=1),
+            callback_data=MemberList(
+                org=organization, kind=kind, page=page.page + 1, nav=1, after=page.members[-1].user_id
+            ),
         )
     return builder.as_markup()
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast import service as broadcast
 from bot.clock import Clock
 from bot.db.repositories.organizations import OrganizationRepository
-from bot.organizations.service import Audience, local_day, recipients
+from bot.organizations.service import Audience, local_day, recipient_count, recipients_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ async def _fire(
         if not await OrganizationRepository(session).claim_reminder(organization_id, today):
             await session.rollback()
             return None  # another process (or an earlier look) took it
-        user_ids = await recipients(session, organization_id, Audience.NOT_CHECKED_IN, today)
-        if not user_ids:
+        count = await recipient_count(session, organization_id, Audience.NOT_CHECKED_IN, today)
+        if not count:
             await session.commit()
             logger.info("daily reminder of organization %s: everyone has checked in", organization_id)
             return Fired(organization_id, None, 0)
@@ -69,11 +69,11 @@ async def _fire(
             created_by=None,
             audience=Audience.NOT_CHECKED_IN,
             text=None,
-            recipient_ids=user_ids,
+            recipients=recipients_of(organization_id, Audience.NOT_CHECKED_IN, today),
             now=now,
         )
-    logger.info("daily reminder of organization %s: job %s for %s people", organization_id, broadcast_id, len(user_ids))
-    return Fired(organization_id, broadcast_id, len(user_ids))
+    logger.info("daily reminder of organization %s: job %s for %s people", organization_id, broadcast_id, count)
+    return Fired(organization_id, broadcast_id, count)
 
 
 async def run_scheduler(

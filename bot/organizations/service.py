@@ -15,11 +15,12 @@ Each use case commits once: a change and its audit entry are one transaction.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +28,15 @@ from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.db.models import Organization
 from bot.db.repositories.audit import AuditRepository
-from bot.db.repositories.organizations import HR_ROLE, MemberRow, OrganizationRepository
+from bot.db.repositories.organizations import (
+    HR_ROLE,
+    Direction,
+    MemberRow,
+    OrganizationRepository,
+    Position,
+    Who,
+    members_of,
+)
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
 from bot.roles.service import is_admin
@@ -353,20 +362,15 @@ class Member:
         return self.colour == "green"
 
 
-def _members(rows: list[MemberRow], today: date) -> list[Member]:
-    members = [
-        Member(
-            user_id=row.user_id,
-            name=(row.name or "").strip() or None,
-            colour=row.colour,
-            checked_in_today=row.last_checkin == today,
-            last_checkin=row.last_checkin,
-            unreachable=row.unreachable,
-        )
-        for row in rows
-    ]
-    # Named people by name, then those who have not declared yet; the id keeps the order stable.
-    return sorted(members, key=lambda member: (member.name is None, (member.name or "").casefold(), member.user_id))
+def _member(row: MemberRow, today: date) -> Member:
+    return Member(
+        user_id=row.user_id,
+        name=(row.name or "").strip() or None,
+        colour=row.colour,
+        checked_in_today=row.last_checkin == today,
+        last_checkin=row.last_checkin,
+        unreachable=row.unreachable,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,26 +391,12 @@ class Report:
         return self.members - self.checked_in
 
 
-def build_report(organization: OrganizationSummary, members: list[Member], today: date) -> Report:
-    colours = [member.colour for member in members]
-    return Report(
-        organization=organization,
-        day=today,
-        members=len(members),
-        checked_in=sum(member.checked_in_today for member in members),
-        green=colours.count("green"),
-        yellow=colours.count("yellow"),
-        red=colours.count("red"),
-        no_code=colours.count(None),
-        unreachable=sum(member.unreachable for member in members),
-        not_green=sum(not member.green for member in members),
-    )
-
-
-def select_members(members: list[Member], kind: ListKind) -> list[Member]:
-    if kind is ListKind.NOT_CHECKED_IN:
-        return [member for member in members if not member.checked_in_today]
-    return [member for member in members if not member.green]
+_LIST_MEMBERS = {ListKind.NOT_CHECKED_IN: Who.NOT_CHECKED_IN, ListKind.NOT_GREEN: Who.NOT_GREEN}
+_AUDIENCE_MEMBERS = {
+    Audience.NOT_CHECKED_IN: Who.NOT_CHECKED_IN,
+    Audience.NOT_GREEN: Who.NOT_GREEN,
+    Audience.EVERYONE: Who.EVERYONE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,47 +414,15 @@ class MemberPage:
         return self.page * PAGE_SIZE + 1
 
 
-def page_of(
-    organization: OrganizationSummary, members: list[Member], kind: ListKind, page: int, today: date
-) -> MemberPage:
-    chosen = select_members(members, kind)
-    pages = max(1, -(-len(chosen) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    return MemberPage(
-        organization=organization,
-        kind=kind,
-        day=today,
-        members=tuple(chosen[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]),
-        page=page,
-        pages=pages,
-        total=len(chosen),
-    )
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 @dataclass(frozen=True, slots=True)
 class MemberExport:
     organization: OrganizationSummary
     day: date
-    members: tuple[Member, ...]
-
-
-async def _view(
-    session: AsyncSession,
-    actor_id: int,
-    admin_ids: Collection[int],
-    organization_id: int,
-    attempted: Attempt,
-    now: datetime,
-    zone: tzinfo,
-) -> tuple[OrganizationSummary, list[Member], date] | None:
-    organization = await _allowed(session, actor_id, admin_ids, organization_id, attempted, now)
-    if organization is None:
-        return None
-    today = local_day(now, zone)
-    members = _members(await OrganizationRepository(session).members(organization_id, today), today)
-    summary = _summary(organization, len(members))
-    await session.commit()
-    return summary, members, today
+    count: int
 
 
 async def report(
@@ -475,12 +433,26 @@ async def report(
     now: datetime,
     zone: tzinfo,
 ) -> Report | None:
-    """Today's counts; None when refused (audited)."""
-    view = await _view(session, actor_id, admin_ids, organization_id, Attempt.REPORT, now, zone)
-    if view is None:
+    """Today's counts (SQL aggregates over the organization's rows); None when refused (audited)."""
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REPORT, now)
+    if organization is None:
         return None
-    organization, members, today = view
-    return build_report(organization, members, today)
+    today = local_day(now, zone)
+    counts = await OrganizationRepository(session).counts(organization_id, today)
+    summary = _summary(organization, counts.members)
+    await session.commit()
+    return Report(
+        organization=summary,
+        day=today,
+        members=counts.members,
+        checked_in=counts.checked_in,
+        green=counts.green,
+        yellow=counts.yellow,
+        red=counts.red,
+        no_code=counts.no_code,
+        unreachable=counts.unreachable,
+        not_green=counts.not_green,
+    )
 
 
 async def member_page(
@@ -492,12 +464,52 @@ async def member_page(
     page: int,
     now: datetime,
     zone: tzinfo,
+    *,
+    after: int | None = None,
+    before: int | None = None,
 ) -> MemberPage | None:
-    view = await _view(session, actor_id, admin_ids, organization_id, Attempt.LIST_MEMBERS, now, zone)
-    if view is None:
+    """Page `page` of a list, read from a keyset cursor: just `after` (Next) or `before` (Previous) a member.
+
+    Without a cursor, page 0 is the first page and any page from the last on is the last page. The
+    page number only labels the page; the cursor says where it is. A cursor whose member has gone, or a
+    Previous that reaches the start, shows the first page; a Next beyond the end shows the last.
+    """
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.LIST_MEMBERS, now)
+    if organization is None:
         return None
-    organization, members, today = view
-    return page_of(organization, members, kind, page, today)
+    today = local_day(now, zone)
+    repository = OrganizationRepository(session)
+    who = _LIST_MEMBERS[kind]
+    total = await repository.count(organization_id, who, today)
+    pages = page_count(total)
+    page = min(max(page, 0), pages - 1)
+    last = Position(Direction.LAST)
+    last_size = total - (pages - 1) * PAGE_SIZE
+    rows: list[MemberRow] = []
+    if after is not None and page > 0:
+        rows = await repository.page(organization_id, who, today, Position(Direction.AFTER, after), PAGE_SIZE)
+        if not rows and total:
+            page, rows = pages - 1, await repository.page(organization_id, who, today, last, last_size)
+    elif before is not None and 0 < page < pages - 1:
+        rows = await repository.page(organization_id, who, today, Position(Direction.BEFORE, before), PAGE_SIZE)
+        if len(rows) < PAGE_SIZE:
+            rows = []
+    elif page == pages - 1 and page > 0:
+        rows = await repository.page(organization_id, who, today, last, last_size)
+    if not rows:
+        page = 0
+        rows = await repository.page(organization_id, who, today, Position(Direction.FIRST), PAGE_SIZE)
+    summary = _summary(organization)
+    await session.commit()
+    return MemberPage(
+        organization=summary,
+        kind=kind,
+        day=today,
+        members=tuple(_member(row, today) for row in rows),
+        page=page,
+        pages=pages,
+        total=total,
+    )
 
 
 async def export_members(
@@ -507,32 +519,33 @@ async def export_members(
     organization_id: int,
     now: datetime,
     zone: tzinfo,
+    write: Callable[[list[Member]], object],
 ) -> MemberExport | None:
-    view = await _view(session, actor_id, admin_ids, organization_id, Attempt.EXPORT, now, zone)
-    if view is None:
+    """Hand every member, in list order, to `write` a batch at a time as they are read (one batch in memory)."""
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.EXPORT, now)
+    if organization is None:
         return None
-    organization, members, today = view
-    return MemberExport(organization, today, tuple(members))
+    today = local_day(now, zone)
+    count = 0
+    async for rows in OrganizationRepository(session).stream_members(organization_id):
+        write([_member(row, today) for row in rows])
+        count += len(rows)
+    summary = _summary(organization, count)
+    await session.commit()
+    return MemberExport(summary, today, count)
 
 
 # --- Reminders -------------------------------------------------------------------------------------
 
 
-def audience_of(members: list[Member], audience: Audience) -> list[int]:
-    """The ids a reminder to `audience` goes to, among these members."""
-    if audience is Audience.NOT_CHECKED_IN:
-        chosen = [member for member in members if not member.checked_in_today]
-    elif audience is Audience.NOT_GREEN:
-        chosen = [member for member in members if not member.green]
-    else:
-        chosen = members
-    return sorted(member.user_id for member in chosen)
+async def recipient_count(session: AsyncSession, organization_id: int, audience: Audience, today: date) -> int:
+    """How many members a reminder to `audience` reaches now (not committed: part of a use case)."""
+    return await OrganizationRepository(session).count(organization_id, _AUDIENCE_MEMBERS[audience], today)
 
 
-async def recipients(session: AsyncSession, organization_id: int, audience: Audience, today: date) -> list[int]:
-    """Not committed: part of the use case that sends."""
-    members = _members(await OrganizationRepository(session).members(organization_id, today), today)
-    return audience_of(members, audience)
+def recipients_of(organization_id: int, audience: Audience, today: date) -> ColumnElement[bool]:
+    """The members a reminder to `audience` goes to, as the condition the broadcast engine selects them by."""
+    return members_of(organization_id, _AUDIENCE_MEMBERS[audience], today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +569,7 @@ async def draft_reminder(
     organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REMIND, now)
     if organization is None:
         return None
-    count = len(await recipients(session, organization_id, audience, local_day(now, zone)))
+    count = await recipient_count(session, organization_id, audience, local_day(now, zone))
     summary = _summary(organization)
     await session.commit()
     return ReminderDraft(summary, audience, count)
@@ -589,7 +602,8 @@ class SendOutcome(StrEnum):
 class Recipients:
     outcome: SendOutcome
     organization: OrganizationSummary | None = None
-    user_ids: tuple[int, ...] = ()
+    # How many members the reminder reaches, counted now; the job selects them again when it is stored.
+    count: int = 0
 
 
 async def reminder_recipients(
@@ -601,14 +615,14 @@ async def reminder_recipients(
     now: datetime,
     zone: tzinfo,
 ) -> Recipients:
-    """Who a confirmed reminder goes to, computed now; the access is checked again."""
+    """How many a confirmed reminder goes to, counted now; the access is checked again."""
     organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REMIND, now)
     if organization is None:
         return Recipients(SendOutcome.DENIED)
-    user_ids = await recipients(session, organization_id, audience, local_day(now, zone))
+    count = await recipient_count(session, organization_id, audience, local_day(now, zone))
     summary = _summary(organization)
     await session.commit()
-    return Recipients(SendOutcome.STARTED if user_ids else SendOutcome.NOBODY, summary, tuple(user_ids))
+    return Recipients(SendOutcome.STARTED if count else SendOutcome.NOBODY, summary, count)
 
 
 async def send_reminder(
@@ -618,19 +632,20 @@ async def send_reminder(
     actor_id: int,
     audience: Audience,
     text: str | None,
-    recipient_ids: tuple[int, ...],
     now: datetime,
+    zone: tzinfo,
     progress_chat_id: int,
     progress_message_id: int,
 ) -> int:
-    """Hand the job to the broadcast engine (which commits); its id."""
+    """Hand the job to the broadcast engine (which commits); its id. Its recipients are the audience as it
+    is now, selected and written by the database in one statement."""
     return await broadcast.start_broadcast(
         session,
         organization_id=organization_id,
         created_by=actor_id,
         audience=audience,
         text=text,
-        recipient_ids=list(recipient_ids),
+        recipients=recipients_of(organization_id, audience, local_day(now, zone)),
         now=now,
         progress_chat_id=progress_chat_id,
         progress_message_id=progress_message_id,

@@ -26,6 +26,11 @@ async def _state(sessions: async_sessionmaker[AsyncSession], user_id: int) -> tu
         return user.colour, user.display_name, user.last_checkin_on
 
 
+async def _name_key(sessions: async_sessionmaker[AsyncSession], user_id: int) -> str | None:
+    async with sessions() as session:
+        return await session.scalar(select(User.name_key).where(User.id == user_id))
+
+
 async def _latest_colour(sessions: async_sessionmaker[AsyncSession], user_id: int) -> str | None:
     async with sessions() as session:
         return await session.scalar(
@@ -45,6 +50,7 @@ async def test_a_declaration_check_ins_and_the_days_keep_the_row_current(
             session, 1, answers(full_name="Mia Schmidt", places=frozenset({Place.ABROAD})), at(1), ZONE
         )
     assert await _state(session_factory, 1) == ("red", "Mia Schmidt", at(1).date())
+    assert await _name_key(session_factory, 1) == "mia schmidt", "HR's lists sort by name, case aside"
 
     await check_in(session_factory, 1, at(2))
     await check_in(session_factory, 1, at(3), temperature_c=38.4)
@@ -79,5 +85,5 @@ async def test_a_purge_that_takes_every_colour_change_and_declaration_clears_the
     finally:
         await storage.close()
     colour, name, last = await _state(session_factory, 1)
-    assert (colour, name) == (None, None)
+    assert (colour, name, await _name_key(session_factory, 1)) == (None, None, None)
     assert last == at(1).date()

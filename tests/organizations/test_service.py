@@ -169,8 +169,10 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
         ]
         not_green = await service.member_page(session, hr, ADMINS, mine.id, ListKind.NOT_GREEN, 0, NOW, ZONE)
         assert [m.user_id for m in not_green.members] == [52, 51, 53]
-        export = await service.export_members(session, hr, ADMINS, mine.id, NOW, ZONE)
-        assert [(m.user_id, m.checked_in_today, m.last_checkin) for m in export.members] == [
+        exported: list[service.Member] = []
+        export = await service.export_members(session, hr, ADMINS, mine.id, NOW, ZONE, exported.extend)
+        assert export is not None and export.count == 5
+        assert [(m.user_id, m.checked_in_today, m.last_checkin) for m in exported] == [
             (54, False, DAY - timedelta(days=1)),
             (52, True, DAY),
             (50, True, DAY),
@@ -180,21 +182,43 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
         # The other organization, and everything for a stranger: refused, and audited with what was tried.
         assert await service.report(session, hr, ADMINS, theirs.id, NOW, ZONE) is None
         assert await service.member_page(session, hr, ADMINS, theirs.id, ListKind.NOT_GREEN, 0, NOW, ZONE) is None
-        assert await service.export_members(session, hr, ADMINS, theirs.id, NOW, ZONE) is None
+        assert await service.export_members(session, hr, ADMINS, theirs.id, NOW, ZONE, exported.extend) is None
         assert await service.report(session, stranger, ADMINS, mine.id, NOW, ZONE) is None
         assert await service.report(session, hr, ADMINS, 999, NOW, ZONE) is None
         assert await service.set_schedule(session, hr, ADMINS, theirs.id, time(8), NOW, ZONE) is None
         refused = await service.reminder_recipients(session, hr, ADMINS, theirs.id, Audience.EVERYONE, NOW, ZONE)
-        assert refused.outcome is service.SendOutcome.DENIED and refused.user_ids == ()
+        assert refused.outcome is service.SendOutcome.DENIED and refused.count == 0
         # An administrator sees any organization.
         assert (await service.report(session, ADMIN, ADMINS, theirs.id, NOW, ZONE)).members == 1
         assert [o.id for o in await service.organizations_for(session, hr, ADMINS)] == [mine.id]
         assert [o.id for o in await service.organizations_for(session, ADMIN, ADMINS)] == [mine.id, theirs.id]
         assert await service.organizations_for(session, stranger, ADMINS) == []
         everyone = await service.reminder_recipients(session, hr, ADMINS, mine.id, Audience.EVERYONE, NOW, ZONE)
-        assert everyone.user_ids == (50, 51, 52, 53, 54)
-        for audience, expected in ((Audience.NOT_CHECKED_IN, [51, 53, 54]), (Audience.NOT_GREEN, [51, 52, 53])):
-            assert await service.recipients(session, mine.id, audience, DAY) == expected
+        assert everyone.outcome is service.SendOutcome.STARTED and everyone.count == 5
+        for audience, expected in (
+            (Audience.EVERYONE, [50, 51, 52, 53, 54]),
+            (Audience.NOT_CHECKED_IN, [51, 53, 54]),
+            (Audience.NOT_GREEN, [51, 52, 53]),
+        ):
+            assert await service.recipient_count(session, mine.id, audience, DAY) == len(expected)
+            job = await service.send_reminder(
+                session,
+                organization_id=mine.id,
+                actor_id=hr,
+                audience=audience,
+                text=None,
+                now=NOW,
+                zone=ZONE,
+                progress_chat_id=hr,
+                progress_message_id=1,
+            )
+            chosen = await session.execute(
+                select(BroadcastRecipient.user_id, BroadcastRecipient.state)
+                .where(BroadcastRecipient.broadcast_id == job)
+                .order_by(BroadcastRecipient.id)
+            )
+            # In id order; 54 blocked the bot, so is counted as blocked at once and never sent to.
+            assert list(chosen) == [(user_id, "blocked" if user_id == 54 else "pending") for user_id in expected]
     denied = [(e.actor_id, e.details) for e in await audit(session_factory) if e.action == "denied"]
     assert denied == [
         (hr, {"attempted": "report", "organization_id": theirs.id}),

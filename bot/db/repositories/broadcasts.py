@@ -15,11 +15,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Broadcast, BroadcastRecipient, User
+from bot.db.models import Broadcast, BroadcastRecipient, User, UTCDateTime
 
 SENDING = "sending"
 DONE = "done"
@@ -32,7 +45,7 @@ LEFT = (PENDING, SENDING)
 
 # pg_advisory_xact_lock key for taking claims one process at a time ("BCST" in ASCII).
 _CLAIM_LOCK = 0x42435354
-# Rows per IN (...) list when filtering the audience: well under both drivers' parameter limits.
+# Ids per IN (...) list when recipients are given by id: well under both drivers' parameter limits.
 _CHUNK = 1000
 
 
@@ -88,30 +101,40 @@ class BroadcastRepository:
         await self._session.flush()
         return job.id
 
-    async def add_recipients(self, broadcast_id: int, user_ids: Sequence[int], now: datetime) -> None:
-        """One row per known user: pending, or blocked at once for someone already unreachable.
+    async def add_recipients(self, broadcast_id: int, who: ColumnElement[bool], now: datetime) -> int:
+        """One row per user matching `who` (a condition on users), pending, or blocked at once for someone
+        already unreachable; how many rows.
 
-        Ids without an account (deleted since the audience was chosen) are left out.
+        One INSERT ... SELECT: the database selects and writes them, no id travels through Python (an
+        organization of 60,000 is one statement, not 60 reads and a 60,000-row insert).
         """
-        wanted = list(dict.fromkeys(user_ids))  # once each, in the order given
-        unreachable: dict[int, bool] = {}
+        blocked = User.unreachable_since.is_not(None)
+        chosen = (
+            select(
+                literal(broadcast_id, BigInteger),
+                User.id,
+                case((blocked, literal(BLOCKED)), else_=literal(PENDING)),
+                literal(0),
+                case((blocked, literal(now, UTCDateTime())), else_=null()),
+            )
+            .where(who)
+            .order_by(User.id)
+        )
+        table = BroadcastRecipient.__table__
+        result = await self._session.execute(
+            insert(table).from_select(
+                [table.c.broadcast_id, table.c.user_id, table.c.state, table.c.attempts, table.c.done_at], chosen
+            )
+        )
+        return result.rowcount or 0
+
+    async def add_recipient_ids(self, broadcast_id: int, user_ids: Sequence[int], now: datetime) -> int:
+        """As add_recipients, for a list of ids (each once; ids without an account are left out)."""
+        wanted = sorted(set(user_ids))
+        added = 0
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            rows = await self._session.execute(select(User.id, User.unreachable_since).where(User.id.in_(chunk)))
-            unreachable.update((user_id, since is not None) for user_id, since in rows)
-        values = [
-            {
-                "broadcast_id": broadcast_id,
-                "user_id": user_id,
-                "state": BLOCKED if unreachable[user_id] else PENDING,
-                "attempts": 0,
-                "done_at": now if unreachable[user_id] else None,
-            }
-            for user_id in wanted
-            if user_id in unreachable
-        ]
-        if values:
-            await self._session.execute(BroadcastRecipient.__table__.insert(), values)
+            added += await self.add_recipients(broadcast_id, User.id.in_(wanted[start : start + _CHUNK]), now)
+        return added
 
     # ------------------------------------------------------------------ claims
 

@@ -12,6 +12,15 @@ from bot.db.models import Declaration, User
 DISPLAY_NAME_LENGTH = 100
 
 
+def name_key(display_name: str | None) -> str | None:
+    """Where a name sorts in HR's lists: case aside, and nowhere (last) when blank.
+
+    lower() rather than casefold(): migration 0011 fills the key with SQL's lower(), and both must agree.
+    """
+    key = (display_name or "").strip().lower()[:DISPLAY_NAME_LENGTH]
+    return key or None
+
+
 class DeclarationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -22,10 +31,11 @@ class DeclarationRepository:
         await self._session.flush()
         # HR's pages sort and show members by name: kept on the person's row, the latest declaration's.
         name = answers.get("full_name")
+        display_name = name[:DISPLAY_NAME_LENGTH] if isinstance(name, str) else None
         await self._session.execute(
             update(User)
             .where(User.id == user_id)
-            .values(display_name=name[:DISPLAY_NAME_LENGTH] if isinstance(name, str) else None)
+            .values(display_name=display_name, name_key=name_key(display_name))
         )
         return declaration
 

@@ -1,19 +1,22 @@
 """Organizations, their members and HR members, what HR may see of members, and the daily reminder's claim.
 
 What HR sees of a member is read here and nowhere else: the name (from the latest declaration), the
-current colour (the latest assessment), and the days of check-ins. No other answer leaves the database
-through this repository.
+current colour (the latest assessment) and the last day they checked in, all three kept on the person's
+row. No other answer leaves the database through this repository. Every read of an organization's members
+is bounded by the index (organization_id, name_key, id): a page reads its 20 rows, counts are aggregates.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn, Declaration, Organization, Role, User
+from bot.db.models import Organization, Role, User
 
 HR_ROLE = "hr"
 
@@ -29,6 +32,41 @@ class MemberRow:
     last_checkin: date | None
     language: str
     unreachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCounts:
+    members: int
+    checked_in: int
+    green: int
+    yellow: int
+    red: int
+    no_code: int
+    unreachable: int
+    not_green: int
+
+
+class Who(StrEnum):
+    """Which of an organization's members a list, a count or a reminder is about."""
+
+    EVERYONE = "everyone"
+    NOT_CHECKED_IN = "not_checked_in"
+    NOT_GREEN = "not_green"
+
+
+class Direction(StrEnum):
+    FIRST = "first"
+    AFTER = "after"
+    BEFORE = "before"
+    LAST = "last"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page starts: the first or last rows, or just after or before a member (a keyset cursor)."""
+
+    direction: Direction
+    user_id: int | None = None
 
 
 class OrganizationRepository:
@@ -105,59 +143,100 @@ class OrganizationRepository:
         )
         return result.rowcount == 1
 
-    async def members(self, organization_id: int, today: date) -> list[MemberRow]:
-        """Every member, with only what HR may see; in no particular order."""
+    async def counts(self, organization_id: int, today: date) -> MemberCounts:
+        """Today's counts of the organization's members, in one pass over its entries."""
+        checked_in = User.last_checkin_on == today
+        statement = select(
+            func.count(),
+            func.count().filter(checked_in),
+            func.count().filter(User.colour == "green"),
+            func.count().filter(User.colour == "yellow"),
+            func.count().filter(User.colour == "red"),
+            func.count().filter(User.colour.is_(None)),
+            func.count().filter(User.unreachable_since.is_not(None)),
+        ).where(User.organization_id == organization_id)
+        members, checked, green, yellow, red, no_code, unreachable = (await self._session.execute(statement)).one()
+        return MemberCounts(
+            members=members,
+            checked_in=checked,
+            green=green,
+            yellow=yellow,
+            red=red,
+            no_code=no_code,
+            unreachable=unreachable,
+            not_green=members - green,
+        )
+
+    async def count(self, organization_id: int, who: Who, today: date) -> int:
+        statement = select(func.count()).where(members_of(organization_id, who, today))
+        return await self._session.scalar(statement) or 0
+
+    async def page(self, organization_id: int, who: Who, today: date, at: Position, size: int) -> list[MemberRow]:
+        """At most `size` members from `at`, in list order: by name (case aside), then the nameless, each by id.
+
+        Each query walks the index (organization_id, name_key, id) from the cursor and stops after `size`
+        rows, so the last page costs what the first does. The nameless are a second range of the same
+        index (name_key IS NULL), because NULL sorts first on SQLite and last on PostgreSQL.
+        """
+        chosen = members_of(organization_id, who, today)
+        named, nameless = User.name_key.is_not(None), User.name_key.is_(None)
+        forward = at.direction in (Direction.FIRST, Direction.AFTER)
+        # The ranges to read, each a condition and whether it is in name order, in reading order:
+        # list order going forward, the reverse going back.
+        ranges: list[tuple[ColumnElement[bool], bool]]
+        if at.direction is Direction.FIRST:
+            ranges = [(named, True), (nameless, False)]
+        elif at.direction is Direction.LAST:
+            ranges = [(nameless, False), (named, True)]
+        else:
+            found = (
+                await self._session.execute(
+                    select(User.name_key).where(User.id == at.user_id, User.organization_id == organization_id)
+                )
+            ).first()
+            if found is None:
+                return []  # the cursor's member left (or never was here): the caller starts again
+            key = found[0]
+            if key is None:
+                beyond = User.id > at.user_id if forward else User.id < at.user_id
+                ranges = [(and_(nameless, beyond), False)] + ([] if forward else [(named, True)])
+            else:
+                position, cursor = tuple_(User.name_key, User.id), tuple_(key, at.user_id)
+                beyond = position > cursor if forward else position < cursor
+                ranges = [(and_(named, beyond), True)] + ([(nameless, False)] if forward else [])
+        rows: list[MemberRow] = []
+        for condition, by_name in ranges:
+            if len(rows) >= size:
+                break
+            order = [User.name_key, User.id] if by_name else [User.id]
+            statement = (
+                _member_columns()
+                .where(chosen, condition)
+                .order_by(*(column if forward else column.desc() for column in order))
+                .limit(size - len(rows))
+            )
+            rows += [_member_row(row) for row in await self._session.execute(statement)]
+        return rows if forward else rows[::-1]
+
+    async def stream_members(self, organization_id: int, batch: int = 2000) -> AsyncIterator[list[MemberRow]]:
+        """Every member in list order, in lists of up to `batch` read from a server-side cursor: memory stays
+        flat, and the caller's work is per batch, not per row."""
         in_organization = User.organization_id == organization_id
-        latest_assessment = (
-            select(Assessment.user_id, func.max(Assessment.id).label("id"))
-            .join(User, User.id == Assessment.user_id)
-            .where(in_organization)
-            .group_by(Assessment.user_id)
-            .subquery()
-        )
-        latest_declaration = (
-            select(Declaration.user_id, func.max(Declaration.id).label("id"))
-            .join(User, User.id == Declaration.user_id)
-            .where(in_organization)
-            .group_by(Declaration.user_id)
-            .subquery()
-        )
-        last_checkin = (
-            select(CheckIn.user_id, func.max(CheckIn.day).label("day"))
-            .join(User, User.id == CheckIn.user_id)
-            .where(in_organization, CheckIn.day <= today)
-            .group_by(CheckIn.user_id)
-            .subquery()
-        )
-        statement = (
-            select(
-                User.id,
-                # Only the name is read out of the answers; the rest never leaves the database here.
-                Declaration.answers["full_name"].as_string(),
-                Assessment.colour,
-                last_checkin.c.day,
-                User.language,
-                User.unreachable_since,
+        # The two ranges of the index in turn, as the lists show them: no sort of the whole organization.
+        for condition, order in (
+            (User.name_key.is_not(None), (User.name_key, User.id)),
+            (User.name_key.is_(None), (User.id,)),
+        ):
+            statement = (
+                _member_columns()
+                .where(in_organization, condition)
+                .order_by(*order)
+                .execution_options(yield_per=batch)
             )
-            .select_from(User)
-            .outerjoin(latest_assessment, latest_assessment.c.user_id == User.id)
-            .outerjoin(Assessment, Assessment.id == latest_assessment.c.id)
-            .outerjoin(latest_declaration, latest_declaration.c.user_id == User.id)
-            .outerjoin(Declaration, Declaration.id == latest_declaration.c.id)
-            .outerjoin(last_checkin, last_checkin.c.user_id == User.id)
-            .where(in_organization)
-        )
-        return [
-            MemberRow(
-                user_id=user_id,
-                name=name,
-                colour=colour,
-                last_checkin=day,
-                language=language,
-                unreachable=unreachable_since is not None,
-            )
-            for user_id, name, colour, day, language, unreachable_since in await self._session.execute(statement)
-        ]
+            result = await self._session.stream(statement)
+            # A batch per step: iterating row by row costs a greenlet switch for every row.
+            async for rows in result.partitions():
+                yield [_member_row(row) for row in rows]
 
     # --- The daily reminder ----------------------------------------------------------------------
 
@@ -195,3 +274,33 @@ class OrganizationRepository:
             .values(reminded_on=today)
         )
         return result.rowcount == 1
+
+
+def members_of(organization_id: int, who: Who, today: date) -> ColumnElement[bool]:
+    """The organization's members in `who`, as a condition on users (for a page, a count or a reminder)."""
+    condition = User.organization_id == organization_id
+    if who is Who.NOT_CHECKED_IN:
+        return and_(condition, or_(User.last_checkin_on.is_(None), User.last_checkin_on != today))
+    if who is Who.NOT_GREEN:
+        return and_(condition, or_(User.colour.is_(None), User.colour != "green"))
+    return condition
+
+
+def _member_columns() -> Select[tuple[int, str | None, str | None, date | None, str, bool]]:
+    # Only what HR may see; nothing of the answers is read. "Blocked?" is decided by the database: no
+    # timestamp to convert for each of 60,000 rows of a CSV file.
+    return select(
+        User.id,
+        User.display_name,
+        User.colour,
+        User.last_checkin_on,
+        User.language,
+        User.unreachable_since.is_not(None).label("unreachable"),
+    )
+
+
+def _member_row(row: Row[tuple[int, str | None, str | None, date | None, str, bool]]) -> MemberRow:
+    user_id, name, colour, day, language, unreachable = row
+    return MemberRow(
+        user_id=user_id, name=name, colour=colour, last_checkin=day, language=language, unreachable=bool(unreachable)
+    )

@@ -87,7 +87,7 @@ class RetentionRepository:
             await self._session.execute(
                 update(User)
                 .where(User.id.in_(people))
-                .values(colour=None, display_name=None)
+                .values(colour=None, display_name=None, name_key=None)
                 .execution_options(synchronize_session=False)
             )
 

@@ -49,27 +49,27 @@ class UserRepository:
     async def claim_override_ended(self, day: date, after: int, limit: int) -> list[int]:
         """Take the next people whose override ended by `day` and who were not re-evaluated since: the rules
         take over again, whatever colour it held. As claim_not_green."""
-        person = aliased(User)
-        # Driven by the overrides (few), each joined to its person by key: never a walk over everyone.
+        # Driven by the overrides (few), each person's day looked up by key: never a walk over everyone. No
+        # row lock here (no join to lock through): the UPDATE's own re-check claims each person once.
+        evaluated_on = select(User.status_evaluated_on).where(User.id == Override.user_id).scalar_subquery()
         due = (
             select(Override.user_id)
-            .join(person, person.id == Override.user_id)
             .where(
                 Override.ends_on.is_not(None),
                 Override.ends_on <= day,
-                or_(person.status_evaluated_on.is_(None), person.status_evaluated_on < Override.ends_on),
+                or_(evaluated_on.is_(None), evaluated_on < Override.ends_on),
                 Override.user_id > after,
             )
             .order_by(Override.user_id)
             .limit(limit)
         )
-        return await self._claim(due, person, day)
+        return await self._claim(due, None, day)
 
-    async def _claim(self, due: Select[tuple[int]], person: type[User], day: date) -> list[int]:
+    async def _claim(self, due: Select[tuple[int]], person: type[User] | None, day: date) -> list[int]:
         if self._session.get_bind().dialect.name == "postgresql":
             # "= ANY(ARRAY(...))": the batch is taken once, then its rows found by key. With "IN (...)" the
             # planner may hash the batch and scan every person to update 500 of them.
-            batch = due.with_for_update(of=person, skip_locked=True).subquery()
+            batch = (due if person is None else due.with_for_update(of=person, skip_locked=True)).subquery()
             ids = cast(select(func.array_agg(batch.c[0])).scalar_subquery(), ARRAY(BigInteger))
             taken = User.id == any_(ids)
         else:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,6 +88,16 @@ class Organization(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # One account per @username at a time: a grant by @username can only mean one person.
+        Index(
+            "ix_users_username",
+            "username",
+            unique=True,
+            postgresql_where=text("username IS NOT NULL"),
+            sqlite_where=text("username IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # The only identifier a code carries: random, so a token reveals nothing about the Telegram account.
@@ -96,8 +107,9 @@ class User(Base):
     created_at: Mapped[datetime]
     # The last local day the daily job re-evaluated this user's colour: makes the job safe to run twice.
     status_evaluated_on: Mapped[date | None]
-    # Telegram @username, lowercased, so an administrator can name someone who has used the bot.
-    username: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Telegram @username, lowercased, so an administrator can name someone who has used the bot; cleared
+    # from any other account in the same transaction that stores it here.
+    username: Mapped[str | None] = mapped_column(String(32))
     # At most one organization (an HR office is responsible for its members' check-ins).
     organization_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"), index=True
@@ -105,6 +117,8 @@ class User(Base):
     # Set when Telegram answered 403 (they blocked the bot): reminders skip them from then on;
     # cleared when they write again.
     unreachable_since: Mapped[datetime | None]
+    # When /mydata last built this person's export: in the database, so the limit holds across processes.
+    data_requested_at: Mapped[datetime | None]
 
 
 class Declaration(Base):

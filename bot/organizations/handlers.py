@@ -153,12 +153,16 @@ async def _change_hr(
     i18n: I18n,
 ) -> None:
     words = args.split()
-    if len(words) != 2 or not words[0].isdigit():
+    # An organization's number fits a BIGINT: a longer one is a typo, not a database error.
+    if len(words) != 2 or not words[0].isdigit() or int(words[0]) >= 2**63:
         await message.answer(presenter.org_usage())
         return
-    lookup = await targets.look_up(session, words[1])
+    lookup = await targets.look_up(session, bot, words[1])
     if not lookup.well_formed:
         await message.answer(presenter.org_usage())
+        return
+    if lookup.uncertain:
+        await message.answer(presenter.uncertain_username(lookup.username or words[1]))
         return
     if lookup.user_id is None:
         await message.answer(presenter.unknown_username(lookup.username or words[1]))

@@ -26,6 +26,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
+from bot.broadcast import presenter as broadcast_presenter
 from bot.broadcast import service as broadcast
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
@@ -657,8 +658,8 @@ async def _send(
     if chosen.outcome is SendOutcome.NOBODY:
         await message.answer(presenter.nobody_to_remind(audience))
         return
-    progress = await bot.send_message(actor, presenter.sending(len(chosen.user_ids)))
-    await service.send_reminder(
+    # The job first: once it is stored it is sent, whatever happens to the message that reports on it.
+    broadcast_id = await service.send_reminder(
         session,
         organization_id=organization_id,
         actor_id=actor,
@@ -666,9 +667,18 @@ async def _send(
         text=draft.get("text"),
         recipient_ids=chosen.user_ids,
         now=now,
-        progress_chat_id=progress.chat.id,
-        progress_message_id=progress.message_id,
     )
+    try:
+        progress = await bot.send_message(actor, presenter.sending(len(chosen.user_ids)))
+    except TelegramAPIError as error:
+        logger.warning(
+            "organizations: reminder %s is sending; its progress is not shown: %s", broadcast_id, type(error).__name__
+        )
+        return
+    final = await broadcast.show_progress(session, broadcast_id, progress.chat.id, progress.message_id)
+    if final is not None:
+        with suppress(TelegramAPIError):
+            await progress.edit_text(broadcast_presenter.summary_text(final))
 
 
 async def process_reminder_text(

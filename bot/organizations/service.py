@@ -622,8 +622,8 @@ async def send_reminder(
     text: str | None,
     recipient_ids: tuple[int, ...],
     now: datetime,
-    progress_chat_id: int,
-    progress_message_id: int,
+    progress_chat_id: int | None = None,
+    progress_message_id: int | None = None,
 ) -> int:
     """Hand the job to the broadcast engine (which commits); its id."""
     return await broadcast.start_broadcast(

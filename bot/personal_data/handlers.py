@@ -51,11 +51,16 @@ async def process_mydata(
 ) -> None:
     if message.from_user is None:
         return
+    now = clock()
+    # Counted before anything is read: a refused request builds nothing.
+    wait = await service.claim_export(session, message.from_user.id, now)
+    if wait:
+        await message.answer(presenter.export_limited(wait))
+        return
     data = await service.stored_data(session, state, message.from_user.id)
     if data.empty:
         await message.answer(presenter.nothing_stored())
         return
-    now = clock()
     await message.answer_document(
         BufferedInputFile(presenter.data_text(data, locale, zone, now), filename=presenter.TEXT_FILENAME)
     )

@@ -74,9 +74,27 @@ def texts(calls: list[RecordedCall], method: str = "sendMessage") -> list[str]:
     return [str(call.params.get("text", "")) for call in calls if call.method == method]
 
 
+def _dispatcher(harness: Harness) -> Dispatcher:
+    return create_dispatcher(
+        settings=Settings(admin_ids=frozenset({ADMIN.id}), timezone="Asia/Shanghai", _env_file=None),
+        session_factory=harness.sessions,
+        storage=MemoryStorage(),
+        events_isolation=SimpleEventIsolation(),
+        i18n=create_i18n(),
+        code_settings=CodeSettings(bot_username="health_code_test_bot", keys=(key_from_secret("test secret"),)),
+        clock=lambda: harness.now[0],
+    )
+
+
+def another_process(harness: Harness) -> Harness:
+    """A second bot process on the same database and Bot API: its own dispatcher, caches and memory."""
+    other = Harness(harness.fake, harness.bot, Dispatcher(), harness.sessions, harness.now)
+    other.dispatcher = _dispatcher(other)
+    return other
+
+
 @pytest.fixture
 async def harness(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[Harness]:
-    settings = Settings(admin_ids=frozenset({ADMIN.id}), timezone="Asia/Shanghai", _env_file=None)
     async with FakeTelegram() as fake:
         bot = Bot(
             fake.token,
@@ -85,15 +103,7 @@ async def harness(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIte
         )
         fake.add_user(ADMIN)
         running = Harness(fake, bot, Dispatcher(), session_factory)
-        running.dispatcher = create_dispatcher(
-            settings=settings,
-            session_factory=session_factory,
-            storage=MemoryStorage(),
-            events_isolation=SimpleEventIsolation(),
-            i18n=create_i18n(),
-            code_settings=CodeSettings(bot_username="health_code_test_bot", keys=(key_from_secret("test secret"),)),
-            clock=lambda: running.now[0],
-        )
+        running.dispatcher = _dispatcher(running)
         try:
             yield running
         finally:

@@ -80,7 +80,9 @@ async def test_storing_a_name_takes_it_from_every_other_account(session_factory)
     async with session_factory.begin() as session:
         for user_id, name in ((1, "taken"), (2, None), (3, "other")):
             session.add(
-                User(id=user_id, public_id=user_id, language="en", privacy_accepted_at=NOW, created_at=NOW, username=name)
+                User(
+                    id=user_id, public_id=user_id, language="en", privacy_accepted_at=NOW, created_at=NOW, username=name
+                )
             )
     async with session_factory.begin() as session:
         await UserRepository(session).set_username(2, "taken")

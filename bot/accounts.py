@@ -69,8 +69,18 @@ class Accounts:
         self.forget(user_id)
 
     async def set_username(self, session: AsyncSession, user_id: int, username: str | None) -> None:
-        await UserRepository(session).set_username(user_id, username)
-        await session.commit()
+        users = UserRepository(session)
+        for attempt in range(2):
+            try:
+                await users.set_username(user_id, username)
+                await session.commit()
+                break
+            except IntegrityError:
+                # Another account took the name in a transaction committed meanwhile (the unique index):
+                # once more, and the name is cleared from that one, now visible.
+                await session.rollback()
+                if attempt:
+                    raise
         self.forget(user_id)
 
     async def set_language(self, session: AsyncSession, user_id: int, language: str) -> None:

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES_DIR, SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "__": None, "N_": None}
+KEYWORDS = {"_": None, "__": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 TAG = re.compile(r"</?([a-z]+)[^>]*>")
 
@@ -30,25 +30,36 @@ def _messages(locale: str):
 
 def _source_msgids() -> set[str]:
     found = extract_from_dir(str(ROOT / "bot"), method_map=[("**.py", "python")], keywords=KEYWORDS)
-    return {message for _filename, _lineno, message, _comments, _context in found if isinstance(message, str)}
+    return {
+        message if isinstance(message, str) else message[0]
+        for _filename, _lineno, message, _comments, _context in found
+        if message
+    }
+
+
+def _forms(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A plural message's id and string are tuples (singular, plural; one form per plural of the language)."""
+    return value if isinstance(value, tuple) else (value,)
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_catalog_covers_every_string_in_the_code(locale: str) -> None:
-    in_catalog = {message.id for message in _messages(locale)}
+    in_catalog = {_forms(message.id)[0] for message in _messages(locale)}
     missing = sorted(_source_msgids() - in_catalog)
     assert not missing, f"run `make extract-messages` and translate: {missing[:5]}"
 
 
 def test_every_chinese_translation_is_present_and_final() -> None:
-    untranslated = [message.id for message in _messages("zh") if not message.string or message.fuzzy]
+    untranslated = [message.id for message in _messages("zh") if not all(_forms(message.string)) or message.fuzzy]
     assert not untranslated, f"untranslated or fuzzy in zh: {untranslated[:5]}"
 
 
-@pytest.mark.parametrize("message", _messages("zh"), ids=lambda message: str(message.id)[:40])
+@pytest.mark.parametrize("message", _messages("zh"), ids=lambda message: str(_forms(message.id)[0])[:40])
 def test_chinese_keeps_placeholders_and_tags(message) -> None:
-    assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id))
-    assert TAG.findall(message.string) == TAG.findall(message.id)
+    source = _forms(message.id)[-1]
+    for string in _forms(message.string):
+        assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(source))
+        assert TAG.findall(string) == TAG.findall(source)
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

@@ -215,11 +215,13 @@ class Sender:
             job = await BroadcastRepository(session).job(job_id)
         if job is None:
             return
-        if job.progress_chat_id is not None:
+        if job.created_by is not None:
             # Whoever started the job was most likely just sent its progress message, outside the limiter.
-            await self._budget.hold(job.progress_chat_id)
+            await self._budget.hold(job.created_by)
         texts: dict[str, str] = {}
         shown = _Shown()
+        if job.progress_chat_id is not None and job.progress_message_id is not None:
+            shown.where = (job.progress_chat_id, job.progress_message_id)
         while True:
             async with self._sessions() as session:
                 due = await BroadcastRepository(session).due(job_id, self._timer(), self.settings.batch)
@@ -239,10 +241,14 @@ class Sender:
             wait = (retry_at - self._timer()).total_seconds() if retry_at is not None else 0.0
             await asyncio.sleep(min(max(wait, 0.05), self.settings.poll_every))
             await self._keep_claim(job_id)
-        final = await self._update_progress(job, shown, final=True)
         async with self._sessions() as session:
-            await BroadcastRepository(session).finish(job_id, self.me, self._clock())
+            broadcasts = BroadcastRepository(session)
+            await broadcasts.finish(job_id, self.me, self._clock())
+            # Read in the transaction that marks the job done: a progress message attached before it is
+            # edited below; one attached after it finds the job done, and its sender shows the summary.
+            shown.where = shown.where or await broadcasts.progress_message(job_id)
             await session.commit()
+        final = await self._update_progress(job, shown, final=True)
         logger.info(
             "broadcast %s: done: %s sent, %s blocked, %s failed of %s",
             job_id,
@@ -455,12 +461,16 @@ class Sender:
             return shown.progress
         shown.at = self._monotonic()
         async with self._sessions() as session:
-            shown.progress = Progress.from_counts(await BroadcastRepository(session).counts(job.id))
-        if job.progress_chat_id is None or job.progress_message_id is None:
+            broadcasts = BroadcastRepository(session)
+            shown.progress = Progress.from_counts(await broadcasts.counts(job.id))
+            if shown.where is None and not final:
+                # The job is stored before its progress message is sent, so the message may come later.
+                shown.where = await broadcasts.progress_message(job.id)
+        if shown.where is None:
             return shown.progress
         with self._i18n.context(), self._i18n.use_locale(job.creator_language or DEFAULT_LOCALE):
             text = summary_text(shown.progress) if final else progress_text(shown.progress)
-        if text != shown.text and await self._edit(job, job.progress_chat_id, job.progress_message_id, text, final):
+        if text != shown.text and await self._edit(job, *shown.where, text, final):
             shown.text = text
         return shown.progress
 
@@ -492,6 +502,8 @@ class _Shown:
 
     at: float = -math.inf
     text: str | None = None
+    # (chat id, message id) of the progress message, once known.
+    where: tuple[int, int] | None = None
     progress: Progress = Progress(sent=0, blocked=0, failed=0, left=0, total=0)
 
 

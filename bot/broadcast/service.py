@@ -106,5 +106,18 @@ def preview(text: str | None, locale: str) -> str:
         return recipient_text(text)
 
 
+async def show_progress(session: AsyncSession, broadcast_id: int, chat_id: int, message_id: int) -> Progress | None:
+    """Attach the starter's progress message to a stored job, which the sender edits from then on.
+
+    None while the job is sending; its final counts when it finished before the message existed (a small
+    job can), for the caller to show.
+    """
+    broadcasts = BroadcastRepository(session)
+    done = await broadcasts.set_progress_message(broadcast_id, chat_id, message_id)
+    final = Progress.from_counts(await broadcasts.counts(broadcast_id)) if done else None
+    await session.commit()
+    return final
+
+
 async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
     return Progress.from_counts(await BroadcastRepository(session).counts(broadcast_id))

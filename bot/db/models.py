@@ -103,6 +103,14 @@ class User(Base):
         # HR's lists of an organization's members page through this in name order (a keyset), and its
         # counts scan only that organization's entries.
         Index("ix_users_organization_id_name_key_id", "organization_id", "name_key", "id"),
+        # One account per @username at a time: a grant by @username can only mean one person.
+        Index(
+            "ix_users_username",
+            "username",
+            unique=True,
+            postgresql_where=text("username IS NOT NULL"),
+            sqlite_where=text("username IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -113,8 +121,9 @@ class User(Base):
     created_at: Mapped[datetime]
     # The last local day the daily job re-evaluated this user's colour: makes the job safe to run twice.
     status_evaluated_on: Mapped[date | None]
-    # Telegram @username, lowercased, so an administrator can name someone who has used the bot.
-    username: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Telegram @username, lowercased, so an administrator can name someone who has used the bot; cleared
+    # from any other account in the same transaction that stores it here.
+    username: Mapped[str | None] = mapped_column(String(32))
     # At most one organization (an HR office is responsible for its members' check-ins).
     organization_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"), index=True
@@ -132,6 +141,8 @@ class User(Base):
     # and collation), None when there is no name (listed last). Written with display_name.
     name_key: Mapped[str | None] = mapped_column(String(100))
     last_checkin_on: Mapped[date | None]
+    # When /mydata last built this person's export: in the database, so the limit holds across processes.
+    data_requested_at: Mapped[datetime | None]
 
 
 class Declaration(Base):

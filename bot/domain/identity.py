@@ -147,3 +147,67 @@ def _check_hmt_permit(number: str, today: date) -> None:
         _check_eighteen_character_number(number, today)
     elif not (_HOME_RETURN_PERMIT.fullmatch(number) or _TAIWAN_COMPATRIOT_PERMIT.fullmatch(number)):
         raise InvalidIdNumber(IdNumberProblem.BAD_FORMAT)
+
+
+# --- Names -------------------------------------------------------------------------------------------
+
+# Letters that draw nothing (Hangul fillers, the blank Braille cell): a name of them is an invisible name
+# on the staff card. U+2800 is a symbol, refused anyway; it is named here so the error says "invisible".
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# The punctuation of names in ID documents: O'Brien, Jean-Luc, J. Smith, and the middle dot of
+# transliterated names (Zhang·San, 阿依古丽·买买提).
+NAME_PUNCTUATION = frozenset(".'-·")
+MIN_NAME_LETTERS = 2
+# Marks in a row after one letter: Devanagari or Thai need two or three; more only stacks glyphs out of the line.
+MAX_MARKS_IN_A_ROW = 4
+# What phone keyboards type for the same punctuation (curly apostrophes, the Japanese middle dot).
+_NAME_LOOKALIKES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "・": "·", "‧": "·", "•": "·"})
+
+
+class NameProblem(StrEnum):
+    DIGIT = "digit"
+    SYMBOL = "symbol"  # anything but letters, marks, spaces and NAME_PUNCTUATION
+    INVISIBLE = "invisible"  # a letter that draws nothing, or an invisible formatting character
+    TOO_FEW_LETTERS = "too_few_letters"
+
+
+class InvalidName(ValueError):
+    def __init__(self, problem: NameProblem, character: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+        # The first refused character, for SYMBOL and DIGIT: the error can name it.
+        self.character = character
+
+
+def validate_name(raw: str) -> str:
+    """A person's name as it may be shown on a staff card: letters (any script), their marks, spaces and
+    . ' - · only, with at least two visible letters. Returns it normalised (NFKC, single spaces).
+
+    A name is shown to checkpoint staff under a verdict, so nothing in it may look like part of the card
+    (emoji, ticks, digits) or leave it blank.
+    """
+    name = " ".join(unicodedata.normalize("NFKC", raw).translate(_NAME_LOOKALIKES).split())
+    letters = 0
+    marks_in_a_row = 0
+    previous = ""
+    for character in name:
+        category = unicodedata.category(character)
+        # Formatting, control and private-use characters draw nothing either (or something unknowable).
+        if character in INVISIBLE_LETTERS or category[0] == "C" or category in ("Zl", "Zp"):
+            raise InvalidName(NameProblem.INVISIBLE)
+        if category.startswith("L"):
+            letters += 1
+            marks_in_a_row = 0
+        elif category.startswith("M"):
+            marks_in_a_row += 1
+            # A mark belongs to a letter: alone, or stacked high, it draws over the rest of the card.
+            if not previous or unicodedata.category(previous)[0] not in "LM" or marks_in_a_row > MAX_MARKS_IN_A_ROW:
+                raise InvalidName(NameProblem.SYMBOL, character)
+        elif category.startswith("N"):
+            raise InvalidName(NameProblem.DIGIT, character)
+        elif character != " " and character not in NAME_PUNCTUATION:
+            raise InvalidName(NameProblem.SYMBOL, character)
+        previous = character
+    if letters < MIN_NAME_LETTERS:
+        raise InvalidName(NameProblem.TOO_FEW_LETTERS)
+    return name

@@ -4,6 +4,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.callbacks import ButtonNumber
 from bot.history.entries import Page
 
 
@@ -14,8 +15,8 @@ class HistoryCallback(CallbackData, prefix="hist"):
     that no longer matches what is stored is recognised as an earlier message's.
     """
 
-    page: int
-    stamp: int
+    page: ButtonNumber
+    stamp: ButtonNumber
 
 
 def page_keyboard(page: Page) -> InlineKeyboardMarkup | None:

@@ -42,7 +42,7 @@ class CsvFile:
     """
 
     def __init__(self, headers: Sequence[str], in_memory: int = 1 << 20) -> None:
-        self._file = tempfile.SpooledTemporaryFile(max_size=in_memory)
+        self._file = tempfile.SpooledTemporaryFile(max_size=in_memory)  # noqa: SIM115 (closed by __exit__)
         self._file.write(codecs.BOM_UTF8)
         self.add_rows([headers])
 

@@ -17,7 +17,7 @@ from datetime import time, tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
 from bot.broadcast import notices
+from bot.broadcast import presenter as broadcast_presenter
 from bot.broadcast import service as broadcast
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
@@ -156,12 +157,16 @@ async def _change_hr(
     i18n: I18n,
 ) -> None:
     words = args.split()
-    if len(words) != 2 or not words[0].isdigit():
+    # An organization's number fits a BIGINT: a longer one is a typo, not a database error.
+    if len(words) != 2 or not words[0].isdigit() or int(words[0]) >= 2**63:
         await message.answer(presenter.org_usage())
         return
-    lookup = await targets.look_up(session, words[1])
+    lookup = await targets.look_up(session, bot, words[1])
     if not lookup.well_formed:
         await message.answer(presenter.org_usage())
+        return
+    if lookup.uncertain:
+        await message.answer(presenter.uncertain_username(lookup.username or words[1]))
         return
     if lookup.user_id is None:
         await message.answer(presenter.unknown_username(lookup.username or words[1]))
@@ -663,8 +668,8 @@ async def _send(
     if chosen.outcome is SendOutcome.NOBODY:
         await message.answer(presenter.nobody_to_remind(audience))
         return
-    progress = await bot.send_message(actor, presenter.sending(chosen.count))
-    await service.send_reminder(
+    # The job first: once it is stored it is sent, whatever happens to the message that reports on it.
+    broadcast_id = await service.send_reminder(
         session,
         organization_id=organization_id,
         actor_id=actor,
@@ -672,9 +677,18 @@ async def _send(
         text=draft.get("text"),
         now=now,
         zone=zone,
-        progress_chat_id=progress.chat.id,
-        progress_message_id=progress.message_id,
     )
+    try:
+        progress = await bot.send_message(actor, presenter.sending(chosen.count))
+    except TelegramAPIError as error:
+        logger.warning(
+            "organizations: reminder %s is sending; its progress is not shown: %s", broadcast_id, type(error).__name__
+        )
+        return
+    final = await broadcast.show_progress(session, broadcast_id, progress.chat.id, progress.message_id)
+    if final is not None:
+        with suppress(TelegramAPIError):
+            await progress.edit_text(broadcast_presenter.summary_text(final))
 
 
 async def process_reminder_text(

@@ -7,6 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callbacks import ButtonNumber
 from bot.i18n import SUPPORTED_LOCALES
 from bot.organizations import presenter
 from bot.organizations.service import Audience, ListKind, MemberPage, OrganizationSummary, Report
@@ -18,7 +19,7 @@ class OrgChoice(CallbackData, prefix="orgpick"):
     """An organization chosen for `action` ("report", "remind", "schedule"); `value` is a schedule ("0830", "off")."""
 
     action: str
-    org: int
+    org: ButtonNumber
     value: str = ""
 
 
@@ -29,23 +30,23 @@ class MemberList(CallbackData, prefix="hrlist"):
     page before, `before` (Previous) the one starting the page after; 0 for none. `page` numbers it.
     """
 
-    org: int
+    org: ButtonNumber
     kind: str
-    page: int = 0
-    nav: int = 0
-    after: int = 0
-    before: int = 0
+    page: ButtonNumber = 0
+    nav: ButtonNumber = 0
+    after: ButtonNumber = 0
+    before: ButtonNumber = 0
 
 
 class MemberCsv(CallbackData, prefix="hrcsv"):
-    org: int
+    org: ButtonNumber
 
 
 class RemindStep(CallbackData, prefix="remind"):
     """A step of /remind. `draft` names the reminder being prepared: a button of another one changes nothing."""
 
     step: str  # "who", "send", "own", "cancel"
-    org: int
+    org: ButtonNumber
     draft: str
     audience: str = ""
 
@@ -54,7 +55,7 @@ class JoinChoice(CallbackData, prefix="join"):
     """Join (or not) the organization of an invite; the invite code is checked again when pressed."""
 
     invite: str
-    yes: int
+    yes: ButtonNumber
 
 
 class InviteLanguage(CallbackData, prefix="invlang"):

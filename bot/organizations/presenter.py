@@ -160,6 +160,12 @@ def unknown_username(username: str) -> str:
         username=escape(username)
     )
 
+def uncertain_username(username: str) -> str:
+    return _(
+        "I cannot be sure who @{username} is now: the name may have passed to another account. "
+        "Use their numeric Telegram id, or forward me one of their messages."
+    ).format(username=escape(username))
+
 
 def hr_result(change: HrChange, told: bool, locale: str) -> str:
     assert change.organization is not None

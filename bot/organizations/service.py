@@ -335,12 +335,14 @@ async def _allowed(
     administrator), so the answer does not tell which organizations exist.
     """
     repository = OrganizationRepository(session)
-    organization = await repository.get(organization_id)
     if is_admin(actor_id, admin_ids):
+        organization = await repository.get(organization_id)
         if organization is None:
             await session.commit()
         return organization
-    if organization is None or not await repository.is_hr(actor_id, organization_id):
+    # The role first: for anyone who is not HR there, the organization is never read at all.
+    organization = await repository.get(organization_id) if await repository.is_hr(actor_id, organization_id) else None
+    if organization is None:
         await _deny(session, actor_id, attempted, now, organization_id)
         return None
     return organization
@@ -634,8 +636,8 @@ async def send_reminder(
     text: str | None,
     now: datetime,
     zone: tzinfo,
-    progress_chat_id: int,
-    progress_message_id: int,
+    progress_chat_id: int | None = None,
+    progress_message_id: int | None = None,
 ) -> int:
     """Hand the job to the broadcast engine (which commits); its id. Its recipients are the audience as it
     is now, selected and written by the database in one statement."""

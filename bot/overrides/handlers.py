@@ -95,7 +95,7 @@ async def process_override(
         await message.answer(presenter.usage_text())
         return
     target, word = parts[0], parts[1].lower()
-    user_id = await find_person(session, target)
+    user_id = await find_person(session, bot, target)
     if user_id is None:
         await message.answer(
             _(

@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
+from bot.callbacks import ButtonNumber
 from bot.clock import Clock
 from bot.messages import drop_buttons
 from bot.personal_data import presenter, service
@@ -29,7 +30,7 @@ class DeleteCallback(CallbackData, prefix="del"):
     choice: str
     # The code id of the account the confirmation was asked about (0: none). A confirmation left over
     # from before an earlier deletion cannot erase the account registered since.
-    account: int
+    account: ButtonNumber
 
 
 def delete_keyboard(account: Account | None) -> InlineKeyboardMarkup:
@@ -50,11 +51,16 @@ async def process_mydata(
 ) -> None:
     if message.from_user is None:
         return
+    now = clock()
+    # Counted before anything is read: a refused request builds nothing.
+    wait = await service.claim_export(session, message.from_user.id, now)
+    if wait:
+        await message.answer(presenter.export_limited(wait))
+        return
     data = await service.stored_data(session, state, message.from_user.id)
     if data.empty:
         await message.answer(presenter.nothing_stored())
         return
-    now = clock()
     await message.answer_document(
         BufferedInputFile(presenter.data_text(data, locale, zone, now), filename=presenter.TEXT_FILENAME)
     )

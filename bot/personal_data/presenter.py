@@ -13,6 +13,7 @@ from html import escape, unescape
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy import inspect
 
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
@@ -33,6 +34,14 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
 # --- Messages -------------------------------------------------------------------------------------
+
+
+def export_limited(seconds: int) -> str:
+    return ngettext(
+        "You asked for your data a moment ago. You can ask again in {seconds} second.",
+        "You asked for your data a moment ago. You can ask again in {seconds} seconds.",
+        seconds,
+    ).format(seconds=seconds)
 
 
 def nothing_stored() -> str:

@@ -7,9 +7,10 @@ checked when the confirmation is shown, and again in the deleting transaction it
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -21,6 +22,7 @@ from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
 from bot.db.repositories.roles import RoleRepository
+from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
 from bot.domain.status import Override as Decision
 from bot.personal_data.erasure import decision_keeping_data
@@ -102,6 +104,30 @@ class Erased:
 
 async def read_conversation(state: FSMContext) -> Conversation:
     return Conversation(state=await state.get_state(), data=dict(await state.get_data()))
+
+
+# Each /mydata builds two documents from every table: once a minute is plenty for a person, and keeps
+# someone sending it again and again from costing a query of every table each time.
+EXPORT_INTERVAL = timedelta(minutes=1)
+
+
+async def claim_export(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """Seconds to wait before this person's next export; 0 when one may be built now (and it is counted).
+
+    Kept on the person's row, so the limit holds across bot processes. Someone with no account has only
+    an unfinished conversation to export, and nothing is stored about them to count with.
+    """
+    users = UserRepository(session)
+    if await users.claim_data_export(user_id, now, now - EXPORT_INTERVAL):
+        await session.commit()
+        return 0
+    last = await users.data_requested_at(user_id)
+    await session.commit()
+    if last is None:
+        return 0
+    wait = (last + EXPORT_INTERVAL - now).total_seconds()
+    # Never more than the interval, even if another process's clock ran ahead.
+    return min(max(1, math.ceil(wait)), int(EXPORT_INTERVAL.total_seconds()))
 
 
 async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) -> StoredData:

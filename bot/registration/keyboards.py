@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardBu
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from bot.callbacks import ButtonNumber
 from bot.i18n import format_day
 from bot.registration.questions import QUESTIONS, Kind, Question, WizardData, arrival_choices
 
@@ -33,7 +34,7 @@ class WizardCallback(CallbackData, prefix="reg"):
     """`step` and `revision` name the message the button was made for, so a button from an old one is recognised."""
 
     step: str
-    revision: int
+    revision: ButtonNumber
     action: WizardAction
     value: str = ""
 

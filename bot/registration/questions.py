@@ -21,7 +21,7 @@ from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from bot.domain.answers import Contact, District, IdType, OwnStatus, Place, Symptom
 from bot.domain.dates import NoSuchDay, read_day
-from bot.domain.identity import InvalidIdNumber, validate_id_number
+from bot.domain.identity import InvalidIdNumber, InvalidName, NameProblem, validate_id_number, validate_name
 from bot.domain.nationality import InvalidNationality, nationality_name, parse_nationality
 from bot.domain.phone import (
     HOME_REGION,
@@ -170,12 +170,29 @@ def _clean_text(raw: str, *, min_length: int = 1) -> str:
 
 
 def parse_full_name(raw: str, answers: Answers, today: date) -> str:
-    name = _clean_text(raw, min_length=2)
+    try:
+        name = validate_name(raw[: MAX_TEXT_LENGTH * 2])
+    except InvalidName as invalid:
+        raise InvalidAnswer(_name_hint(invalid)) from None
     if len(name) > 100:
         raise InvalidAnswer(_("That is too long: please keep it under {limit} characters.").format(limit=100))
-    if not any(ch.isalpha() for ch in name) or any(ch.isdigit() for ch in name):
-        raise InvalidAnswer(_("A name is made of letters, as in your ID document, without digits."))
     return name
+
+
+def _name_hint(invalid: InvalidName) -> str:
+    if invalid.problem is NameProblem.DIGIT:
+        return _("A name is made of letters, as in your ID document, without digits.")
+    if invalid.problem is NameProblem.SYMBOL:
+        return _(
+            "A name can only have letters, spaces and the marks . ' - · as in your ID document: "
+            "please leave out “{character}”."
+        ).format(character=invalid.character)
+    if invalid.problem is NameProblem.INVISIBLE:
+        return _(
+            "That name has invisible or blank characters in it. "
+            "Please type your name as it is written in your ID document."
+        )
+    return _("A name needs at least two letters. Please type your full name as in your ID document.")
 
 
 def parse_nationality_answer(raw: str, answers: Answers, today: date) -> str:

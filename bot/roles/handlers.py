@@ -107,9 +107,12 @@ async def _command(
     if role_word not in {role.value for role in GRANTABLE}:
         await message.answer(presenter.unknown_role(words[0]))
         return
-    lookup = await targets.look_up(session, target)
+    lookup = await targets.look_up(session, bot, target)
     if not lookup.well_formed:
         await message.answer(presenter.not_a_person(target) + "\n\n" + presenter.usage(action))
+        return
+    if lookup.uncertain:
+        await message.answer(presenter.uncertain_username(lookup.username or target))
         return
     if lookup.user_id is None:
         await message.answer(presenter.unknown_username(lookup.username or target))

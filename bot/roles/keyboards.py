@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callbacks import ButtonNumber
 from bot.roles import presenter
 from bot.roles.service import GRANTABLE, Action, RoleName
 
@@ -17,7 +18,7 @@ class RoleCallback(CallbackData, prefix="role"):
 
     action: str
     role: str
-    user: int
+    user: ButtonNumber
 
 
 def role_keyboard(user_id: int, held: Collection[RoleName]) -> InlineKeyboardMarkup:

@@ -81,6 +81,12 @@ def unknown_username(username: str) -> str:
         username=escape(username)
     )
 
+def uncertain_username(username: str) -> str:
+    return _(
+        "I cannot be sure who @{username} is now: the name may have passed to another account. "
+        "Use their numeric Telegram id, or forward me one of their messages."
+    ).format(username=escape(username))
+
 
 def not_a_person(text: str) -> str:
     return _("“{text}” is neither a numeric Telegram id nor an @username.").format(text=escape(text))

@@ -1,14 +1,25 @@
 """Naming a person in an administrator's command: a Telegram user id, or the @username of someone who
-has used the bot (forwarded messages are read by the handlers, from Telegram's forward origin)."""
+has used the bot (forwarded messages are read by the handlers, from Telegram's forward origin).
+
+A stored @username is only what the account was last seen with: its holder may have renamed since, and
+someone else may have taken the name. So a name is trusted only when Telegram confirms, now, that the
+one account stored with it still has it; otherwise the administrator is asked for the numeric id or a
+forwarded message, which cannot go to the wrong account.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.repositories.users import UserRepository
+
+logger = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"[1-9][0-9]{0,15}")
 _USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{3,31})")
@@ -22,18 +33,38 @@ class Lookup:
     username: str | None = None
     # False when the text is neither a user id nor an @username at all.
     well_formed: bool = True
+    # True when an account is stored with the @username but it cannot be confirmed to be the one holding
+    # it now (renamed since, or more than one stored): refused, never guessed.
+    uncertain: bool = False
 
 
-async def look_up(session: AsyncSession, text: str) -> Lookup:
+async def look_up(session: AsyncSession, bot: Bot, text: str) -> Lookup:
     text = text.strip()
     if _USER_ID.fullmatch(text):
         return Lookup(user_id=int(text))
-    if match := _USERNAME.fullmatch(text):
-        username = match[1].lower()
-        return Lookup(user_id=await UserRepository(session).id_for_username(username), username=username)
-    return Lookup(user_id=None, well_formed=False)
+    match = _USERNAME.fullmatch(text)
+    if match is None:
+        return Lookup(user_id=None, well_formed=False)
+    username = match[1].lower()
+    ids = await UserRepository(session).ids_for_username(username)
+    # End the read: the connection is not held while Telegram is asked.
+    await session.commit()
+    if not ids:
+        return Lookup(user_id=None, username=username)
+    if len(ids) > 1 or not await _still_named(bot, ids[0], username):
+        return Lookup(user_id=None, username=username, uncertain=True)
+    return Lookup(user_id=ids[0], username=username)
 
 
-async def find_person(session: AsyncSession, text: str) -> int | None:
-    """The Telegram id `text` names, or None when it names nobody this bot can know."""
-    return (await look_up(session, text)).user_id
+async def _still_named(bot: Bot, user_id: int, username: str) -> bool:
+    try:
+        chat = await bot.get_chat(user_id)
+    except TelegramAPIError as error:
+        logger.warning("roles: could not confirm an @username: %s", type(error).__name__)
+        return False
+    return (chat.username or "").lower() == username
+
+
+async def find_person(session: AsyncSession, bot: Bot, text: str) -> int | None:
+    """The Telegram id `text` names, or None when it names nobody this bot can be sure of."""
+    return (await look_up(session, bot, text)).user_id

@@ -5,12 +5,14 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callbacks import ButtonNumber
+
 
 class TemperatureCallback(CallbackData, prefix="ckpt"):
     """A temperature for one verification row. Proves nothing: the press is checked against the row and
     the presser's role on the server."""
 
-    verification: int
+    verification: ButtonNumber
     fever: bool
 
 

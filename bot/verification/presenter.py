@@ -5,11 +5,13 @@ Only the card names the holder, and only staff ever get a card. Everything from 
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import tzinfo
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.identity import INVISIBLE_LETTERS
 from bot.i18n import format_day, format_moment
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, colour_line, reasons_text
 from bot.verification.service import Card, Recorded, TemperatureResult, Verdict
@@ -88,6 +90,17 @@ def _colour_block(colour: str) -> str:
 _COLOUR_BLOCKS = frozenset(symbol * 3 for symbol in (*COLOUR_SYMBOLS.values(), "⚪"))
 
 
+def _shown_name(name: str) -> str:
+    """The name, escaped; "—" when nothing of it would show (blank letters, stored before names were checked)."""
+    visible = "".join(
+        character
+        for character in name
+        if character not in INVISIBLE_LETTERS and not unicodedata.category(character).startswith("C")
+    )
+    visible = " ".join(visible.split())
+    return escape(visible) if any(character.isalpha() for character in visible) else "—"
+
+
 def card_text(card: Card, locale: str, zone: tzinfo) -> str:
     holder = card.holder
     if card.valid:
@@ -102,7 +115,9 @@ def card_text(card: Card, locale: str, zone: tzinfo) -> str:
             lines.append(f"<b>{word if word is not None else escape(holder.colour)}</b>")
         lines += [
             "",
-            _("Name: <b>{name}</b>").format(name=escape(holder.name) if holder.name else "—"),
+            # On its own labelled line and never in bold, which is the verdict's: a name that reads like a
+            # verdict ("VALID GREEN CODE", stored before names were checked) cannot pass for one.
+            _("Name: {name}").format(name=_shown_name(holder.name)),
             _("ID document: …{last4}").format(last4=escape(holder.id_last4) if holder.id_last4 else "—"),
         ]
         if card.valid_until is not None:

@@ -13,8 +13,8 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import BroadcastRecipient, User
-from bot.i18n import create_i18n
 from bot.db.repositories.declarations import name_key
+from bot.i18n import create_i18n
 from bot.organizations import service
 from bot.organizations.keyboards import MemberList, page_keyboard
 from bot.organizations.service import PAGE_SIZE, Audience, ListKind, MemberPage

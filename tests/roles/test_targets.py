@@ -1,4 +1,5 @@
-"""Naming a person: a numeric Telegram id, or the @username of someone who has used the bot."""
+"""Naming a person: a numeric Telegram id, or the @username of someone who has used the bot (confirmed with
+Telegram, here the fake Bot API, that the account still holds it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import User
 from bot.roles.targets import Lookup, find_person, look_up
+from bot.sandbox.emulator import FakeUser
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -39,6 +41,8 @@ async def session(session_factory: async_sessionmaker[AsyncSession]):
         ("", Lookup(user_id=None, well_formed=False)),
     ],
 )
-async def test_look_up(session: AsyncSession, text: str, expected: Lookup) -> None:
-    assert await look_up(session, text) == expected
-    assert await find_person(session, text) == expected.user_id
+async def test_look_up(session: AsyncSession, telegram, text: str, expected: Lookup) -> None:
+    fake, bot = telegram
+    fake.add_user(FakeUser(id=1002, first_name="Bob", username="Bob_1"))
+    assert await look_up(session, bot, text) == expected
+    assert await find_person(session, bot, text) == expected.user_id

@@ -101,6 +101,27 @@ class BroadcastRepository:
         await self._session.flush()
         return job.id
 
+    async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> bool:
+        """Attach the message that shows a job's progress; True when the job is done already.
+
+        The status is read after the row is updated (and so locked, on PostgreSQL): a job being finished
+        at the same moment is seen either done here, or with this message by the sender's `finish`.
+        """
+        await self._session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id)
+            .values(progress_chat_id=chat_id, progress_message_id=message_id)
+        )
+        return await self._session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id)) == DONE
+
+    async def progress_message(self, broadcast_id: int) -> tuple[int, int] | None:
+        row = (
+            await self._session.execute(
+                select(Broadcast.progress_chat_id, Broadcast.progress_message_id).where(Broadcast.id == broadcast_id)
+            )
+        ).first()
+        return None if row is None or row[0] is None or row[1] is None else (row[0], row[1])
+
     async def add_recipients(self, broadcast_id: int, who: ColumnElement[bool], now: datetime) -> int:
         """One row per user matching `who` (a condition on users), pending, or blocked at once for someone
         already unreachable; how many rows.

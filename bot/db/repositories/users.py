@@ -20,6 +20,8 @@ class UserRepository:
     async def add_if_missing(
         self, user_id: int, public_id: int, language: str, now: datetime, username: str | None = None
     ) -> None:
+        if username:
+            await self._release_username(username.lower(), user_id)
         statement = (
             dialect_insert(self._session, User)
             .values(
@@ -88,12 +90,39 @@ class UserRepository:
         return await self._session.scalar(select(User.display_name).where(User.id == user_id))
 
     async def set_username(self, user_id: int, username: str | None) -> None:
+        """Store the @username this account was just seen with; any other account that held it loses it."""
+        if username:
+            await self._release_username(username, user_id)
         await self._session.execute(update(User).where(User.id == user_id).values(username=username))
 
-    async def id_for_username(self, username: str) -> int | None:
-        """The account with this @username (any case, with or without "@"), if someone by it used the bot."""
+    async def _release_username(self, username: str, user_id: int) -> None:
+        # Telegram gives a name to one account at a time, so another row holding it is out of date.
+        await self._session.execute(
+            update(User).where(User.username == username, User.id != user_id).values(username=None)
+        )
+
+    async def ids_for_username(self, username: str) -> list[int]:
+        """The accounts stored with this @username (any case, with or without "@"): at most one normally.
+
+        Two are read so that a second holder (which the unique index forbids) is seen, never guessed between.
+        """
         name = username.removeprefix("@").lower()
-        return await self._session.scalar(select(User.id).where(User.username == name).limit(1))
+        return list(await self._session.scalars(select(User.id).where(User.username == name).limit(2)))
+
+    async def claim_data_export(self, user_id: int, now: datetime, since: datetime) -> bool:
+        """Mark a /mydata export as built now, unless one was built after `since`; False then (or no account).
+
+        One conditional UPDATE, so two requests at once (in two processes, say) cannot both pass.
+        """
+        result = await self._session.execute(
+            update(User)
+            .where(User.id == user_id, or_(User.data_requested_at.is_(None), User.data_requested_at <= since))
+            .values(data_requested_at=now)
+        )
+        return result.rowcount == 1
+
+    async def data_requested_at(self, user_id: int) -> datetime | None:
+        return await self._session.scalar(select(User.data_requested_at).where(User.id == user_id))
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._session.execute(update(User).where(User.id == user_id).values(language=language))

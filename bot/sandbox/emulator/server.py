@@ -138,6 +138,7 @@ class FakeTelegram:
 
         handlers: dict[str, Callable[[dict[str, Any], dict[str, Upload]], Any]] = {
             "getMe": self._get_me,
+            "getChat": self._get_chat,
             "getUpdates": self._get_updates,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -642,6 +643,23 @@ class FakeTelegram:
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
+        }
+
+    async def _get_chat(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
+        """A person's private chat as it is now (their current @username); blocking the bot does not hide it."""
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            user = next((u for u in self._users.values() if u.username and f"@{u.username}" == chat_id), None)
+        else:
+            user = self._users.get(int_param(params, "chat_id")) if chat_id not in (None, "") else None
+        if user is None:
+            raise bad_request("chat not found")
+        gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels")
+        return {
+            **user.chat(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": dict.fromkeys(gifts, False),
         }
 
     def _unknown_method(self, name: str, params: dict[str, Any]) -> Any:

@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install browser run migrate test bench translations extract-messages clean
+.PHONY: install browser run migrate test bench bench-scale translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -47,6 +47,11 @@ bench: install
 	$(PY) bench/bench_dispatch.py
 	$(PY) bench/bench_verify.py
 	$(PY) bench/bench_broadcast.py
+
+# 100,000 people on PostgreSQL (BENCH_POSTGRES_URL, a scratch database: it is emptied first). Takes a
+# while: BENCH_SCALE_ARGS="--people 20000 --only report,csv_export" for a part of it, or "--backend sqlite".
+bench-scale: install
+	$(PY) bench/bench_scale.py $(BENCH_SCALE_ARGS)
 
 # After changing user-facing strings: refresh the template and merge it into each language's catalog.
 extract-messages: $(INSTALLED)

@@ -342,8 +342,8 @@ KINDS = {"green": 0.81, "recovered": 0.09, "yellow": 0.045, "clearing": 0.025, "
 TEMPLATES_PER_KIND = 60
 
 
-def make_templates(first_day: date, rng: random.Random) -> dict[str, list[Template]]:
-    templates = {kind: [make_template(kind, rng) for _ in range(TEMPLATES_PER_KIND)] for kind in KINDS}
+def make_templates(first_day: date, rng: random.Random, shapes: int = TEMPLATES_PER_KIND) -> dict[str, list[Template]]:
+    templates = {kind: [make_template(kind, rng) for _ in range(shapes)] for kind in KINDS}
     for group in templates.values():
         for template in group:
             simulate(template, first_day)
@@ -753,10 +753,12 @@ class SqliteWriter:
 CHUNK_PEOPLE = 5_000
 
 
-async def seed(url: str, people: int, first_day: date, now: datetime) -> dict[str, int]:
-    """The city's rows; the number of people of each kind."""
+async def seed(
+    url: str, people: int, first_day: date, now: datetime, shapes: int = TEMPLATES_PER_KIND
+) -> dict[str, int]:
+    """The city's rows; the number of people of each kind (`shapes`: histories computed for each kind)."""
     rng = random.Random(20200219)
-    templates = make_templates(first_day, rng)
+    templates = make_templates(first_day, rng, shapes)
     kinds = list(KINDS)
     weights = [KINDS[kind] for kind in kinds]
     counts = dict.fromkeys(kinds, 0)

@@ -848,6 +848,8 @@ def _settle(url: str) -> None:
 
 
 def child_main(url: str, operation: str, people: int, now: datetime, explain: bool, pipe: Any) -> None:
+    # The imports are done by now: the operation's time starts here, not with the process.
+    pipe.send(("ready",))
     try:
         result = asyncio.run(_child(url, operation, people, now, explain, pipe))
     except BaseException as error:  # reported to the parent, which prints it on the operation's line
@@ -1007,6 +1009,9 @@ class Outcome:
     statements: list[tuple[str, Any]] = field(default_factory=list)
 
 
+STARTUP_ALLOWANCE = 300.0
+
+
 def run_operation(url: str, operation: str, people: int, now: datetime, explain: bool, timeout: float) -> Outcome:
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
@@ -1014,7 +1019,8 @@ def run_operation(url: str, operation: str, people: int, now: datetime, explain:
     child.start()
     sender.close()
     outcome = Outcome(operation)
-    deadline = time.monotonic() + timeout
+    # Importing the bot takes a second on a quiet machine and half a minute on a busy one: not the operation's.
+    deadline = time.monotonic() + timeout + STARTUP_ALLOWANCE
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -1034,7 +1040,9 @@ def run_operation(url: str, operation: str, people: int, now: datetime, explain:
             child.join()
             outcome.error = outcome.error or f"exit code {child.exitcode}"
             return outcome
-        if message[0] == "statement":
+        if message[0] == "ready":
+            deadline = time.monotonic() + timeout
+        elif message[0] == "statement":
             outcome.statements.append((message[1], message[2]))
         elif message[0] == "error":
             outcome.error = message[1]
@@ -1117,8 +1125,10 @@ def print_explain(url: str, outcome: Outcome, people: int) -> None:
     for statement, tables in explained:
         spent, calls = times.get(statement, [math.nan, 0])
         sql = " ".join(statement.split())[:110]
+        # A statement of a run killed at its timeout has no time: it had not finished.
+        ms = "unfinished" if math.isnan(spent) else f"{spent * 1000:.1f}"
         print(
-            f"explain {outcome.operation} people={people} ms={spent * 1000:.1f} calls={calls} "
+            f"explain {outcome.operation} people={people} ms={ms} calls={calls} "
             f"seq_scan={','.join(tables) or 'none'} sql={sql}",
             flush=True,
         )

@@ -9,7 +9,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 LOCK := requirements.lock
 
-.PHONY: install lock browser nginx run migrate test bench translations extract-messages clean
+.PHONY: install lock browser nginx run migrate test bench bench-scale translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -73,6 +73,11 @@ bench: install
 	$(PY) bench/bench_verify.py
 	$(PY) bench/bench_broadcast.py
 	$(PY) bench/bench_notices.py
+
+# 100,000 people on PostgreSQL (BENCH_POSTGRES_URL, a scratch database: it is emptied first). Takes a
+# while: BENCH_SCALE_ARGS="--people 20000 --only report,csv_export" for a part of it, or "--backend sqlite".
+bench-scale: install
+	$(PY) bench/bench_scale.py $(BENCH_SCALE_ARGS)
 
 # After changing user-facing strings: refresh the template and merge it into each language's catalog.
 extract-messages: $(INSTALLED)

@@ -58,6 +58,7 @@ from bot.codes.service import CodeSettings, current_code
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Base, Broadcast, User
+from bot.db.repositories.declarations import name_key
 from bot.domain.answers import Declaration
 from bot.domain.status import History, Report, Status, status_at
 from bot.domain.tokens import issue_token, key_from_secret
@@ -97,21 +98,26 @@ async def call_list_page(ctx: Context, page: int) -> int:
 
 
 async def call_csv_export(ctx: Context) -> None:
-    async with ctx.sessions() as session:
-        members = await organizations.export_members(session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone)
-    assert members is not None
+    """As HR's CSV button: the members streamed in batches into a spooled file."""
     with ctx.i18n.context(), ctx.i18n.use_locale("en"):
-        data = export.to_csv(presenter.csv_headers(), [presenter.csv_row(member) for member in members.members])
+        row = presenter.csv_rows()
+        with export.CsvFile(presenter.csv_headers()) as sheet:
+            async with ctx.sessions() as session:
+                members = await organizations.export_members(
+                    session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone, lambda batch: sheet.add_rows(map(row, batch))
+                )
+            assert members is not None
+            data = sheet.getvalue()
     assert data.count(b"\n") == ctx.big_members + 1
 
 
 async def call_reminder_create(ctx: Context) -> int:
-    """What the HR's "send" button does: the recipients computed now, the job and its rows stored. The job's id."""
+    """What the HR's "send" button does: the audience counted now, the job and its rows stored. The job's id."""
     async with ctx.sessions() as session:
         chosen = await organizations.reminder_recipients(
             session, HR_ID, (), BIG_ORG, Audience.EVERYONE, ctx.now, ctx.zone
         )
-    assert len(chosen.user_ids) == ctx.big_members
+    assert chosen.count == ctx.big_members
     async with ctx.sessions() as session:
         return await organizations.send_reminder(
             session,
@@ -119,8 +125,8 @@ async def call_reminder_create(ctx: Context) -> int:
             actor_id=HR_ID,
             audience=Audience.EVERYONE,
             text=None,
-            recipient_ids=chosen.user_ids,
             now=ctx.now,
+            zone=ctx.zone,
             progress_chat_id=HR_ID,
             progress_message_id=1,
         )
@@ -507,6 +513,13 @@ def person_rows(
                 "reported_at": event_at[position],
             }
         )
+    # The person's current state on their row, as the bot's writers keep it (bot.db.repositories).
+    chunk.users[-1] |= {
+        "colour": template.colour,
+        "display_name": answers["full_name"],
+        "name_key": name_key(answers["full_name"]),
+        "last_checkin_on": first_day + timedelta(days=max(event.day for event in template.events)),
+    }
     assessment_ids = []
     for row in template.rows:
         ids.assessment += 1

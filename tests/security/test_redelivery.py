@@ -3,15 +3,17 @@ recent update ids lived in memory). The ids of handled updates are kept in the d
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import Update
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import code_settings_for, create_dispatcher
@@ -19,7 +21,7 @@ from bot.config import load_settings
 from bot.db.engine import create_storage_engine
 from bot.db.models import HandledUpdate
 from bot.fsm.storage import SqlStorage
-from bot.handled_updates import KEPT_FOR
+from bot.handled_updates import KEPT_FOR, HandledUpdates
 from bot.i18n import create_i18n
 from bot.retention import purge_expired
 from bot.sandbox.emulator import FakeTelegram, FakeUser
@@ -126,3 +128,25 @@ async def test_marks_go_after_a_day_with_the_retention_purge(
             assert await session.scalar(select(func.count()).select_from(HandledUpdate)) == 0
     finally:
         await storage.close()
+
+
+async def test_marks_of_updates_finishing_together_are_written_together(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """Group commit: many updates finishing at once cost a few statements, and every mark is stored."""
+    inserts: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement)
+
+    marks = HandledUpdates(session_factory)
+    when = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await asyncio.gather(*(marks.mark(7, update_id, when) for update_id in range(1, 51)))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert 1 <= len(inserts) <= 3, len(inserts)
+    assert all([await marks.handled(7, update_id) for update_id in range(1, 51)])
+    assert not await marks.handled(7, 51)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -15,11 +16,12 @@ class HandledUpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def mark(self, bot_id: int, update_id: int, at: datetime) -> None:
+    async def mark(self, marks: Sequence[tuple[int, int, datetime]]) -> None:
+        """Mark (bot id, update id, when) rows in one statement."""
         # A copy handled twice at once (two processes on one database) must not fail the second.
         statement = (
             dialect_insert(self._session, HandledUpdate)
-            .values(bot_id=bot_id, update_id=update_id, handled_at=at)
+            .values([{"bot_id": bot_id, "update_id": update_id, "handled_at": at} for bot_id, update_id, at in marks])
             .on_conflict_do_nothing()
         )
         await self._session.execute(statement)

@@ -54,8 +54,12 @@ async def test_the_limit_holds_in_another_process(harness: Harness) -> None:
 async def test_two_requests_at_once_in_two_processes_build_one_export(harness: Harness) -> None:
     await harness.add_account(PAT)
     other = another_process(harness)
-    first, second = await asyncio.gather(harness.send(PAT, "/mydata"), other.send(PAT, "/mydata"))
-    assert sorted([_documents(first), _documents(second)]) == [0, 2]
+    mark = harness.fake.mark()
+    # Counted over both: the two updates run at once, so each one's window of calls holds the other's too.
+    await asyncio.gather(harness.send(PAT, "/mydata"), other.send(PAT, "/mydata"))
+    both = harness.fake.calls[mark:]
+    assert _documents(both) == 2, "one export: its text and its JSON"
+    assert [text for text in texts(both) if "again in" in text], "the other request is told to wait"
 
 
 async def test_someone_with_no_account_is_told_so_each_time(harness: Harness) -> None:

@@ -49,19 +49,15 @@ def stored_choice(choice: str | None, at: time | None) -> str:
 
 
 def settings_text(setting: ReminderSetting, default_at: time, warning_at: time) -> str:
-    lines = [
-        _("<b>Daily check-in reminder</b>"),
-        setting_line(setting, default_at),
-        "",
-        usage(),
-    ]
+    lines = [_("<b>Daily check-in reminder</b>"), setting_line(setting, default_at)]
     if setting.choice is not RemindChoice.OFF:
-        lines.insert(
-            2,
-            _("If you are counting days toward a green code, you are also warned at {time} when you have not "
-              "checked in yet.").format(time=clock(warning_at)),
+        lines.append(
+            _(
+                "If you are counting days toward a green code, you are also warned at {time} when you have not "
+                "checked in yet."
+            ).format(time=clock(warning_at))
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", usage()])
 
 
 def usage() -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import time, tzinfo
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from bot.checkin import handlers as checkin
 from bot.clock import Clock
 from bot.db.repositories.reminders import RemindChoice
 from bot.domain.times import parse_time_of_day
+from bot.fsm import save_state
 from bot.messages import drop_buttons
 from bot.reminders import presenter, service
 from bot.reminders.keyboards import ReminderAction, ReminderButton, settings_buttons
@@ -27,15 +29,22 @@ DEFAULT_WORDS = frozenset({"default", "auto", "默认", "自动"})
 MINUTES_A_DAY = 24 * 60
 
 
+class ReminderFlow(StatesGroup):
+    time = State()  # "Another time" was pressed: the next message is the time
+
+
 async def process_remindme(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     session: AsyncSession,
     account: Account | None,
     clock: Clock,
     zone: tzinfo,
     reminder_times: ReminderTimes,
 ) -> None:
+    if await state.get_state() == ReminderFlow.time.state:
+        await state.clear()  # the command answers what "Another time" asked
     if account is None:
         await message.answer(presenter.not_registered())
         return
@@ -94,13 +103,50 @@ async def process_reminder_button(
         return
     await callback.answer()
     await drop_buttons(message)
-    if callback_data.action is ReminderAction.OFF:
+    if callback_data.action is ReminderAction.OTHER:
+        if await state.get_state() is None:
+            await save_state(state, ReminderFlow.time, {})
+            await message.answer(presenter.ask_time())
+        else:
+            # In the middle of a form: its place is kept; the time can be given with the command.
+            await message.answer(presenter.usage())
+    elif callback_data.action is ReminderAction.OFF:
         await _choose(message, account, session, RemindChoice.OFF, None, clock, zone, reminder_times)
     elif callback_data.action is ReminderAction.DEFAULT:
         await _choose(message, account, session, None, None, clock, zone, reminder_times)
     else:
         at = time(callback_data.minute // 60, callback_data.minute % 60)
         await _choose(message, account, session, RemindChoice.ON, at, clock, zone, reminder_times)
+
+
+async def process_typed_time(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    clock: Clock,
+    zone: tzinfo,
+    reminder_times: ReminderTimes,
+) -> None:
+    at = parse_time_of_day(message.text) if message.text else None
+    if at is None:  # a sticker, a photo, words: asked again, nothing changes
+        await message.answer(presenter.still_not_a_time())
+        return
+    await state.clear()
+    if account is None:
+        await message.answer(presenter.not_registered())
+        return
+    await _choose(message, account, session, RemindChoice.ON, at, clock, zone, reminder_times)
+
+
+async def process_cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(presenter.kept())
+
+
+async def _not_a_command(message: Message) -> bool:
+    # Commands go on to their own handlers (/help, /code, ...) while the time is awaited.
+    return not (message.text or "").startswith("/")
 
 
 async def _choose(
@@ -131,4 +177,6 @@ def create_router() -> Router:
     router = Router(name="reminders")
     router.message.register(process_remindme, Command("remindme"))
     router.callback_query.register(process_reminder_button, ReminderButton.filter())
+    router.message.register(process_cancel, StateFilter(ReminderFlow.time), Command("cancel"))
+    router.message.register(process_typed_time, StateFilter(ReminderFlow.time), _not_a_command)
     return router

@@ -21,6 +21,7 @@ class ReminderAction(StrEnum):
     AT = "at"  # on, at `minute` minutes after midnight
     OFF = "off"
     DEFAULT = "default"
+    OTHER = "other"  # ask for a time to be typed
 
 
 class ReminderButton(CallbackData, prefix="rmd"):
@@ -47,7 +48,12 @@ def settings_buttons(show_default: bool) -> InlineKeyboardMarkup:
         )
         for at in OFFERED
     ]
-    rows = [times[:3], times[3:], [_button("🔕 " + _("No reminders"), ReminderAction.OFF)]]
+    rows = [
+        times[:3],
+        times[3:],
+        [_button("✏️ " + _("Another time"), ReminderAction.OTHER)],
+        [_button("🔕 " + _("No reminders"), ReminderAction.OFF)],
+    ]
     if show_default:
         rows.append([_button(_("Only while my code is not green"), ReminderAction.DEFAULT)])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -79,5 +79,17 @@ def not_a_time(text: str) -> str:
     return _("“{text}” is not a time of day.").format(text=escape(text)) + "\n" + usage()
 
 
+def ask_time() -> str:
+    return _("Send the time of day for your reminder, such as 8:30, 20:00 or 8:30pm. /cancel keeps it as it is.")
+
+
+def still_not_a_time() -> str:
+    return _("Please send a time of day, such as 8:30 or 20:00, or /cancel.")
+
+
+def kept() -> str:
+    return _("Cancelled. Your reminder is unchanged.")
+
+
 def not_registered() -> str:
     return _("You have no code yet. Send /start to answer the health questions.")

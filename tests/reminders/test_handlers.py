@@ -117,3 +117,38 @@ async def test_in_chinese(harness: Harness) -> None:
     assert "每日打卡提醒" in text and "非绿码" in text
     [text] = texts(await harness.send(LI, "/remindme 早上7点半"))
     assert "每天 07:30" in text
+
+
+async def test_another_time_is_typed_and_a_sticker_is_asked_again(harness: Harness) -> None:
+    await _registered(harness, JANE)
+    [text] = texts(await harness.press(JANE, _pressed(ReminderButton(action=ReminderAction.OTHER))))
+    assert "Send the time of day" in text
+    for wrong in ("25:99", "later"):
+        [text] = texts(await harness.send(JANE, wrong))
+        assert text == "Please send a time of day, such as 8:30 or 20:00, or /cancel."
+    [text] = texts(await harness.feed(await harness.fake.send_sticker(JANE)))
+    assert text == "Please send a time of day, such as 8:30 or 20:00, or /cancel."
+    assert await _stored(harness, JANE) == (None, None)
+    [text] = texts(await harness.send(JANE, "7:45pm"))
+    assert "Every day at 19:45" in text
+    assert await _stored(harness, JANE) == ("on", time(19, 45))
+    # Done: the next words are not a time any more.
+    [text] = texts(await harness.send(JANE, "8:00"))
+    assert "Every day" not in text
+
+
+async def test_another_time_can_be_cancelled(harness: Harness) -> None:
+    await _registered(harness, JANE)
+    await harness.press(JANE, _pressed(ReminderButton(action=ReminderAction.OTHER)))
+    assert texts(await harness.send(JANE, "/cancel")) == ["Cancelled. Your reminder is unchanged."]
+    assert await _stored(harness, JANE) == (None, None)
+
+
+async def test_another_time_in_the_middle_of_a_check_in_keeps_the_check_in(harness: Harness) -> None:
+    await _registered(harness, JANE)
+    await harness.press(JANE, _pressed(ReminderButton(action=ReminderAction.CHECK_IN)))
+    [text] = texts(await harness.press(JANE, _pressed(ReminderButton(action=ReminderAction.OTHER))))
+    assert "/remindme 8:30" in text
+    calls = await harness.send(JANE, "8:30")
+    assert "Every day" not in " ".join(texts(calls)), "the check-in's question still has the chat"
+    assert await _stored(harness, JANE) == (None, None)

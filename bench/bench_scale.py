@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import delete, event, select, text
+from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import Account
@@ -57,7 +57,7 @@ from bot.broadcast.service import Audience
 from bot.codes.service import CodeSettings, current_code
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.db.models import Base, Broadcast, User
+from bot.db.models import Base, Broadcast, Notice, User
 from bot.db.repositories.declarations import name_key
 from bot.domain.answers import Declaration
 from bot.domain.status import History, Report, Status, status_at
@@ -66,6 +66,7 @@ from bot.fsm.storage import SqlStorage
 from bot.organizations import export, presenter
 from bot.organizations import service as organizations
 from bot.organizations.service import ListKind
+from bot.reminders.service import REMINDER, WARNING, ReminderTimes, queue_due
 from bot.retention import purge_expired
 from bot.status.daily import reevaluate
 
@@ -132,6 +133,24 @@ async def call_reminder_create(ctx: Context) -> int:
         )
 
 
+def self_reminder_moment(ctx: Context) -> datetime:
+    """20:05 local on the day: the default reminders (09:00) and the evening warnings (20:00) are both due."""
+    return ctx.now.astimezone(ctx.zone).replace(hour=20, minute=5).astimezone(UTC)
+
+
+async def call_self_reminders(ctx: Context) -> tuple[int, int]:
+    """A person's own reminders: a look of the job (every 30 s in each process). (reminded, warned)."""
+    queued = await queue_due(ctx.sessions, ctx.i18n, self_reminder_moment(ctx), ctx.zone, ReminderTimes())
+    return queued.reminded, queued.warned
+
+
+async def forget_self_reminders(ctx: Context) -> None:
+    """As before the day's first look, so a run on data a previous run left (--no-seed) measures the same."""
+    async with ctx.sessions.begin() as session:
+        await session.execute(delete(Notice).where(Notice.kind.in_((REMINDER, WARNING))))
+        await session.execute(update(User).values(reminded_on=None, warned_on=None))
+
+
 async def call_show_code(ctx: Context, account: Account, locale: str) -> None:
     async with ctx.sessions() as session:
         shown = await current_code(session, account, locale, ctx.now, ctx.zone, ctx.code_settings)
@@ -181,6 +200,8 @@ def operation_names() -> list[str]:
         "reminder_create",
         "show_code",
         "purge",
+        "self_reminders",
+        "self_reminders_again",
         "notices_5000",
     ]
 
@@ -835,6 +856,7 @@ RUNS = {
     "csv_export": 3,
     "reminder_create": 3,
     "show_code": 20,
+    "self_reminders_again": 5,
 }
 
 
@@ -989,6 +1011,14 @@ async def _run(ctx: Context, operation: str) -> tuple[list[float], list[int], di
             await timed(lambda account=account, language=language: call_show_code(ctx, account, language))
     elif operation == "purge":
         await timed(lambda: call_purge(ctx))
+    elif operation == "self_reminders":
+        await forget_self_reminders(ctx)
+        extra["reminded"], extra["warned"] = await timed(lambda: call_self_reminders(ctx))
+    elif operation == "self_reminders_again":
+        await forget_self_reminders(ctx)
+        await call_self_reminders(ctx)  # the day's first look; not timed
+        for _ in range(runs):
+            extra["reminded"], extra["warned"] = await timed(lambda: call_self_reminders(ctx))
     elif operation == "notices_5000":
         measure = notices_function()
         assert measure is not None

@@ -51,6 +51,8 @@ from bot.organizations.scheduler import run_scheduler
 from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
+from bot.reminders import handlers as reminders
+from bot.reminders.service import ReminderTimes, run_reminders_periodically
 from bot.retention import purge_periodically
 from bot.retry_after import RetryAfterMiddleware
 from bot.roles import handlers as roles
@@ -68,6 +70,7 @@ COMMANDS = (
     ("checkin", N_("Daily check-in")),
     ("status", N_("My colour and the way to green")),
     ("update", N_("Declare again")),
+    ("remindme", N_("My daily check-in reminder")),
     ("history", N_("My declarations, check-ins and colours")),
     ("mydata", N_("Everything stored about me")),
     ("delete", N_("Delete my data")),
@@ -130,6 +133,7 @@ def create_dispatcher(
     dispatcher["code_settings"] = code_settings
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
+    dispatcher["reminder_times"] = reminder_times(settings)
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
     redis = getattr(storage, "redis", None)
     recorded = None if redis is not None else HandledUpdates(session_factory)
@@ -149,6 +153,7 @@ def create_dispatcher(
         organizations.create_router(),
         verification.create_router(_verify_throttle(storage)),
         checkin.create_router(),
+        reminders.create_router(),
         status.create_router(),
         history.create_router(),
         personal_data.create_router(),
@@ -160,6 +165,10 @@ def create_dispatcher(
     )
     dispatcher.errors.register(errors.apologise)
     return dispatcher
+
+
+def reminder_times(settings: Settings) -> ReminderTimes:
+    return ReminderTimes(default_at=settings.reminder_default_at, warning_at=settings.evening_warning_at)
 
 
 def _verify_throttle(storage: BaseStorage) -> Throttle | None:
@@ -233,6 +242,13 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, budget, exclusive=exclusive)))
         reminder_interval = 1 if settings.clock_file else 30
         background.append(asyncio.create_task(run_scheduler(sessions, clock, settings.zone, reminder_interval)))
+        background.append(
+            asyncio.create_task(
+                run_reminders_periodically(
+                    sessions, i18n, clock, settings.zone, reminder_times(settings), reminder_interval
+                )
+            )
+        )
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=60, ge=1, le=3650)
     # Reminders per second, all chats together; Telegram allows about 30 to different chats.
     broadcast_rate: float = Field(default=25, gt=0, le=30)
+    # A person's own check-in reminder, local times in TIMEZONE: the default one (while not green, until
+    # they choose with /remindme), and the evening warning before a missed day would restart their count.
+    reminder_default_at: time = time(9, 0)
+    evening_warning_at: time = time(20, 0)
     # For trying the bot through days and weeks (tests, the sandbox): a file whose content, an ISO
     # date and time, is taken as the current moment. Never set it in production.
     clock_file: Path | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -211,6 +211,7 @@ def test_the_text_has_headings_and_answers_under_their_questions(english) -> Non
     assert "As of Nov 27, 2026 16:30" in text
     assert "Declared Nov 25, 2026 16:30" in text
     assert "Colour last re-evaluated for the day: November 27, 2026" in text
+    assert "Daily check-in reminder: not chosen (reminded at the default time while not green)" in text
     # Answers labelled by the question titles, as the user reads them in the form, not HTML-escaped.
     assert "Full name: Jane Doe" in text
     assert "Nationality: United Kingdom" in text
@@ -259,6 +260,17 @@ def test_odd_stored_values_are_shown_as_they_are(english) -> None:
     stored.declarations[0].answers = {"full_name": "X", "arrival_date": "not a date", "district": "atlantis", "z": [1]}
     text = presenter.data_text(stored, "en", ZONE, NOW).decode("utf-8")
     assert "District: atlantis" in text and "z: [1]" in text
+
+
+def test_the_text_shows_the_reminder_they_chose(english) -> None:
+    stored = _stored()
+    assert stored.user is not None
+    stored.user.remind_choice, stored.user.remind_at = "on", time(8, 30)
+    assert "Daily check-in reminder: every day at 08:30" in presenter.data_text(stored, "en", ZONE, NOW).decode()
+    stored.user.remind_choice, stored.user.remind_at = "off", None
+    assert "Daily check-in reminder: off" in presenter.data_text(stored, "en", ZONE, NOW).decode()
+    document = json.loads(presenter.data_json(stored, NOW))
+    assert document["account"]["remind_choice"] == "off"
 
 
 def test_the_text_in_chinese(chinese) -> None:

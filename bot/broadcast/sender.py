@@ -42,6 +42,7 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import AiogramError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -391,7 +392,12 @@ class Sender:
         attempts = notice.attempts
         while True:
             try:
-                await self._bot.send_message(notice.user_id, notice.text, parse_mode=ParseMode.HTML)
+                await self._bot.send_message(
+                    notice.user_id,
+                    notice.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup.model_validate(notice.buttons) if notice.buttons else None,
+                )
             except TelegramRetryAfter as error:
                 # Keep the claim, wait as told (renewing it), and send the same notice again.
                 self.retry_afters += 1

@@ -30,6 +30,8 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 # Written as SQL text, not a bound parameter, so the planner can match a query to the partial index
 # below (a parameter's value is unknown to a generic plan, and PostgreSQL then ignores the index).
 NOT_GREEN = "colour <> 'green'"
+# A person who chose their own daily check-in reminder (/remindme 8:30): reminded whatever their colour.
+REMIND_ON = "remind_choice = 'on'"
 
 
 def partial_index(name: str, *columns: str, where: str) -> Index:
@@ -111,6 +113,9 @@ class User(Base):
             postgresql_where=text("username IS NOT NULL"),
             sqlite_where=text("username IS NOT NULL"),
         ),
+        # The reminder job walks the people who chose a time of their own (a few), in id order; those
+        # reminded by default are the people not green, walked through ix_users_not_green.
+        partial_index("ix_users_remind_on", "id", where=REMIND_ON),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -143,6 +148,14 @@ class User(Base):
     last_checkin_on: Mapped[date | None]
     # When /mydata last built this person's export: in the database, so the limit holds across processes.
     data_requested_at: Mapped[datetime | None]
+    # Their own daily check-in reminder (/remindme): None, not chosen (reminded at the default time while
+    # not green); "on", at remind_at whatever the colour; "off", never (nor the evening warning).
+    remind_choice: Mapped[str | None] = mapped_column(String(8))
+    remind_at: Mapped[time | None] = mapped_column(Time())
+    # The last local day a reminder and an evening warning were queued for them: claimed in the same
+    # transaction that stores the notice, so each is queued once a day however many processes look.
+    reminded_on: Mapped[date | None]
+    warned_on: Mapped[date | None]
 
 
 class Declaration(Base):
@@ -413,6 +426,8 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(16))
     # Rendered in the recipient's language when it was stored (HTML).
     text: Mapped[str] = mapped_column(Text())
+    # Its inline keyboard (aiogram's InlineKeyboardMarkup as JSON), rendered with the text; None: none.
+    buttons: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]

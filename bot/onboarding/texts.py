@@ -45,6 +45,7 @@ def help_text() -> str:
         "/start: begin, or see your colour\n"
         "/code: show my health code\n"
         "/checkin: daily check-in\n"
+        "/remindme: my daily check-in reminder (a time, or off)\n"
         "/status: my colour and the way to green\n"
         "/history: my declarations, check-ins and colours\n"
         "/update: declare again, with your last answers filled in\n"

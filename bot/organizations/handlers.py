@@ -9,11 +9,10 @@ that payload is taken here; other /start payloads (a scanned code) go on to veri
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Collection
 from contextlib import suppress
-from datetime import time, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -31,6 +30,7 @@ from bot.broadcast import presenter as broadcast_presenter
 from bot.broadcast import service as broadcast
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
+from bot.domain.times import parse_time_of_day
 from bot.filters import Has
 from bot.fsm import save_state
 from bot.i18n import SUPPORTED_LOCALES
@@ -74,9 +74,6 @@ logger = logging.getLogger(__name__)
 
 # The conversation data of a reminder being prepared: {"id", "org", "audience", "text", "back"}.
 DRAFT = "remind"
-_TIME = re.compile(r"([01]?[0-9]|2[0-3])[:：.]?([0-5][0-9])")
-# "8:30am", "8 pm", "12:15 a.m.": the clock English speakers type.
-_TWELVE_HOUR = re.compile(r"(1[0-2]|0?[1-9])(?:[:：.]([0-5][0-9]))?\s*([ap])\.?m\.?", re.IGNORECASE)
 
 
 class RemindFlow(StatesGroup):
@@ -726,12 +723,7 @@ async def process_reminder_cancel(message: Message, state: FSMContext) -> None:
 # --- /schedule -----------------------------------------------------------------------------------------
 
 
-def parse_time(text: str) -> time | None:
-    if match := _TWELVE_HOUR.fullmatch(text.strip()):
-        hour = int(match[1]) % 12 + (12 if match[3].lower() == "p" else 0)
-        return time(hour, int(match[2] or 0))
-    match = _TIME.fullmatch(text.strip())
-    return time(int(match[1]), int(match[2])) if match else None
+parse_time = parse_time_of_day
 
 
 async def process_schedule(

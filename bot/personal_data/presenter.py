@@ -23,6 +23,7 @@ from bot.i18n import format_day, format_moment
 from bot.personal_data.service import Conversation, ErasurePreview, HeldRole, OrganizationName, StoredData
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS, QUESTIONS_BY_KEY, question_for_state
+from bot.reminders.presenter import stored_choice
 from bot.roles.presenter import role_name
 from bot.roles.service import RoleName
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
@@ -234,6 +235,7 @@ def _account(writer: _Text, user: User) -> None:
     writer.field(_("Account created"), writer.moment(user.created_at))
     evaluated = writer.day(user.status_evaluated_on) if user.status_evaluated_on else _("never")
     writer.field(_("Colour last re-evaluated for the day"), evaluated)
+    writer.field(_("Daily check-in reminder"), stored_choice(user.remind_choice, user.remind_at))
 
 
 def _declarations(writer: _Text, declarations: Iterable[Declaration]) -> None:

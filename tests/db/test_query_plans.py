@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -20,9 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.accounts import Account
 from bot.codes.service import CodeSettings, current_code
 from bot.db.models import User
+from bot.db.repositories.reminders import RemindChoice
 from bot.domain.answers import Place
 from bot.domain.tokens import SigningKey
+from bot.i18n import create_i18n
 from bot.registration.service import submit_declaration
+from bot.reminders import service as reminders
+from bot.reminders.service import ReminderTimes
 from bot.retention import purge_expired
 from bot.status.daily import reevaluate
 from tests.stories import ZONE, answers, at, check_in
@@ -122,5 +126,22 @@ async def test_the_purge_uses_indexes_only(
     statements = await _statements(
         engine, lambda: purge_expired(session_factory, MemoryStorage(), at(3, 10), timedelta(days=1))
     )
+    assert len(statements) >= 3
+    assert await _full_scans(engine, statements) == []
+
+
+async def test_the_self_reminder_job_uses_indexes_only(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _people(session_factory)
+    async with session_factory() as session:  # one who chose a time: the pass through ix_users_remind_on
+        assert await reminders.choose(session, 3, RemindChoice.ON, time(8, 0), at(4, 7), ZONE) is not None
+
+    async def look() -> None:
+        # 20:05: the default reminders, the chosen ones and the evening warnings are all due.
+        queued = await reminders.queue_due(session_factory, create_i18n(), at(5, 20, 5), ZONE, ReminderTimes())
+        assert queued.reminded == 2 and queued.warned == 1
+
+    statements = await _statements(engine, look)
     assert len(statements) >= 3
     assert await _full_scans(engine, statements) == []

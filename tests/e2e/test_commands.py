@@ -21,6 +21,7 @@ COMMAND_NAMES = [
     "checkin",
     "status",
     "update",
+    "remindme",
     "history",
     "mydata",
     "delete",

@@ -41,6 +41,9 @@ FORGED = [
     f"del:erase:{HUGE}",
     "del:erase:-1",
     f"reg:full_name:{HUGE}:back:",
+    f"rmd:at:{HUGE}",
+    "rmd:at:-1",
+    "rmd:at:1440",
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ class NoticeToSend:
     kind: str
     text: str
     attempts: int
+    buttons: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class NewNotice:
     user_id: int
     kind: str
     text: str
+    # An inline keyboard as JSON (InlineKeyboardMarkup.model_dump()), rendered with the text.
+    buttons: dict[str, Any] | None = None
 
 
 class NoticeRepository:
@@ -43,7 +47,14 @@ class NoticeRepository:
             await self._session.execute(
                 Notice.__table__.insert(),
                 [
-                    {"user_id": n.user_id, "kind": n.kind, "text": n.text, "created_at": now, "attempts": 0}
+                    {
+                        "user_id": n.user_id,
+                        "kind": n.kind,
+                        "text": n.text,
+                        "buttons": n.buttons,
+                        "created_at": now,
+                        "attempts": 0,
+                    }
                     for n in notices
                 ],
             )
@@ -56,7 +67,7 @@ class NoticeRepository:
     async def due(self, now: datetime, limit: int) -> list[NoticeToSend]:
         """Notices nobody is sending (or whose sender's claim ran out) whose time has come, oldest first."""
         rows = await self._session.execute(
-            select(Notice.id, Notice.user_id, Notice.kind, Notice.text, Notice.attempts)
+            select(Notice.id, Notice.user_id, Notice.kind, Notice.text, Notice.attempts, Notice.buttons)
             .where(_free(now), or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
             .order_by(Notice.id)
             .limit(limit)

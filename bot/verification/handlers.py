@@ -271,7 +271,13 @@ async def _tell_holder(session: AsyncSession, i18n: I18n, result: TemperatureRes
             text = presenter.holder_fever_text(result, language)
         else:
             text = presenter.holder_correction_text(result)
-    await notices.tell(session, result.holder_id, "fever" if result.fever else "fever_corrected", text, clock())
+    kind = "fever" if result.fever else "fever_corrected"
+    if result.outcome is Recorded.CHANGED:
+        # A correction made before its mistake was sent: the mistake is withdrawn and nothing is said.
+        taken_back = "fever_corrected" if result.fever else "fever"
+        await notices.take_back_or_tell(session, result.holder_id, taken_back, kind, text, clock())
+        return
+    await notices.tell(session, result.holder_id, kind, text, clock())
 
 
 def create_router(throttle: Throttle | None = None) -> Router:

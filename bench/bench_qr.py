@@ -39,7 +39,7 @@ def _cards(count: int) -> list[CodeCard]:
                 colour=colour,
                 holder_name=NAMES[index % len(NAMES)],
                 colour_word=word,
-                issued_text="Issued 27 Nov 2026, 09:41" if index % 2 else "签发于 2026年11月27日 09:41",
+                validity_text="Issued 27 Nov 2026, 09:41" if index % 2 else "签发于 2026年11月27日 09:41",
             )
         )
     return cards

@@ -212,7 +212,7 @@ def _photos() -> dict[str, list[bytes]]:
                 colour=colour,
                 holder_name="Jane Doe",
                 colour_word=colour.upper(),
-                issued_text="Issued",
+                validity_text="Issued",
             )
         )
         kinds["code image (PNG, 480 px)"].append(png)

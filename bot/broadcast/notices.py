@@ -37,3 +37,22 @@ async def tell(session: AsyncSession, user_id: int, kind: str, text: str, now: d
     await session.commit()
     wake()
     return True
+
+
+async def take_back_or_tell(
+    session: AsyncSession, user_id: int, take_back: str, kind: str, text: str, now: datetime
+) -> bool:
+    """A change that undoes an earlier one: when the notice of the earlier one (`take_back`) is still waiting,
+    it is withdrawn and nothing is told (the person never heard of what was undone); otherwise `text` is
+    told. Commits once; True when something was withdrawn or stored."""
+    notices = NoticeRepository(session)
+    if await notices.withdraw(user_id, take_back, now):
+        await session.commit()
+        return True
+    if await notices.is_unreachable(user_id):
+        await session.commit()
+        return False
+    await notices.add([NewNotice(user_id, kind, text)], now)
+    await session.commit()
+    wake()
+    return True

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
+from bot.codes.keyboards import why_keyboard
 from bot.codes.service import CodeSettings
 from bot.filters import Words
 from bot.menu import SHOW_CODE, main_menu
@@ -28,27 +29,42 @@ async def send_code(
     settings: CodeSettings,
     bot: Bot,
     in_form: bool = False,
+    intro: str | None = None,
 ) -> None:
+    """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
+
+    `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
+    colour and the way to green, and the main menu; the photo carries the "Why this colour?" button.
+    """
     now = clock()
     current = await service.current_code(session, account, locale, now, zone, settings)
     if current is None:
         await message.answer(presenter.no_code_yet(in_form))
         return
+    if intro is not None:
+        explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone)
+        await message.answer(explained, reply_markup=main_menu())
     caption = presenter.caption(current, locale, now, zone)
+    key = presenter.image_key(current, zone, settings)
     name = current.holder_name
-    if current.code.file_id:
+    if (cached := presenter.cached_file_id(current, key)) is not None:
         try:
             # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
-            await bot.send_photo(message.chat.id, current.code.file_id, caption=caption, reply_markup=main_menu())
+            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=why_keyboard())
             return
         except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
-            name = await service.holder_name(session, account.id)
-    png = presenter.render(current, name or "", locale, zone, settings)
+            pass
+    if name is None:
+        name = await service.holder_name(session, account.id)
+    png = presenter.render(current, name, zone, settings)
     sent = await bot.send_photo(
-        message.chat.id, BufferedInputFile(png, filename="health-code.png"), caption=caption, reply_markup=main_menu()
+        message.chat.id,
+        BufferedInputFile(png, filename="health-code.png"),
+        caption=caption,
+        reply_markup=why_keyboard(),
     )
     if sent.photo:
-        await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id)
+        await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
 
 
 async def show_code(

@@ -91,9 +91,12 @@ async def current_code(
             issued_at=now,
             expires_at=expires_at,
             file_id=None,
+            image_key=None,
             status=reassessed.status.to_dict(),
         )
         await codes.replace(code)
+    # A code whose image is cached by file_id needs no name; one that does is drawn (the caller checks
+    # the file_id's image_key and loads the name itself in the rare case of a new drawing).
     name = await holder_name(session, account.id) if code.file_id is None else None
     await session.commit()
     return CurrentCode(code=code, assessment=assessment, holder_name=name)
@@ -104,6 +107,6 @@ async def holder_name(session: AsyncSession, user_id: int) -> str:
     return await UserRepository(session).display_name(user_id) or ""
 
 
-async def remember_file_id(session: AsyncSession, user_id: int, token: str, file_id: str) -> None:
-    await CodeRepository(session).remember_file_id(user_id, token, file_id)
+async def remember_file_id(session: AsyncSession, user_id: int, token: str, file_id: str, image_key: str) -> None:
+    await CodeRepository(session).remember_file_id(user_id, token, file_id, image_key)
     await session.commit()

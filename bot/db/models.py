@@ -249,6 +249,9 @@ class Code(Base):
     expires_at: Mapped[datetime]
     # Telegram's id of the uploaded image: re-sending it costs no drawing and no upload.
     file_id: Mapped[str | None] = mapped_column(String(255))
+    # What the image with that file_id was drawn from (bot.codes.presenter.image_key): a file_id is
+    # re-sent only while the drawing would come out the same, so a new layout or label is drawn anew.
+    image_key: Mapped[str | None] = mapped_column(String(64))
     # The way to green as it stood when the code was issued (bot.domain.status.Status.to_dict()); a
     # check-in or a new day renews the code, so it is never stale when shown.
     status: Mapped[dict[str, Any]]
@@ -340,6 +343,8 @@ class Verification(Base):
     colour: Mapped[str | None] = mapped_column(String(8))
     # A temperature taken at the checkpoint, if staff recorded one.
     temperature_c: Mapped[float | None] = mapped_column(Float)
+    # When it was recorded or last corrected: the staff member may change it for a few minutes after.
+    temperature_at: Mapped[datetime | None]
 
 
 class Override(Base):

@@ -1,5 +1,5 @@
 """The picture of a health code: a QR in the code's colour inside a thick frame of that colour, with the
-holder's name, the colour in words and when it was issued.
+holder's name, the colour in words and until when it is valid (the caller's words: in both languages).
 
 The canvas is drawn as an 8-bit image whose values are palette indices and saved as a palette PNG. The
 palette holds two ramps (white to ink for the panel, frame colour to its text colour for the band), so
@@ -81,7 +81,7 @@ class CodeCard:
     colour: str
     holder_name: str
     colour_word: str
-    issued_text: str
+    validity_text: str
 
 
 def render_code_png(card: CodeCard) -> bytes:
@@ -92,7 +92,7 @@ def render_code_png(card: CodeCard) -> bytes:
     _paste_qr(canvas, card.link)
     draw = ImageDraw.Draw(canvas)
     _draw_fitted(draw, _one_line(card.holder_name), NAME_SIZES, NAME_CENTRE, _INK)
-    _draw_fitted(draw, _one_line(card.issued_text), ISSUED_SIZES, ISSUED_CENTRE, _BAND_TEXT)
+    _draw_fitted(draw, _one_line(card.validity_text), ISSUED_SIZES, ISSUED_CENTRE, _BAND_TEXT)
     image = Image.frombytes("P", canvas.size, canvas.tobytes())
     image.putpalette(palette)
     out = io.BytesIO()

@@ -367,8 +367,8 @@ async def _summary_button(
     await callback.answer(_("Submitted"))
     await drop_buttons(message)
     await form.state.clear()
-    await message.answer(_("Thank you. Your declaration is saved; here is your health code."), reply_markup=main_menu())
-    await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot)
+    thanks = _("Thank you. Your declaration is saved; here is your health code.")
+    await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot, intro=thanks)
 
 
 async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> None:
@@ -383,7 +383,6 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
         return
     await form.state.clear()
-    await form.message.answer(checkin_done_text(result, form.locale), reply_markup=main_menu())
     await send_code(
         form.message,
         finish.session,
@@ -393,6 +392,7 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         form.zone,
         finish.code_settings,
         finish.bot,
+        intro=checkin_done_text(result, form.locale),
     )
 
 

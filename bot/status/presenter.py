@@ -79,11 +79,8 @@ def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None) -
     return shown
 
 
-def status_lines(status: Status, locale: str, today: date, brief: bool = False) -> list[str]:
-    """Why the colour, what to do, and the way to green: the count, the next check-in, the earliest dates.
-
-    `brief` names at most two reasons and leaves out the lower ones and the next step, for a caption.
-    """
+def status_lines(status: Status, locale: str, today: date) -> list[str]:
+    """Why the colour, what to do, and the way to green: the count, the next check-in, the earliest dates."""
     colour = str(status.colour)
     lines = [colour_line(colour)]
     if status.override_reason is not None:
@@ -91,15 +88,12 @@ def status_lines(status: Status, locale: str, today: date, brief: bool = False) 
         if status.changes_on is not None:
             lines.append(_("Until {date}").format(date=format_day(status.changes_on, locale)))
     elif status.reasons:
-        lines.append(_("Why: {reasons}").format(reasons=reasons_text(status.reasons, 2 if brief else None)))
+        lines.append(_("Why: {reasons}").format(reasons=reasons_text(status.reasons)))
     else:
         lines.append(_("Why: nothing in your declarations and check-ins puts you at risk."))
-    if status.other_reasons and not brief:
+    if status.other_reasons:
         lines.append(_("Also still active: {reasons}").format(reasons=reasons_text(status.other_reasons)))
-    if not brief:
-        lines.append(_("Next step: {step}").format(step=NEXT_STEPS.get(status.next_step, status.next_step)))
-    else:
-        lines.append(_("Send /status for every reason and the next step."))
+    lines.append(_("Next step: {step}").format(step=NEXT_STEPS.get(status.next_step, status.next_step)))
     if colour != "green" and status.override_reason is None:
         lines += _way_to_green(status, locale, today)
     lines.append(_checkin_line(status, locale, today))

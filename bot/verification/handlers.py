@@ -29,7 +29,7 @@ from bot.codes.service import CodeSettings
 from bot.filters import Has
 from bot.messages import drop_buttons
 from bot.verification import presenter, service
-from bot.verification.keyboards import TemperatureCallback, temperature_keyboard
+from bot.verification.keyboards import TemperatureCallback, correction_keyboard, temperature_keyboard
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
 from bot.verification.service import NotStaff, Recorded, TemperatureResult, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
@@ -244,15 +244,19 @@ async def record_temperature(
         session, query.from_user.id, admin_ids, callback_data.verification, callback_data.fever, clock(), zone
     )
     message = query.message
-    await query.answer(presenter.temperature_answer(result.outcome), show_alert=result.outcome is not Recorded.RECORDED)
-    if result.outcome is Recorded.RECORDED:
+    await query.answer(presenter.temperature_answer(result.outcome), show_alert=not result.outcome.stored)
+    if result.outcome.stored:
         if isinstance(message, Message):
             card = presenter.card_with_temperature(message.html_text, result)
+            # The other reading stays one press away for a few minutes (checked again on the server).
+            keyboard = correction_keyboard(callback_data.verification, result.fever)
             with suppress(TelegramBadRequest):
-                await message.edit_text(card, reply_markup=None)
-        if result.fever:
+                await message.edit_text(card, reply_markup=keyboard)
+        if result.fever or result.outcome is Recorded.CHANGED:
             await _tell_holder(session, i18n, result, clock)
         return
+    if result.outcome is Recorded.ALREADY:
+        return  # a double tap: the card already shows the reading and its undo button
     # Someone else's card (a forwarded one?) stays as its staff member sees it; any other card is done.
     if result.outcome is not Recorded.NOT_YOURS and message is not None:
         await drop_buttons(message)
@@ -263,8 +267,17 @@ async def _tell_holder(session: AsyncSession, i18n: I18n, result: TemperatureRes
         return
     language = result.holder_language or i18n.default_locale
     with i18n.context(), i18n.use_locale(language):
-        text = presenter.holder_fever_text(result, language)
-    await notices.tell(session, result.holder_id, "fever", text, clock())
+        if result.fever:
+            text = presenter.holder_fever_text(result, language)
+        else:
+            text = presenter.holder_correction_text(result)
+    kind = "fever" if result.fever else "fever_corrected"
+    if result.outcome is Recorded.CHANGED:
+        # A correction made before its mistake was sent: the mistake is withdrawn and nothing is said.
+        taken_back = "fever_corrected" if result.fever else "fever"
+        await notices.take_back_or_tell(session, result.holder_id, taken_back, kind, text, clock())
+        return
+    await notices.tell(session, result.holder_id, kind, text, clock())
 
 
 def create_router(throttle: Throttle | None = None) -> Router:

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain.identity import INVISIBLE_LETTERS
 from bot.i18n import format_day, format_moment
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, colour_line, reasons_text
-from bot.verification.service import Card, Recorded, TemperatureResult, Verdict
+from bot.verification.service import CORRECTION_WINDOW, Card, Recorded, TemperatureResult, Verdict
 
 
 def neutral_text() -> str:
@@ -69,25 +69,36 @@ def _reason_text(card: Card, locale: str, zone: tzinfo) -> str:
     return _("the signature is wrong: this code was not issued by this bot, or it was altered.")
 
 
+# The verdict, in English and Chinese whatever the staff member's language: whoever stands at the gate,
+# the holder or a colleague, may read either. Only a green code gets the check mark and the word PASS.
+HEADLINES = {
+    "green": "✅ PASS · 通行 — GREEN CODE 绿码",
+    "yellow": "🟡 DO NOT PASS · 不予通行 — YELLOW CODE 黄码",
+    "red": "⛔ DO NOT PASS · 不予通行 — RED CODE 红码",
+}
+NOT_VALID = "❌ NOT VALID · 无效"
+# A colour these words do not know (a newer rules file): shown as it is, and never as a pass.
+UNKNOWN_COLOUR_HEADLINE = "⛔ DO NOT PASS · 不予通行 — {colour}"
+
+# The colour as a block staff see from arm's length; a card edited after a temperature finds it by these.
+BLOCK_WIDTH = 8
+COLOUR_SQUARES = {"green": "🟩", "yellow": "🟨", "red": "🟥"}
+_COLOUR_BLOCKS = frozenset(symbol * BLOCK_WIDTH for symbol in (*COLOUR_SQUARES.values(), "⬜"))
+
+
 def valid_headline(colour: str) -> str:
-    """The first line of a valid card. Staff at a busy gate read only this, so it names the colour, and only
-    a green code gets the check mark."""
-    if colour == "green":
-        return "✅ <b>" + _("VALID: GREEN CODE") + "</b>"
-    if colour == "yellow":
-        return "🟡 <b>" + _("VALID: YELLOW CODE — not green") + "</b>"
-    if colour == "red":
-        return "⛔ <b>" + _("VALID: RED CODE — not green") + "</b>"
-    # A colour these words do not know (a newer rules file): shown as it is, and never as green.
-    return "⛔ <b>" + _("VALID: {colour} — not green").format(colour=escape(colour) or "—") + "</b>"
+    """The first line of a valid card. Staff at a busy gate read only this, so it is the decision."""
+    known = HEADLINES.get(colour)
+    return "<b>" + (known if known is not None else UNKNOWN_COLOUR_HEADLINE.format(colour=escape(colour) or "—")) + "</b>"
+
+
+def not_valid_headline(reason: str) -> str:
+    """`reason` is in the staff member's language (and already HTML)."""
+    return f"<b>{NOT_VALID}</b> — {reason}"
 
 
 def _colour_block(colour: str) -> str:
-    return COLOUR_SYMBOLS.get(colour, "⚪") * 3
-
-
-# Every colour block a card can show; a card edited after a temperature has its block found by these.
-_COLOUR_BLOCKS = frozenset(symbol * 3 for symbol in (*COLOUR_SYMBOLS.values(), "⚪"))
+    return COLOUR_SQUARES.get(colour, "⬜") * BLOCK_WIDTH
 
 
 def _shown_name(name: str) -> str:
@@ -106,7 +117,7 @@ def card_text(card: Card, locale: str, zone: tzinfo) -> str:
     if card.valid:
         lines = [valid_headline(holder.colour if holder is not None else "")]
     else:
-        lines = ["❌ <b>" + _("NOT VALID") + "</b>: " + _reason_text(card, locale, zone)]
+        lines = [not_valid_headline(_reason_text(card, locale, zone))]
     if holder is not None:
         lines += ["", _colour_block(holder.colour)]
         if not card.valid:
@@ -136,9 +147,10 @@ def temperature_prompt() -> str:
 
 
 def card_with_temperature(card: str, result: TemperatureResult) -> str:
-    """A valid card (as sent, in HTML) once its temperature is recorded: the prompt gives way to the reading,
-    and the headline and colour block show the holder's colour now, which a fever may have changed."""
-    lines = card.removesuffix(temperature_prompt()).rstrip().split("\n")
+    """A valid card (as sent, in HTML) once its temperature is recorded or corrected: what followed the
+    card's last blank line (the prompt, or the reading before a correction) gives way to the reading, and
+    the headline and colour block show the holder's colour now, which the reading may have changed."""
+    lines = card.rsplit("\n\n", 1)[0].split("\n")
     if result.colour is not None:
         lines[0] = valid_headline(result.colour)
         for index, line in enumerate(lines):
@@ -149,8 +161,13 @@ def card_with_temperature(card: str, result: TemperatureResult) -> str:
 
 
 def temperature_line(result: TemperatureResult) -> str:
-    """Added to the card once a temperature is recorded."""
-    if result.fever:
+    """Added to the card once a temperature is recorded (or corrected: the line says so)."""
+    if result.outcome is Recorded.CHANGED:
+        if result.fever:
+            line = "🤒 " + _("Checkpoint temperature corrected: fever (37.3 °C or more).")
+        else:
+            line = "🌡 " + _("Checkpoint temperature corrected: normal.")
+    elif result.fever:
         line = "🤒 " + _("Checkpoint temperature recorded: fever (37.3 °C or more).")
     else:
         line = "🌡 " + _("Checkpoint temperature recorded: normal.")
@@ -168,6 +185,10 @@ def temperature_answer(outcome: Recorded) -> str:
         Recorded.NOT_YOURS: _("Only the staff member who checked this code can record its temperature."),
         Recorded.UNAVAILABLE: _("No temperature can be recorded for this check."),
         Recorded.TOO_OLD: _("This check is too old to record a temperature; verify the code again."),
+        Recorded.CHANGED: _("Corrected."),
+        Recorded.TOO_LATE_TO_CHANGE: _(
+            "A reading can be changed only within {minutes} minutes of recording it; this one stands."
+        ).format(minutes=int(CORRECTION_WINDOW.total_seconds() // 60)),
     }[outcome]
 
 
@@ -185,3 +206,14 @@ def holder_fever_text(result: TemperatureResult, locale: str) -> str:
         lines.append(_("That reading is not your own check-in: please check in for today with /checkin."))
     lines.append(_("Send /status for every reason and the next step."))
     return "\n".join(lines)
+
+
+def holder_correction_text(result: TemperatureResult) -> str:
+    """Told to the holder, in their language, when staff took back a fever they had recorded by mistake."""
+    colour = result.colour or "green"
+    return "\n".join(
+        [
+            _("The checkpoint corrected the temperature it recorded for you: it was not a fever."),
+            _("Your code is {colour}.").format(colour=colour_line(colour)),
+        ]
+    )

@@ -31,6 +31,9 @@ THROTTLED = "verify_throttled"
 NORMAL_C = 36.6
 # A temperature belongs to the moment of the check: a card's buttons are refused after this.
 TEMPERATURE_WINDOW = timedelta(minutes=15)
+# A press on the wrong button is noticed at once or not at all: after this the reading stands, so a
+# holder's colour is not changed back and forth long after they walked through.
+CORRECTION_WINDOW = timedelta(minutes=5)
 
 
 class Verdict(StrEnum):
@@ -187,6 +190,12 @@ class Recorded(StrEnum):
     NOT_YOURS = "not_yours"  # another staff member's card
     UNAVAILABLE = "unavailable"  # not a valid card, or the holder is gone
     TOO_OLD = "too_old"
+    CHANGED = "changed"  # the staff member corrected their own reading within CORRECTION_WINDOW
+    TOO_LATE_TO_CHANGE = "too_late_to_change"
+
+    @property
+    def stored(self) -> bool:
+        return self in (Recorded.RECORDED, Recorded.CHANGED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +221,11 @@ async def record_temperature(
     now: datetime,
     zone: tzinfo,
 ) -> TemperatureResult:
-    """A temperature taken at the checkpoint, on the card of a valid code, by the staff member who checked it."""
+    """A temperature taken at the checkpoint, on the card of a valid code, by the staff member who checked it;
+    or their correction of it (fever to normal, or back) within CORRECTION_WINDOW of recording it.
+
+    The colour is re-derived from the history with the reading as it now stands, so a fever taken back
+    takes back the yellow it brought (unless something else keeps it)."""
     if not await may_verify(session, staff_id, admin_ids):
         await AuditRepository(session).add(now, staff_id, DENIED, details={"attempted": "checkpoint_temperature"})
         await session.commit()
@@ -225,22 +238,24 @@ async def record_temperature(
     elif row.staff_id != staff_id:
         outcome = Recorded.NOT_YOURS
     elif row.temperature_c is not None:
-        outcome = Recorded.ALREADY
+        outcome = await _change(repository, row, fever, now)
     elif now - row.at > TEMPERATURE_WINDOW:
         outcome = Recorded.TOO_OLD
-    elif not await repository.record_temperature(verification_id, FEVER_C if fever else NORMAL_C):
+    elif not await repository.record_temperature(verification_id, FEVER_C if fever else NORMAL_C, now):
         outcome = Recorded.ALREADY  # a double tap that raced this one
-    if outcome is not None:
+    if outcome is not Recorded.CHANGED and outcome is not None:
         await session.commit()
         return TemperatureResult(outcome)
     assert row is not None and row.holder_id is not None
     holder_id = row.holder_id
     # A fever is told to the person at once (by the caller); anything else the days change is told daily.
-    reassessed = await reassess(session, holder_id, now, zone, cause="checkpoint", notified=fever)
+    # A correction is told too (the holder was told of the fever it takes back, or is told of the new one).
+    told = fever or outcome is Recorded.CHANGED
+    reassessed = await reassess(session, holder_id, now, zone, cause="checkpoint", notified=told)
     user = await UserRepository(session).get(holder_id)
     await session.commit()
     return TemperatureResult(
-        Recorded.RECORDED,
+        outcome or Recorded.RECORDED,
         fever=fever,
         holder_id=holder_id,
         holder_language=user.language if user is not None else None,
@@ -249,3 +264,18 @@ async def record_temperature(
         reasons=tuple(reassessed.row.reasons),
         checked_in_today=reassessed.status.checked_in_today,
     )
+
+
+async def _change(repository: VerificationRepository, row: Verification, fever: bool, now: datetime) -> Recorded:
+    """The other button pressed after a reading: a correction while the window is open, nothing after."""
+    was = row.temperature_c
+    assert was is not None
+    if (was >= FEVER_C) == fever:
+        return Recorded.ALREADY  # the same reading again: a double tap
+    recorded_at = row.temperature_at
+    if recorded_at is None or now - recorded_at > CORRECTION_WINDOW:
+        return Recorded.TOO_LATE_TO_CHANGE
+    changed = await repository.change_temperature(
+        row.id, was, FEVER_C if fever else NORMAL_C, now, now - CORRECTION_WINDOW
+    )
+    return Recorded.CHANGED if changed else Recorded.ALREADY

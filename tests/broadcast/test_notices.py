@@ -162,3 +162,35 @@ async def test_deleting_ones_data_deletes_the_notices_still_waiting_for_them(
         await PersonalDataRepository(session).delete_user(user_id)
         await session.commit()
         assert await NoticeRepository(session).count() == 1
+
+
+async def test_a_correction_withdraws_a_notice_still_waiting_and_is_told_only_after_it_was_sent(
+    session_factory: async_sessionmaker[AsyncSession], telegram: tuple[FakeTelegram, Bot]
+) -> None:
+    """A checkpoint's fever pressed by mistake and corrected: if the fever notice has not left yet, the person
+    hears of neither; once it was sent (or while a sender holds it), the correction is told."""
+    fake, bot = telegram
+    waiting, sent, sending = await people(session_factory, fake, [3601, 3602, 3603])
+    async with session_factory() as session:
+        await notices.tell(session, sent, "fever", "fever", NOW)
+    await make_sender(session_factory, bot).drain()
+    assert told(fake, sent) == ["fever"]
+    async with session_factory() as session:
+        await notices.tell(session, waiting, "fever", "fever", NOW)
+        await notices.tell(session, waiting, "colour", "another change", NOW)
+        await notices.tell(session, sending, "fever", "fever", NOW)
+        await session.execute(
+            update(Notice)
+            .where(Notice.user_id == sending)
+            .values(claimed_by="another process", claimed_until=NOW + timedelta(minutes=1))
+        )
+        await session.commit()
+        for user_id in (waiting, sent, sending):
+            assert await notices.take_back_or_tell(session, user_id, "fever", "fever_corrected", "corrected", NOW)
+    kinds = sorted((notice.user_id, notice.kind) for notice in await left(session_factory))
+    assert kinds == [
+        (waiting, "colour"),
+        (sent, "fever_corrected"),
+        (sending, "fever"),
+        (sending, "fever_corrected"),
+    ]

@@ -34,7 +34,7 @@ WHITE = (255, 255, 255)
 
 def _card(colour: str = "green", link: str = LINK, name: str = "Zhang Wei", word: str = "GREEN CODE") -> CodeCard:
     return CodeCard(
-        link=link, colour=colour, holder_name=name, colour_word=word, issued_text="Issued 27 Nov 2026, 09:41"
+        link=link, colour=colour, holder_name=name, colour_word=word, validity_text="Issued 27 Nov 2026, 09:41"
     )
 
 
@@ -170,7 +170,9 @@ def test_a_long_name_stays_inside_the_frame(name: str) -> None:
 
 
 def test_a_long_colour_word_and_issued_text_stay_inside() -> None:
-    card = CodeCard(link=LINK, colour="red", holder_name="x", colour_word="RED CODE " * 10, issued_text="Issued " * 30)
+    card = CodeCard(
+        link=LINK, colour="red", holder_name="x", colour_word="RED CODE " * 10, validity_text="Issued " * 30
+    )
     image = _open(render_code_png(card)).convert("RGB")
     band = image.crop((0, BAND_TOP, WIDTH, HEIGHT))
     frame = PALETTES["red"].frame

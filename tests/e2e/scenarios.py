@@ -46,7 +46,7 @@ async def register(fake: FakeTelegram, person: Person, name: str = "Jane Doe") -
     await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
     await answer_health(person)
     mark = fake.mark()
-    await person.press("Submit", expect=lambda message: "GREEN CODE" in message_text(message))
+    await person.press("Submit", expect=lambda message: "photo" in message and "GREEN CODE" in message_text(message))
     [photo] = photos(fake, mark)
     assert photo.files, "the first code is drawn and uploaded"
     return photo

@@ -23,10 +23,14 @@ def day(number: int, hour: int = 9) -> datetime:
 
 
 async def code_caption(fake: FakeTelegram, mark: int) -> str:
-    """The caption of the one code sent since `mark`, waiting for it (it follows the check-in's reply)."""
+    """What came with the one code sent since `mark`, waiting for it: the check-in's reply above the code (the
+    day's progress and the way to green) and the code's own short caption."""
     await fake.wait_for_call("sendPhoto", after=mark)
     [photo] = photos(fake, mark)
-    return photo.params["caption"]
+    caption = photo.params["caption"]
+    assert len(caption.split("\n")) == 3, "the colour, valid until and the time shown: the QR stays on screen"
+    above = [call.params["text"] for call in fake.calls[mark:] if call.method == "sendMessage"]
+    return "\n".join([*above, caption])
 
 
 async def test_check_in_same_as_yesterday_replaces_a_second_one_and_symptoms_turn_yellow(
@@ -34,12 +38,15 @@ async def test_check_in_same_as_yesterday_replaces_a_second_one_and_symptoms_tur
 ) -> None:
     process = await start_bot("polling", now=day(1))
     jane = Person(fake, FakeUser(id=6101, first_name="Jane", language_code="en"))
-    first = await register(fake, jane)
-    assert "Checked in today" in first.params["caption"], "the declaration is the day's check-in"
+    mark = fake.mark()
+    await register(fake, jane)
+    assert "Checked in today" in await code_caption(fake, mark), "the declaration is the day's check-in"
 
     process.set_clock(day(2, 8))
     photo = await jane.say("/code", expect="GREEN CODE")
-    assert "Not checked in today yet" in message_text(photo)
+    assert "Not checked in today yet" not in message_text(photo), "the caption keeps to the colour and the times"
+    why = await jane.press("Why this colour?", message=photo, expect="Not checked in today yet")
+    assert why is not None and "Your status" in message_text(why)
 
     question = await jane.say("/checkin", expect="Has anything changed")
     assert "already checked in" not in message_text(question)

@@ -192,9 +192,11 @@ async def test_update_starts_prefilled_and_cancel_keeps_the_earlier_code(
     assert await count_rows(clean_database, Declaration) == 1
 
     mark = fake.mark()
-    await jane.press("Submit", expect="YELLOW CODE")
+    explained = await jane.press("Submit", expect="YELLOW CODE")
+    assert explained is not None and "cough" in message_text(explained), "why, above the code"
+    await fake.wait_for_call("sendPhoto", after=mark)
     [yellow] = photos(fake, mark)
-    assert "cough" in yellow.params["caption"]
+    assert "cough" not in yellow.params["caption"], "the caption leaves room for the QR"
     assert yellow.files, "the colour changed: a new image is drawn and uploaded"
     assert await count_rows(clean_database, Declaration) == 2
 

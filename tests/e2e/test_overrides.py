@@ -45,7 +45,8 @@ async def test_an_override_holds_until_its_date_then_the_rules_and_the_person_is
     told = await jane.expect("A health authority's decision changed your health code")
     assert "RED CODE" in message_text(told) and "observation by the CDC" in message_text(told)
     photo = await jane.say("/code", expect="RED CODE")
-    assert "observation by the CDC" in message_text(photo)
+    why = await jane.press("Why this colour?", message=photo, expect="observation by the CDC")
+    assert why is not None and "observation by the CDC" not in message_text(photo), "a press away, not in the caption"
 
     # 5 March, the first day without it: the rules again (nothing since it began), so green, and told once.
     mark = fake.mark()

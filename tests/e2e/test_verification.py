@@ -146,10 +146,10 @@ async def test_staff_get_the_card_and_anyone_else_learns_nothing(
     process.set_clock(DAY_1 + timedelta(hours=1))
 
     # The phone camera opens the link: /start <token>. Staff see the card at once.
-    card = await sam.say(f"/start {token}", expect="VALID")
+    card = await sam.say(f"/start {token}", expect="PASS")
     text = message_text(card)
-    assert text.split("\n", 1)[0] == "✅ VALID: GREEN CODE", "the first line alone tells staff the colour"
-    assert "🟢🟢🟢" in text
+    assert text.split("\n", 1)[0] == "✅ PASS · 通行 — GREEN CODE 绿码", "the first line alone is the decision"
+    assert "🟩🟩🟩🟩🟩🟩🟩🟩" in text
     assert "Name: Jane Doe" in text
     assert "ID document: …5678" in text and "E12345678" not in text, "only the last four of the ID"
     assert "Valid until: Mar 3, 2026 09:00" in text
@@ -160,14 +160,14 @@ async def test_staff_get_the_card_and_anyone_else_learns_nothing(
 
     # /verify, a pasted link, and a photo of the screen: the same card.
     for said in (f"/verify {token}", f"/verify {link}", f"Can you check {link} please", token):
-        assert message_text(await sam.say(said, expect="VALID")).startswith("✅ VALID"), said
-    assert message_text(await sam.send_photo(phone_photo(png), expect="VALID")).startswith("✅ VALID")
-    assert message_text(await sam.send_photo(png, expect="VALID")).startswith("✅ VALID")
+        assert message_text(await sam.say(said, expect="PASS")).startswith("✅ PASS · 通行"), said
+    assert message_text(await sam.send_photo(phone_photo(png), expect="PASS")).startswith("✅ PASS · 通行")
+    assert message_text(await sam.send_photo(png, expect="PASS")).startswith("✅ PASS · 通行")
     await sam.send_photo(photo_without_code(), expect="I could not find a health code in this photo")
     await sam.say("/verify", expect="Send /verify followed by the code")
 
     # An administrator may do all staff can.
-    assert message_text(await ada.say(f"/verify {token}", expect="VALID")).startswith("✅ VALID")
+    assert message_text(await ada.say(f"/verify {token}", expect="PASS")).startswith("✅ PASS · 通行")
 
     # Anyone else: the same neutral words whatever they send, and never the holder's name.
     await tom.say(f"/start {token}", expect=NEUTRAL)
@@ -249,7 +249,7 @@ async def test_a_code_whose_colour_changed_since_the_image_is_refused(
 
     card = message_text(await sam.send_photo(png, expect="NOT VALID"))
     assert "the colour has changed since this image was made (it shows 🟢 GREEN CODE)" in card
-    assert "🟡🟡🟡" in card and "YELLOW CODE" in card, "the card shows the current colour"
+    assert "🟨🟨🟨🟨🟨🟨🟨🟨" in card and "YELLOW CODE" in card, "the card shows the current colour"
     assert "Last check-in: March 3, 2026" in card
     [row] = await rows(clean_database, Verification)
     assert (row.valid, row.reason, row.colour) == (False, "colour_changed", "yellow")
@@ -259,9 +259,9 @@ async def test_a_code_whose_colour_changed_since_the_image_is_refused(
     await jane.say("/code", expect="YELLOW CODE")
     [photo] = photos(fake, mark)
     _png, _link, fresh = code_of(fake, photo)
-    fresh_card = message_text(await sam.say(f"/verify {fresh}", expect="VALID"))
-    assert fresh_card.startswith("🟡 VALID: YELLOW CODE — not green\n"), "valid, and the first line says not green"
-    assert "✅" not in fresh_card and "🟡🟡🟡" in fresh_card
+    fresh_card = message_text(await sam.say(f"/verify {fresh}", expect="PASS"))
+    assert fresh_card.startswith("🟡 DO NOT PASS · 不予通行 — YELLOW CODE 黄码\n"), "valid, and not to be let through"
+    assert "✅" not in fresh_card and "🟨🟨🟨🟨🟨🟨🟨🟨" in fresh_card
 
 
 async def test_a_fever_at_the_checkpoint_turns_the_code_yellow_and_the_holder_is_told(
@@ -273,7 +273,7 @@ async def test_a_fever_at_the_checkpoint_turns_the_code_yellow_and_the_holder_is
     await make_staff(clean_database, SAM.id)
     process.set_clock(DAY_1 + timedelta(hours=2))
 
-    card = await sam.say(f"/start {token}", expect="VALID")
+    card = await sam.say(f"/start {token}", expect="PASS")
     # Only the staff member who made this check may record its temperature.
     await ada.press("Fever", message=card)
     assert "Only the staff member who checked this code" in (await ada.callback_answer())["text"]
@@ -282,15 +282,36 @@ async def test_a_fever_at_the_checkpoint_turns_the_code_yellow_and_the_holder_is
     await sam.press("Fever", message=card, expect="Checkpoint temperature recorded: fever")
     edited = message_text(await sam.expect("Checkpoint temperature recorded"))
     assert "The code is now 🟡 YELLOW CODE." in edited and "Name: Jane Doe" in edited
-    assert edited.startswith("🟡 VALID: YELLOW CODE — not green\n"), "the headline shows the new colour"
-    assert "✅" not in edited and "🟢" not in edited and "🟡🟡🟡" in edited
+    assert edited.startswith("🟡 DO NOT PASS · 不予通行 — YELLOW CODE 黄码\n"), "the headline shows the new colour"
+    assert "✅" not in edited and "🟩" not in edited and "🟨🟨🟨🟨🟨🟨🟨🟨" in edited
     told = message_text(await jane.expect("At a checkpoint your temperature was 37.3 °C or more."))
     assert "Your code is now 🟡 YELLOW CODE." in told
     assert "Sam" not in told
 
-    # A second press: already recorded; nothing is stored twice.
-    await sam.press("Normal", message=card)
+    # A second press of the same reading: already recorded; nothing is stored twice.
+    await sam.press("Fever", message=card)
     assert "already recorded" in (await sam.callback_answer())["text"]
+    [check] = await rows(clean_database, Verification)
+    assert check.temperature_c == pytest.approx(37.3)
+
+    # A mistaken press is undone within five minutes: green again on the card and for Jane, who is told.
+    process.set_clock(DAY_1 + timedelta(hours=2, minutes=3))
+    jane._seen = fake.mark()
+    await sam.press("Undo: change to normal", expect="Checkpoint temperature corrected: normal")
+    corrected = message_text(await sam.expect("Checkpoint temperature corrected"))
+    assert corrected.startswith("✅ PASS · 通行 — GREEN CODE 绿码\n") and "🟨" not in corrected
+    assert "The code is now 🟢 GREEN CODE." in corrected and "fever" not in corrected
+    told = message_text(await jane.expect("corrected the temperature"))
+    assert "Your code is 🟢 GREEN CODE." in told and "Sam" not in told
+    [check] = await rows(clean_database, Verification)
+    assert check.temperature_c == pytest.approx(36.6)
+    # ...and changed back again (it was a fever after all): the window counts from the last press.
+    await sam.press("Undo: change to fever", expect="Checkpoint temperature corrected: fever")
+    await jane.expect("At a checkpoint your temperature was 37.3 °C or more.")
+    # After five minutes the reading stands: the button is refused and taken away.
+    process.set_clock(DAY_1 + timedelta(hours=2, minutes=9))
+    await sam.press("Undo: change to normal")
+    assert "within 5 minutes" in (await sam.callback_answer())["text"]
     [check] = await rows(clean_database, Verification)
     assert check.temperature_c == pytest.approx(37.3)
 
@@ -328,7 +349,7 @@ async def test_a_rotated_out_key_verifies_while_listed_and_not_after(
         await register(fake, jane)
         now = int(DAY_1.timestamp())
         old_code = issue_token(await public_id(clean_database, JANE.id), now, now + 86_400, old_key)
-        assert message_text(await sam.say(f"/verify {old_code}", expect="VALID")).startswith("✅ VALID")
+        assert message_text(await sam.say(f"/verify {old_code}", expect="PASS")).startswith("✅ PASS · 通行")
         await bot.stop()
 
         # The old secret removed from the list: a code it signed no longer verifies, even within its day.
@@ -361,4 +382,4 @@ async def test_many_codes_that_do_not_verify_are_slowed_down_and_audited(
 
     # A minute later it goes on.
     process.set_clock(DAY_1 + timedelta(seconds=61))
-    assert message_text(await sam.say(f"/verify {token}", expect="VALID")).startswith("✅ VALID")
+    assert message_text(await sam.say(f"/verify {token}", expect="PASS")).startswith("✅ PASS · 通行")

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from bot.sandbox.people import SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
 from tests.e2e.harness import Person
-from tests.e2e.scenarios import file_id, register
+from tests.e2e.scenarios import answer_identity, file_id, onboard, register
 
 pytestmark = pytest.mark.e2e
 
@@ -105,6 +105,26 @@ async def phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureReque
     assert not shown.errors, f"errors in the page's script: {shown.errors}"
 
 
+@pytest.fixture
+async def small_phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Phone]:
+    """The chat page on a phone-sized screen (390×844 CSS pixels, an iPhone 12 to 14), touch and all."""
+    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = await context.new_page()
+    await page.goto(sandbox.url)
+    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
+    shown = Phone(page, folder)
+    yield shown
+    await shown.shot("end")
+    await context.close()
+    print(f"screenshots: {folder}")
+    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+
+
 async def register_in_chinese(phone: Phone) -> None:
     """李伟 opens their organization's invite link and answers every question by clicking and typing."""
     await phone.become(SandboxRole.REGISTRANT)
@@ -144,11 +164,11 @@ async def test_register_in_chinese_then_staff_scan_and_hr_sees_who_has_not_check
     await code.click()
     await page.click(f'#scan-dialog .scan-as[data-person-id="{with_role(SandboxRole.STAFF).id}"]')
     await expect(page.locator("#viewer")).to_contain_text(with_role(SandboxRole.STAFF).name)
-    await phone.bot_says("有效")
+    await phone.bot_says("通行")
     # As in Telegram's apps, the link's /start shows without its token.
     await expect(page.locator(".message.outgoing .text").last).to_have_text("/start")
     card = await phone.last_from_bot().inner_text()
-    assert card.startswith("✅ 有效：绿码"), "the first line alone tells staff the colour"
+    assert card.startswith("✅ PASS · 通行 — GREEN CODE 绿码"), "the first line alone is the decision"
     assert "李伟" in card and "无效" not in card
     await phone.shot("staff-sees-a-valid-card")
 
@@ -182,7 +202,7 @@ async def test_live_updates_a_photo_from_disk_edits_in_place_and_a_downloaded_do
     picture.write_bytes(sandbox.fake.file_bytes(file_id(code_call)))
     await page.set_input_files("#photo-input", str(picture))
     await expect(page.locator(".message.outgoing img.photo").last).to_be_visible()
-    await phone.bot_says("有效")
+    await phone.bot_says("通行")
     assert "Anna Schmidt" in await phone.last_from_bot().inner_text()
     await phone.shot("staff-verifies-a-photo")
 
@@ -205,3 +225,43 @@ async def test_live_updates_a_photo_from_disk_edits_in_place_and_a_downloaded_do
     await download.save_as(saved)
     assert "Anna Schmidt" in saved.read_text(encoding="utf-8-sig")
     await phone.shot("documents")
+
+
+async def test_a_red_code_on_a_phone_shows_the_whole_qr_without_scrolling(small_phone: Phone, sandbox: Sandbox) -> None:
+    """A red code's caption ran 8 to 11 lines and pushed the QR off a 390×844 screen. Now the caption is the
+    colour, valid until and the time shown; why is behind a button, and the whole image is on screen."""
+    page = small_phone.page
+    anna = next(p for p in sandbox.people if p.role is SandboxRole.REGISTRANT and p.user.language_code == "en")
+    person = Person(sandbox.fake, anna.user)
+    # Back from abroad: red, with the longest explanation a newcomer gets.
+    await onboard(person)
+    await answer_identity(person, "Anna Schmidt")
+    await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
+    await person.press("Abroad")
+    await person.press("Done", expect="close contact")
+    await person.press("None of these", expect="told you that you are")
+    await person.press("None of these", expect="symptoms now")
+    await person.press("No symptoms", expect="body temperature")
+    await person.say("36.6", expect="Please check your answers")
+    await person.press("Submit", expect=lambda message: "photo" in message and "RED CODE" in message.get("caption", ""))
+
+    await page.click(f'.person[data-person-id="{anna.id}"]')
+    await small_phone.type("/code", "RED CODE")
+    code = page.locator(".message.incoming img.photo").last
+    await expect(code).to_be_visible()
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.message.incoming img.photo')].every(image => image.complete)"
+    )
+    await small_phone.shot("red-code-on-a-phone")
+    chat = await page.locator("#messages").bounding_box()
+    image = await code.bounding_box()
+    assert chat is not None and image is not None
+    assert image["y"] >= chat["y"], f"the QR's top edge is above the chat's view: {image} in {chat}"
+    assert image["y"] + image["height"] <= chat["y"] + chat["height"], f"the QR is cut off below: {image} in {chat}"
+    assert image["width"] >= 200, "large enough to scan from a phone's screen"
+
+    # Why red, the next step and the earliest green date: one press away, as a new message.
+    await small_phone.press("Why this colour?", "Earliest date it can turn green")
+    explanation = await small_phone.last_from_bot().inner_text()
+    assert "you stayed abroad in the last 14 days" in explanation and "Next step" in explanation
+    await small_phone.shot("why-red")

@@ -36,6 +36,8 @@ FORGED = [
     "role:grant:staff:-5",
     f"ckpt:{HUGE}:1",
     "ckpt:-3:0",
+    "ckpt:5:2",
+    "why:1",
     f"hist:0:{HUGE}",
     "hist:-1:5",
     f"del:erase:{HUGE}",

@@ -138,7 +138,7 @@ def _card(name: str, colour: str, locale: str) -> str:
 def test_a_name_stored_before_the_rule_cannot_pass_for_the_verdict(locale: str, label: str) -> None:
     text = _card(SPOOF, "red", locale)
     lines = text.split("\n")
-    assert lines[0].startswith("⛔ <b>")
+    assert lines[0] == "<b>⛔ DO NOT PASS · 不予通行 — RED CODE 红码</b>"
     [name_line] = [line for line in lines if SPOOF in line]
     assert name_line == label + SPOOF, "its own labelled line, not in bold like the verdict"
     assert lines.index(name_line) > 1

@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.codes.presenter import MAX_CAPTION, caption
+from bot.codes.presenter import caption, explanation
 from bot.codes.service import CurrentCode
 from bot.db.models import Assessment, Code
 from bot.domain.answers import Colour
 from bot.domain.assessment import load_rules
 from bot.domain.status import Status
 from bot.i18n import SUPPORTED_LOCALES, create_i18n
-from bot.sandbox.emulator.formatting import parse_html, utf16_len
+from bot.sandbox.emulator.formatting import parse_html
 from bot.status.presenter import status_lines
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -61,18 +61,22 @@ def _current(status: Status) -> CurrentCode:
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
-def test_a_caption_with_every_reason_fits_telegrams_limit_and_keeps_the_way_to_green(locale: str) -> None:
+def test_a_red_codes_caption_is_three_lines_the_colour_valid_until_and_the_time_shown(locale: str) -> None:
+    """A red code's caption ran 8 to 11 lines and pushed the QR off a phone's screen; the rest is a press away."""
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale(locale):
         text = caption(_current(_status()), locale, NOW, ZONE)
-        full = "\n".join(status_lines(_status(), locale, TODAY))
+        why = explanation(_current(_status()), locale, NOW, ZONE)
     visible, _entities = parse_html(text)
-    assert utf16_len(visible) <= MAX_CAPTION
-    if locale == "en":  # the Chinese text is short enough whole
-        assert "/status" in visible, "the shortened caption says where the rest is"
-        assert "Also still active" not in visible
-        assert len(visible) < len(parse_html(full)[0])
-    assert ("Day 4 of 14" if locale == "en" else "第 4 天") in visible, "the way to green is kept"
+    lines = visible.split("\n")
+    assert len(lines) == 3, visible
+    assert lines[0] == ("🔴 RED CODE" if locale == "en" else "🔴 红码")
+    assert ("valid until" if locale == "en" else "有效期至") in lines[1]
+    assert ("Shown at" if locale == "en" else "出示时间") in lines[2]
+    for detail in ("Day 4 of 14", "第 4 天", "Why", "原因", "/status", "Next step", "Earliest"):
+        assert detail not in visible
+    # ...and every one of them is in the explanation the "Why this colour?" button answers with.
+    assert ("Day 4 of 14" if locale == "en" else "第 4 天") in why
 
 
 @pytest.mark.parametrize(
@@ -114,15 +118,16 @@ def test_a_green_status_has_no_way_to_green_only_the_check_in() -> None:
     ("locale", "expected"),
     [("en", "You did not check in on Mar 2, so the count of days started again."), ("zh", "3月2日")],
 )
-def test_a_missed_day_is_said_in_the_status_and_the_caption(locale: str, expected: str) -> None:
+def test_a_missed_day_is_said_in_the_status_and_behind_the_codes_why_button(locale: str, expected: str) -> None:
     i18n = create_i18n()
     missed = _status(day_number=2, missed_from=TODAY - timedelta(days=3), missed_to=TODAY - timedelta(days=3))
     with i18n.context(), i18n.use_locale(locale):
         text = "\n".join(status_lines(missed, locale, TODAY))
+        why = explanation(_current(missed), locale, NOW, ZONE)
         shown = caption(_current(missed), locale, NOW, ZONE)
     assert expected in text
-    visible, _entities = parse_html(shown)
-    assert expected in visible and utf16_len(visible) <= MAX_CAPTION
+    assert expected in why, "the restarted count is explained a press away from the code"
+    assert expected not in shown
 
 
 def test_missed_days_in_a_row_are_said_as_a_span() -> None:

@@ -27,7 +27,7 @@ ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
 def _png(link: str, colour: str = "green") -> bytes:
-    card = CodeCard(link=link, colour=colour, holder_name="Jane Doe", colour_word="GREEN CODE", issued_text="Issued")
+    card = CodeCard(link=link, colour=colour, holder_name="Jane Doe", colour_word="GREEN CODE", validity_text="Issued")
     return render_code_png(card)
 
 

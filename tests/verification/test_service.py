@@ -189,7 +189,10 @@ async def test_a_checkpoint_temperature_by_whom_when_and_once(
     result = await press(STAFF, card.verification_id, True, at + timedelta(minutes=1))
     assert result.outcome is Recorded.RECORDED
     assert (result.fever, result.holder_id, result.holder_language, result.colour) == (True, HOLDER, "zh", "yellow")
-    assert (await press(STAFF, card.verification_id, False, at + timedelta(minutes=2))).outcome is Recorded.ALREADY
+    assert (await press(STAFF, card.verification_id, True, at + timedelta(minutes=2))).outcome is Recorded.ALREADY
+    assert (await press(42, card.verification_id, False, at + timedelta(minutes=2), {42})).outcome is Recorded.NOT_YOURS
+    late = await press(STAFF, card.verification_id, False, at + timedelta(minutes=6, seconds=1))
+    assert late.outcome is Recorded.TOO_LATE_TO_CHANGE, "a correction is refused after five minutes"
     async with session_factory() as session:
         row = await session.get(Verification, card.verification_id)
         denied = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "denied")))
@@ -230,3 +233,51 @@ async def test_a_checkpoint_fever_is_no_check_in_in_code_status_or_hrs_report(
     assert shown is not None and shown.status.colour == "yellow"
     assert not shown.status.checked_in_today and shown.status.next_checkin_on == day(8).date()
     assert holder is not None and holder.last_checkin_on != day(8).date(), "HR's report reads this: no check-in"
+
+
+async def test_a_fever_pressed_by_mistake_is_corrected_within_five_minutes_and_its_yellow_undone(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Green on day 8; staff press "fever" by mistake, then "change to normal": green again everywhere, and the
+    day still wants the person's own check-in. Changing back to fever makes it yellow again."""
+    async with session_factory() as session:
+        await _holder_with_a_cough(session)
+    token = await _code(session_factory, day(8, 8))
+    card = await _verify(session_factory, token, day(8, 10))
+
+    async def press(fever: bool, now: datetime) -> service.TemperatureResult:
+        async with session_factory() as session:
+            return await service.record_temperature(session, STAFF, (), card.verification_id, fever, now, ZONE)
+
+    async def shown_colour(now: datetime) -> str:
+        async with session_factory() as session:
+            shown = await current_code(session, Account(HOLDER, PUBLIC_ID, "zh"), "zh", now, ZONE, SETTINGS)
+        assert shown is not None
+        return str(shown.status.colour)
+
+    fever = await press(True, day(8, 10) + timedelta(minutes=1))
+    assert (fever.outcome, fever.colour) == (Recorded.RECORDED, "yellow")
+    assert await shown_colour(day(8, 10) + timedelta(minutes=2)) == "yellow"
+    corrected = await press(False, day(8, 10) + timedelta(minutes=5))
+    assert (corrected.outcome, corrected.fever, corrected.colour, corrected.colour_changed) == (
+        Recorded.CHANGED,
+        False,
+        "green",
+        True,
+    )
+    assert not corrected.checked_in_today
+    assert await shown_colour(day(8, 10) + timedelta(minutes=6)) == "green"
+    async with session_factory() as session:
+        row = await session.get(Verification, card.verification_id)
+        latest = await session.scalar(
+            select(Assessment).where(Assessment.user_id == HOLDER).order_by(Assessment.id.desc()).limit(1)
+        )
+    assert row is not None and row.temperature_c == service.NORMAL_C
+    assert latest is not None and (latest.colour, latest.reasons) == ("green", [])
+    # The window counts from the latest press: back to fever three minutes after the correction.
+    again = await press(True, day(8, 10) + timedelta(minutes=8))
+    assert (again.outcome, again.colour) == (Recorded.CHANGED, "yellow")
+    assert await shown_colour(day(8, 10) + timedelta(minutes=9)) == "yellow"
+    too_late = await press(False, day(8, 10) + timedelta(minutes=14))
+    assert too_late.outcome is Recorded.TOO_LATE_TO_CHANGE
+    assert await shown_colour(day(8, 10) + timedelta(minutes=15)) == "yellow", "a refused correction changes nothing"

@@ -32,10 +32,12 @@ class CodeRepository:
         """Drop the current code, so the next one shown is renewed (after a check-in or a new declaration)."""
         await self._session.execute(delete(Code).where(Code.user_id == user_id))
 
-    async def remember_file_id(self, user_id: int, token: str, file_id: str) -> None:
+    async def remember_file_id(self, user_id: int, token: str, file_id: str, image_key: str) -> None:
         # Only for the image it belongs to: a renewal that happened meanwhile must not get an old picture.
         await self._session.execute(
-            update(Code).where(Code.user_id == user_id, Code.token == token).values(file_id=file_id)
+            update(Code)
+            .where(Code.user_id == user_id, Code.token == token)
+            .values(file_id=file_id, image_key=image_key)
         )
 
 

@@ -114,6 +114,13 @@ class NoticeRepository:
             .values(claimed_by=None, claimed_until=None)
         )
 
+    async def withdraw(self, user_id: int, kind: str, now: datetime) -> int:
+        """Delete this person's notices of `kind` that no sender holds: those not yet on their way."""
+        result = await self._session.execute(
+            delete(_notices).where(_notices.c.user_id == user_id, _notices.c.kind == kind, _free(now))
+        )
+        return result.rowcount or 0
+
     async def count(self) -> int:
         return await self._session.scalar(select(func.count()).select_from(Notice)) or 0
 

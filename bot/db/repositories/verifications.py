@@ -46,12 +46,28 @@ class VerificationRepository:
     async def get(self, verification_id: int) -> Verification | None:
         return await self._session.get(Verification, verification_id)
 
-    async def record_temperature(self, verification_id: int, temperature_c: float) -> bool:
+    async def record_temperature(self, verification_id: int, temperature_c: float, at: datetime) -> bool:
         """Store a checkpoint temperature once; False when one was recorded already (a second press)."""
         result = await self._session.execute(
             update(Verification)
             .where(Verification.id == verification_id, Verification.temperature_c.is_(None))
-            .values(temperature_c=temperature_c)
+            .values(temperature_c=temperature_c, temperature_at=at)
+        )
+        return result.rowcount == 1
+
+    async def change_temperature(
+        self, verification_id: int, was_c: float, temperature_c: float, at: datetime, recorded_since: datetime
+    ) -> bool:
+        """Correct a recorded temperature; False when it is no longer `was_c` or was recorded before
+        `recorded_since` (another press, or the window closed, between the read and this write)."""
+        result = await self._session.execute(
+            update(Verification)
+            .where(
+                Verification.id == verification_id,
+                Verification.temperature_c == was_c,
+                Verification.temperature_at >= recorded_since,
+            )
+            .values(temperature_c=temperature_c, temperature_at=at)
         )
         return result.rowcount == 1
 

@@ -130,6 +130,7 @@ def create_dispatcher(
     dispatcher["code_settings"] = code_settings
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
+    dispatcher["appeal_hours"] = settings.appeal_hours
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
     redis = getattr(storage, "redis", None)
     recorded = None if redis is not None else HandledUpdates(session_factory)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import errors, fallback
 from bot.accounts import Accounts
+from bot.appeals import handlers as appeals
 from bot.broadcast.budget import Budget, LocalBudget, RedisBudget
 from bot.broadcast.limits import RateLimiter
 from bot.broadcast.sender import run_sender
@@ -69,6 +70,7 @@ COMMANDS = (
     ("status", N_("My colour and the way to green")),
     ("update", N_("Declare again")),
     ("history", N_("My declarations, check-ins and colours")),
+    ("appeal", N_("Contest a wrong colour")),
     ("mydata", N_("Everything stored about me")),
     ("delete", N_("Delete my data")),
     ("language", N_("English or Chinese")),
@@ -155,6 +157,7 @@ def create_dispatcher(
         personal_data.create_router(),
         roles.create_router(),
         overrides.create_router(),
+        appeals.create_router(),
         onboarding.create_router(),
         registration.create_router(),
         fallback.create_router(),

@@ -180,14 +180,18 @@ async def queue_item(
     session: AsyncSession,
     actor_id: int,
     admin_ids: Collection[int],
-    after: tuple[datetime, int] | None,
+    after_id: int | None,
     now: datetime,
     zone: tzinfo,
 ) -> QueueItem | None:
-    """The next open appeal (the one due first, or the first after `after`) with the evidence bearing on it;
-    None when the queue is empty. Raises NotAllowed (audited)."""
+    """The next open appeal (the one due first, or the first after appeal `after_id`) with the evidence
+    bearing on it; None when the queue is empty. Raises NotAllowed (audited)."""
     await _check_reviewer(session, actor_id, admin_ids, "appeals", now)
     appeals = AppealRepository(session)
+    # The keyset of the appeal the "next" button was under: a decided one keeps its due time; one erased
+    # since starts the queue again.
+    previous = await appeals.get(after_id) if after_id is not None else None
+    after = (previous.due_at, previous.id) if previous is not None else None
     page = await appeals.queue(after, 2)
     if not page:
         await session.commit()

@@ -7,11 +7,14 @@ from datetime import tzinfo
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.appeals import presenter as appeals_presenter
+from bot.appeals import service as appeals
+from bot.appeals.keyboards import this_is_wrong_keyboard
 from bot.clock import Clock
 from bot.codes.presenter import no_code_yet
 from bot.codes.service import CodeSettings, current_code
@@ -40,8 +43,15 @@ async def process_status(
     lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]
     if (organization := await organization_line(session, account.id, locale)) is not None:
         lines.append(organization)
+    appeal = await appeals.open_appeal(session, account.id)
     await session.commit()
-    await message.answer("\n".join(lines), reply_markup=main_menu())
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup = main_menu()
+    if appeal is not None:
+        lines.append(appeals_presenter.under_review(appeal, locale, zone))
+    elif current.status.colour != "green":
+        # The way out of a colour the person thinks wrong, right under its explanation.
+        markup = this_is_wrong_keyboard()
+    await message.answer("\n".join(lines), reply_markup=markup)
 
 
 def create_router() -> Router:

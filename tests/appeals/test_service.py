@@ -114,7 +114,7 @@ async def test_only_reviewers_see_the_queue_and_it_shows_readings_only(session_f
             (at(2).date(), 37.0),
         ]
     async with session_factory() as session:
-        last = await service.queue_item(session, REVIEWER, ADMINS, (item.appeal.due_at, item.appeal.id), at(2), ZONE)
+        last = await service.queue_item(session, REVIEWER, ADMINS, item.appeal.id, at(2), ZONE)
     assert last is not None and last.appeal.user_id == 2 and not last.has_next
 
 
@@ -168,7 +168,8 @@ async def test_two_reviewers_at_once_one_decision_wins(session_factory, telegram
     assert sorted(outcomes) == ["told", "won"]
     async with session_factory() as session:
         notices = list(await session.scalars(select(Notice.text).where(Notice.user_id == 1)))
-        decisions = list(await session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "appeal_decided")))
+        decided = select(AuditEntry.actor_id).where(AuditEntry.action == "appeal_decided")
+        decisions = list(await session.scalars(decided))
     assert len(notices) == 1 and len(decisions) == 1
 
 

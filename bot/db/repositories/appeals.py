@@ -54,7 +54,8 @@ class AppealRepository:
         return list(await self._session.scalars(statement.order_by(Appeal.due_at, Appeal.id).limit(limit)))
 
     async def count_open(self) -> int:
-        return await self._session.scalar(select(func.count()).select_from(Appeal).where(literal_column(APPEAL_OPEN))) or 0
+        statement = select(func.count()).select_from(Appeal).where(literal_column(APPEAL_OPEN))
+        return await self._session.scalar(statement) or 0
 
     async def count_open_in_organization(self, organization_id: int) -> int:
         """For HR: how many of the organization's members have an appeal open; never which."""
@@ -80,7 +81,9 @@ class AppealRepository:
         result = await self._session.execute(
             update(Appeal)
             .where(Appeal.id == appeal_id, Appeal.state == OPEN)
-            .values(state=state, decided_by=by, decided_at=at, category=category, decision_text=text, grant_ends_on=ends_on)
+            .values(
+                state=state, decided_by=by, decided_at=at, category=category, decision_text=text, grant_ends_on=ends_on
+            )
             .execution_options(synchronize_session=False)
         )
         return (result.rowcount or 0) == 1

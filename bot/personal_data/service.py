@@ -17,7 +17,7 @@ from aiogram.fsm.context import FSMContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
-from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
@@ -55,6 +55,7 @@ class StoredData:
     assessments: Sequence[Assessment] = ()
     overrides: Sequence[Override] = ()
     checks: Sequence[Verification] = ()
+    appeals: Sequence[Appeal] = ()
     code: Code | None = None
     conversation: Conversation = field(default_factory=Conversation)
 
@@ -147,6 +148,7 @@ async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) ->
         assessments=await repository.assessments(user_id),
         overrides=await repository.overrides(user_id),
         checks=await repository.checks(user_id),
+        appeals=await repository.appeals(user_id),
         code=await repository.code(user_id),
         conversation=await read_conversation(state),
     )

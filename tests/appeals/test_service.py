@@ -212,3 +212,43 @@ async def test_an_appeal_of_someone_who_deleted_their_data_is_gone(session_facto
             await service.grant(session, REVIEWER, ADMINS, appeal.id, 14, at(3), ZONE, Words())
         entries = list(await session.scalars(select(AuditEntry).where(AuditEntry.action.like("appeal%"))))
     assert entries and all(entry.actor_id is None and entry.subject_id is None for entry in entries)
+
+
+async def test_history_and_mydata_show_the_appeal_without_the_reviewer_and_retention_purges_it(
+    session_factory, telegram
+) -> None:
+    from aiogram.fsm.storage.memory import MemoryStorage
+
+    from bot.history.service import load_history
+    from bot.personal_data.presenter import data_json
+    from bot.personal_data.service import stored_data
+    from bot.retention import purge_expired
+
+    fake, _bot = telegram
+    await _red(session_factory, fake, 1)
+    appeal = await _appeal(session_factory, 1)
+    await _reviewers(session_factory, REVIEWER)
+    async with session_factory() as session:
+        await service.uphold(session, REVIEWER, ADMINS, appeal.id, Category.RULES, "14 days", at(3), Words())
+    async with session_factory() as session:
+        history = await load_history(session, 1, at(3), ZONE)
+    kinds = [type(entry).__name__ for entry in history.entries if "Appeal" in type(entry).__name__]
+    assert kinds == ["AppealOutcomeEntry", "AppealEntry"]
+
+    class NoConversation:
+        async def get_data(self) -> dict[str, object]:
+            return {}
+
+        async def get_state(self) -> None:
+            return None
+
+    async with session_factory() as session:
+        data = await stored_data(session, NoConversation(), 1)  # type: ignore[arg-type]
+    document = data_json(data, at(3)).decode()
+    assert "\"decision_text\": \"14 days\"" in document and "decided_by" not in document
+
+    # Kept while within RETENTION_DAYS; closed and older than that, deleted.
+    purged = await purge_expired(session_factory, MemoryStorage(), at(3), timedelta(days=60))
+    assert purged.appeals == 0
+    purged = await purge_expired(session_factory, MemoryStorage(), at(70), timedelta(days=60))
+    assert purged.appeals == 1

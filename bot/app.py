@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import errors, fallback
 from bot.accounts import Accounts
 from bot.appeals import handlers as appeals
+from bot.appeals.deadlines import run_deadlines_periodically
 from bot.broadcast.budget import Budget, LocalBudget, RedisBudget
 from bot.broadcast.limits import RateLimiter
 from bot.broadcast.sender import run_sender
@@ -235,6 +236,13 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         )
         budget, exclusive = create_budget(settings, bot, storage)
         background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, budget, exclusive=exclusive)))
+        background.append(
+            asyncio.create_task(
+                run_deadlines_periodically(
+                    sessions, i18n, clock, settings.zone, settings.admin_ids, settings.appeal_hours, daily_interval
+                )
+            )
+        )
         reminder_interval = 1 if settings.clock_file else 30
         background.append(asyncio.create_task(run_scheduler(sessions, clock, settings.zone, reminder_interval)))
         if settings.webhook_mode:

@@ -3,7 +3,7 @@ reason, the person's words and attachment, and the readings bearing on it (never
 
 from __future__ import annotations
 
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 
 from aiogram.utils.i18n import I18n
@@ -230,6 +230,19 @@ def decided_granted(ends_on: date, locale: str) -> str:
     return _("Granted: green until {date}. The person will be told. Send /appeals for the next one.").format(
         date=format_day(ends_on - timedelta(days=1), locale)
     )
+
+
+def reminder(count: int, first_due: datetime, locale: str, zone: tzinfo) -> str:
+    return _("Appeals due soon: {count}. The first is due by {due}. Send /appeals to decide them.").format(
+        count=count, due=format_moment(first_due, locale, zone)
+    )
+
+
+def overdue(count: int, first_due: datetime, locale: str, zone: tzinfo) -> str:
+    return _(
+        "Appeals past their due time: {count} (the oldest was due by {due}). Send /appeals to decide them, or "
+        "name more reviewers with /grant reviewer."
+    ).format(count=count, due=format_moment(first_due, locale, zone))
 
 
 def already_decided() -> str:

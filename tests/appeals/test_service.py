@@ -252,3 +252,40 @@ async def test_history_and_mydata_show_the_appeal_without_the_reviewer_and_reten
     assert purged.appeals == 0
     purged = await purge_expired(session_factory, MemoryStorage(), at(70), timedelta(days=60))
     assert purged.appeals == 1
+
+
+async def test_reviewers_are_reminded_once_near_the_due_time_and_admins_told_once_when_overdue(
+    session_factory, telegram
+) -> None:
+    from bot.appeals.deadlines import keep_deadlines
+    from bot.i18n import create_i18n
+
+    fake, _bot = telegram
+    for user_id in (1, 2):
+        await _red(session_factory, fake, user_id)
+        await _appeal(session_factory, user_id)
+    await add_person(session_factory, fake, REVIEWER, "zh")
+    await _reviewers(session_factory, REVIEWER, OTHER_REVIEWER)
+    i18n = create_i18n()
+
+    async def keep(hours_after: float) -> tuple[int, int]:
+        kept = await keep_deadlines(session_factory, i18n, at(2) + timedelta(hours=hours_after), ZONE, ADMINS, 24)
+        return kept.reminded, kept.escalated
+
+    async def notices_to() -> list[tuple[int, str]]:
+        async with session_factory() as session:
+            rows = await session.execute(select(Notice.user_id, Notice.text).order_by(Notice.id))
+            return [(user_id, text) for user_id, text in rows]
+
+    assert await keep(12) == (0, 0)
+    assert await keep(18) == (2, 0)
+    assert await keep(19) == (0, 0)
+    told = await notices_to()
+    # One notice per reviewer for both appeals; each in the reviewer's language (English without an account).
+    assert [user_id for user_id, _text in told] == [REVIEWER, OTHER_REVIEWER]
+    assert "申诉" in told[0][1] and "Appeals due soon: 2." in told[1][1]
+    assert await keep(24) == (0, 2)
+    assert await keep(30) == (0, 0)
+    told = await notices_to()
+    assert [user_id for user_id, _text in told[2:]] == [ADMIN]
+    assert "Appeals past their due time: 2" in told[2][1]

@@ -47,6 +47,7 @@ def help_text() -> str:
         "/checkin: daily check-in\n"
         "/status: my colour and the way to green\n"
         "/history: my declarations, check-ins and colours\n"
+        "/appeal: contest a wrong colour\n"
         "/update: declare again, with your last answers filled in\n"
         "/mydata: everything stored about me\n"
         "/delete: delete my data\n"
@@ -66,6 +67,13 @@ def staff_help_text() -> str:
     )
 
 
+def reviewer_help_text() -> str:
+    return _(
+        "<b>Appeal reviewers</b>\n"
+        "/appeals: the appeals against a colour, the one due first first: uphold or grant each"
+    )
+
+
 def hr_help_text() -> str:
     return _(
         "<b>HR office</b>\n"
@@ -79,7 +87,7 @@ def admin_help_text() -> str:
     return _(
         "<b>Administrators</b>\n"
         "/roles: who is staff or HR\n"
-        "/grant, /revoke: staff or hr to a person (id, @username, or forward one of their messages)\n"
+        "/grant, /revoke: staff, hr or reviewer to a person (id, @username, or forward one of their messages)\n"
         "/override: set a person's colour for a health authority's decision\n"
         "/org, /orgs: organizations, their HR and invite links"
     )

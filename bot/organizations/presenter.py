@@ -314,6 +314,8 @@ def report_text(report: Report, locale: str) -> str:
     ]
     if report.unreachable:
         lines += ["", f"{UNREACHABLE} " + _("Blocked this bot: {count}").format(count=report.unreachable)]
+    if report.appeals_open:
+        lines += ["", "⚖️ " + _("Appeals against a colour under review: {count}").format(count=report.appeals_open)]
     return "\n".join(lines)
 
 

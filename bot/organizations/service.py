@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.db.models import Organization
+from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import (
     HR_ROLE,
@@ -387,6 +388,8 @@ class Report:
     no_code: int
     unreachable: int
     not_green: int
+    # Members with an appeal against their colour open: a count, never whose or why.
+    appeals_open: int = 0
 
     @property
     def not_checked_in(self) -> int:
@@ -441,6 +444,7 @@ async def report(
         return None
     today = local_day(now, zone)
     counts = await OrganizationRepository(session).counts(organization_id, today)
+    appeals_open = await AppealRepository(session).count_open_in_organization(organization_id)
     summary = _summary(organization, counts.members)
     await session.commit()
     return Report(
@@ -454,6 +458,7 @@ async def report(
         no_code=counts.no_code,
         unreachable=counts.unreachable,
         not_green=counts.not_green,
+        appeals_open=appeals_open,
     )
 
 

@@ -289,3 +289,26 @@ async def test_reviewers_are_reminded_once_near_the_due_time_and_admins_told_onc
     told = await notices_to()
     assert [user_id for user_id, _text in told[2:]] == [ADMIN]
     assert "Appeals past their due time: 2" in told[2][1]
+
+
+async def test_hr_sees_how_many_members_have_an_appeal_open_and_nothing_more(session_factory, telegram) -> None:
+    from bot.i18n import create_i18n
+    from bot.organizations import service as organizations
+    from bot.organizations.presenter import report_text
+
+    fake, _bot = telegram
+    await _red(session_factory, fake, 1)
+    await _red(session_factory, fake, 2)
+    async with session_factory() as session:
+        organization = await organizations.create_organization(session, ADMIN, ADMINS, "Uni", "大学", at(1))
+        assert organization is not None
+        await organizations.join(session, 1, organization.invite_code)
+    await _appeal(session_factory, 1)
+    await _appeal(session_factory, 2)  # not a member: not counted
+    async with session_factory() as session:
+        report = await organizations.report(session, ADMIN, ADMINS, organization.id, at(2), ZONE)
+    assert report is not None and report.appeals_open == 1
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("en"):
+        text = report_text(report, "en")
+    assert "Appeals against a colour under review: 1" in text and "I was released" not in text

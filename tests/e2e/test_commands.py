@@ -22,6 +22,7 @@ COMMAND_NAMES = [
     "status",
     "update",
     "history",
+    "appeal",
     "mydata",
     "delete",
     "language",

@@ -1,8 +1,9 @@
-"""Deadlines that are kept: reviewers are reminded of appeals near their due time, and admins told of those
-past it. A periodic task of every bot process; each appeal is claimed for each step by one conditional
-UPDATE in the same transaction as the notices it causes, so it is reminded and escalated once however many
-processes run. One notice per recipient per run, whatever the number of appeals: the work grows with the
-appeals due (through the partial index on open ones), never with people or days.
+"""Deadlines that are kept: reviewers are reminded of appeals near their due time (a reviewer of some
+organizations, of their members' only), and admins told of those past it. A periodic task of every bot
+process; each appeal is claimed for each step by one conditional UPDATE in the same transaction as the
+notices it causes, so it is reminded and escalated once however many processes run. One notice per
+recipient per run, whatever the number of appeals: the work grows with the appeals due (through the
+partial index on open ones), never with people or days.
 """
 
 from __future__ import annotations
@@ -54,13 +55,19 @@ async def keep_deadlines(
         overdue = await _claim_all(lambda: appeals.claim_escalations(now, BATCH))
         queued: list[NewNotice] = []
         if reminded:
-            reviewers = set(await RoleRepository(session).holders(RoleName.REVIEWER.value)) or set(admin_ids)
-            languages = await UserRepository(session).languages(reviewers)
-            first_due = min(appeal.due_at for appeal in reminded)
-            for reviewer in sorted(reviewers):
+            scopes = await RoleRepository(session).scopes(RoleName.REVIEWER.value)
+            organizations = await appeals.organizations_of([appeal.id for appeal in reminded])
+            # Nobody to review them (no global reviewer): the admins are the reviewers.
+            if not any(scope is None for scope in scopes.values()):
+                scopes.update({admin: None for admin in admin_ids})
+            languages = await UserRepository(session).languages(scopes)
+            for reviewer, scope in sorted(scopes.items()):
+                theirs = [a for a in reminded if scope is None or organizations.get(a.id) in scope]
+                if not theirs:
+                    continue
                 language = languages.get(reviewer, "en")
                 with i18n.context(), i18n.use_locale(language):
-                    text = presenter.reminder(len(reminded), first_due, language, zone)
+                    text = presenter.reminder(len(theirs), min(a.due_at for a in theirs), language, zone)
                 queued.append(NewNotice(reviewer, "appeal", text))
         if overdue:
             languages = await UserRepository(session).languages(admin_ids)

@@ -26,11 +26,12 @@ from bot.db.repositories.appeals import GRANTED, UPHELD, AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.notices import NewNotice
+from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
 from bot.domain.status import status_at
 from bot.overrides import service as overrides
-from bot.roles.service import deny, may_review
+from bot.roles.service import RoleName, deny, is_admin
 from bot.status.service import load_history, local_day
 
 # An administrator's colour is contested as a whole: it has no reasons of the rules behind it.
@@ -186,19 +187,19 @@ async def queue_item(
 ) -> QueueItem | None:
     """The next open appeal (the one due first, or the first after appeal `after_id`) with the evidence
     bearing on it; None when the queue is empty. Raises NotAllowed (audited)."""
-    await _check_reviewer(session, actor_id, admin_ids, "appeals", now)
+    scope = await _scope(session, actor_id, admin_ids, "appeals", now)
     appeals = AppealRepository(session)
     # The keyset of the appeal the "next" button was under: a decided one keeps its due time; one erased
     # since starts the queue again.
     previous = await appeals.get(after_id) if after_id is not None else None
     after = (previous.due_at, previous.id) if previous is not None else None
-    page = await appeals.queue(after, 2)
+    page = await appeals.queue(after, 2, scope)
     if not page:
         await session.commit()
         return None
     appeal = page[0]
     readings = await _evidence(session, appeal.user_id, local_day(now, zone) - timedelta(days=EVIDENCE_DAYS), zone)
-    count = await appeals.count_open()
+    count = await appeals.count_open(scope)
     await session.commit()
     return QueueItem(appeal=appeal, readings=readings, open_count=count, has_next=len(page) > 1)
 
@@ -231,7 +232,7 @@ async def uphold(
 ) -> Appeal:
     """The colour stands; the person is told the category and the reviewer's words. Raises NotAllowed or
     AlreadyDecided."""
-    await _check_reviewer(session, actor_id, admin_ids, "uphold_appeal", now)
+    await _check_appeal(session, actor_id, admin_ids, appeal_id, "uphold_appeal", now)
     appeals = AppealRepository(session)
     if not await appeals.decide(appeal_id, UPHELD, actor_id, now, category=category.value, text=text):
         await session.commit()
@@ -261,7 +262,7 @@ async def grant(
     Raises NotAllowed or AlreadyDecided."""
     if days not in GRANT_DAYS:
         raise ValueError(f"not a grant period: {days}")
-    await _check_reviewer(session, actor_id, admin_ids, "grant_appeal", now)
+    await _check_appeal(session, actor_id, admin_ids, appeal_id, "grant_appeal", now)
     ends_on = local_day(now, zone) + timedelta(days=days)
     appeals = AppealRepository(session)
     if not await appeals.decide(appeal_id, GRANTED, actor_id, now, ends_on=ends_on):
@@ -297,10 +298,29 @@ async def _decided(session: AsyncSession, appeal_id: int) -> tuple[Appeal, str]:
     return appeal, language or "en"
 
 
-async def _check_reviewer(
+async def _scope(
     session: AsyncSession, actor_id: int, admin_ids: Collection[int], attempted: str, now: datetime
+) -> frozenset[int] | None:
+    """The organizations whose members' appeals `actor_id` may see and decide; None: everyone's (admins, and
+    reviewers granted for no organization). Raises NotAllowed (audited) for anyone else."""
+    if is_admin(actor_id, admin_ids):
+        return None
+    scopes = await RoleRepository(session).scopes(RoleName.REVIEWER.value, [actor_id])
+    if actor_id not in scopes:
+        await deny(session, actor_id, attempted, now)
+        raise NotAllowed
+    return scopes[actor_id]
+
+
+async def _check_appeal(
+    session: AsyncSession, actor_id: int, admin_ids: Collection[int], appeal_id: int, attempted: str, now: datetime
 ) -> None:
-    if not await may_review(session, actor_id, admin_ids):
+    """May `actor_id` decide this appeal? An appeal outside their organizations is refused like no role at all."""
+    scope = await _scope(session, actor_id, admin_ids, attempted, now)
+    if scope is None:
+        return
+    exists, organization_id = await AppealRepository(session).organization_of(appeal_id)
+    if exists and organization_id not in scope:
         await deny(session, actor_id, attempted, now)
         raise NotAllowed
 

@@ -312,3 +312,34 @@ async def test_hr_sees_how_many_members_have_an_appeal_open_and_nothing_more(ses
     with i18n.context(), i18n.use_locale("en"):
         text = report_text(report, "en")
     assert "Appeals against a colour under review: 1" in text and "I was released" not in text
+
+
+async def test_a_reviewer_of_an_organization_sees_and_decides_its_members_appeals_only(
+    session_factory, telegram
+) -> None:
+    from bot.organizations import service as organizations
+
+    fake, _bot = telegram
+    await _red(session_factory, fake, 1)
+    await _red(session_factory, fake, 2)
+    async with session_factory() as session:
+        organization = await organizations.create_organization(session, ADMIN, ADMINS, "Uni", "大学", at(1))
+        assert organization is not None
+        await organizations.join(session, 1, organization.invite_code)
+    async with session_factory() as session:
+        change = await organizations.change_hr(
+            session, ADMIN, ADMINS, organization.id, REVIEWER, True, at(1), role="reviewer"
+        )
+    assert change.outcome is organizations.HrOutcome.DONE
+    outsider = await _appeal(session_factory, 2)  # due first: made first
+    member = await _appeal(session_factory, 1)
+    async with session_factory() as session:
+        item = await service.queue_item(session, REVIEWER, ADMINS, None, at(2), ZONE)
+    assert item is not None and item.appeal.id == member.id and item.open_count == 1 and not item.has_next
+    async with session_factory() as session:
+        with pytest.raises(service.NotAllowed):
+            await service.grant(session, REVIEWER, ADMINS, outsider.id, 7, at(3), ZONE, Words())
+        await service.grant(session, REVIEWER, ADMINS, member.id, 7, at(3), ZONE, Words())
+    async with session_factory() as session:
+        states = dict((await session.execute(select(Appeal.id, Appeal.state))).all())
+    assert states == {outsider.id: "open", member.id: "granted"}

@@ -7,13 +7,17 @@ open. On PostgreSQL the second waits for the first's commit and then sees it dec
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.models import APPEAL_OPEN, Appeal, User
+
+_T = TypeVar("_T", bound=tuple[Any, ...])
 
 OPEN = "open"
 UPHELD = "upheld"
@@ -43,9 +47,12 @@ class AppealRepository:
         statement = select(Appeal).where(Appeal.user_id == user_id).order_by(Appeal.id)
         return list(await self._session.scalars(statement))
 
-    async def queue(self, after: tuple[datetime, int] | None, limit: int) -> list[Appeal]:
-        """Open appeals, the one due first first; `after` (due_at, id) pages on by keyset."""
-        statement = select(Appeal).where(literal_column(APPEAL_OPEN))
+    async def queue(
+        self, after: tuple[datetime, int] | None, limit: int, organizations: Collection[int] | None = None
+    ) -> list[Appeal]:
+        """Open appeals, the one due first first; `after` (due_at, id) pages on by keyset. `organizations`:
+        only of those organizations' members (a reviewer of some organizations); None: all."""
+        statement = _of_members(select(Appeal).where(literal_column(APPEAL_OPEN)), organizations)
         if after is not None:
             due_at, appeal_id = after
             statement = statement.where(
@@ -53,9 +60,25 @@ class AppealRepository:
             )
         return list(await self._session.scalars(statement.order_by(Appeal.due_at, Appeal.id).limit(limit)))
 
-    async def count_open(self) -> int:
+    async def count_open(self, organizations: Collection[int] | None = None) -> int:
         statement = select(func.count()).select_from(Appeal).where(literal_column(APPEAL_OPEN))
-        return await self._session.scalar(statement) or 0
+        return await self._session.scalar(_of_members(statement, organizations)) or 0
+
+    async def organization_of(self, appeal_id: int) -> tuple[bool, int | None]:
+        """Whether the appeal exists, and the organization its person belongs to (None: none)."""
+        statement = (
+            select(User.organization_id).select_from(Appeal).join(User, User.id == Appeal.user_id)
+        ).where(Appeal.id == appeal_id)
+        row = (await self._session.execute(statement)).first()
+        return (False, None) if row is None else (True, row[0])
+
+    async def organizations_of(self, appeal_ids: Collection[int]) -> dict[int, int | None]:
+        """The organization of each appeal's person, for reminding the reviewers of that organization."""
+        if not appeal_ids:
+            return {}
+        statement = select(Appeal.id, User.organization_id).join(User, User.id == Appeal.user_id)
+        rows = await self._session.execute(statement.where(Appeal.id.in_(appeal_ids)))
+        return {appeal_id: organization_id for appeal_id, organization_id in rows}
 
     async def count_open_in_organization(self, organization_id: int) -> int:
         """For HR: how many of the organization's members have an appeal open; never which."""
@@ -144,3 +167,9 @@ class AppealRepository:
 
     async def delete_user(self, user_id: int) -> None:
         await self._session.execute(delete(Appeal).where(Appeal.user_id == user_id))
+
+
+def _of_members(statement: Select[_T], organizations: Collection[int] | None) -> Select[_T]:
+    if organizations is None:
+        return statement
+    return statement.join(User, User.id == Appeal.user_id).where(User.organization_id.in_(organizations))

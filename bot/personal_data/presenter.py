@@ -76,6 +76,8 @@ def delete_confirmation(preview: ErasurePreview, locale: str) -> str:
         lines = [_("You also lose your roles:")]
         lines += [f"• {_held_role(role, locale)}" for role in preview.roles]
         paragraphs.append("\n".join(lines))
+    if preview.open_appeal:
+        paragraphs.append(_("Your appeal under review is withdrawn."))
     paragraphs.append(_("<b>This cannot be undone.</b> To keep a copy first, send /mydata."))
     return "\n\n".join(paragraphs)
 
@@ -87,6 +89,10 @@ def _organization_name(organization: OrganizationName, locale: str) -> str:
 def _held_role(role: HeldRole, locale: str) -> str:
     if role.role == RoleName.HR and role.organization is not None:
         return _("HR member of {organization}").format(organization=_organization_name(role.organization, locale))
+    if role.role == RoleName.REVIEWER and role.organization is not None:
+        return _("reviewer of the appeals of {organization}").format(
+            organization=_organization_name(role.organization, locale)
+        )
     return role_name(role.role)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
@@ -89,6 +90,8 @@ class ErasurePreview:
     kept_by: Decision | None = None
     organization: OrganizationName | None = None
     roles: tuple[HeldRole, ...] = ()
+    # An appeal under review goes with the rest: it is withdrawn.
+    open_appeal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,7 @@ async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zo
     roles = await RoleRepository(session).of_user(user_id)
     scoped = sorted({role.organization_id for role in roles if role.organization_id is not None})
     names = {row.id: OrganizationName(row.name_en, row.name_zh) for row in await organizations.some(scoped)}
+    open_appeal = await AppealRepository(session).open_of(user_id) is not None
     await session.commit()
     return ErasurePreview(
         kept_by=decision,
@@ -173,6 +177,7 @@ async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zo
             HeldRole(role=role.role, organization=names.get(role.organization_id) if role.organization_id else None)
             for role in roles
         ),
+        open_appeal=open_appeal,
     )
 
 

@@ -16,7 +16,7 @@ from bot.appeals.service import Category
 from bot.db.models import Appeal, AuditEntry, Notice
 from bot.db.repositories.roles import RoleRepository
 from bot.domain.answers import OwnStatus
-from bot.personal_data.service import erase_everything
+from bot.personal_data.service import erase_everything, erasure_preview
 from bot.registration.service import submit_declaration
 from bot.status.service import reassess
 from tests.stories import ZONE, add_person, answers, at, check_in
@@ -203,6 +203,9 @@ async def test_an_appeal_of_someone_who_deleted_their_data_is_gone(session_facto
         async def clear(self) -> None:
             return None
 
+    async with session_factory() as session:
+        # The confirmation says the appeal goes too.
+        assert (await erasure_preview(session, 1, at(3), ZONE)).open_appeal
     async with session_factory() as session:
         erased = await erase_everything(session, NoConversation(), Accounts(), 1, at(3), ZONE)  # type: ignore[arg-type]
     assert erased.account

@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import errors, fallback
 from bot.accounts import Accounts
+from bot.appeals import handlers as appeals
+from bot.appeals.deadlines import run_deadlines_periodically
 from bot.broadcast.budget import Budget, LocalBudget, RedisBudget
 from bot.broadcast.limits import RateLimiter
 from bot.broadcast.sender import run_sender
@@ -72,6 +74,7 @@ COMMANDS = (
     ("update", N_("Declare again")),
     ("remindme", N_("My daily check-in reminder")),
     ("history", N_("My declarations, check-ins and colours")),
+    ("appeal", N_("Contest a wrong colour")),
     ("mydata", N_("Everything stored about me")),
     ("delete", N_("Delete my data")),
     ("language", N_("English or Chinese")),
@@ -134,6 +137,7 @@ def create_dispatcher(
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
     dispatcher["reminder_times"] = reminder_times(settings)
+    dispatcher["appeal_hours"] = settings.appeal_hours
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
     redis = getattr(storage, "redis", None)
     recorded = None if redis is not None else HandledUpdates(session_factory)
@@ -159,6 +163,7 @@ def create_dispatcher(
         personal_data.create_router(),
         roles.create_router(),
         overrides.create_router(),
+        appeals.create_router(),
         onboarding.create_router(),
         registration.create_router(),
         fallback.create_router(),
@@ -240,6 +245,13 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         )
         budget, exclusive = create_budget(settings, bot, storage)
         background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, budget, exclusive=exclusive)))
+        background.append(
+            asyncio.create_task(
+                run_deadlines_periodically(
+                    sessions, i18n, clock, settings.zone, settings.admin_ids, settings.appeal_hours, daily_interval
+                )
+            )
+        )
         reminder_interval = 1 if settings.clock_file else 30
         background.append(asyncio.create_task(run_scheduler(sessions, clock, settings.zone, reminder_interval)))
         background.append(

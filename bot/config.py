@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     log_level: str = "INFO"
     retention_days: int = Field(default=60, ge=1, le=3650)
+    # Hours a reviewer has to decide an appeal against a colour (one province promised 24).
+    appeal_hours: int = Field(default=24, ge=1, le=24 * 14)
     # Reminders per second, all chats together; Telegram allows about 30 to different chats.
     broadcast_rate: float = Field(default=25, gt=0, le=30)
     # A person's own check-in reminder, local times in TIMEZONE: the default one (while not green, until

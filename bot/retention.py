@@ -24,6 +24,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.handled_updates import HandledUpdateRepository
 from bot.db.repositories.retention import RetentionRepository
 from bot.fsm.storage import SqlStorage
@@ -45,6 +46,7 @@ class Purged:
     checks: int = 0
     broadcasts: int = 0
     handled_updates: int = 0
+    appeals: int = 0
 
 
 async def purge_expired(
@@ -66,6 +68,8 @@ async def purge_expired(
     )
     async with sessions() as session:
         handled = await HandledUpdateRepository(session).delete_before(now - HANDLED_UPDATES_KEPT_FOR)
+        # Decided and withdrawn appeals, by the index on their age; one still open waits for its decision.
+        appeals = await AppealRepository(session).delete_closed_before(cutoff)
         await session.commit()
     # Redis expires conversations by itself (the storage is made with a time to live).
     conversations = await storage.forget_untouched_since(cutoff) if isinstance(storage, SqlStorage) else 0
@@ -77,6 +81,7 @@ async def purge_expired(
         checks=checks,
         broadcasts=broadcasts,
         handled_updates=handled,
+        appeals=appeals,
     )
 
 
@@ -105,13 +110,14 @@ async def purge_periodically(
             purged = await purge_expired(sessions, storage, clock(), retention)
             logger.info(
                 "retention: %s check-ins, %s declarations, %s colour changes, %s conversations, %s checkpoint "
-                "records, %s finished reminder jobs deleted",
+                "records, %s finished reminder jobs, %s closed appeals deleted",
                 purged.checkins,
                 purged.declarations,
                 purged.assessments,
                 purged.conversations,
                 purged.checks,
                 purged.broadcasts,
+                purged.appeals,
             )
         except Exception:  # a failed purge is retried at the next interval; it must not stop the bot
             logger.exception("retention: purge failed")

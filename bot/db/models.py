@@ -439,3 +439,58 @@ class Notice(Base):
     # The process sending it and until when: a crashed process's notice is sent again once this passes.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
+
+
+# Written as SQL text for the same reason as NOT_GREEN: the partial indexes below must match the queries.
+APPEAL_OPEN = "state = 'open'"
+
+
+class Appeal(Base):
+    """A person contesting one reason for their colour, and the decision on it.
+
+    Attachments are Telegram `file_id`s only: nothing is downloaded. Deleting the person deletes their
+    appeals (ON DELETE CASCADE); the audit log keeps what was decided, without them.
+    """
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        # One open appeal per person, held by the database so two quick submissions cannot both land.
+        Index(
+            "ix_appeals_open_user_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text(APPEAL_OPEN),
+            sqlite_where=text(APPEAL_OPEN),
+        ),
+        # The reviewers' queue (oldest first) and the deadline job read only the open ones: a handful of
+        # rows however many appeals were ever decided.
+        partial_index("ix_appeals_open_due_at", "due_at", "id", where=APPEAL_OPEN),
+        Index("ix_appeals_user_id_id", "user_id", "id"),
+        # The retention purge deletes decided appeals by age.
+        Index("ix_appeals_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The reason contested, a code of the rules file (or "override" for an administrator's colour).
+    reason: Mapped[str] = mapped_column(String(64))
+    # The colour when the appeal was made.
+    colour: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text())
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    # "open", "upheld", "granted" or "withdrawn".
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    # Never shown to the person.
+    decided_by: Mapped[int | None]
+    # Why an appeal was upheld: a category (translated when shown) and the reviewer's own words.
+    category: Mapped[str | None] = mapped_column(String(32))
+    decision_text: Mapped[str | None] = mapped_column(Text())
+    # A granted appeal's override ends on this day (the first day without it).
+    grant_ends_on: Mapped[date | None]
+    # When reviewers were reminded of it near its due time, and admins told it was overdue: claimed in
+    # the database so each happens once, however many bot processes run the job.
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]

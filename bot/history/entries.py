@@ -91,8 +91,38 @@ class MissedDayEntry(Entry):
     order: ClassVar[int] = 0
 
 
+@dataclass(frozen=True, slots=True)
+class AppealEntry(Entry):
+    """An appeal made against a reason for the colour."""
+
+    reason: str
+    order: ClassVar[int] = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AppealOutcomeEntry(Entry):
+    """An appeal decided or withdrawn; `when` is then. Never who decided."""
+
+    outcome: str  # "upheld", "granted" or "withdrawn"
+    reason: str
+    category: str | None = None
+    text: str | None = None
+    # A grant's first day without its override.
+    ends_on: date | None = None
+    # The colour the grant set comes after it.
+    order: ClassVar[int] = 1
+
+
 # Every kind there is; a test checks that each has a renderer.
-KINDS: tuple[type[Entry], ...] = (DeclarationEntry, CheckInEntry, ColourEntry, CheckpointEntry, MissedDayEntry)
+KINDS: tuple[type[Entry], ...] = (
+    DeclarationEntry,
+    CheckInEntry,
+    ColourEntry,
+    CheckpointEntry,
+    MissedDayEntry,
+    AppealEntry,
+    AppealOutcomeEntry,
+)
 
 
 def colour_turn(

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.temperature import FEVER_C
 from bot.history.entries import (
+    AppealEntry,
+    AppealOutcomeEntry,
     CheckInEntry,
     CheckpointEntry,
     ColourEntry,
@@ -27,7 +29,7 @@ from bot.history.entries import (
 from bot.i18n import format_day, format_moment
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS_BY_KEY
-from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, missed_text, reasons_text
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, missed_text, reason_text, reasons_text
 
 # A status can have nine reasons at once; a page of eight such entries in full would pass Telegram's
 # 4,096 characters, so an entry names at most this many (all of today's are in /status).
@@ -108,6 +110,36 @@ def _checkpoint(entry: CheckpointEntry, locale: str, zone: tzinfo) -> str:
 @render_entry.register(MissedDayEntry)
 def _missed(entry: MissedDayEntry, locale: str, zone: tzinfo) -> str:
     return f"⚠️ {missed_text(entry.day, entry.day, locale)}"
+
+
+@render_entry.register(AppealEntry)
+def _appeal(entry: AppealEntry, locale: str, zone: tzinfo) -> str:
+    line = _("Appeal made against: {reason}").format(reason=_appealed(entry.reason))
+    return f"⚖️ {line}\n<i>{format_moment(entry.when, locale, zone)}</i>"
+
+
+@render_entry.register(AppealOutcomeEntry)
+def _appeal_outcome(entry: AppealOutcomeEntry, locale: str, zone: tzinfo) -> str:
+    # The decision and the reviewer's words; who decided is on record but never shown here.
+    reason = _appealed(entry.reason)
+    if entry.outcome == "granted":
+        lines = [_("Appeal granted: {reason}").format(reason=reason)]
+        if entry.ends_on is not None:
+            lines.append(_("Green until {date}").format(date=format_day(entry.ends_on - timedelta(days=1), locale)))
+    elif entry.outcome == "upheld":
+        lines = [_("Appeal reviewed, the reason stands: {reason}").format(reason=reason)]
+        if entry.text:
+            lines.append(_("The reviewer adds: {text}").format(text=escape(entry.text)))
+    else:
+        lines = [_("Appeal withdrawn: {reason}").format(reason=reason)]
+    lines.append(f"<i>{format_moment(entry.when, locale, zone)}</i>")
+    return "⚖️ " + "\n".join(lines)
+
+
+def _appealed(reason: str) -> str:
+    if reason == "override":
+        return _("a health authority's decision on your code")
+    return escape(reason_text(reason))
 
 
 def _why(entry: ColourEntry, locale: str) -> str:

@@ -9,10 +9,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn, Verification
+from bot.db.models import Appeal, Assessment, CheckIn, Verification
+from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.history import DeclarationDigest, HistoryRepository
 from bot.domain.status import missed_days
 from bot.history.entries import (
+    AppealEntry,
+    AppealOutcomeEntry,
     CheckInEntry,
     CheckpointEntry,
     ColourEntry,
@@ -35,12 +38,14 @@ async def load_history(session: AsyncSession, user_id: int, now: datetime, zone:
     checkins = await repository.checkins(user_id)
     assessments = await repository.assessments(user_id)
     checks = await repository.checkpoint_checks(user_id)
+    appeals = await AppealRepository(session).of_user(user_id)
     # A missed day writes no row (the colour and its reasons stay); the rules walk says which days were.
     missed = missed_days(
         await status_service.load_history(session, user_id, zone), status_service.local_day(now, zone)
     )
     await session.commit()
     entries = build_entries(declarations, checkins, assessments, checks)
+    entries += appeal_entries(appeals)
     entries += [missed_day_entry(day, zone) for day in missed]
     return History.of(entries)
 
@@ -68,6 +73,25 @@ def build_entries(
         entries.append(_colour(row, previous))
         previous = row
     entries += [_checkpoint(row) for row in checks]
+    return entries
+
+
+def appeal_entries(appeals: Sequence[Appeal]) -> list[Entry]:
+    entries: list[Entry] = []
+    for row in appeals:
+        entries.append(AppealEntry(when=row.created_at, id=row.id, reason=row.reason))
+        if row.state != "open" and row.decided_at is not None:
+            entries.append(
+                AppealOutcomeEntry(
+                    when=row.decided_at,
+                    id=row.id,
+                    outcome=row.state,
+                    reason=row.reason,
+                    category=row.category,
+                    text=row.decision_text,
+                    ends_on=row.grant_ends_on,
+                )
+            )
     return entries
 
 

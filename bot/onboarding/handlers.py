@@ -26,13 +26,14 @@ from bot.onboarding.texts import (
     hr_help_text,
     in_both_languages,
     privacy_notice,
+    reviewer_help_text,
     staff_help_text,
 )
 from bot.organizations.service import is_hr_member
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import is_form_state
-from bot.roles.service import is_admin, may_verify
+from bot.roles.service import is_admin, may_review, may_verify
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
@@ -208,6 +209,8 @@ async def process_help(
         parts.append(staff_help_text())
     if is_admin(user_id, admin_ids) or await is_hr_member(session, user_id):  # administrators may use them too
         parts.append(hr_help_text())
+    if await may_review(session, user_id, admin_ids):
+        parts.append(reviewer_help_text())
     if is_admin(user_id, admin_ids):
         parts.append(admin_help_text())
     menu = main_menu() if account is not None and await registration.has_declared(session, account.id) else None

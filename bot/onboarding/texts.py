@@ -25,14 +25,18 @@ def privacy_notice(retention_days: int) -> str:
         "and nothing else.\n"
         "<b>Who can see it:</b> checkpoint staff see only your colour, your name, the last four characters of "
         "your ID number, the day you last checked in and how long the code is valid; "
-        "your organization's HR office sees your name, your colour and whether you checked in. Nobody else, and no other party.\n"
+        "your organization's HR office sees your name, your colour and whether you checked in; if you appeal against "
+        "your colour, a reviewer sees what you wrote and sent and your temperatures and symptoms of the last 14 days. "
+        "Nobody else, and no other party.\n"
         "<b>How long:</b> your answers, check-ins and colours are kept for {days} days after you give them, then "
         "deleted; so is a form left unfinished. The record of each check of your code at a checkpoint (when, by "
-        "which staff member, the colour shown) and of each reminder sent to you are also kept for {days} days.\n"
+        "which staff member, the colour shown) and of each reminder sent to you are also kept for {days} days, and "
+        "your appeals for {days} days after you make them, or until they are decided if that is later.\n"
         "<b>After /delete:</b> everything about you is erased at once, except two records that stay without your "
         "name or Telegram id: checks of your code, until {days} days after each, and the administrators' log of "
-        "actions by or about you (a colour set for a health authority's decision, a role given or taken, a refused "
-        "command, and when), kept for as long as the bot runs, so those decisions can be accounted for.\n"
+        "actions by or about you (a colour set for a health authority's decision, an appeal decided, a role "
+        "given or taken, a refused command, and when), kept for as long as the bot runs, so those decisions can be "
+        "accounted for.\n"
         "<b>Your rights:</b> /mydata sends you everything stored about you; /delete erases it as said above.\n"
         "\n"
         "Nothing is stored until you press “I agree”. You can read this again at any time with /privacy."
@@ -48,6 +52,7 @@ def help_text() -> str:
         "/remindme: my daily check-in reminder (a time, or off)\n"
         "/status: my colour and the way to green\n"
         "/history: my declarations, check-ins and colours\n"
+        "/appeal: contest a wrong colour\n"
         "/update: declare again, with your last answers filled in\n"
         "/mydata: everything stored about me\n"
         "/delete: delete my data\n"
@@ -67,6 +72,13 @@ def staff_help_text() -> str:
     )
 
 
+def reviewer_help_text() -> str:
+    return _(
+        "<b>Appeal reviewers</b>\n"
+        "/appeals: the appeals against a colour, the one due first first: uphold or grant each"
+    )
+
+
 def hr_help_text() -> str:
     return _(
         "<b>HR office</b>\n"
@@ -80,7 +92,7 @@ def admin_help_text() -> str:
     return _(
         "<b>Administrators</b>\n"
         "/roles: who is staff or HR\n"
-        "/grant, /revoke: staff or hr to a person (id, @username, or forward one of their messages)\n"
+        "/grant, /revoke: staff, hr or reviewer to a person (id, @username, or forward one of their messages)\n"
         "/override: set a person's colour for a health authority's decision\n"
         "/org, /orgs: organizations, their HR and invite links"
     )

@@ -100,7 +100,13 @@ async def process_org(
     words = (command.args or "").split(maxsplit=1)
     subcommand = words[0].lower() if words else ""
     rest = words[1] if len(words) > 1 else ""
-    attempted = {"new": Attempt.CREATE, "hr": Attempt.GRANT_HR, "unhr": Attempt.REVOKE_HR}.get(subcommand)
+    attempted = {
+        "new": Attempt.CREATE,
+        "hr": Attempt.GRANT_HR,
+        "unhr": Attempt.REVOKE_HR,
+        "reviewer": Attempt.GRANT_REVIEWER,
+        "unreviewer": Attempt.REVOKE_REVIEWER,
+    }.get(subcommand)
     # First, before the arguments are even read: a refusal says the same whatever was asked.
     if not is_admin(actor, admin_ids):
         await service.refuse(session, actor, attempted or Attempt.ORG, clock())
@@ -110,6 +116,10 @@ async def process_org(
         await _create(message, rest, session, actor, admin_ids, clock, code_settings)
     elif subcommand in ("hr", "unhr"):
         await _change_hr(message, rest, subcommand == "hr", session, actor, admin_ids, clock, locale, bot, i18n)
+    elif subcommand in ("reviewer", "unreviewer"):
+        grant = subcommand == "reviewer"
+        role = service.REVIEWER_ROLE
+        await _change_hr(message, rest, grant, session, actor, admin_ids, clock, locale, bot, i18n, role)
     elif subcommand in ("list", "ls"):
         await process_orgs(message, session, admin_ids, clock, code_settings)
     else:
@@ -152,6 +162,7 @@ async def _change_hr(
     locale: str,
     bot: Bot,
     i18n: I18n,
+    role: str = service.HR_ROLE,
 ) -> None:
     words = args.split()
     # An organization's number fits a BIGINT: a longer one is a typo, not a database error.
@@ -169,7 +180,7 @@ async def _change_hr(
         await message.answer(presenter.unknown_username(lookup.username or words[1]))
         return
     organization_id = int(words[0])
-    change = await service.change_hr(session, actor, admin_ids, organization_id, lookup.user_id, grant, clock())
+    change = await service.change_hr(session, actor, admin_ids, organization_id, lookup.user_id, grant, clock(), role)
     if change.outcome is HrOutcome.DENIED:
         await message.answer(presenter.only_admins())
         return
@@ -185,7 +196,7 @@ async def _tell(session: AsyncSession, i18n: I18n, change: service.HrChange, clo
     locale = change.language or i18n.default_locale
     with i18n.context(), i18n.use_locale(locale):
         text = presenter.hr_notice(change, locale)
-    return await notices.tell(session, change.user_id, "hr", text, clock())
+    return await notices.tell(session, change.user_id, change.role, text, clock())
 
 
 async def process_orgs(

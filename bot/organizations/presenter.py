@@ -16,6 +16,7 @@ from bot.i18n import format_day
 from bot.onboarding.texts import in_both_languages
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
+    REVIEWER_ROLE,
     Audience,
     HrChange,
     HrOutcome,
@@ -106,6 +107,8 @@ def org_usage() -> str:
         "<code>/orgs</code>: list them, with members and invite links\n"
         "<code>/org hr ORG PERSON</code>: make someone an HR member of organization ORG (its number)\n"
         "<code>/org unhr ORG PERSON</code>: remove them\n"
+        "<code>/org reviewer ORG PERSON</code>, <code>/org unreviewer ORG PERSON</code>: a reviewer of the appeals "
+        "of ORG's members only\n"
         "PERSON: their numeric Telegram id, or the @username of someone who has written to this bot."
     )
 
@@ -171,6 +174,8 @@ def hr_result(change: HrChange, told: bool, locale: str) -> str:
     assert change.organization is not None
     who = person(change.user_id, change.username)
     where = f"<b>{organization_name(change.organization, locale)}</b>"
+    if change.role == REVIEWER_ROLE:
+        return _reviewer_result(change, told, who, where)
     if change.outcome is HrOutcome.UNCHANGED:
         if change.granted:
             return _("{person} is already an HR member of {organization}. Nothing changed.").format(
@@ -188,10 +193,38 @@ def hr_result(change: HrChange, told: bool, locale: str) -> str:
     return text + " " + _("They could not be told: they have not started this bot, or blocked it.")
 
 
+def _reviewer_result(change: HrChange, told: bool, who: str, where: str) -> str:
+    if change.outcome is HrOutcome.UNCHANGED:
+        if change.granted:
+            return _("{person} already reviews the appeals of {organization}. Nothing changed.").format(
+                person=who, organization=where
+            )
+        return _("{person} does not review the appeals of {organization}. Nothing changed.").format(
+            person=who, organization=where
+        )
+    if change.granted:
+        text = _("Done: {person} now reviews the appeals of {organization}'s members.").format(
+            person=who, organization=where
+        )
+    else:
+        text = _("Done: {person} no longer reviews the appeals of {organization}.").format(
+            person=who, organization=where
+        )
+    if told:
+        return text + " " + _("They will be told in a moment.")
+    return text + " " + _("They could not be told: they have not started this bot, or blocked it.")
+
+
 def hr_notice(change: HrChange, locale: str) -> str:
     """For the person, in their language."""
     assert change.organization is not None
     where = f"<b>{organization_name(change.organization, locale)}</b>"
+    if change.role == REVIEWER_ROLE:
+        if change.granted:
+            return _(
+                "You now review the appeals against a colour of {organization}'s members: send /appeals to see them."
+            ).format(organization=where)
+        return _("You no longer review the appeals of {organization}.").format(organization=where)
     if change.granted:
         return _(
             "You are now an HR member of {organization}.\n"
@@ -314,6 +347,8 @@ def report_text(report: Report, locale: str) -> str:
     ]
     if report.unreachable:
         lines += ["", f"{UNREACHABLE} " + _("Blocked this bot: {count}").format(count=report.unreachable)]
+    if report.appeals_open:
+        lines += ["", "⚖️ " + _("Appeals against a colour under review: {count}").format(count=report.appeals_open)]
     return "\n".join(lines)
 
 

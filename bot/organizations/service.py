@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.db.models import Organization
+from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import (
     HR_ROLE,
@@ -39,7 +40,7 @@ from bot.db.repositories.organizations import (
 )
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
-from bot.roles.service import is_admin
+from bot.roles.service import RoleName, is_admin
 
 INVITE_PREFIX = "join-"
 MAX_NAME_LENGTH = 200
@@ -47,6 +48,8 @@ MAX_REMINDER_LENGTH = 1000
 PAGE_SIZE = 20
 DENIED = "denied"
 
+
+REVIEWER_ROLE = RoleName.REVIEWER.value
 
 class Attempt(StrEnum):
     """What someone tried; the audit log's `attempted` when they were refused."""
@@ -56,6 +59,8 @@ class Attempt(StrEnum):
     LIST = "orgs"
     GRANT_HR = "org hr"
     REVOKE_HR = "org unhr"
+    GRANT_REVIEWER = "org reviewer"
+    REVOKE_REVIEWER = "org unreviewer"
     REPORT = "report"
     LIST_MEMBERS = "members"
     EXPORT = "export"
@@ -171,6 +176,8 @@ class HrChange:
     # The person's stored language and @username, when they have an account: they are told in it.
     language: str | None = None
     username: str | None = None
+    # HR_ROLE, or REVIEWER_ROLE: a reviewer of appeals of this organization's members only.
+    role: str = HR_ROLE
 
 
 async def change_hr(
@@ -181,27 +188,35 @@ async def change_hr(
     user_id: int,
     grant: bool,
     now: datetime,
+    role: str = HR_ROLE,
 ) -> HrChange:
-    """Make `user_id` an HR member of the organization (`grant`), or no longer one."""
+    """Make `user_id` an HR member of the organization (`grant`), or no longer one; with `role="reviewer"`,
+    a reviewer of its members' appeals."""
     if not is_admin(actor_id, admin_ids):
-        await _deny(session, actor_id, Attempt.GRANT_HR if grant else Attempt.REVOKE_HR, now)
-        return HrChange(HrOutcome.DENIED, grant, user_id)
+        if role == REVIEWER_ROLE:
+            attempted = Attempt.GRANT_REVIEWER if grant else Attempt.REVOKE_REVIEWER
+        else:
+            attempted = Attempt.GRANT_HR if grant else Attempt.REVOKE_HR
+        await _deny(session, actor_id, attempted, now)
+        return HrChange(HrOutcome.DENIED, grant, user_id, role=role)
+    if role not in (HR_ROLE, REVIEWER_ROLE):
+        raise ValueError(f"not an organization's role: {role}")
     organization = await OrganizationRepository(session).get(organization_id)
     if organization is None:
         await session.commit()
-        return HrChange(HrOutcome.NO_ORGANIZATION, grant, user_id)
+        return HrChange(HrOutcome.NO_ORGANIZATION, grant, user_id, role=role)
     roles = RoleRepository(session)
     if grant:
-        changed = await roles.grant(user_id, HR_ROLE, actor_id, now, organization_id=organization_id)
+        changed = await roles.grant(user_id, role, actor_id, now, organization_id=organization_id)
     else:
-        changed = await roles.revoke(user_id, HR_ROLE, organization_id=organization_id)
+        changed = await roles.revoke(user_id, role, organization_id=organization_id)
     if changed:
         await AuditRepository(session).add(
             now,
             actor_id,
             "grant" if grant else "revoke",
             subject_id=user_id,
-            details={"role": HR_ROLE, "organization_id": organization_id},
+            details={"role": role, "organization_id": organization_id},
         )
     person = await UserRepository(session).get(user_id)
     summary = _summary(organization)
@@ -213,6 +228,7 @@ async def change_hr(
         organization=summary,
         language=person.language if person is not None else None,
         username=person.username if person is not None else None,
+        role=role,
     )
 
 
@@ -387,6 +403,8 @@ class Report:
     no_code: int
     unreachable: int
     not_green: int
+    # Members with an appeal against their colour open: a count, never whose or why.
+    appeals_open: int = 0
 
     @property
     def not_checked_in(self) -> int:
@@ -441,6 +459,7 @@ async def report(
         return None
     today = local_day(now, zone)
     counts = await OrganizationRepository(session).counts(organization_id, today)
+    appeals_open = await AppealRepository(session).count_open_in_organization(organization_id)
     summary = _summary(organization, counts.members)
     await session.commit()
     return Report(
@@ -454,6 +473,7 @@ async def report(
         no_code=counts.no_code,
         unreachable=counts.unreachable,
         not_green=counts.not_green,
+        appeals_open=appeals_open,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from html import escape, unescape
 from typing import Any
 
@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from sqlalchemy import inspect
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.domain.status import Override as Decision
 from bot.domain.temperature import FEVER_C
 from bot.i18n import format_day, format_moment
@@ -77,6 +77,8 @@ def delete_confirmation(preview: ErasurePreview, locale: str) -> str:
         lines = [_("You also lose your roles:")]
         lines += [f"• {_held_role(role, locale)}" for role in preview.roles]
         paragraphs.append("\n".join(lines))
+    if preview.open_appeal:
+        paragraphs.append(_("Your appeal under review is withdrawn."))
     paragraphs.append(_("<b>This cannot be undone.</b> To keep a copy first, send /mydata."))
     return "\n\n".join(paragraphs)
 
@@ -88,6 +90,10 @@ def _organization_name(organization: OrganizationName, locale: str) -> str:
 def _held_role(role: HeldRole, locale: str) -> str:
     if role.role == RoleName.HR and role.organization is not None:
         return _("HR member of {organization}").format(organization=_organization_name(role.organization, locale))
+    if role.role == RoleName.REVIEWER and role.organization is not None:
+        return _("reviewer of the appeals of {organization}").format(
+            organization=_organization_name(role.organization, locale)
+        )
     return role_name(role.role)
 
 
@@ -143,6 +149,8 @@ def data_json(data: StoredData, exported_at: datetime) -> bytes:
         # Who decided or checked is the administrator's or staff member's data, not the person's.
         "overrides": [_row(row, without={"set_by"}) for row in data.overrides],
         "checkpoint_checks": [_row(row, without={"staff_id", "holder_id"}) for row in data.checks],
+        # Who decided an appeal, and whether reviewers were reminded, is the reviewers' data.
+        "appeals": [_row(row, without={"decided_by", "reminded_at", "escalated_at"}) for row in data.appeals],
         "code": _row(data.code) if data.code is not None else None,
         "conversation": (
             {"state": data.conversation.state, "data": data.conversation.data} if data.conversation else None
@@ -185,6 +193,7 @@ def data_text(data: StoredData, locale: str, zone: tzinfo, exported_at: datetime
         _assessments(writer, data.assessments)
         _overrides(writer, data.overrides)
         _checks(writer, data.checks)
+        _appeals(writer, data.appeals)
         _code(writer, data.code)
     _conversation(writer, data.conversation)
     return writer.render().encode("utf-8")
@@ -371,6 +380,32 @@ def _checks(writer: _Text, checks: Sequence[Verification]) -> None:
             # Staff press "fever" or "normal"; the threshold stored for a fever is not a measured temperature.
             reading = _("37.3 °C or more") if check.temperature_c >= FEVER_C else _("normal")
             writer.field(_("Temperature taken"), reading, 1)
+
+
+def _appeals(writer: _Text, appeals: Sequence[Appeal]) -> None:
+    writer.heading(_("Your appeals ({count})").format(count=len(appeals)))
+    if not appeals:
+        writer.line(_("None."))
+    outcomes = {
+        "open": _("being reviewed"),
+        "upheld": _("the reason stands"),
+        "granted": _("granted"),
+        "withdrawn": _("withdrawn"),
+    }
+    for appeal in appeals:
+        outcome = outcomes.get(appeal.state, appeal.state)
+        writer.subheading(_("{label}: {value}").format(label=writer.moment(appeal.created_at), value=outcome))
+        contested = _("an override") if appeal.reason == "override" else reason_text(appeal.reason)
+        writer.field(_("Reason contested"), contested, 1)
+        writer.field(_("Your words"), appeal.text, 1)
+        writer.field(_("Photo"), _("attached (kept by Telegram)") if appeal.photo_file_id else _("none"), 1)
+        writer.field(_("Answer due by"), writer.moment(appeal.due_at), 1)
+        if appeal.decided_at is not None:
+            writer.field(_("Decided or withdrawn"), writer.moment(appeal.decided_at), 1)
+        if appeal.decision_text:
+            writer.field(_("The reviewer's words"), appeal.decision_text, 1)
+        if appeal.grant_ends_on is not None:
+            writer.field(_("Green until"), writer.day(appeal.grant_ends_on - timedelta(days=1)), 1)
 
 
 def _code(writer: _Text, code: Code | None) -> None:

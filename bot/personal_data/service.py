@@ -17,7 +17,8 @@ from aiogram.fsm.context import FSMContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
-from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
@@ -55,6 +56,7 @@ class StoredData:
     assessments: Sequence[Assessment] = ()
     overrides: Sequence[Override] = ()
     checks: Sequence[Verification] = ()
+    appeals: Sequence[Appeal] = ()
     code: Code | None = None
     conversation: Conversation = field(default_factory=Conversation)
 
@@ -88,6 +90,8 @@ class ErasurePreview:
     kept_by: Decision | None = None
     organization: OrganizationName | None = None
     roles: tuple[HeldRole, ...] = ()
+    # An appeal under review goes with the rest: it is withdrawn.
+    open_appeal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,7 @@ async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) ->
         assessments=await repository.assessments(user_id),
         overrides=await repository.overrides(user_id),
         checks=await repository.checks(user_id),
+        appeals=await repository.appeals(user_id),
         code=await repository.code(user_id),
         conversation=await read_conversation(state),
     )
@@ -163,6 +168,7 @@ async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zo
     roles = await RoleRepository(session).of_user(user_id)
     scoped = sorted({role.organization_id for role in roles if role.organization_id is not None})
     names = {row.id: OrganizationName(row.name_en, row.name_zh) for row in await organizations.some(scoped)}
+    open_appeal = await AppealRepository(session).open_of(user_id) is not None
     await session.commit()
     return ErasurePreview(
         kept_by=decision,
@@ -171,6 +177,7 @@ async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zo
             HeldRole(role=role.role, organization=names.get(role.organization_id) if role.organization_id else None)
             for role in roles
         ),
+        open_appeal=open_appeal,
     )
 
 

@@ -23,11 +23,14 @@ def role_name(role: RoleName | str) -> str:
         RoleName.ADMIN: _("administrator"),
         RoleName.STAFF: _("checkpoint staff"),
         RoleName.HR: _("HR"),
+        RoleName.REVIEWER: _("appeal reviewer"),
     }
     return names.get(role, escape(str(role)))
 
 
 def role_heading(role: RoleName) -> str:
+    if role is RoleName.REVIEWER:
+        return _("Appeal reviewers")
     return _("Checkpoint staff") if role is RoleName.STAFF else _("HR")
 
 
@@ -119,9 +122,13 @@ def notice(change: RoleChange) -> str:
                 "You are now checkpoint staff: scan a health code with your phone camera, "
                 "or send /verify followed by the code, or a photo of it."
             )
+        if change.role is RoleName.REVIEWER:
+            return _("You now review appeals against health codes: send /appeals to see the queue.")
         return _("You now have the HR role.")
     if change.role is RoleName.STAFF:
         return _("You are no longer checkpoint staff.")
+    if change.role is RoleName.REVIEWER:
+        return _("You no longer review appeals.")
     return _("You no longer have the HR role.")
 
 
@@ -159,10 +166,14 @@ def from_a_bot() -> str:
 
 
 def grant_button(role: RoleName) -> str:
+    if role is RoleName.REVIEWER:
+        return _("Make appeal reviewer")
     return _("Make checkpoint staff") if role is RoleName.STAFF else _("Make HR")
 
 
 def revoke_button(role: RoleName) -> str:
+    if role is RoleName.REVIEWER:
+        return _("Remove appeal reviewer")
     return _("Remove checkpoint staff") if role is RoleName.STAFF else _("Remove HR")
 
 

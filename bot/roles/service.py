@@ -1,5 +1,5 @@
 """Who may do what. `admin` comes from ADMIN_IDS (configuration, not the database, so nobody can grant
-it through the bot); `staff` (checkpoint verifiers) and `hr` are granted by admins and stored.
+it through the bot); `staff` (checkpoint verifiers), `hr` and `reviewer` (appeals) are granted by admins and stored.
 
 Every use case that needs a role asks here, on the server, for every action: a button or command
 reaching a handler proves nothing about who pressed it.
@@ -27,9 +27,11 @@ class RoleName(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
     HR = "hr"
+    # Decides appeals against a colour (bot/appeals), as admins do.
+    REVIEWER = "reviewer"
 
 
-GRANTABLE = (RoleName.STAFF, RoleName.HR)
+GRANTABLE = (RoleName.STAFF, RoleName.HR, RoleName.REVIEWER)
 
 
 class Action(StrEnum):
@@ -83,6 +85,11 @@ def is_admin(user_id: int, admin_ids: Collection[int]) -> bool:
 async def may_verify(session: AsyncSession, user_id: int, admin_ids: Collection[int]) -> bool:
     """Checkpoint staff, and admins (who can do everything staff can)."""
     return is_admin(user_id, admin_ids) or await RoleRepository(session).holds(user_id, RoleName.STAFF)
+
+
+async def may_review(session: AsyncSession, user_id: int, admin_ids: Collection[int]) -> bool:
+    """Reviewers of appeals, and admins."""
+    return is_admin(user_id, admin_ids) or await RoleRepository(session).holds(user_id, RoleName.REVIEWER)
 
 
 async def deny(session: AsyncSession, actor_id: int, attempted: str, now: datetime) -> None:

@@ -7,11 +7,14 @@ from datetime import tzinfo
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.appeals import presenter as appeals_presenter
+from bot.appeals import service as appeals
+from bot.appeals.keyboards import this_is_wrong_keyboard
 from bot.clock import Clock
 from bot.codes.keyboards import WhyColour
 from bot.codes.presenter import no_code_yet
@@ -24,8 +27,9 @@ from bot.status.presenter import status_lines
 
 async def _status_text(
     session: AsyncSession, account: Account | None, locale: str, clock: Clock, zone: tzinfo, settings: CodeSettings
-) -> str | None:
-    """The colour, why, the next step and the way to green; None before the first declaration."""
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The colour, why, the next step and the way to green, with "This is wrong" under a yellow or red one
+    that is not already under appeal; None before the first declaration."""
     now = clock()
     # The code carries the status as of today (it is renewed with the day and after every check-in).
     current = await current_code(session, account, locale, now, zone, settings) if account else None
@@ -34,8 +38,15 @@ async def _status_text(
     lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]
     if (organization := await organization_line(session, account.id, locale)) is not None:
         lines.append(organization)
+    appeal = await appeals.open_appeal(session, account.id)
     await session.commit()
-    return "\n".join(lines)
+    markup = None
+    if appeal is not None:
+        lines.append(appeals_presenter.under_review(appeal, locale, zone))
+    elif current.status.colour != "green":
+        # The way out of a colour the person thinks wrong, right under its explanation.
+        markup = this_is_wrong_keyboard()
+    return "\n".join(lines), markup
 
 
 async def process_status(
@@ -48,11 +59,12 @@ async def process_status(
     zone: tzinfo,
     code_settings: CodeSettings,
 ) -> None:
-    text = await _status_text(session, account, locale, clock, zone, code_settings)
-    if text is None:
+    status = await _status_text(session, account, locale, clock, zone, code_settings)
+    if status is None:
         await message.answer(no_code_yet(is_form_state(await state.get_state())))
         return
-    await message.answer(text, reply_markup=main_menu())
+    text, markup = status
+    await message.answer(text, reply_markup=markup or main_menu())
 
 
 async def explain_colour(
@@ -66,10 +78,15 @@ async def explain_colour(
 ) -> None:
     """"Why this colour?" under a code: the presser's own status as a new message, below the code, so the
     code's caption stays short. The button names nobody, so a forwarded code explains only the presser's."""
-    text = await _status_text(session, account, locale, clock, zone, code_settings)
+    status = await _status_text(session, account, locale, clock, zone, code_settings)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(text if text is not None else no_code_yet(in_form=False))
+    if not isinstance(query.message, Message):
+        return
+    if status is None:
+        await query.message.answer(no_code_yet(in_form=False))
+        return
+    text, markup = status
+    await query.message.answer(text, reply_markup=markup)
 
 
 def create_router() -> Router:

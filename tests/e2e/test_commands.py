@@ -23,6 +23,7 @@ COMMAND_NAMES = [
     "update",
     "remindme",
     "history",
+    "appeal",
     "mydata",
     "delete",
     "language",

@@ -75,6 +75,10 @@ async def _onboard_in_chinese(person: Person) -> None:
     await person.press("同意", expect="姓名")
 
 
+# The third button of a forwarded message's card: the role of reviewing appeals, not held here.
+REVIEWER_OFF = "Make appeal reviewer"
+
+
 async def test_grant_and_revoke_by_id_and_username_with_roles_listed_and_outsiders_refused(
     fake: FakeTelegram, start_bot, clean_database: str
 ) -> None:
@@ -176,14 +180,15 @@ async def test_roles_by_forwarded_message_told_in_chinese_and_buttons_checked_on
     card = await _forward(ada, li.user, "你好", expect="This message is from")
     text = message_text(card)
     assert "李<小>" in text and "7102" in text and "@Li_HR" in text
-    assert [button["text"] for button in inline_buttons(card)] == ["Make checkpoint staff", "Make HR"]
+    assert [button["text"] for button in inline_buttons(card)] == ["Make checkpoint staff", "Make HR", REVIEWER_OFF]
 
     # Make checkpoint staff: Li is told in Chinese; the card's button turns into "Remove".
     await ada.press("Make checkpoint staff", expect="Done: 7102 (@li_hr) is now checkpoint staff.", message=card)
     told = await li.expect("检查点工作人员")
     assert "/verify" in message_text(told) and "staff" not in message_text(told)
     card_now = _as_now(fake, ada, card)
-    assert [button["text"] for button in inline_buttons(card_now)] == ["Remove checkpoint staff", "Make HR"]
+    buttons = [button["text"] for button in inline_buttons(card_now)]
+    assert buttons == ["Remove checkpoint staff", "Make HR", REVIEWER_OFF]
     await ada.press("Make HR", expect="Done: 7102 (@li_hr) is now HR.", message=card_now)
     await li.expect("您现在拥有 HR 角色")
     assert await _roles(clean_database) == [(7102, "staff", ADA.id), (7102, "hr", ADA.id)]
@@ -191,7 +196,8 @@ async def test_roles_by_forwarded_message_told_in_chinese_and_buttons_checked_on
     # A button pressed by someone else (forged: the same data from another account) changes nothing.
     before = await _denied(clean_database)
     mallory._seen = fake.mark()
-    assert [b["text"] for b in inline_buttons(_as_now(fake, ada, card))] == ["Remove checkpoint staff", "Remove HR"]
+    buttons = [b["text"] for b in inline_buttons(_as_now(fake, ada, card))]
+    assert buttons == ["Remove checkpoint staff", "Remove HR", REVIEWER_OFF]
     remove = next(b for b in inline_buttons(_as_now(fake, ada, card)) if b["text"] == "Remove HR")
     await fake.press_button(mallory.user, card, remove["callback_data"])
     answer = await mallory.callback_answer()
@@ -208,7 +214,7 @@ async def test_roles_by_forwarded_message_told_in_chinese_and_buttons_checked_on
 
     # Forward again: the card shows what Li holds now; remove both, Li is told each time in Chinese.
     card = await _forward(ada, li.user, "再见", expect="This message is from")
-    assert [button["text"] for button in inline_buttons(card)] == ["Remove checkpoint staff", "Remove HR"]
+    assert [button["text"] for button in inline_buttons(card)] == ["Remove checkpoint staff", "Remove HR", REVIEWER_OFF]
     await ada.press("Remove HR", expect="Done: 7102 (@li_hr) is no longer HR.", message=card)
     await li.expect("您不再拥有 HR 角色")
     await ada.press("Remove checkpoint staff", expect="is no longer checkpoint staff", message=card)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, Notice, Override, User, Verification
+from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Notice, Override, User, Verification
 
 
 class ForeignKeysOff(RuntimeError):
@@ -45,6 +45,10 @@ class PersonalDataRepository:
 
     async def overrides(self, user_id: int) -> Sequence[Override]:
         statement = select(Override).where(Override.user_id == user_id).order_by(Override.id)
+        return (await self._session.scalars(statement)).all()
+
+    async def appeals(self, user_id: int) -> Sequence[Appeal]:
+        statement = select(Appeal).where(Appeal.user_id == user_id).order_by(Appeal.id)
         return (await self._session.scalars(statement)).all()
 
     async def checks(self, user_id: int) -> Sequence[Verification]:

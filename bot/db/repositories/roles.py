@@ -40,6 +40,28 @@ class RoleRepository:
         result = await self._session.execute(statement)
         return (result.rowcount or 0) > 0
 
+    async def scopes(self, role: str, user_ids: Iterable[int] | None = None) -> dict[int, frozenset[int] | None]:
+        """Who holds `role` (of `user_ids`, or everyone) and where: None for everywhere (a role of no
+        organization), else the organizations it was granted for."""
+        statement = select(Role.user_id, Role.organization_id).where(Role.role == role)
+        if user_ids is not None:
+            statement = statement.where(Role.user_id.in_(set(user_ids)))
+        found: dict[int, set[int] | None] = {}
+        for user_id, organization_id in await self._session.execute(statement):
+            held = found.setdefault(user_id, set())
+            if held is None:
+                continue
+            if organization_id is None:
+                found[user_id] = None
+            else:
+                held.add(organization_id)
+        return {user_id: None if held is None else frozenset(held) for user_id, held in found.items()}
+
+    async def holders(self, role: str) -> list[int]:
+        """Everyone holding `role`, in any organization or none: a handful of rows through the role's rows."""
+        statement = select(Role.user_id).where(Role.role == role).distinct()
+        return sorted(await self._session.scalars(statement))
+
     async def all(self) -> list[Role]:
         return list(await self._session.scalars(select(Role).order_by(Role.role, Role.user_id)))
 

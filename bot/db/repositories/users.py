@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, any_, cast, func, literal_column, or_, select, update
@@ -84,6 +85,14 @@ class UserRepository:
             .execution_options(synchronize_session=False)
         )
         return sorted(result.scalars())
+
+    async def languages(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """The stored language of each of these people who has an account (one query for all)."""
+        ids = set(user_ids)
+        if not ids:
+            return {}
+        rows = await self._session.execute(select(User.id, User.language).where(User.id.in_(ids)))
+        return {user_id: language for user_id, language in rows}
 
     async def display_name(self, user_id: int) -> str | None:
         """The name of their latest declaration, kept on their row."""

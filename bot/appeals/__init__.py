@@ -1,0 +1,1 @@
+"""Appeals against a colour: the person contests a reason, a reviewer upholds it or grants an override."""

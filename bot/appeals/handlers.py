@@ -1,0 +1,385 @@
+"""/appeal for the person (reason, words, optional photo, confirm; withdraw), /appeals for reviewers (the
+queue, uphold with a category and words, grant for some days). Thin: the service decides and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import tzinfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Account
+from bot.appeals import presenter, service
+from bot.appeals.presenter import NoticeWording
+from bot.appeals.keyboards import (
+    CATEGORY_ORDER,
+    AppealCallback,
+    AppealReasonCallback,
+    AppealStep,
+    ReviewAction,
+    ReviewCallback,
+    category_keyboard,
+    confirm_keyboard,
+    days_keyboard,
+    decision_keyboard,
+    photo_keyboard,
+    reasons_keyboard,
+    withdraw_keyboard,
+)
+from bot.clock import Clock
+from bot.fsm import save_state
+from bot.menu import main_menu
+from bot.messages import drop_buttons, show_answer
+from bot.roles.service import deny, may_review
+
+MAX_DECISION_TEXT = 500
+
+
+class AppealForm(StatesGroup):
+    reason = State()
+    text = State()
+    photo = State()
+    confirm = State()
+
+
+class ReviewForm(StatesGroup):
+    text = State()
+
+
+# --- The person ---------------------------------------------------------------------------------------------
+
+
+async def process_appeal(
+    message: Message, state: FSMContext, session: AsyncSession, account: Account | None, clock: Clock, zone: tzinfo
+) -> None:
+    await _start(message, state, session, account, clock, zone)
+
+
+async def process_this_is_wrong(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _start(callback.message, state, session, account, clock, zone)
+
+
+async def _start(
+    message: Message, state: FSMContext, session: AsyncSession, account: Account | None, clock: Clock, zone: tzinfo
+) -> None:
+    if account is None:
+        await message.answer(presenter.no_code())
+        return
+    try:
+        current = await service.contestable(session, account.id, clock(), zone)
+    except service.NothingToAppeal:
+        await message.answer(presenter.nothing_to_appeal())
+        return
+    if current.open_appeal is not None:
+        text = presenter.under_review(current.open_appeal, account.language, zone)
+        await message.answer(text, reply_markup=withdraw_keyboard())
+        return
+    await save_state(state, AppealForm.reason, {"appeal_reasons": list(current.reasons)})
+    await message.answer(presenter.choose_reason(), reply_markup=reasons_keyboard(current.reasons))
+
+
+async def process_reason(callback: CallbackQuery, callback_data: AppealReasonCallback, state: FSMContext) -> None:
+    reasons = (await state.get_data()).get("appeal_reasons") or []
+    if await state.get_state() != AppealForm.reason.state or callback_data.index >= len(reasons):
+        await _stale(callback)
+        return
+    await callback.answer()
+    reason = reasons[callback_data.index]
+    if isinstance(callback.message, Message):
+        await show_answer(callback.message, presenter.choose_reason() + "\n✅ " + presenter.reason_label(reason))
+        await callback.message.answer(presenter.ask_text(service.MAX_TEXT_LENGTH))
+    await save_state(state, AppealForm.text, {"appeal_reason": reason})
+
+
+async def process_text(message: Message, state: FSMContext) -> None:
+    text = " ".join((message.text or "").split())
+    if len(text) < service.MIN_TEXT_LENGTH:
+        await message.answer(presenter.text_too_short())
+        return
+    if len(text) > service.MAX_TEXT_LENGTH:
+        await message.answer(presenter.text_too_long(service.MAX_TEXT_LENGTH))
+        return
+    await save_state(state, AppealForm.photo, {"appeal_text": text})
+    await message.answer(presenter.ask_photo(), reply_markup=photo_keyboard())
+
+
+async def process_text_not_text(message: Message) -> None:
+    await message.answer(presenter.ask_text(service.MAX_TEXT_LENGTH))
+
+
+async def process_photo(message: Message, state: FSMContext) -> None:
+    # Only Telegram's file_id is kept: the document is never downloaded.
+    assert message.photo
+    await save_state(state, AppealForm.confirm, {"appeal_photo": message.photo[-1].file_id})
+    await _confirm(message, state)
+
+
+async def process_use_the_buttons(message: Message) -> None:
+    await message.answer(_("Please choose with the buttons under the question."))
+
+
+async def process_not_a_photo(message: Message) -> None:
+    await message.answer(presenter.photo_expected(), reply_markup=photo_keyboard())
+
+
+async def process_step(
+    callback: CallbackQuery,
+    callback_data: AppealCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    clock: Clock,
+    zone: tzinfo,
+    appeal_hours: int,
+) -> None:
+    message = callback.message
+    current = await state.get_state()
+    step = callback_data.step
+    if step is AppealStep.START:
+        await process_this_is_wrong(callback, state, session, account, clock, zone)
+        return
+    if step is AppealStep.WITHDRAW:
+        await callback.answer()
+        done = account is not None and await service.withdraw(session, account.id, clock())
+        if isinstance(message, Message):
+            await show_answer(message, presenter.withdrawn() if done else presenter.nothing_to_withdraw())
+        return
+    in_form = current is not None and current.startswith(AppealForm.__name__ + ":")
+    if not in_form or not isinstance(message, Message):
+        await _stale(callback)
+        return
+    await callback.answer()
+    if step is AppealStep.CANCEL:
+        await state.clear()
+        await show_answer(message, presenter.cancelled())
+        return
+    if step is AppealStep.NO_PHOTO and current == AppealForm.photo.state:
+        await drop_buttons(message)
+        await save_state(state, AppealForm.confirm, {"appeal_photo": None})
+        await _confirm(message, state)
+        return
+    if step is AppealStep.SUBMIT and current == AppealForm.confirm.state and account is not None:
+        await _submit(message, state, session, account, clock, zone, appeal_hours)
+        return
+    await drop_buttons(message)
+
+
+async def _confirm(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    text = presenter.summary(data["appeal_reason"], data["appeal_text"], bool(data.get("appeal_photo")))
+    await message.answer(text, reply_markup=confirm_keyboard())
+
+
+async def _submit(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account,
+    clock: Clock,
+    zone: tzinfo,
+    hours: int,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    try:
+        appeal = await service.submit(
+            session,
+            account.id,
+            data["appeal_reason"],
+            data["appeal_text"],
+            data.get("appeal_photo"),
+            clock(),
+            zone,
+            hours,
+        )
+    except service.AlreadyOpen:
+        answer = presenter.already_open()
+    except service.NotOnRecord:
+        answer = presenter.not_on_record()
+    except service.NothingToAppeal:
+        answer = presenter.nothing_to_appeal()
+    else:
+        answer = presenter.submitted(appeal, account.language, zone)
+    await show_answer(message, answer)
+
+
+async def process_appeal_cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(presenter.cancelled(), reply_markup=main_menu())
+
+
+# --- Reviewers ----------------------------------------------------------------------------------------------
+
+
+async def process_queue(
+    message: Message,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    actor = message.from_user.id if message.from_user else 0
+    await _show_next(message, session, actor, admin_ids, None, locale, clock, zone)
+
+
+async def _show_next(
+    message: Message,
+    session: AsyncSession,
+    actor: int,
+    admin_ids: Collection[int],
+    after_id: int | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    try:
+        item = await service.queue_item(session, actor, admin_ids, after_id, clock(), zone)
+    except service.NotAllowed:
+        await message.answer(presenter.only_reviewers())
+        return
+    if item is None:
+        await message.answer(presenter.queue_empty())
+        return
+    if item.appeal.photo_file_id:
+        await message.answer_photo(item.appeal.photo_file_id)
+    keyboard = decision_keyboard(item.appeal.id, item.has_next)
+    await message.answer(presenter.card(item, locale, zone), reply_markup=keyboard)
+
+
+async def process_review(
+    callback: CallbackQuery,
+    callback_data: ReviewCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    i18n: I18n,
+) -> None:
+    actor = callback.from_user.id
+    message = callback.message
+    if not isinstance(message, Message):
+        await _stale(callback)
+        return
+    # Checked on every press, before anything is read: a forged button reveals nothing.
+    if not await may_review(session, actor, admin_ids):
+        await deny(session, actor, f"review_{callback_data.action.value}", clock())
+        await callback.answer(presenter.only_reviewers(), show_alert=True)
+        return
+    action, appeal_id = callback_data.action, callback_data.appeal
+    if action is ReviewAction.CATEGORY and callback_data.value >= len(CATEGORY_ORDER):
+        await _stale(callback)
+        return
+    if action is ReviewAction.DAYS and callback_data.value not in service.GRANT_DAYS:
+        await _stale(callback)
+        return
+    await callback.answer()
+    if action is ReviewAction.NEXT:
+        await drop_buttons(message)
+        await _show_next(message, session, actor, admin_ids, appeal_id, locale, clock, zone)
+    elif action is ReviewAction.UPHOLD:
+        await message.answer(presenter.choose_category(), reply_markup=category_keyboard(appeal_id))
+    elif action is ReviewAction.GRANT:
+        await message.answer(presenter.choose_days(), reply_markup=days_keyboard(appeal_id))
+    elif action is ReviewAction.CATEGORY:
+        category = CATEGORY_ORDER[callback_data.value]
+        await show_answer(message, presenter.choose_category() + "\n✅ " + presenter.category_label(category))
+        await save_state(state, ReviewForm.text, {"review_appeal": appeal_id, "review_category": category.value})
+        await message.answer(presenter.ask_decision_text(MAX_DECISION_TEXT))
+    else:
+        await drop_buttons(message)
+        try:
+            appeal = await service.grant(
+                session, actor, admin_ids, appeal_id, callback_data.value, clock(), zone, NoticeWording(i18n, zone)
+            )
+        except service.AlreadyDecided:
+            await message.answer(presenter.already_decided())
+            return
+        except service.NotAllowed:
+            await message.answer(presenter.only_reviewers())
+            return
+        assert appeal.grant_ends_on is not None
+        await message.answer(presenter.decided_granted(appeal.grant_ends_on, locale))
+
+
+async def process_decision_text(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    i18n: I18n,
+) -> None:
+    text = " ".join((message.text or "").split())
+    if len(text) < 2:
+        await message.answer(presenter.ask_decision_text(MAX_DECISION_TEXT))
+        return
+    if len(text) > MAX_DECISION_TEXT:
+        await message.answer(presenter.text_too_long(MAX_DECISION_TEXT))
+        return
+    data = await state.get_data()
+    await state.clear()
+    actor = message.from_user.id if message.from_user else 0
+    category = service.Category(data["review_category"])
+    try:
+        await service.uphold(
+            session, actor, admin_ids, int(data["review_appeal"]), category, text, clock(), NoticeWording(i18n, zone)
+        )
+    except service.AlreadyDecided:
+        await message.answer(presenter.already_decided())
+        return
+    except service.NotAllowed:
+        await message.answer(presenter.only_reviewers())
+        return
+    await message.answer(presenter.decided_upheld())
+
+
+async def _stale(callback: CallbackQuery) -> None:
+    await callback.answer(_("That button belongs to an earlier message."))
+    if callback.message is not None:
+        await drop_buttons(callback.message)
+
+
+async def _not_a_command(message: Message) -> bool:
+    # Commands go on to their own handlers (/help, /status, ...) in the middle of an appeal too.
+    return not (message.text or "").startswith("/")
+
+
+def create_router() -> Router:
+    """The appeal handlers, in the order their filters are tried."""
+    router = Router(name="appeals")
+    router.message.register(process_appeal, Command("appeal"))
+    router.message.register(process_queue, Command("appeals"))
+    router.message.register(process_appeal_cancel, StateFilter(AppealForm), Command("cancel"))
+    router.message.register(process_appeal_cancel, StateFilter(ReviewForm), Command("cancel"))
+    router.callback_query.register(process_step, AppealCallback.filter())
+    router.callback_query.register(process_reason, AppealReasonCallback.filter())
+    router.callback_query.register(process_review, ReviewCallback.filter())
+    router.message.register(process_text, StateFilter(AppealForm.text), F.text, _not_a_command)
+    router.message.register(process_text_not_text, StateFilter(AppealForm.text), _not_a_command)
+    router.message.register(process_photo, StateFilter(AppealForm.photo), F.photo)
+    router.message.register(process_not_a_photo, StateFilter(AppealForm.photo), _not_a_command)
+    router.message.register(
+        process_use_the_buttons, StateFilter(AppealForm.reason, AppealForm.confirm), _not_a_command
+    )
+    router.message.register(process_decision_text, StateFilter(ReviewForm.text), F.text, _not_a_command)
+    return router

@@ -71,3 +71,37 @@ def test_the_migrations_build_exactly_the_models(database_url: str) -> None:
     """A model changed without a migration (or the other way round) fails here, not in production."""
     upgrade(database_url, "head")
     assert asyncio.run(_differences(database_url)) == []
+
+
+async def _execute(url: str, *statements: str) -> list[tuple[object, ...]]:
+    from sqlalchemy import text
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            result = None
+            for statement in statements:
+                result = await connection.execute(text(statement))
+            return [tuple(row) for row in result] if result is not None and result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+def test_overrides_set_before_categories_become_other_keeping_their_text(database_url: str) -> None:
+    downgrade(database_url, "0011")
+    try:
+        asyncio.run(
+            _execute(
+                database_url,
+                "INSERT INTO users (id, public_id, language, privacy_accepted_at, created_at) "
+                "VALUES (77, 7777, 'en', '2026-03-01 09:00:00+00', '2026-03-01 09:00:00+00')",
+                "INSERT INTO overrides (user_id, colour, reason, starts_on, ends_on, set_by, set_at) "
+                "VALUES (77, 'green', 'Released by the CDC', '2026-03-02', NULL, 1, '2026-03-02 09:00:00+00')",
+            )
+        )
+        upgrade(database_url, "0012")
+        rows = asyncio.run(_execute(database_url, "SELECT category, reason FROM overrides WHERE user_id = 77"))
+        assert rows == [("other", "Released by the CDC")]
+    finally:
+        asyncio.run(_execute(database_url, "DELETE FROM overrides WHERE user_id = 77", "DELETE FROM users WHERE id = 77"))
+        upgrade(database_url, "head")

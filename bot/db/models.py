@@ -338,6 +338,9 @@ class Override(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     colour: Mapped[str] = mapped_column(String(8))
+    # What was decided (bot.domain.status.OverrideCategory), told to the person in their language.
+    category: Mapped[str] = mapped_column(String(24), server_default="other")
+    # The administrator's own note, shown as the authority's words ("" when none).
     reason: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date]
     # The first day without it; None: until another override.

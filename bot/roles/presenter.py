@@ -31,10 +31,18 @@ def role_heading(role: RoleName) -> str:
     return _("Checkpoint staff") if role is RoleName.STAFF else _("HR")
 
 
-def person(user_id: int, username: str | None = None) -> str:
-    """`<code>123</code> (@name)`: the id always, the @username when known."""
-    text = f"<code>{user_id}</code>"
-    return f"{text} (@{escape(username)})" if username else text
+def person(user_id: int, username: str | None = None, name: str | None = None) -> str:
+    """Who someone is on an administrator's screen: `<b>Jane Doe</b> (@jane)`.
+
+    The declared name when there is one, then the @username, or the Telegram id when no @username tells
+    two people of one name apart; someone never registered is `<code>123</code>` (with @username if known).
+    """
+    name = (name or "").strip()
+    if not name:
+        text = f"<code>{user_id}</code>"
+        return f"{text} (@{escape(username)})" if username else text
+    handle = f"@{escape(username)}" if username else f"<code>{user_id}</code>"
+    return f"<b>{escape(name)}</b> ({handle})"
 
 
 # --- Refusals and bad input -------------------------------------------------------------------------

@@ -103,5 +103,7 @@ def test_overrides_set_before_categories_become_other_keeping_their_text(databas
         rows = asyncio.run(_execute(database_url, "SELECT category, reason FROM overrides WHERE user_id = 77"))
         assert rows == [("other", "Released by the CDC")]
     finally:
-        asyncio.run(_execute(database_url, "DELETE FROM overrides WHERE user_id = 77", "DELETE FROM users WHERE id = 77"))
+        asyncio.run(
+            _execute(database_url, "DELETE FROM overrides WHERE user_id = 77", "DELETE FROM users WHERE id = 77")
+        )
         upgrade(database_url, "head")

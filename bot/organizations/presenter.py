@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day
 from bot.onboarding.texts import in_both_languages
+from bot.roles import presenter as roles_presenter
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     Audience,
@@ -150,9 +151,8 @@ def organizations_listing(organizations: list[OrganizationSummary], links: dict[
     return chunks(blocks)
 
 
-def person(user_id: int, username: str | None = None) -> str:
-    text = f"<code>{user_id}</code>"
-    return f"{text} (@{escape(username)})" if username else text
+def person(user_id: int, username: str | None = None, name: str | None = None) -> str:
+    return roles_presenter.person(user_id, username, name)
 
 
 def unknown_username(username: str) -> str:
@@ -169,7 +169,7 @@ def uncertain_username(username: str) -> str:
 
 def hr_result(change: HrChange, told: bool, locale: str) -> str:
     assert change.organization is not None
-    who = person(change.user_id, change.username)
+    who = person(change.user_id, change.username, change.name)
     where = f"<b>{organization_name(change.organization, locale)}</b>"
     if change.outcome is HrOutcome.UNCHANGED:
         if change.granted:

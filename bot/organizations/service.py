@@ -171,6 +171,8 @@ class HrChange:
     # The person's stored language and @username, when they have an account: they are told in it.
     language: str | None = None
     username: str | None = None
+    # Their declared name, so the administrator's answer names them.
+    name: str | None = None
 
 
 async def change_hr(
@@ -213,6 +215,7 @@ async def change_hr(
         organization=summary,
         language=person.language if person is not None else None,
         username=person.username if person is not None else None,
+        name=person.display_name if person is not None else None,
     )
 
 

@@ -26,7 +26,9 @@ class OverrideChoice(CallbackData, prefix="ovr"):
 def category_keyboard(draft: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for category in OverrideCategory:
-        builder.button(text=presenter.category_button(category), callback_data=OverrideChoice(draft=draft, category=category))
+        builder.button(
+            text=presenter.category_button(category), callback_data=OverrideChoice(draft=draft, category=category)
+        )
     builder.button(text=presenter.cancel_button(), callback_data=OverrideChoice(draft=draft, category=CANCEL))
     builder.adjust(1)
     return builder.as_markup()

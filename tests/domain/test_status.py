@@ -706,7 +706,9 @@ def test_the_json_form_round_trips(n: int) -> None:
             green_declaration(3, contacts=frozenset({Contact.SAME_BUILDING})),
         ],
         reports=[*normals(range(2, 4)), abnormal(4), *normals(range(5, 16))],
-        overrides=[Override(YELLOW, "reviewed", starts_on=day(10), ends_on=day(12), category=OverrideCategory.CLOSE_CONTACT)],
+        overrides=[
+            Override(YELLOW, "reviewed", starts_on=day(10), ends_on=day(12), category=OverrideCategory.CLOSE_CONTACT)
+        ],
     )
     status = status_at(history, day(n))
     if n == 10:

@@ -190,6 +190,8 @@ def test_hr_changes_name_the_person_and_the_organization() -> None:
     assert presenter.hr_result(removed, told=False, locale="en") == (
         "<code>42</code> is not an HR member of <b>Ningbo &lt;Uni&gt; &amp; Co</b>. Nothing changed."
     )
+    named = HrChange(HrOutcome.DONE, True, 42, ORG, "zh", "liwei", name="李伟")
+    assert presenter.hr_result(named, told=True, locale="en").startswith("Done: <b>李伟</b> (@liwei) is now an HR member")
 
 
 def test_schedules_and_listing() -> None:

@@ -107,3 +107,32 @@ def test_overrides_set_before_categories_become_other_keeping_their_text(databas
             _execute(database_url, "DELETE FROM overrides WHERE user_id = 77", "DELETE FROM users WHERE id = 77")
         )
         upgrade(database_url, "head")
+
+
+def test_members_before_the_numbers_are_numbered_in_each_organization(database_url: str) -> None:
+    downgrade(database_url, "0011")
+    accepted = "'2026-03-01 09:00:00+00'"
+    try:
+        asyncio.run(
+            _execute(
+                database_url,
+                "INSERT INTO organizations (id, name_en, name_zh, invite_code, created_by, created_at) VALUES "
+                f"(501, 'A', '甲', 'mig-a', 1, {accepted}), (502, 'B', '乙', 'mig-b', 1, {accepted}), "
+                f"(503, 'C', '丙', 'mig-c', 1, {accepted})",
+                "INSERT INTO users (id, public_id, language, privacy_accepted_at, created_at, organization_id) VALUES "
+                f"(93, 9301, 'en', {accepted}, {accepted}, 501), (91, 9101, 'en', {accepted}, {accepted}, 501), "
+                f"(92, 9201, 'en', {accepted}, {accepted}, 502), (94, 9401, 'en', {accepted}, {accepted}, NULL)",
+            )
+        )
+        upgrade(database_url, "0012")
+        users = asyncio.run(_execute(database_url, "SELECT id, member_number FROM users WHERE id > 90 ORDER BY id"))
+        assert users == [(91, 1), (92, 1), (93, 2), (94, None)]
+        counters = asyncio.run(
+            _execute(database_url, "SELECT id, last_member_number FROM organizations WHERE id > 500 ORDER BY id")
+        )
+        assert counters == [(501, 2), (502, 1), (503, 0)]
+    finally:
+        asyncio.run(
+            _execute(database_url, "DELETE FROM users WHERE id > 90", "DELETE FROM organizations WHERE id > 500")
+        )
+        upgrade(database_url, "head")

@@ -370,7 +370,8 @@ def page_text(page: MemberPage, locale: str) -> str:
 
 
 def csv_headers() -> list[str]:
-    return [_("Name"), _("Colour"), _("Checked in today"), _("Last check-in")]
+    """In the reader's language, as the rows are."""
+    return [_("Member no."), _("Name"), _("Colour"), _("Checked in today"), _("Last check-in")]
 
 
 def csv_row(member: Member) -> list[str]:
@@ -387,6 +388,7 @@ def csv_rows() -> Callable[[Member], list[str]]:
     def row(member: Member) -> list[str]:
         colour = colours.get(member.colour)
         return [
+            str(member.member_number) if member.member_number is not None else "",
             member.name or "",
             colour if colour is not None else colour_word(member.colour),
             yes if member.checked_in_today else no,

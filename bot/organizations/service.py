@@ -361,6 +361,8 @@ class Member:
     checked_in_today: bool
     last_checkin: date | None
     unreachable: bool
+    # Given when they joined, never reused in the organization: tells two people of one name apart.
+    member_number: int | None = None
 
     @property
     def green(self) -> bool:
@@ -375,6 +377,7 @@ def _member(row: MemberRow, today: date) -> Member:
         checked_in_today=row.last_checkin == today,
         last_checkin=row.last_checkin,
         unreachable=row.unreachable,
+        member_number=row.member_number,
     )
 
 

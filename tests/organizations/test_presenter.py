@@ -150,9 +150,10 @@ def test_a_later_page_is_numbered_on_from_the_pages_before_it() -> None:
 
 
 def test_csv_rows_hold_the_name_as_typed_colour_and_check_ins() -> None:
-    assert presenter.csv_headers() == ["Name", "Colour", "Checked in today", "Last check-in"]
-    assert presenter.csv_row(member(1, "Ann <b>", "green", True)) == ["Ann <b>", "green", "yes", "2026-03-02"]
-    assert presenter.csv_row(member(4, None, None, False)) == ["", "no code yet", "no", ""]
+    assert presenter.csv_headers() == ["Member no.", "Name", "Colour", "Checked in today", "Last check-in"]
+    numbered = Member(1, "Ann <b>", "green", True, TODAY, False, member_number=17)
+    assert presenter.csv_row(numbered) == ["17", "Ann <b>", "green", "yes", "2026-03-02"]
+    assert presenter.csv_row(member(4, None, None, False)) == ["", "", "no code yet", "no", ""]
     assert presenter.csv_file_name(ORG, TODAY) == "members-3-2026-03-02.csv"
 
 

@@ -491,6 +491,8 @@ def person_rows(
             ),
             "username": f"member{index}" if rng.random() < 0.4 else None,
             "organization_id": organization_id,
+            # Unique in each organization (the person's place in the city), as joining would give.
+            "member_number": index + 1 if organization_id is not None else None,
             "unreachable_since": now - timedelta(days=rng.randint(1, 20)) if unreachable else None,
         }
     )
@@ -615,6 +617,9 @@ def person_rows(
 SIGNING_KEY = key_from_secret(CODE_SECRET)
 
 
+MEMBER_NUMBERS_GIVEN = 10_000_000
+
+
 def fixed_rows(first_day: date, now: datetime) -> list[tuple[str, list[dict[str, Any]]]]:
     """Organizations, their HR member, and the big organization's daily reminders (done)."""
     organizations_ = [
@@ -627,6 +632,8 @@ def fixed_rows(first_day: date, now: datetime) -> list[tuple[str, list[dict[str,
             "reminded_on": first_day + timedelta(days=DAYS - 1) if number == BIG_ORG else None,
             "created_by": ADMIN_ID,
             "created_at": _at(first_day, 0) - timedelta(days=5),
+            # Past every seeded member's number (at most the size of the city), so a later join takes a new one.
+            "last_member_number": MEMBER_NUMBERS_GIVEN,
         }
         for number in range(1, ORGANIZATIONS + 1)
     ]

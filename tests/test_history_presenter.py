@@ -292,3 +292,20 @@ def test_a_missed_day_says_the_count_started_again() -> None:
     entry = missed_day_entry(date(2026, 12, 9), ZONE)
     text = presenter.render_entry(entry, "en", ZONE)
     assert "You did not check in on Dec 9, so the count of days started again." in text
+
+
+def test_a_decision_names_what_was_decided_in_the_readers_language() -> None:
+    when = datetime(2026, 3, 1, 1, tzinfo=UTC)
+    decided = colour(when, "red", turn=Turn.DECIDED, decision="close_contact")
+    assert "by a health authority's decision: you are a close contact of a confirmed case" in plain(
+        presenter.render_entry(decided, "en", ZONE)
+    )
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        assert "依卫生部门决定：您是确诊病例的密切接触者" in plain(presenter.render_entry(decided, "zh", ZONE))
+    # A change recorded before categories were kept, or the end of a decision: the words of before.
+    ended = presenter.render_entry(colour(when, "green", turn=Turn.DECIDED), "en", ZONE)
+    assert "by a health authority's decision" in plain(ended) and "decision:" not in plain(ended)
+    # A code from a newer version, unknown here, is shown as stored and escaped.
+    unknown = colour(when, "red", turn=Turn.DECIDED, decision="<b>new</b>")
+    assert "&lt;b&gt;new&lt;/b&gt;" in presenter.render_entry(unknown, "en", ZONE)

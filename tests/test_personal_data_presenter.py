@@ -125,6 +125,7 @@ def _stored(conversation: Conversation | None = None) -> StoredData:
                 id=1,
                 user_id=1001,
                 colour="green",
+                category="released",
                 reason="Released by the CDC",
                 starts_on=date(2026, 11, 26),
                 ends_on=None,
@@ -323,3 +324,9 @@ def test_the_refusal_says_why_until_when_and_that_mydata_still_works(english) ->
     assert "/mydata" in refusal
     open_ended = presenter.deletion_refused(Decision(Colour.YELLOW, "Observation", date(2026, 3, 2)), "en")
     assert "until it ends" in open_ended and "2026" not in open_ended
+
+
+def test_a_decision_shows_what_was_decided_in_the_readers_language_and_the_note_as_written(chinese) -> None:
+    text = presenter.data_text(_stored(), "zh", ZONE, NOW).decode("utf-8")
+    assert "原因：解除医学观察" in text
+    assert "卫生部门备注：Released by the CDC" in text

@@ -95,6 +95,8 @@ class Organization(Base):
     reminded_on: Mapped[date | None]
     created_by: Mapped[int]
     created_at: Mapped[datetime]
+    # The last member number given (users.member_number): each joining member takes the next one.
+    last_member_number: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class User(Base):
@@ -133,6 +135,9 @@ class User(Base):
     organization_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
+    # Their number in that organization, given when they joined and never reused there: HR's CSV tells two
+    # people of one name apart by it, without showing a Telegram id.
+    member_number: Mapped[int | None] = mapped_column(Integer)
     # Set when Telegram answered 403 (they blocked the bot): reminders skip them from then on;
     # cleared when they write again.
     unreachable_since: Mapped[datetime | None]
@@ -356,6 +361,9 @@ class Override(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     colour: Mapped[str] = mapped_column(String(8))
+    # What was decided (bot.domain.status.OverrideCategory), told to the person in their language.
+    category: Mapped[str] = mapped_column(String(24), server_default="other")
+    # The administrator's own note, shown as the authority's words ("" when none).
     reason: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date]
     # The first day without it; None: until another override.

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.domain.answers import Colour, Declaration, Symptom
@@ -39,14 +40,29 @@ class Report:
     symptoms: frozenset[Symptom]
 
 
+class OverrideCategory(StrEnum):
+    """What a health authority decided, as a code: the person reads it in their own language, whatever
+    language the administrator wrote their note in."""
+
+    RELEASED = "released"  # released from medical observation
+    CONFIRMED_CASE = "confirmed_case"
+    CLOSE_CONTACT = "close_contact"
+    QUARANTINE_ORDERED = "quarantine_ordered"
+    OTHER = "other"
+
+
 @dataclass(frozen=True, slots=True)
 class Override:
-    """An administrator's colour, from a health authority's decision; `ends_on` is the first day without it."""
+    """An administrator's colour, from a health authority's decision; `ends_on` is the first day without it.
+
+    `reason` is the administrator's own note ("" when none), shown as the authority's words, untranslated.
+    """
 
     colour: Colour
     reason: str
     starts_on: date
     ends_on: date | None = None
+    category: OverrideCategory = OverrideCategory.OTHER
 
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
@@ -105,6 +121,8 @@ class Status:
     # since the count began, or when a fever restarted it after.
     missed_from: date | None = None
     missed_to: date | None = None
+    # The override's OverrideCategory while one is in force (`override_reason` is then its note, maybe "").
+    override_category: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +142,7 @@ class Status:
             "override_reason": self.override_reason,
             "missed_from": _iso(self.missed_from),
             "missed_to": _iso(self.missed_to),
+            "override_category": self.override_category,
         }
 
     @classmethod
@@ -146,6 +165,7 @@ class Status:
             # .get: codes issued before these were kept have no such keys.
             missed_from=_day(data.get("missed_from")),
             missed_to=_day(data.get("missed_to")),
+            override_category=data.get("override_category"),
         )
 
 
@@ -341,6 +361,7 @@ def _summarise(
             clears_by_checkins=False,
             rules_version=rules.version,
             override_reason=override.reason,
+            override_category=str(override.category),
         )
     # Today's count runs when today's check-in (if any) was normal; it ends, at the earliest, tonight.
     running = report is None or walk.run > 0

@@ -68,6 +68,9 @@ class ColourEntry(Entry):
     turn: Turn
     # The first day of the count to green, for a restarted count.
     starts_on: date | None = None
+    # For a DECIDED turn: what the health authority decided (an OverrideCategory code); None when the
+    # decision ended, or for a change recorded before categories were kept.
+    decision: str | None = None
     order: ClassVar[int] = 2
 
 

@@ -29,7 +29,7 @@ from bot.history.entries import (
 from bot.i18n import format_day, format_moment
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS_BY_KEY
-from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, missed_text, reason_text, reasons_text
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, category_text, missed_text, reason_text, reasons_text
 
 # A status can have nine reasons at once; a page of eight such entries in full would pass Telegram's
 # 4,096 characters, so an entry names at most this many (all of today's are in /status).
@@ -144,6 +144,8 @@ def _appealed(reason: str) -> str:
 
 def _why(entry: ColourEntry, locale: str) -> str:
     if entry.turn is Turn.DECIDED:
+        if entry.decision is not None:
+            return _("by a health authority's decision: {decision}").format(decision=category_text(entry.decision))
         return _("by a health authority's decision")
     reasons = _reasons(entry.reasons)
     if entry.turn is Turn.EASED:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Appeal, Assessment, CheckIn, Verification
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.history import DeclarationDigest, HistoryRepository
+from bot.db.repositories.overrides import OverrideRepository
 from bot.domain.status import missed_days
 from bot.history.entries import (
     AppealEntry,
@@ -23,6 +24,7 @@ from bot.history.entries import (
     Entry,
     History,
     MissedDayEntry,
+    Turn,
     colour_turn,
 )
 from bot.status import service as status_service
@@ -39,12 +41,13 @@ async def load_history(session: AsyncSession, user_id: int, now: datetime, zone:
     assessments = await repository.assessments(user_id)
     checks = await repository.checkpoint_checks(user_id)
     appeals = await AppealRepository(session).of_user(user_id)
+    decisions = {row.set_at: row.category for row in await OverrideRepository(session).decided_at(user_id)}
     # A missed day writes no row (the colour and its reasons stay); the rules walk says which days were.
     missed = missed_days(
         await status_service.load_history(session, user_id, zone), status_service.local_day(now, zone)
     )
     await session.commit()
-    entries = build_entries(declarations, checkins, assessments, checks)
+    entries = build_entries(declarations, checkins, assessments, checks, decisions)
     entries += appeal_entries(appeals)
     entries += [missed_day_entry(day, zone) for day in missed]
     return History.of(entries)
@@ -61,8 +64,12 @@ def build_entries(
     checkins: Sequence[CheckIn],
     assessments: Sequence[Assessment],
     checks: Sequence[Verification] = (),
+    decisions: Mapping[datetime, str] | None = None,
 ) -> list[Entry]:
-    """Rows, each kind oldest first, into entries (in no particular order)."""
+    """Rows, each kind oldest first, into entries (in no particular order).
+
+    `decisions`: the category of each override by when it was set; the status row it wrote has the same time.
+    """
     entries: list[Entry] = [_declaration(row) for row in declarations]
     declared = {row.id for row in declarations}
     # A report that came with a declaration is part of that declaration's entry; one whose declaration
@@ -70,7 +77,7 @@ def build_entries(
     entries += [_checkin(row) for row in checkins if row.declaration_id not in declared]
     previous: Assessment | None = None
     for row in assessments:
-        entries.append(_colour(row, previous))
+        entries.append(_colour(row, previous, (decisions or {}).get(row.assessed_at)))
         previous = row
     entries += [_checkpoint(row) for row in checks]
     return entries
@@ -111,16 +118,18 @@ def _checkin(row: CheckIn) -> CheckInEntry:
     )
 
 
-def _colour(row: Assessment, previous: Assessment | None) -> ColourEntry:
+def _colour(row: Assessment, previous: Assessment | None, decision: str | None = None) -> ColourEntry:
     before = (previous.colour, previous.reasons, previous.starts_on) if previous is not None else None
     reasons = tuple(row.reasons)
+    turn = colour_turn(row.cause, row.colour, reasons, row.starts_on, before)
     return ColourEntry(
         when=row.assessed_at,
         id=row.id,
         colour=row.colour,
         reasons=reasons,
-        turn=colour_turn(row.cause, row.colour, reasons, row.starts_on, before),
+        turn=turn,
         starts_on=row.starts_on,
+        decision=decision if turn is Turn.DECIDED else None,
     )
 
 

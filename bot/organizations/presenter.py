@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day
 from bot.onboarding.texts import in_both_languages
+from bot.roles import presenter as roles_presenter
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     REVIEWER_ROLE,
@@ -153,9 +154,8 @@ def organizations_listing(organizations: list[OrganizationSummary], links: dict[
     return chunks(blocks)
 
 
-def person(user_id: int, username: str | None = None) -> str:
-    text = f"<code>{user_id}</code>"
-    return f"{text} (@{escape(username)})" if username else text
+def person(user_id: int, username: str | None = None, name: str | None = None) -> str:
+    return roles_presenter.person(user_id, username, name)
 
 
 def unknown_username(username: str) -> str:
@@ -172,7 +172,7 @@ def uncertain_username(username: str) -> str:
 
 def hr_result(change: HrChange, told: bool, locale: str) -> str:
     assert change.organization is not None
-    who = person(change.user_id, change.username)
+    who = person(change.user_id, change.username, change.name)
     where = f"<b>{organization_name(change.organization, locale)}</b>"
     if change.role == REVIEWER_ROLE:
         return _reviewer_result(change, told, who, where)
@@ -405,7 +405,8 @@ def page_text(page: MemberPage, locale: str) -> str:
 
 
 def csv_headers() -> list[str]:
-    return [_("Name"), _("Colour"), _("Checked in today"), _("Last check-in")]
+    """In the reader's language, as the rows are."""
+    return [_("Member no."), _("Name"), _("Colour"), _("Checked in today"), _("Last check-in")]
 
 
 def csv_row(member: Member) -> list[str]:
@@ -422,6 +423,7 @@ def csv_rows() -> Callable[[Member], list[str]]:
     def row(member: Member) -> list[str]:
         colour = colours.get(member.colour)
         return [
+            str(member.member_number) if member.member_number is not None else "",
             member.name or "",
             colour if colour is not None else colour_word(member.colour),
             yes if member.checked_in_today else no,

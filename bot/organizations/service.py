@@ -178,6 +178,8 @@ class HrChange:
     username: str | None = None
     # HR_ROLE, or REVIEWER_ROLE: a reviewer of appeals of this organization's members only.
     role: str = HR_ROLE
+    # Their declared name, so the administrator's answer names them.
+    name: str | None = None
 
 
 async def change_hr(
@@ -229,6 +231,7 @@ async def change_hr(
         language=person.language if person is not None else None,
         username=person.username if person is not None else None,
         role=role,
+        name=person.display_name if person is not None else None,
     )
 
 
@@ -374,6 +377,8 @@ class Member:
     checked_in_today: bool
     last_checkin: date | None
     unreachable: bool
+    # Given when they joined, never reused in the organization: tells two people of one name apart.
+    member_number: int | None = None
 
     @property
     def green(self) -> bool:
@@ -388,6 +393,7 @@ def _member(row: MemberRow, today: date) -> Member:
         checked_in_today=row.last_checkin == today,
         last_checkin=row.last_checkin,
         unreachable=row.unreachable,
+        member_number=row.member_number,
     )
 
 

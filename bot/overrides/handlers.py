@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import unicodedata
 from collections.abc import Collection
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcast import notices
 from bot.clock import Clock
 from bot.domain.answers import Colour
+from bot.domain.status import OverrideCategory
+from bot.messages import drop_buttons
 from bot.overrides import presenter, service
+from bot.overrides.keyboards import CANCEL, OverrideChoice, category_keyboard
+from bot.roles.presenter import person
 from bot.roles.service import is_admin
 from bot.roles.targets import find_person
 from bot.status.service import local_day
@@ -40,6 +47,8 @@ COLOUR_WORDS = {
 END_WORDS = {"end", "结束"}
 _UNTIL = re.compile(r"(?:until|至|到)\s+(\d{4}-\d{2}-\d{2})\s*(.*)", re.IGNORECASE | re.DOTALL)
 MAX_DAYS_AHEAD = 366
+# The conversation data of an override being prepared: {"id", "user", "colour", "ends_on", "note"}.
+DRAFT = "override"
 
 
 class InvalidOverride(Exception):
@@ -49,7 +58,7 @@ class InvalidOverride(Exception):
 
 
 def parse_rest(rest: str, today: date) -> tuple[date | None, str]:
-    """ "[until 2026-12-31] reason" -> (end date or None, reason); raises InvalidOverride."""
+    """ "[until 2026-12-31] [note]" -> (end date or None, note, "" for none); raises InvalidOverride."""
     rest = unicodedata.normalize("NFKC", rest).strip()
     ends_on = None
     if match := _UNTIL.match(rest):
@@ -63,8 +72,6 @@ def parse_rest(rest: str, today: date) -> tuple[date | None, str]:
             )
         rest = match[2].strip()
     reason = " ".join(rest.split())
-    if len(reason) < 3:
-        raise InvalidOverride(_("Please give the reason: the decision it records, e.g. released by the CDC."))
     if len(reason) > service.MAX_REASON_LENGTH:
         raise InvalidOverride(
             _("That is too long: please keep it under {limit} characters.").format(limit=service.MAX_REASON_LENGTH)
@@ -82,6 +89,7 @@ async def process_override(
     zone: tzinfo,
     bot: Bot,
     i18n: I18n,
+    state: FSMContext,
 ) -> None:
     now = clock()
     actor = message.from_user.id
@@ -103,26 +111,126 @@ async def process_override(
             ).format(person=escape(target))
         )
         return
+    if word in END_WORDS:
+        await _end(message, session, admin_ids, actor, user_id, bot, i18n, now, zone)
+        return
+    colour = COLOUR_WORDS.get(word)
+    if colour is None:
+        await message.answer(presenter.usage_text())
+        return
     try:
-        if word in END_WORDS:
-            await _end(message, session, admin_ids, actor, user_id, target, bot, i18n, now, zone)
-            return
-        colour = COLOUR_WORDS.get(word)
-        if colour is None:
-            await message.answer(presenter.usage_text())
-            return
-        ends_on, reason = parse_rest(parts[2] if len(parts) > 2 else "", local_day(now, zone))
-        done = await service.set_override(session, admin_ids, actor, user_id, colour, reason, ends_on, now, zone)
+        ends_on, note = parse_rest(parts[2] if len(parts) > 2 else "", local_day(now, zone))
     except InvalidOverride as invalid:
         await message.answer(f"⚠️ {escape(invalid.message)}\n\n{presenter.usage_text()}")
         return
-    except service.NoSuchPerson:
+    holder = await service.find_holder(session, user_id)
+    if holder is None:
         await message.answer(_("Nobody with that id has registered: there is no code to override."))
         return
-    await message.answer(presenter.confirmation_text(target, str(colour), reason, ends_on, locale))
+    # Nothing is decided yet: the category comes by button. A new draft makes the buttons of any earlier
+    # one old, and the draft is kept in the conversation store, so a restart loses nothing.
+    draft_id = secrets.token_hex(4)
+    await state.update_data(
+        {
+            DRAFT: {
+                "id": draft_id,
+                "user": user_id,
+                "colour": str(colour),
+                "ends_on": ends_on.isoformat() if ends_on else None,
+                "note": note,
+            }
+        }
+    )
+    who = person(user_id, holder.username, holder.name)
+    await message.answer(
+        presenter.choose_category(who, str(colour), note, ends_on, locale), reply_markup=category_keyboard(draft_id)
+    )
+
+
+async def _draft(state: FSMContext) -> dict[str, Any] | None:
+    draft = (await state.get_data()).get(DRAFT)
+    return draft if isinstance(draft, dict) else None
+
+
+async def _forget_draft(state: FSMContext) -> None:
+    data = await state.get_data()
+    if DRAFT in data:
+        del data[DRAFT]
+        await state.set_data(data)
+
+
+async def process_choice(
+    callback: CallbackQuery,
+    callback_data: OverrideChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    i18n: I18n,
+) -> None:
+    now = clock()
+    actor = callback.from_user.id
+    if not is_admin(actor, admin_ids):
+        await service.refuse(session, actor, now, "override")
+        await callback.answer(_("Only administrators can do that."), show_alert=True)
+        return
+    draft = await _draft(state)
+    if draft is None or draft.get("id") != callback_data.draft:
+        await callback.answer(presenter.stale_button())
+        return
+    message = callback.message
+    if callback_data.category == CANCEL:
+        await callback.answer()
+        await _forget_draft(state)
+        if message is not None:
+            await drop_buttons(message)
+        await _say(callback, presenter.cancelled())
+        return
+    try:
+        category = OverrideCategory(callback_data.category)
+        user_id, colour, ends_on, note = _decision(draft)
+    except (ValueError, KeyError, TypeError):
+        await callback.answer(presenter.stale_button())
+        return
+    await callback.answer()
+    await _forget_draft(state)
+    if message is not None:
+        await drop_buttons(message)
+    if ends_on is not None and ends_on <= local_day(now, zone):
+        # Pressed a day or more later: the end date chosen then may have passed.
+        await _say(callback, _("The end date must be after today and within {days} days.").format(days=MAX_DAYS_AHEAD))
+        return
+    try:
+        done = await service.set_override(
+            session, admin_ids, actor, user_id, colour, note, ends_on, now, zone, category=category
+        )
+    except service.NoSuchPerson:
+        await _say(callback, _("Nobody with that id has registered: there is no code to override."))
+        return
+    who = person(user_id, done.username, done.name)
+    await _say(callback, presenter.confirmation_text(who, str(colour), note, ends_on, locale, category))
     with i18n.context(), i18n.use_locale(done.language):
-        text = presenter.holder_text(str(colour), reason, ends_on, done.language)
+        text = presenter.holder_text(str(colour), note, ends_on, done.language, category)
     await notices.tell(session, user_id, "override", text, now)
+
+
+def _decision(draft: dict[str, Any]) -> tuple[int, Colour, date | None, str]:
+    """The draft's (person, colour, end date, note); raises ValueError, KeyError or TypeError on a bad one."""
+    user_id = draft["user"]
+    note = draft["note"]
+    if not isinstance(user_id, int) or not isinstance(note, str):
+        raise TypeError("a malformed override draft")
+    ends_on = date.fromisoformat(draft["ends_on"]) if draft["ends_on"] else None
+    return user_id, Colour(draft["colour"]), ends_on, note
+
+
+async def _say(callback: CallbackQuery, text: str) -> None:
+    if isinstance(callback.message, Message):
+        await callback.message.answer(text)
+    elif callback.bot is not None:
+        await callback.bot.send_message(callback.from_user.id, text)
 
 
 async def _end(
@@ -131,18 +239,23 @@ async def _end(
     admin_ids: Collection[int],
     actor: int,
     user_id: int,
-    target: str,
     bot: Bot,
     i18n: I18n,
     now: datetime,
     zone: tzinfo,
 ) -> None:
-    done = await service.end_override(session, admin_ids, actor, user_id, now, zone)
+    try:
+        done = await service.end_override(session, admin_ids, actor, user_id, now, zone)
+    except service.NoSuchPerson:
+        await message.answer(_("Nobody with that id has registered: there is no code to override."))
+        return
     if done is None:
-        await message.answer(_("{person} has no override in force.").format(person=escape(target)))
+        holder = await service.find_holder(session, user_id)
+        who = person(user_id, holder.username, holder.name) if holder else person(user_id)
+        await message.answer(_("{person} has no override in force.").format(person=who))
         return
     colour = done.reassessed.row.colour
-    await message.answer(presenter.ended_text(target, colour))
+    await message.answer(presenter.ended_text(person(user_id, done.username, done.name), colour))
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_ended_text(colour)
     await notices.tell(session, user_id, "override", text, now)
@@ -151,4 +264,5 @@ async def _end(
 def create_router() -> Router:
     router = Router(name="overrides")
     router.message.register(process_override, Command("override"))
+    router.callback_query.register(process_choice, OverrideChoice.filter())
     return router

@@ -13,12 +13,13 @@ from datetime import date, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Override
+from bot.db.models import Override, User
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.overrides import OverrideRepository
 from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
+from bot.domain.status import OverrideCategory
 from bot.roles.service import is_admin
 from bot.status.service import Reassessed, local_day, reassess
 
@@ -38,6 +39,23 @@ class Overridden:
     user_id: int
     language: str
     reassessed: Reassessed
+    # How the administrator's answer names the person: their declared name and @username, when known.
+    name: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Whom an administrator is about to override, as their answer names them."""
+
+    name: str | None
+    username: str | None
+
+
+async def find_holder(session: AsyncSession, user_id: int) -> Holder | None:
+    """The person with an account, or None: only an administrator's command, checked before, asks."""
+    holder = await UserRepository(session).get(user_id)
+    return Holder(name=holder.display_name, username=holder.username) if holder is not None else None
 
 
 async def refuse(session: AsyncSession, actor_id: int, now: datetime, attempted: str) -> None:
@@ -55,8 +73,13 @@ async def set_override(
     ends_on: date | None,
     now: datetime,
     zone: tzinfo,
+    category: OverrideCategory = OverrideCategory.OTHER,
 ) -> Overridden:
-    """Raises NotAllowed (audited) or NoSuchPerson; `ends_on` is the first day without the override."""
+    """Raises NotAllowed (audited) or NoSuchPerson; `ends_on` is the first day without the override.
+
+    `category` is what was decided (told to the person in their language); `reason` the administrator's
+    own note, "" for none.
+    """
     if not is_admin(actor_id, admin_ids):
         await refuse(session, actor_id, now, "override")
         raise NotAllowed
@@ -71,6 +94,7 @@ async def set_override(
         Override(
             user_id=user_id,
             colour=str(colour),
+            category=str(category),
             reason=reason,
             starts_on=today,
             ends_on=ends_on,
@@ -78,12 +102,16 @@ async def set_override(
             set_at=now,
         )
     )
-    details = {"colour": str(colour), "ends_on": ends_on.isoformat() if ends_on else None}
+    details = {
+        "colour": str(colour),
+        "category": str(category),
+        "ends_on": ends_on.isoformat() if ends_on else None,
+    }
     await AuditRepository(session).add(now, actor_id, "override", user_id, details)
     reassessed = await reassess(session, user_id, now, zone, cause="override")
     await CodeRepository(session).forget(user_id)
     await session.commit()
-    return Overridden(user_id=user_id, language=holder.language, reassessed=reassessed)
+    return _overridden(holder, reassessed)
 
 
 async def end_override(
@@ -103,4 +131,14 @@ async def end_override(
     reassessed = await reassess(session, user_id, now, zone, cause="override")
     await CodeRepository(session).forget(user_id)
     await session.commit()
-    return Overridden(user_id=user_id, language=holder.language, reassessed=reassessed)
+    return _overridden(holder, reassessed)
+
+
+def _overridden(holder: User, reassessed: Reassessed) -> Overridden:
+    return Overridden(
+        user_id=holder.id,
+        language=holder.language,
+        reassessed=reassessed,
+        name=holder.display_name,
+        username=holder.username,
+    )

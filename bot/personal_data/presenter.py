@@ -26,7 +26,7 @@ from bot.registration.questions import QUESTIONS, QUESTIONS_BY_KEY, question_for
 from bot.reminders.presenter import stored_choice
 from bot.roles.presenter import role_name
 from bot.roles.service import RoleName
-from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
+from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, category_text, reason_text
 
 JSON_FILENAME = "my-data.json"
 TEXT_FILENAME = "my-data.txt"
@@ -362,7 +362,9 @@ def _overrides(writer: _Text, overrides: Sequence[Override]) -> None:
         writer.subheading(
             _("{label}: {value}").format(label=writer.moment(override.set_at), value=_colour(override.colour))
         )
-        writer.field(_("Reason"), override.reason, 1)
+        writer.field(_("Reason"), category_text(override.category), 1)
+        if override.reason:
+            writer.field(_("Note from the health authority"), override.reason, 1)
         writer.field(_("From"), writer.day(override.starts_on), 1)
         writer.field(_("Until"), writer.day(override.ends_on) if override.ends_on else _("further notice"), 1)
 

@@ -6,6 +6,7 @@ came from a user (names, @usernames, what they typed) is HTML-escaped here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import tzinfo
 from html import escape
 
@@ -34,10 +35,18 @@ def role_heading(role: RoleName) -> str:
     return _("Checkpoint staff") if role is RoleName.STAFF else _("HR")
 
 
-def person(user_id: int, username: str | None = None) -> str:
-    """`<code>123</code> (@name)`: the id always, the @username when known."""
-    text = f"<code>{user_id}</code>"
-    return f"{text} (@{escape(username)})" if username else text
+def person(user_id: int, username: str | None = None, name: str | None = None) -> str:
+    """Who someone is on an administrator's screen: `<b>Jane Doe</b> (@jane)`.
+
+    The declared name when there is one, then the @username, or the Telegram id when no @username tells
+    two people of one name apart; someone never registered is `<code>123</code>` (with @username if known).
+    """
+    name = (name or "").strip()
+    if not name:
+        text = f"<code>{user_id}</code>"
+        return f"{text} (@{escape(username)})" if username else text
+    handle = f"@{escape(username)}" if username else f"<code>{user_id}</code>"
+    return f"<b>{escape(name)}</b> ({handle})"
 
 
 # --- Refusals and bad input -------------------------------------------------------------------------
@@ -99,7 +108,7 @@ def not_a_person(text: str) -> str:
 
 
 def change_result(change: RoleChange, username: str | None, told: bool) -> str:
-    who = person(change.user_id, username)
+    who = person(change.user_id, username, change.name)
     role = role_name(change.role)
     if change.outcome is Outcome.UNCHANGED:
         if change.action is Action.GRANT:
@@ -184,24 +193,26 @@ def listing(roles: RoleListing, locale: str, zone: tzinfo) -> list[str]:
     """/roles, as one message or several when it is long."""
     lines = [_("<b>Roles</b>"), "", _("<b>Administrators</b> (set by configuration)")]
     if roles.admins:
-        lines += [f"• {person(user_id, username)}" for user_id, username in roles.admins]
+        lines += [f"• {person(user_id, username, roles.names.get(user_id))}" for user_id, username in roles.admins]
     else:
         lines.append(_("none"))
     for role in GRANTABLE:
         lines += ["", f"<b>{role_heading(role)}</b>"]
         holders = [row for row in roles.roles if row.role == role]
-        lines += [_granted(row, locale, zone) for row in holders] or [_("none")]
+        lines += [_granted(row, roles.names, locale, zone) for row in holders] or [_("none")]
     others = [row for row in roles.roles if row.role not in GRANTABLE]
     if others:
         lines += ["", _("<b>Other roles</b>")]
-        lines += [_granted(row, locale, zone, with_role=True) for row in others]
+        lines += [_granted(row, roles.names, locale, zone, with_role=True) for row in others]
     return chunks(lines)
 
 
-def _granted(row: GrantedRole, locale: str, zone: tzinfo, with_role: bool = False) -> str:
+def _granted(
+    row: GrantedRole, names: Mapping[int, str], locale: str, zone: tzinfo, with_role: bool = False
+) -> str:
     text = _("{person}: granted by {admin}, {moment}").format(
-        person=person(row.user_id, row.username),
-        admin=person(row.granted_by, row.granted_by_username),
+        person=person(row.user_id, row.username, names.get(row.user_id)),
+        admin=person(row.granted_by, row.granted_by_username, names.get(row.granted_by)),
         moment=format_moment(row.granted_at, locale, zone),
     )
     if with_role:

@@ -11,8 +11,8 @@ already held, or revoking one not held, changes nothing and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -60,6 +60,8 @@ class RoleChange:
     # The person's stored language and @username, when they have an account: they are told in it.
     language: str | None = None
     username: str | None = None
+    # Their declared name, so the administrator's answer names them, not a bare id.
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ class GrantedRole:
 class RoleListing:
     admins: tuple[tuple[int, str | None], ...]  # (user id, @username if known), from configuration
     roles: tuple[GrantedRole, ...]
+    # The declared names of everyone listed who has one (the holders, who granted, the administrators).
+    names: Mapping[int, str] = field(default_factory=dict)
 
 
 def is_admin(user_id: int, admin_ids: Collection[int]) -> bool:
@@ -142,6 +146,7 @@ async def _change(
         user_id=user_id,
         language=person.language if person is not None else None,
         username=person.username if person is not None else None,
+        name=person.display_name if person is not None else None,
     )
 
 
@@ -160,9 +165,9 @@ async def list_roles(
         return None
     repository = RoleRepository(session)
     rows = await repository.all()
-    usernames = await repository.usernames(
-        {*admin_ids, *(row.user_id for row in rows), *(row.granted_by for row in rows)}
-    )
+    listed = {*admin_ids, *(row.user_id for row in rows), *(row.granted_by for row in rows)}
+    usernames = await repository.usernames(listed)
+    names = await repository.names(listed)
     await session.commit()
     order = {role.value: index for index, role in enumerate(GRANTABLE)}
     granted = tuple(
@@ -179,4 +184,4 @@ async def list_roles(
         )
     )
     admins = tuple((admin_id, usernames.get(admin_id)) for admin_id in sorted(admin_ids))
-    return RoleListing(admins=admins, roles=granted)
+    return RoleListing(admins=admins, roles=granted, names=names)

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.db.models import Assessment
-from bot.domain.status import Status
+from bot.domain.status import OverrideCategory, Status
 from bot.i18n import format_day, format_short_day
 
 COLOUR_SYMBOLS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
@@ -33,6 +33,15 @@ REASONS = {
     "contact_suspected_case": __("close contact with a suspected case"),
     "contact_same_building": __("a confirmed case in the building where you live"),
     "place_high_risk": __("you stayed in another high-risk area"),
+}
+
+# What a health authority decided (an administrator's override), as the person reads it.
+OVERRIDE_CATEGORIES = {
+    OverrideCategory.RELEASED: __("released from medical observation"),
+    OverrideCategory.CONFIRMED_CASE: __("you are a confirmed case"),
+    OverrideCategory.CLOSE_CONTACT: __("you are a close contact of a confirmed case"),
+    OverrideCategory.QUARANTINE_ORDERED: __("quarantine ordered by the health authority"),
+    OverrideCategory.OTHER: __("a decision of the health authority"),
 }
 
 NEXT_STEPS = {
@@ -71,6 +80,19 @@ def colour_line(colour: str) -> str:
     return f"{COLOUR_SYMBOLS[colour]} <b>{COLOUR_WORDS[colour]}</b>"
 
 
+def category_text(code: str | None) -> str:
+    """An override's category in the reader's language; a code this version does not know, escaped as stored."""
+    try:
+        return str(OVERRIDE_CATEGORIES[OverrideCategory(code or OverrideCategory.OTHER)])
+    except ValueError:
+        return escape(str(code))
+
+
+def note_text(note: str) -> str:
+    """The administrator's free text: the authority's own words, quoted and not translated."""
+    return _("Note from the health authority: «{note}»").format(note=escape(note))
+
+
 def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None) -> str:
     # Escaped: a stored code the labels do not know (from a newer rules file) is shown as it is.
     shown = "; ".join(escape(reason_text(code)) for code in codes[:limit])
@@ -84,7 +106,11 @@ def status_lines(status: Status, locale: str, today: date) -> list[str]:
     colour = str(status.colour)
     lines = [colour_line(colour)]
     if status.override_reason is not None:
-        lines.append(_("Set by a health authority's decision: {reason}").format(reason=escape(status.override_reason)))
+        lines.append(
+            _("Set by a health authority's decision: {reason}").format(reason=category_text(status.override_category))
+        )
+        if status.override_reason:
+            lines.append(note_text(status.override_reason))
         if status.changes_on is not None:
             lines.append(_("Until {date}").format(date=format_day(status.changes_on, locale)))
     elif status.reasons:

@@ -23,7 +23,7 @@ from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.declarations import DeclarationRepository
 from bot.db.repositories.overrides import OverrideRepository
 from bot.domain.answers import Colour, Declaration, InvalidDeclaration, Symptom
-from bot.domain.status import Carried, History, Override, Report, Status, status_at
+from bot.domain.status import Carried, History, Override, OverrideCategory, Report, Status, status_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,9 @@ async def _load(
     for row in await OverrideRepository(session).for_users(user_ids):
         # An override that ends before it starts was never in force (and must release nothing).
         if row.ends_on is None or row.ends_on > row.starts_on:
-            overrides[row.user_id].append(Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on))
+            overrides[row.user_id].append(
+                Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on, _category(row.category))
+            )
     ends = await AssessmentRepository(session).oldest_and_current(user_ids)
     histories = {
         user_id: History(
@@ -80,6 +82,14 @@ async def _load(
         for user_id in user_ids
     }
     return histories, {user_id: current for user_id, (_oldest, current) in ends.items()}
+
+
+def _category(code: str) -> OverrideCategory:
+    # A code this version does not know (written by a newer one) still holds the colour; it reads as "other".
+    try:
+        return OverrideCategory(code)
+    except ValueError:
+        return OverrideCategory.OTHER
 
 
 def _declaration(answers: dict[str, Any]) -> Declaration | None:

@@ -24,6 +24,7 @@ from bot.domain.status import (
     Carried,
     History,
     Override,
+    OverrideCategory,
     Report,
     Status,
     is_normal,
@@ -705,9 +706,13 @@ def test_the_json_form_round_trips(n: int) -> None:
             green_declaration(3, contacts=frozenset({Contact.SAME_BUILDING})),
         ],
         reports=[*normals(range(2, 4)), abnormal(4), *normals(range(5, 16))],
-        overrides=[Override(YELLOW, "reviewed", starts_on=day(10), ends_on=day(12))],
+        overrides=[
+            Override(YELLOW, "reviewed", starts_on=day(10), ends_on=day(12), category=OverrideCategory.CLOSE_CONTACT)
+        ],
     )
     status = status_at(history, day(n))
+    if n == 10:
+        assert (status.override_category, status.override_reason) == ("close_contact", "reviewed")
     data = status.to_dict()
     assert Status.from_dict(json.loads(json.dumps(data))) == status
     assert Status.from_dict(data) == status
@@ -732,6 +737,7 @@ def test_the_json_form_is_plain() -> None:
         "override_reason": None,
         "missed_from": None,
         "missed_to": None,
+        "override_category": None,
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, FsmState, User
+from bot.db.repositories.organizations import OrganizationRepository
 from bot.domain.answers import Contact
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeTelegram, FakeUser
@@ -67,9 +68,11 @@ async def seed(fake: FakeTelegram, database_url: str, organization_id: int, peop
                         language=person.language,
                         privacy_accepted_at=since,
                         created_at=since,
-                        organization_id=organization_id,
                     )
                 )
+                await session.flush()
+                # As joining by invite does: the membership and its member number.
+                await OrganizationRepository(session).set_membership(person.user.id, organization_id)
             if person.declared is not None:
                 async with sessions() as session:
                     await submit_declaration(
@@ -354,8 +357,12 @@ async def test_hr_sees_counts_lists_and_a_csv_file_of_their_own_organization_onl
     assert "Ningbo University: members on March 2, 2026" in upload.result["caption"]
     data = upload.files["document"]
     assert data.startswith(b"\xef\xbb\xbf")
-    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert table[0] == ["Name", "Colour", "Checked in today", "Last check-in"]
+    numbered = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert numbered[0] == ["Member no.", "Name", "Colour", "Checked in today", "Last check-in"]
+    # A member number each, given as they joined, never a Telegram id: two of one name are told apart.
+    numbers = [row[0] for row in numbered[1:]]
+    assert sorted(map(int, numbers)) == list(range(1, 26))
+    table = [row[1:] for row in numbered]
     assert len(table) == 26
     assert table[1] == ['\'=HYPERLINK("http://x")', "green", "no", "2026-03-01"]
     assert ["Bob Red", "red", "no", "2026-03-01"] in table

@@ -40,10 +40,12 @@ async def test_an_override_holds_until_its_date_then_the_rules_and_the_person_is
     await admin.say("/override 7101 purple because", expect="Override a colour")
     await admin.say("/override 7101 red until 2026-02-01 observation", expect="after today")
     await admin.say("/override 999 red observation by the CDC", expect="Nobody with that id has registered")
-    done = await admin.say("/override 7101 red until 2026-03-05 observation by the CDC", expect="Done")
+    await admin.say("/override 7101 red until 2026-03-05 observation by the CDC", expect="What did the health")
+    done = await admin.press("Quarantine ordered", expect="Done")
     assert "RED CODE" in message_text(done) and "March 5, 2026" in message_text(done)
     told = await jane.expect("A health authority's decision changed your health code")
-    assert "RED CODE" in message_text(told) and "observation by the CDC" in message_text(told)
+    assert "RED CODE" in message_text(told) and "quarantine ordered by the health authority" in message_text(told)
+    assert "«observation by the CDC»" in message_text(told)
     photo = await jane.say("/code", expect="RED CODE")
     why = await jane.press("Why this colour?", message=photo, expect="observation by the CDC")
     assert why is not None and "observation by the CDC" not in message_text(photo), "a press away, not in the caption"
@@ -70,7 +72,8 @@ async def test_a_decision_in_force_keeps_the_data_from_delete_until_it_is_releas
 
     # A confirmation asked for before the decision: its button is checked again when pressed.
     earlier = await jane.say("/delete", expect="cannot be undone")
-    await admin.say("/override 7201 red until 2026-03-05 Confirmed case, Ningbo No.2 Hospital", expect="Done")
+    await admin.say("/override 7201 red until 2026-03-05 Ningbo No.2 Hospital", expect="What did the health")
+    await admin.press("Confirmed case", expect="Done")
     await jane.expect("A health authority's decision changed your health code")
     refusal = message_text(await jane.press("Delete everything", expect="cannot be deleted", message=earlier))
     assert "in force until March 5, 2026" in refusal and "/mydata" in refusal and "Nothing was deleted" in refusal
@@ -84,7 +87,8 @@ async def test_a_decision_in_force_keeps_the_data_from_delete_until_it_is_releas
     await jane.say("/code", expect="RED CODE")
 
     # Released (a green decision): /delete asks again, naming the role that goes too, and erases everything.
-    await admin.say("/override 7201 green Released by the CDC", expect="Done")
+    await admin.say("/override 7201 green Released by the CDC", expect="What did the health")
+    await admin.press("Released from observation", expect="Done")
     await admin.say("/grant staff 7201", expect="Done")
     confirmation = await jane.say("/delete", expect="cannot be undone")
     assert "You also lose your roles:\n• checkpoint staff" in message_text(confirmation)

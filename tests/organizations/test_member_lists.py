@@ -217,3 +217,62 @@ async def test_a_reminders_recipients_are_written_by_one_insert_select(
         )
     assert [user_id for user_id, _state, _done in rows] == sorted(expected_order(ListKind.NOT_CHECKED_IN))
     assert [(user_id, state, done) for user_id, state, done in rows if state != "pending"] == [(1004, "blocked", NOW)]
+
+
+async def _export_peak(sessions: async_sessionmaker[AsyncSession], organization_id: int) -> tuple[int, int]:
+    """(rows written, peak bytes allocated) for HR's CSV of the organization, member numbers and all."""
+    import tracemalloc
+
+    from bot.organizations import export, presenter
+
+    row = presenter.csv_rows()
+    tracemalloc.start()
+    try:
+        with export.CsvFile(presenter.csv_headers(), in_memory=1 << 16) as sheet:
+            async with sessions() as session:
+                exported = await service.export_members(
+                    session, ADMIN, ADMINS, organization_id, NOW, ZONE, lambda batch: sheet.add_rows(map(row, batch))
+                )
+            _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert exported is not None
+    return exported.count, peak
+
+
+async def test_the_csv_with_member_numbers_stays_flat_in_memory_as_the_organization_grows(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    from sqlalchemy import insert
+
+    async with session_factory() as session:
+        small = await service.create_organization(session, ADMIN, ADMINS, "Small", "小", NOW)
+    async with session_factory() as session:
+        large = await service.create_organization(session, ADMIN, ADMINS, "Large", "大", NOW)
+    assert small is not None and large is not None
+    sizes = {small.id: 2_500, large.id: 12_500}
+    async with session_factory.begin() as session:
+        start = 100_000
+        for organization_id, size in sizes.items():
+            rows = [
+                {
+                    "id": start + index,
+                    "public_id": start + index,
+                    "language": "en",
+                    "privacy_accepted_at": NOW,
+                    "created_at": NOW,
+                    "organization_id": organization_id,
+                    "member_number": index + 1,
+                    "display_name": f"Member {index % 50}",
+                    "name_key": f"member {index % 50}",
+                    "colour": "green",
+                }
+                for index in range(size)
+            ]
+            await session.execute(insert(User), rows)
+            start += size
+    small_count, small_peak = await _export_peak(session_factory, small.id)
+    large_count, large_peak = await _export_peak(session_factory, large.id)
+    assert (small_count, large_count) == (2_500, 12_500)
+    # Five times the members, about the same memory: a batch of rows and the in-memory part of the file.
+    assert large_peak < small_peak * 1.5, (small_peak, large_peak)

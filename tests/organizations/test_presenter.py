@@ -150,9 +150,10 @@ def test_a_later_page_is_numbered_on_from_the_pages_before_it() -> None:
 
 
 def test_csv_rows_hold_the_name_as_typed_colour_and_check_ins() -> None:
-    assert presenter.csv_headers() == ["Name", "Colour", "Checked in today", "Last check-in"]
-    assert presenter.csv_row(member(1, "Ann <b>", "green", True)) == ["Ann <b>", "green", "yes", "2026-03-02"]
-    assert presenter.csv_row(member(4, None, None, False)) == ["", "no code yet", "no", ""]
+    assert presenter.csv_headers() == ["Member no.", "Name", "Colour", "Checked in today", "Last check-in"]
+    numbered = Member(1, "Ann <b>", "green", True, TODAY, False, member_number=17)
+    assert presenter.csv_row(numbered) == ["17", "Ann <b>", "green", "yes", "2026-03-02"]
+    assert presenter.csv_row(member(4, None, None, False)) == ["", "", "no code yet", "no", ""]
     assert presenter.csv_file_name(ORG, TODAY) == "members-3-2026-03-02.csv"
 
 
@@ -190,6 +191,8 @@ def test_hr_changes_name_the_person_and_the_organization() -> None:
     assert presenter.hr_result(removed, told=False, locale="en") == (
         "<code>42</code> is not an HR member of <b>Ningbo &lt;Uni&gt; &amp; Co</b>. Nothing changed."
     )
+    named = HrChange(HrOutcome.DONE, True, 42, ORG, "zh", "liwei", name="李伟")
+    assert presenter.hr_result(named, told=True, locale="en").startswith("Done: <b>李伟</b> (@liwei) is now an HR member")
 
 
 def test_schedules_and_listing() -> None:

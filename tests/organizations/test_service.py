@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, Organization, Role, User
 from bot.domain.answers import Contact, Symptom
 from bot.i18n import create_i18n
-from bot.organizations import scheduler, service
+from bot.organizations import export, presenter, scheduler, service
 from bot.organizations.service import Audience, HrOutcome, JoinOutcome, ListKind
 from bot.registration.service import submit_declaration
 from tests.stories import answers, check_in
@@ -292,3 +292,42 @@ async def test_the_status_line_names_the_organization_in_the_readers_language(
             assert await service.organization_line(session, 35, "en") == "Organization: Uni &lt;A&gt;"
         with i18n.context(), i18n.use_locale("zh"):
             assert "Uni &lt;A&gt;中文" in (await service.organization_line(session, 35, "zh") or "")
+
+
+async def test_members_are_numbered_in_each_organization_and_the_csv_tells_two_of_one_name_apart(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    first, second = await create(session_factory, "A"), await create(session_factory, "B")
+    for user_id in (40, 41, 42):
+        await add_user(session_factory, user_id)
+    async with session_factory() as session:
+        assert (await service.join(session, 49, first.invite_code)).outcome is JoinOutcome.NO_ACCOUNT
+        for user_id in (41, 40, 42):
+            assert (await service.join(session, user_id, first.invite_code)).outcome is JoinOutcome.JOINED
+        # Leaving and coming back is a new membership: a new number, never one given before.
+        await service.join(session, 41, second.invite_code)
+        await service.join(session, 41, first.invite_code)
+    async with session_factory.begin() as session:
+        numbers = {user.id: user.member_number for user in await session.scalars(select(User).order_by(User.id))}
+        for user_id in (40, 41, 42):
+            (await session.get(User, user_id)).display_name = "Wang Fang"
+            (await session.get(User, user_id)).name_key = "wang fang"
+    assert numbers == {40: 2, 41: 4, 42: 3}, "no number used up by someone without an account"
+    await add_user(session_factory, 60, language="zh")
+    await make_hr(session_factory, 60, first.id)
+
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        row = presenter.csv_rows()
+        with export.CsvFile(presenter.csv_headers()) as sheet:
+            async with session_factory() as session:
+                exported = await service.export_members(
+                    session, 60, ADMINS, first.id, NOW, ZONE, lambda batch: sheet.add_rows(map(row, batch))
+                )
+            text = sheet.getvalue().decode("utf-8-sig")
+    assert exported is not None
+    lines = text.splitlines()
+    assert lines[0].split(",")[:2] == ["成员编号", "姓名"]
+    assert sorted(line.split(",")[0] for line in lines[1:]) == ["2", "3", "4"]
+    assert all(line.split(",")[1] == "Wang Fang" for line in lines[1:])
+    assert not any(str(user_id) in text for user_id in (40, 41, 42)), "no Telegram id in the file"

@@ -87,3 +87,22 @@ def test_chunks_never_split_a_line() -> None:
     parts = presenter.chunks(lines, limit=500)
     assert all(len(part) <= 500 for part in parts)
     assert "\n".join(parts).splitlines() == lines
+
+
+def test_people_are_named_by_their_declared_name_and_username_the_id_only_as_a_fallback() -> None:
+    assert presenter.person(5, "jane", "Jane <Doe>") == "<b>Jane &lt;Doe&gt;</b> (@jane)"
+    # Two people of one name without a @username are still told apart.
+    assert presenter.person(5, None, "Jane Doe") == "<b>Jane Doe</b> (<code>5</code>)"
+    assert presenter.person(5, "jane", "  ") == "<code>5</code> (@jane)"
+    change = RoleChange(Outcome.DONE, Action.GRANT, RoleName.STAFF, 7, username="bob", name="王博")
+    done = presenter.change_result(change, "bob", told=True)
+    assert done.startswith("Done: <b>王博</b> (@bob) is now checkpoint staff.")
+    listing = RoleListing(
+        admins=((1, "ada"), (2, None)),
+        roles=(GrantedRole(7, "bob", RoleName.STAFF, 1, "ada", NOW),),
+        names={1: "Ada Lovelace", 7: "王博"},
+    )
+    [text] = presenter.listing(listing, "en", ZONE)
+    assert "• <b>Ada Lovelace</b> (@ada)" in text and "• <code>2</code>" in text
+    assert "• <b>王博</b> (@bob): granted by <b>Ada Lovelace</b> (@ada)" in text
+    assert "<code>7</code>" not in text

@@ -135,3 +135,16 @@ async def test_listing_by_a_non_admin_is_denied_and_audited(session: AsyncSessio
     assert await service.list_roles(session, EVE, ADMINS, NOW) is None
     assert len(commits) == 1
     assert await _audit(session) == [("denied", EVE, None, {"attempted": "roles"})]
+
+
+async def test_screens_name_people_by_their_declared_name_where_there_is_one(session: AsyncSession) -> None:
+    bob = await session.get(User, BOB)
+    assert bob is not None
+    bob.display_name = "王博"
+    await session.commit()
+    change = await service.grant_role(session, ADMIN, ADMINS, BOB, RoleName.STAFF, NOW)
+    assert (change.name, change.username) == ("王博", "bob")
+    await service.grant_role(session, ADMIN, ADMINS, 4444, RoleName.HR, NOW)
+    listing = await service.list_roles(session, ADMIN, ADMINS, NOW)
+    assert listing is not None
+    assert listing.names == {BOB: "王博"}, "only those with a declared name; 4444 never registered"

@@ -32,6 +32,7 @@ class MemberRow:
     last_checkin: date | None
     language: str
     unreachable: bool
+    member_number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +138,21 @@ class OrganizationRepository:
         return await self._session.scalar(statement)
 
     async def set_membership(self, user_id: int, organization_id: int | None) -> bool:
-        """True when the person has an account (and so now belongs to the organization)."""
-        result = await self._session.execute(
-            update(User).where(User.id == user_id).values(organization_id=organization_id)
-        )
-        return result.rowcount == 1
+        """True when the person has an account (and so now belongs to the organization, with the next member
+        number: the organization's row is locked until the commit, so two joining at once get two numbers)."""
+        member = update(User).where(User.id == user_id)
+        result = await self._session.execute(member.values(organization_id=organization_id, member_number=None))
+        if result.rowcount != 1:
+            return False  # no account: no number used up either
+        if organization_id is not None:
+            number = await self._session.scalar(
+                update(Organization)
+                .where(Organization.id == organization_id)
+                .values(last_member_number=Organization.last_member_number + 1)
+                .returning(Organization.last_member_number)
+            )
+            await self._session.execute(member.values(member_number=number))
+        return True
 
     async def counts(self, organization_id: int, today: date) -> MemberCounts:
         """Today's counts of the organization's members, in one pass over its entries."""
@@ -286,7 +297,7 @@ def members_of(organization_id: int, who: Who, today: date) -> ColumnElement[boo
     return condition
 
 
-def _member_columns() -> Select[tuple[int, str | None, str | None, date | None, str, bool]]:
+def _member_columns() -> Select[tuple[int, str | None, str | None, date | None, str, bool, int | None]]:
     # Only what HR may see; nothing of the answers is read. "Blocked?" is decided by the database: no
     # timestamp to convert for each of 60,000 rows of a CSV file.
     return select(
@@ -296,11 +307,18 @@ def _member_columns() -> Select[tuple[int, str | None, str | None, date | None, 
         User.last_checkin_on,
         User.language,
         User.unreachable_since.is_not(None).label("unreachable"),
+        User.member_number,
     )
 
 
-def _member_row(row: Row[tuple[int, str | None, str | None, date | None, str, bool]]) -> MemberRow:
-    user_id, name, colour, day, language, unreachable = row
+def _member_row(row: Row[tuple[int, str | None, str | None, date | None, str, bool, int | None]]) -> MemberRow:
+    user_id, name, colour, day, language, unreachable, number = row
     return MemberRow(
-        user_id=user_id, name=name, colour=colour, last_checkin=day, language=language, unreachable=bool(unreachable)
+        user_id=user_id,
+        name=name,
+        colour=colour,
+        last_checkin=day,
+        language=language,
+        unreachable=bool(unreachable),
+        member_number=number,
     )

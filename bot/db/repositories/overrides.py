@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,13 +18,28 @@ class OverrideRepository:
         await self._session.flush()
         return override
 
-    async def for_users(self, user_ids: Collection[int]) -> Sequence[Row[tuple[int, str, str, date, date | None]]]:
-        """(user_id, colour, reason, starts_on, ends_on) of these people's overrides, by person, oldest first."""
+    async def for_users(
+        self, user_ids: Collection[int]
+    ) -> Sequence[Row[tuple[int, str, str, date, date | None, str]]]:
+        """(user_id, colour, reason, starts_on, ends_on, category) of these people's overrides, by person, oldest
+        first."""
         statement = (
-            select(Override.user_id, Override.colour, Override.reason, Override.starts_on, Override.ends_on)
+            select(
+                Override.user_id,
+                Override.colour,
+                Override.reason,
+                Override.starts_on,
+                Override.ends_on,
+                Override.category,
+            )
             .where(Override.user_id.in_(user_ids))
             .order_by(Override.user_id, Override.id)
         )
+        return (await self._session.execute(statement)).all()
+
+    async def decided_at(self, user_id: int) -> Sequence[Row[tuple[datetime, str]]]:
+        """(set_at, category) of a person's overrides, oldest first: what each of their decisions was."""
+        statement = select(Override.set_at, Override.category).where(Override.user_id == user_id).order_by(Override.id)
         return (await self._session.execute(statement)).all()
 
     async def end_active(self, user_id: int, today: date) -> int:

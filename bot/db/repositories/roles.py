@@ -78,6 +78,16 @@ class RoleRepository:
         )
         return {user_id: username for user_id, username in rows}
 
+    async def names(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """The declared names of the people a role listing names, for an administrator (who sees every account)."""
+        ids = set(user_ids)
+        if not ids:
+            return {}
+        rows = await self._session.execute(
+            select(User.id, User.display_name).where(User.id.in_(ids), User.display_name.is_not(None))
+        )
+        return {user_id: name for user_id, name in rows}
+
     async def delete_user(self, user_id: int) -> None:
         await self._session.execute(delete(Role).where(Role.user_id == user_id))
 

@@ -311,7 +311,7 @@ def _walk_through(
 
 # The criteria each kind of report matched under the rules last used. Nearly every check-in is one of a
 # few dozen kinds (a temperature, usually no symptom): the daily job matches each kind once for everyone,
-# not once per person (a tenth of its time at 100,000 people). Kept with the rules object it is for.
+# not once for each person who reported it. Kept with the rules object it is for.
 _REPORT_KINDS: list[tuple[Rules, dict[tuple[float, frozenset[Symptom]], tuple[Criterion, ...]]]] = []
 # Kinds kept at most: temperatures are typed to a tenth, so a real deployment stays far below this.
 _REPORT_KINDS_KEPT = 4096

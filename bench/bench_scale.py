@@ -57,7 +57,7 @@ from bot.broadcast.service import Audience
 from bot.codes.service import CodeSettings, current_code
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.db.models import Base, Broadcast, Notice, User
+from bot.db.models import Base, Broadcast, BroadcastRecipient, Notice, User
 from bot.db.repositories.declarations import name_key
 from bot.domain.answers import Declaration
 from bot.domain.status import History, Report, Status, status_at
@@ -1001,6 +1001,8 @@ async def _run(ctx: Context, operation: str) -> tuple[list[float], list[int], di
         for _ in range(runs):
             broadcast_id = await timed(lambda: call_reminder_create(ctx))
             async with ctx.sessions.begin() as session:  # left as it was, so each run starts alike
+                # No foreign key cascades into the recipients (migration 0012).
+                await session.execute(delete(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id))
                 await session.execute(delete(Broadcast).where(Broadcast.id == broadcast_id))
     elif operation == "show_code":
         # A different person each time, each showing their code for the first time today (a renewal).

@@ -260,6 +260,15 @@ class Sender:
         )
 
     async def _deliver(self, job: JobInfo, recipient: Due, texts: dict[str, str]) -> None:
+        if recipient.language is None:
+            # Erased while the job was being stored: their row would otherwise stay pending and the job never end.
+            async with self._sessions() as session:
+                broadcasts = BroadcastRepository(session)
+                if not await broadcasts.renew(job.id, self.me, self._timer() + self.settings.lease):
+                    raise LostClaim
+                await broadcasts.forget(recipient.id)
+                await session.commit()
+            return
         if recipient.unreachable:
             # Blocked the bot in another job since this one was started: no request at all.
             async with self._sessions() as session:

@@ -302,8 +302,6 @@ def _walk_through(
     for carried in history.carried:
         if (criterion := criteria_by_reason.get(carried.reason)) is not None:
             carried_by_day.setdefault(carried.since, []).append(criterion)
-    # Most days' reports are alike (a normal temperature, no symptoms): match each kind once, not each day.
-    report_criteria: dict[tuple[float, frozenset[Symptom]], list[Criterion]] = {}
     day = min(days)
     while day <= today:
         if any(override.starts_on == day for override in history.overrides):
@@ -317,10 +315,7 @@ def _walk_through(
             walk.expose(criteria_matched(declaration, rules, EXPOSURE_FIELDS), period_start(declaration))
         report = record.get(day)
         if report is not None:
-            kind = (report.temperature_c, report.symptoms)
-            symptoms = report_criteria.get(kind)
-            if symptoms is None:
-                symptoms = report_criteria[kind] = _report_criteria(report, rules)
+            symptoms = _report_criteria(report, rules)
             walk.report(symptoms, day)
             if symptoms:
                 walk.run = 0
@@ -334,8 +329,25 @@ def _walk_through(
     return walk, own, record
 
 
-def _report_criteria(report: Report, rules: Rules) -> list[Criterion]:
-    return criteria_matched(report, rules, REPORT_FIELDS)
+# The criteria each kind of report matched under the rules last used. Nearly every check-in is one of a
+# few dozen kinds (a temperature, usually no symptom): the daily job matches each kind once for everyone,
+# not once for each person who reported it. Kept with the rules object it is for.
+_REPORT_KINDS: list[tuple[Rules, dict[tuple[float, frozenset[Symptom]], tuple[Criterion, ...]]]] = []
+# Kinds kept at most: temperatures are typed to a tenth, so a real deployment stays far below this.
+_REPORT_KINDS_KEPT = 4096
+
+
+def _report_criteria(report: Report, rules: Rules) -> tuple[Criterion, ...]:
+    if not _REPORT_KINDS or _REPORT_KINDS[0][0] is not rules:
+        _REPORT_KINDS[:] = [(rules, {})]
+    kinds = _REPORT_KINDS[0][1]
+    kind = (report.temperature_c, report.symptoms)
+    found = kinds.get(kind)
+    if found is None:
+        if len(kinds) >= _REPORT_KINDS_KEPT:
+            kinds.clear()
+        found = kinds[kind] = tuple(criteria_matched(report, rules, REPORT_FIELDS))
+    return found
 
 
 def _summarise(

@@ -202,7 +202,8 @@ async def erase_everything(
     not only when the confirmation was shown: an override may have been set since.
 
     In the database this is one transaction that commits once: the user's row goes, and with it
-    (ON DELETE CASCADE) their declarations, check-ins, colour changes and code. Whatever else is
+    (ON DELETE CASCADE) their declarations, check-ins, colour changes and code; their rows of reminder
+    jobs are deleted explicitly (that table has no foreign keys, for speed). Whatever else is
     written later that refers to the person belongs in this same transaction: in particular records
     that other people need for accountability (a checkpoint's log of verified codes) are kept, but
     stripped here of anything about the deleted person, before the single commit.

@@ -13,7 +13,10 @@ starts, and status_at works from the history, not from the last run.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
@@ -63,20 +66,64 @@ async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, 
     for claim in (UserRepository.claim_not_green, UserRepository.claim_override_ended):
         after = 0  # keyset: ids only grow within a run, so a batch never reads past the people already taken
         while True:
-            async with sessions() as session:
-                claimed = await claim(UserRepository(session), today, after, REEVALUATE_BATCH)
-                if not claimed:
-                    break
-                results = await reassess_many(session, claimed, now, zone, cause="daily", notified=False)
-                for result in results:
-                    if result.changed and not result.colour_changed:
-                        # Reasons changed under the same colour (a yellow reason ended under red): nothing to tell.
-                        result.row.notified_at = now
-                reevaluated += len(claimed)
-                changed += sum(result.changed for result in results)
-                await session.commit()
+            with _collector_paused():
+                claimed, batch_changed = await _reevaluate_batch(sessions, claim, today, after, now, zone)
+            if not claimed:
+                break
+            reevaluated += len(claimed)
+            changed += batch_changed
             after = claimed[-1]
     return reevaluated, changed
+
+
+async def _reevaluate_batch(
+    sessions: async_sessionmaker[AsyncSession],
+    claim: Callable[[UserRepository, date, int, int], Awaitable[list[int]]],
+    today: date,
+    after: int,
+    now: datetime,
+    zone: tzinfo,
+) -> tuple[list[int], int]:
+    """One transaction: the people claimed (none when nobody is left after `after`), and how many changed."""
+    async with sessions() as session:
+        claimed = await claim(UserRepository(session), today, after, REEVALUATE_BATCH)
+        if not claimed:
+            return claimed, 0
+        results = await reassess_many(session, claimed, now, zone, cause="daily", notified=False)
+        for result in results:
+            if result.changed and not result.colour_changed:
+                # Reasons changed under the same colour (a yellow reason ended under red): nothing to tell.
+                result.row.notified_at = now
+        await session.commit()
+    return claimed, sum(result.changed for result in results)
+
+
+# How many batches are running with the cyclic garbage collector paused, in this process.
+_paused = 0
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one batch.
+
+    A batch builds some 100,000 small objects (its people's check-ins) that live until it ends; while
+    they live, every few hundred allocations the collector walked them all again: a third of the job's
+    time at 100,000 people (loading the histories took 9.0 s with it, 4.0 s without). Reference
+    counting still frees nearly everything at once; what only the collector frees (cycles) waits for
+    the end of the batch, a fraction of a second, after which it runs as usual.
+    """
+    global _paused
+    if _paused == 0 and not gc.isenabled():
+        yield  # paused by someone else: theirs to resume
+        return
+    _paused += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0:
+            gc.enable()
 
 
 async def tell_changes(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime) -> int:

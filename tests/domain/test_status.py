@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.answers import Colour, Contact, Declaration, OwnStatus, Place, Symptom
-from bot.domain.assessment import criteria_matched, load_rules, period_start
+from bot.domain.assessment import DEFAULT_RULES_PATH, criteria_matched, load_rules, period_start
 from bot.domain.status import (
     EXPOSURE_FIELDS,
     Carried,
@@ -222,6 +223,23 @@ def test_is_normal() -> None:
     assert not is_normal(Report(DAY1, 36.6, frozenset({Symptom.FATIGUE, Symptom.COUGH})), RULES)
     # A temperature that cannot be read counts as a fever: an error only ever makes a code stricter.
     assert not is_normal(Report(DAY1, float("nan"), frozenset()))
+
+
+def test_reports_are_matched_under_the_rules_given_even_when_two_sets_of_rules_alternate(tmp_path: Path) -> None:
+    """The criteria of each kind of report are remembered across people: never across rules."""
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    for criterion in data["criteria"]:
+        if criterion["when"]["field"] == "temperature_c":
+            criterion["when"]["at_least"] = 38.0
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    lenient = load_rules(path)
+    warm = Report(DAY1, 37.5, frozenset())
+    for _ in range(2):
+        assert not is_normal(warm, RULES)
+        assert is_normal(warm, lenient)
+        assert status_at(History(reports=[warm]), DAY1, RULES).colour == YELLOW
+        assert status_at(History(reports=[warm]), DAY1, lenient).colour == GREEN
 
 
 def test_a_symptom_reported_again_restarts_its_own_count() -> None:

@@ -6,6 +6,7 @@ The clock is a parameter: each test walks through weeks of days in well under a 
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
@@ -189,3 +190,36 @@ async def test_two_runs_in_small_batches_reevaluate_and_change_each_person_once(
 
 async def _gather(*runs: Any) -> list[Any]:
     return list(await asyncio.gather(*runs))
+
+
+async def test_the_collector_is_paused_only_while_a_batch_runs_even_when_it_fails(
+    session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _declare(session_factory, range(1, 4), places=frozenset({Place.ABROAD}))
+    seen: list[bool] = []
+    real = daily.reassess_many
+
+    async def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(daily, "reassess_many", watched)
+    assert gc.isenabled()
+    assert await reevaluate(session_factory, at(2, 0, 5), ZONE) == (3, 0)
+    assert seen == [False] and gc.isenabled()
+
+    async def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(daily, "reassess_many", failing)
+    with pytest.raises(RuntimeError):
+        await reevaluate(session_factory, at(3, 0, 5), ZONE)
+    assert gc.isenabled(), "a failed batch gives the collector back"
+    # Paused by someone else (a caller, or a test runner): left as it was found.
+    gc.disable()
+    try:
+        monkeypatch.setattr(daily, "reassess_many", real)
+        await reevaluate(session_factory, at(4, 0, 5), ZONE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

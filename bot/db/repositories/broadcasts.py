@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
+    delete,
     exists,
     func,
     insert,
@@ -56,7 +57,8 @@ class Due:
     id: int
     user_id: int
     attempts: int
-    language: str
+    # None when the person is gone: erased while the job was being stored (no foreign key holds them).
+    language: str | None
     unreachable: bool
 
 
@@ -238,7 +240,8 @@ class BroadcastRepository:
         return None if row is None else JobInfo(*row)
 
     async def due(self, broadcast_id: int, now: datetime, limit: int) -> list[Due]:
-        """Recipients still to send whose time has come, "sending" ones (in flight at a crash) included."""
+        """Recipients still to send whose time has come, "sending" ones (in flight at a crash) included;
+        those whose person is gone too (`language` None), so the job can drop them and finish."""
         statement = (
             select(
                 BroadcastRecipient.id,
@@ -247,7 +250,7 @@ class BroadcastRepository:
                 User.language,
                 User.unreachable_since,
             )
-            .join(User, User.id == BroadcastRecipient.user_id)
+            .outerjoin(User, User.id == BroadcastRecipient.user_id)
             .where(
                 BroadcastRecipient.broadcast_id == broadcast_id,
                 BroadcastRecipient.state.in_(LEFT),
@@ -286,6 +289,10 @@ class BroadcastRepository:
         await self._session.execute(
             update(BroadcastRecipient).where(BroadcastRecipient.id == recipient_id).values(**values)
         )
+
+    async def forget(self, recipient_id: int) -> None:
+        """Delete a recipient whose person was erased: nothing to send, and nothing of theirs to keep."""
+        await self._session.execute(delete(BroadcastRecipient).where(BroadcastRecipient.id == recipient_id))
 
     async def retry_later(self, recipient_id: int, attempts: int, at: datetime) -> None:
         await self._session.execute(

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Notice, Override, User, Verification
+from bot.db.models import (
+    Appeal,
+    Assessment,
+    BroadcastRecipient,
+    CheckIn,
+    Code,
+    Declaration,
+    Notice,
+    Override,
+    User,
+    Verification,
+)
 
 
 class ForeignKeysOff(RuntimeError):
@@ -60,7 +71,8 @@ class PersonalDataRepository:
         return await self._session.scalar(select(Code).where(Code.user_id == user_id))
 
     async def delete_user(self, user_id: int) -> bool:
-        """Delete the user's row; their declarations, check-ins, assessments and code go with it (ON DELETE CASCADE).
+        """Delete the user's row and their reminder rows; their declarations, check-ins, assessments and code
+        go with it (ON DELETE CASCADE).
 
         True when there was a row. On SQLite the cascade only happens with `PRAGMA foreign_keys=ON`
         (set on every connection by bot.db.engine); without it this refuses rather than leave orphans.
@@ -68,6 +80,12 @@ class PersonalDataRepository:
         await self._require_foreign_keys()
         # Messages still waiting for them: a chat id, not a foreign key (staff are told before they have an account).
         await self._session.execute(delete(Notice).where(Notice.user_id == user_id))
+        # Who was sent which reminder: no foreign key cascades there (migration 0012); through the user_id index.
+        await self._session.execute(
+            delete(BroadcastRecipient)
+            .where(BroadcastRecipient.user_id == user_id)
+            .execution_options(synchronize_session=False)
+        )
         result = await self._session.execute(
             delete(User).where(User.id == user_id).execution_options(synchronize_session=False)
         )

@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Assessment, Broadcast, CheckIn, Declaration, User, Verification
+from bot.db.models import Assessment, Broadcast, BroadcastRecipient, CheckIn, Declaration, User, Verification
 
 # Ids per statement when acting on the people a delete touched: well under SQLite's limit of bound values.
 CHUNK = 1000
@@ -104,8 +104,8 @@ class RetentionRepository:
         return result.rowcount or 0
 
     async def delete_broadcasts_finished_before(self, cutoff: datetime, batch: int) -> int:
-        """Up to `batch` reminder jobs finished before the cutoff; their recipients (who was reminded, and
-        whether they had blocked the bot) go with them (ON DELETE CASCADE, through the index on broadcast_id).
+        """Up to `batch` reminder jobs finished before the cutoff, and first their recipients (who was
+        reminded, and whether they had blocked the bot), found through the index on (broadcast_id, state).
 
         A job still sending is kept whatever its age: its recipients are its progress.
         """
@@ -116,6 +116,12 @@ class RetentionRepository:
         )
         if not ids:
             return 0
+        # No foreign key cascades into them (migration 0012).
+        await self._session.execute(
+            delete(BroadcastRecipient)
+            .where(BroadcastRecipient.broadcast_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
         result = await self._session.execute(
             delete(Broadcast).where(Broadcast.id.in_(ids)).execution_options(synchronize_session=False)
         )

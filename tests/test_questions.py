@@ -244,3 +244,12 @@ def test_an_english_district_with_or_without_district(english: I18n) -> None:
     assert QUESTIONS_BY_KEY["district"].typed_option("Haishu District").value == "haishu"
     assert QUESTIONS_BY_KEY["district"].typed_option("cixi city").value == "cixi"
     assert QUESTIONS_BY_KEY["district"].typed_option("Hai") is None
+
+
+def test_the_summary_labels_take_the_languages_own_colon(english: I18n) -> None:
+    from bot.registration.presenter import summary_text
+
+    assert "<b>Full name</b>: Jane Doe" in summary_text(COMPLETE, "en")
+    with english.use_locale("zh"):
+        chinese = summary_text(COMPLETE, "zh")
+    assert "<b>姓名</b>：Jane Doe" in chinese and "</b>:" not in chinese and ":</b>" not in chinese

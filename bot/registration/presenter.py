@@ -52,8 +52,12 @@ def summary_text(answers: Answers, locale: str) -> str:
     lines = [_("<b>Please check your answers</b>"), ""]
     for question in QUESTIONS:
         if question.applies(answers) and question.key in answers:
+            # The colon is the translation's: full-width after a Chinese label (姓名：李伟).
             lines.append(
-                f"<b>{escape(str(question.title))}:</b> {answer_text(question, answers[question.key], locale)}"
+                _("{label}: {value}").format(
+                    label=f"<b>{escape(str(question.title))}</b>",
+                    value=answer_text(question, answers[question.key], locale),
+                )
             )
     lines += ["", _("Press an answer to change it, or Submit to get your code.")]
     return "\n".join(lines)

@@ -119,7 +119,7 @@ async def register_in_chinese(phone: Phone) -> None:
     await phone.type("11010519491231002X", "手机")
     await phone.shot("share-my-number")
     await phone.page.click('#reply-keyboard .reply-button[data-request-contact="true"]')
-    await phone.bot_says("哪个区县")
+    await phone.bot_says("居住的区县")
     await phone.press("海曙", "住址")
     await phone.type("海曙区中山西路 1 号", "宁波")
     await phone.press("在，我现在在宁波", "14 天")

@@ -37,11 +37,18 @@ REASONS = {
 
 NEXT_STEPS = {
     "centralized_or_home_quarantine": __(
-        "14 days of centralized or strict home quarantine for medical observation. If you are not in Ningbo yet, "
-        "please delay your return."
+        "14 days of centralized or strict home quarantine for medical observation."
     ),
     "home_or_centralized_observation": __("7 days of home or centralized quarantine for medical observation."),
     "show_code_and_temperature": __("Show this code at checkpoints; your temperature will be taken."),
+}
+# Said only to someone whose count waits for their arrival: telling a person already in the city to
+# delay their return is advice they cannot follow.
+BEFORE_ARRIVAL = {
+    "centralized_or_home_quarantine": __(
+        "14 days of centralized or strict home quarantine for medical observation. If you are not in Ningbo yet, "
+        "please delay your return."
+    ),
 }
 
 
@@ -97,13 +104,21 @@ def status_lines(status: Status, locale: str, today: date, brief: bool = False) 
     if status.other_reasons and not brief:
         lines.append(_("Also still active: {reasons}").format(reasons=reasons_text(status.other_reasons)))
     if not brief:
-        lines.append(_("Next step: {step}").format(step=NEXT_STEPS.get(status.next_step, status.next_step)))
+        lines.append(_("Next step: {step}").format(step=next_step_text(status, today)))
     else:
         lines.append(_("Send /status for every reason and the next step."))
     if colour != "green" and status.override_reason is None:
         lines += _way_to_green(status, locale, today)
     lines.append(_checkin_line(status, locale, today))
     return lines
+
+
+def next_step_text(status: Status, today: date) -> str:
+    # The count of someone declaring ahead starts on arrival, so a count that starts later means not here yet.
+    arrives_later = status.since is not None and status.since > today
+    if arrives_later and status.next_step in BEFORE_ARRIVAL:
+        return str(BEFORE_ARRIVAL[status.next_step])
+    return str(NEXT_STEPS.get(status.next_step, status.next_step))
 
 
 def _way_to_green(status: Status, locale: str, today: date) -> list[str]:

@@ -63,16 +63,18 @@ def _current(status: Status) -> CurrentCode:
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_a_caption_with_every_reason_fits_telegrams_limit_and_keeps_the_way_to_green(locale: str) -> None:
     i18n = create_i18n()
+    # Declared ahead of arrival too, so the next step is its longer form (delay your return).
+    longest = _status(since=TODAY + timedelta(days=2))
     with i18n.context(), i18n.use_locale(locale):
-        text = caption(_current(_status()), locale, NOW, ZONE)
-        full = "\n".join(status_lines(_status(), locale, TODAY))
+        text = caption(_current(longest), locale, NOW, ZONE)
+        full = "\n".join(status_lines(longest, locale, TODAY))
     visible, _entities = parse_html(text)
     assert utf16_len(visible) <= MAX_CAPTION
     if locale == "en":  # the Chinese text is short enough whole
         assert "/status" in visible, "the shortened caption says where the rest is"
         assert "Also still active" not in visible
         assert len(visible) < len(parse_html(full)[0])
-    assert ("Day 4 of 14" if locale == "en" else "第 4 天") in visible, "the way to green is kept"
+    assert ("Day 4 of 14" if locale == "en" else "已连续正常打卡 4 天") in visible, "the way to green is kept"
 
 
 @pytest.mark.parametrize(
@@ -131,3 +133,16 @@ def test_missed_days_in_a_row_are_said_as_a_span() -> None:
     with i18n.context(), i18n.use_locale("en"):
         text = "\n".join(status_lines(missed, "en", TODAY))
     assert "You did not check in from Mar 2 to Mar 4, so the count of days started again." in text
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_red_asks_to_delay_the_return_only_before_arrival(locale: str) -> None:
+    i18n = create_i18n()
+    delay = {"en": "delay your return", "zh": "暂缓返甬"}[locale]
+    arriving = _status(day_number=None, since=TODAY + timedelta(days=2))
+    with i18n.context(), i18n.use_locale(locale):
+        here = "\n".join(status_lines(_status(), locale, TODAY))
+        not_yet = "\n".join(status_lines(arriving, locale, TODAY))
+    assert delay not in here, "someone already in Ningbo cannot delay their return"
+    assert ("14 days of centralized" if locale == "en" else "集中隔离") in here
+    assert delay in not_yet

@@ -205,3 +205,15 @@ async def test_live_updates_a_photo_from_disk_edits_in_place_and_a_downloaded_do
     await download.save_as(saved)
     assert "Anna Schmidt" in saved.read_text(encoding="utf-8-sig")
     await phone.shot("documents")
+
+
+async def test_an_empty_chat_says_to_press_start_and_its_button_starts_the_bot(phone: Phone) -> None:
+    page = phone.page
+    await phone.become(SandboxRole.REGISTRANT)
+    empty = page.locator("#empty-chat")
+    await expect(empty).to_be_visible()
+    await expect(empty).to_contain_text("/start")
+    await phone.shot("empty-chat")
+    await empty.locator("button", has_text="/start").click()
+    await phone.bot_says("Choose your language")
+    await expect(empty).to_have_count(0)

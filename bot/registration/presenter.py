@@ -13,7 +13,7 @@ from bot.domain.answers import Place
 from bot.domain.assessment import load_rules
 from bot.domain.nationality import nationality_name
 from bot.domain.phone import format_international
-from bot.i18n import DEFAULT_LOCALE, format_day
+from bot.i18n import DEFAULT_LOCALE, format_day, semicolons
 from bot.registration.questions import QUESTIONS, Answers, Kind, Question
 
 
@@ -26,7 +26,7 @@ def answer_text(question: Question, value: Any, locale: str) -> str:
         if not value:
             return escape(str(question.none_label))
         labels = [str(option.label) for option in question.options if option.value in value]
-        return escape("; ".join(labels))
+        return escape(semicolons(labels))
     if question.kind is Kind.DATE:
         return escape(format_day(date.fromisoformat(value), locale))
     if question.key == "nationality":

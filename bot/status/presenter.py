@@ -10,7 +10,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.db.models import Assessment
 from bot.domain.status import Status
-from bot.i18n import format_day, format_short_day
+from bot.i18n import format_day, format_short_day, semicolons
 
 COLOUR_SYMBOLS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 COLOUR_WORDS = {"green": __("GREEN CODE"), "yellow": __("YELLOW CODE"), "red": __("RED CODE")}
@@ -80,7 +80,7 @@ def colour_line(colour: str) -> str:
 
 def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None) -> str:
     # Escaped: a stored code the labels do not know (from a newer rules file) is shown as it is.
-    shown = "; ".join(escape(reason_text(code)) for code in codes[:limit])
+    shown = semicolons(escape(reason_text(code)) for code in codes[:limit])
     if limit is not None and len(codes) > limit:
         return _("{reasons} and {count} more").format(reasons=shown, count=len(codes) - limit)
     return shown

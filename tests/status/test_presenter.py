@@ -146,3 +146,13 @@ def test_red_asks_to_delay_the_return_only_before_arrival(locale: str) -> None:
     assert delay not in here, "someone already in Ningbo cannot delay their return"
     assert ("14 days of centralized" if locale == "en" else "集中隔离") in here
     assert delay in not_yet
+
+
+def test_reasons_in_chinese_are_separated_by_a_full_width_semicolon() -> None:
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        text = "\n".join(status_lines(_status(), "zh", TODAY))
+    with i18n.context(), i18n.use_locale("en"):
+        english = "\n".join(status_lines(_status(), "en", TODAY))
+    assert "您是确诊病例；您是疑似病例" in text and "; " not in text
+    assert "you are a confirmed case; you are a suspected case" in english

@@ -244,3 +244,43 @@ def test_an_english_district_with_or_without_district(english: I18n) -> None:
     assert QUESTIONS_BY_KEY["district"].typed_option("Haishu District").value == "haishu"
     assert QUESTIONS_BY_KEY["district"].typed_option("cixi city").value == "cixi"
     assert QUESTIONS_BY_KEY["district"].typed_option("Hai") is None
+
+
+def test_the_summary_labels_take_the_languages_own_colon(english: I18n) -> None:
+    from bot.registration.presenter import summary_text
+
+    assert "<b>Full name</b>: Jane Doe" in summary_text(COMPLETE, "en")
+    with english.use_locale("zh"):
+        chinese = summary_text(COMPLETE, "zh")
+    assert "<b>姓名</b>：Jane Doe" in chinese and "</b>:" not in chinese and ":</b>" not in chinese
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("en", "A hardest-hit area of the epidemic: Hubei Province, Wuhan included"),
+        ("zh", "疫情重灾区：湖北省（含武汉市）"),
+    ],
+)
+def test_the_places_question_names_the_areas_the_rules_file_lists(english: I18n, locale: str, line: str) -> None:
+    from bot.registration.presenter import question_text
+
+    with english.use_locale(locale):
+        text = question_text(QUESTIONS_BY_KEY["places"], {}, 6, 12, locale)
+        other = question_text(QUESTIONS_BY_KEY["contacts"], {}, 7, 12, locale)
+    assert line in text.splitlines()
+    assert not any("：" in shown or ": " in shown for shown in other.splitlines()[1:]), "other questions list no areas"
+
+
+def test_area_names_are_rules_data_checked_like_the_rest() -> None:
+    import json
+
+    from bot.domain.assessment import DEFAULT_RULES_PATH, RulesError, parse_rules
+    from bot.domain.answers import Place
+
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    data["areas"]["high_risk"]["names"] = {"en": ["Wenzhou"], "zh": ["温州市"]}
+    assert parse_rules(data).areas[Place.HIGH_RISK].names["zh"] == ("温州市",)
+    data["areas"]["high_risk"]["names"] = {"en": "Wenzhou"}
+    with pytest.raises(RulesError, match="areas.high_risk.names.en"):
+        parse_rules(data)

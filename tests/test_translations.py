@@ -69,3 +69,63 @@ def test_catalog_compiles(locale: str) -> None:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     assert buffer.getvalue().startswith(b"\xde\x12\x04\x95")
+
+
+# A Chinese government form: full-width punctuation after Chinese, one word for the code's colour (码色) and
+# one for HR (人事部门), whatever the English says.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+HALF_WIDTH_AFTER_CHINESE = re.compile(rf"[{CJK}](?:</?[a-z]+>)?[:,()?!;]")
+HALF_WIDTH_BEFORE_CHINESE = re.compile(rf"\((?:<[a-z]+>)?[{CJK}]")
+HR_VARIANTS = re.compile(r"HR|人事人员|人力资源|人事处|人事部(?!门)")
+
+
+def _zh_strings() -> list[tuple[str, str]]:
+    return [
+        (str(_forms(message.id)[0]), string) for message in _messages("zh") for string in _forms(message.string)
+    ]
+
+
+def test_chinese_punctuation_after_chinese_is_full_width() -> None:
+    assert HALF_WIDTH_AFTER_CHINESE.search("<b>姓名</b>:李伟") and HALF_WIDTH_BEFORE_CHINESE.search("(须与证件一致)")
+    wrong = [
+        (msgid, string)
+        for msgid, string in _zh_strings()
+        if HALF_WIDTH_AFTER_CHINESE.search(string) or HALF_WIDTH_BEFORE_CHINESE.search(string)
+    ]
+    assert not wrong, f"use ：，（）？！； after Chinese: {wrong[:3]}"
+
+
+def test_the_codes_colour_is_码色_and_hr_is_人事部门() -> None:
+    colour = [msgid for msgid, string in _zh_strings() if "颜色" in string]
+    assert not colour, f"the code's colour is 码色, not 颜色: {colour[:3]}"
+    hr = [(msgid, string) for msgid, string in _zh_strings() if HR_VARIANTS.search(string)]
+    assert not hr, f"HR is 人事部门 everywhere: {hr[:3]}"
+
+
+def test_no_spaces_around_an_organizations_chinese_name() -> None:
+    spaced = [
+        string
+        for _msgid, string in _zh_strings()
+        if re.search(rf"[{CJK}] (<b>)?\{{(organization|current)\}}|\{{(organization|current)\}}(</b>)? [{CJK}]", string)
+    ]
+    assert not spaced, f"您已加入宁波理工学院, not 您已加入 宁波理工学院: {spaced[:3]}"
+
+
+@pytest.mark.parametrize(
+    "msgid, expected",
+    [
+        ("What is your full name, as in your ID document?", "请输入您的姓名（须与证件一致）"),
+        ("What is the number of that document?", "请输入证件号码"),
+        ("What is your address there (street, building, room)?", "请输入您在宁波的详细住址（街道、楼栋、房号）"),
+        ("Day {day} of {days} of normal daily check-ins.", "已连续正常打卡 {day} 天（满 {days} 天可转绿码）"),
+    ],
+)
+def test_questions_are_requests_and_the_count_reads_as_a_form(msgid: str, expected: str) -> None:
+    assert _catalog("zh")[msgid].string == expected
+
+
+def test_chinese_examples_are_chinese_style() -> None:
+    strings = dict(_zh_strings())
+    assert "3月1日" in strings["On which date will you arrive in Ningbo? Press a date or type it, e.g. 2026-03-01."]
+    fahrenheit = [msgid for msgid, string in strings.items() if re.search(r"\d\s*°?F\b", string)]
+    assert not fahrenheit, f"no °F example in Chinese: {fahrenheit}"

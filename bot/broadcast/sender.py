@@ -51,6 +51,7 @@ from bot.broadcast.budget import Budget, LocalBudget
 from bot.broadcast.limits import RateLimiter
 from bot.broadcast.presenter import progress_text, summary_text
 from bot.broadcast.service import Progress, recipient_text
+from bot.checkin.keyboards import start_keyboard
 from bot.clock import Clock, system_clock
 from bot.db.repositories.broadcasts import BLOCKED, FAILED, SENT, BroadcastRepository, Due, JobInfo
 from bot.db.repositories.notices import NoticeRepository, NoticeToSend
@@ -219,7 +220,7 @@ class Sender:
         if job.created_by is not None:
             # Whoever started the job was most likely just sent its progress message, outside the limiter.
             await self._budget.hold(job.created_by)
-        texts: dict[str, str] = {}
+        texts: dict[str, tuple[str, InlineKeyboardMarkup]] = {}
         shown = _Shown()
         if job.progress_chat_id is not None and job.progress_message_id is not None:
             shown.where = (job.progress_chat_id, job.progress_message_id)
@@ -259,7 +260,9 @@ class Sender:
             final.total,
         )
 
-    async def _deliver(self, job: JobInfo, recipient: Due, texts: dict[str, str]) -> None:
+    async def _deliver(
+        self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]]
+    ) -> None:
         if recipient.language is None:
             # Erased while the job was being stored: their row would otherwise stay pending and the job never end.
             async with self._sessions() as session:
@@ -289,16 +292,20 @@ class Sender:
         self._renewed_at = self._monotonic()
         if not marked:
             return  # the row is gone: they deleted their data since the batch was read
-        text = texts.get(recipient.language)
-        if text is None:
+        composed = texts.get(recipient.language)
+        if composed is None:
             with self._i18n.context(), self._i18n.use_locale(recipient.language):
-                text = texts[recipient.language] = recipient_text(job.text)
+                # The check-in button goes under HR's own words too: they need not say how to check in.
+                composed = texts[recipient.language] = (recipient_text(job.text), start_keyboard())
+        text, keyboard = composed
 
         attempts = recipient.attempts
         while True:
             await self._wait_turn(job.id, recipient.user_id)
             try:
-                await self._bot.send_message(recipient.user_id, text, parse_mode=ParseMode.HTML)
+                await self._bot.send_message(
+                    recipient.user_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
             except TelegramRetryAfter as error:
                 # Not the recipient's fault: wait as told, slow everything down for as long, try again.
                 self.retry_afters += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -60,6 +60,21 @@ async def process_checkin(
     await session.commit()
     await save_state(state, CheckIn.changed, {})
     await message.answer(question_text(already), reply_markup=changed_keyboard())
+
+
+async def process_start_button(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """The button under a reminder: the same as sending /checkin, answered in the reminder's chat."""
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await process_checkin(callback.message, state, session, account, locale, clock, zone)
 
 
 async def process_changed_answer(
@@ -130,6 +145,7 @@ def create_router() -> Router:
         process_checkin,
         Words(CHECK_IN, "check in", "checkin", "打卡", "签到", "每日打卡", fillers=ASKING_TO_CHECK_IN),
     )
+    router.callback_query.register(process_start_button, CheckInCallback.filter(F.answer == CheckInAnswer.START))
     router.callback_query.register(process_changed_answer, CheckInCallback.filter())
     router.message.register(process_cancel, StateFilter(CheckIn.changed), Words(CANCEL, "cancel", "取消"))
     router.message.register(process_other_message, StateFilter(CheckIn.changed), _not_a_command)

@@ -6,8 +6,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.menu import CHECK_IN
+
 
 class CheckInAnswer(StrEnum):
+    START = "start"
     SAME = "same"
     CHANGED = "changed"
     CANCEL = "cancel"
@@ -28,3 +31,9 @@ def changed_keyboard() -> InlineKeyboardMarkup:
             button(_("Cancel"), CheckInAnswer.CANCEL),
         ]
     )
+
+
+def start_keyboard() -> InlineKeyboardMarkup:
+    """Under a reminder: the check-in one tap away, whatever words HR wrote above it."""
+    start = CheckInCallback(answer=CheckInAnswer.START).pack()
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=f"✅ {CHECK_IN}", callback_data=start)]])

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from os import PathLike
@@ -73,6 +73,9 @@ class ColourRule:
 @dataclass(frozen=True, slots=True)
 class Area:
     description_code: str
+    # The places this area is, by language ("en", "zh"), as the health authority lists them: shown to a
+    # person asked whether they stayed in one, so "a hardest-hit area" is not a guess. Empty: none listed.
+    names: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,17 +203,25 @@ def _colours(value: object) -> Mapping[Colour, ColourRule]:
 def _areas(value: object) -> Mapping[Place, Area]:
     # Every place a person can declare needs a description, and nothing else may have one.
     areas = _object(value, "areas", required={str(place) for place in Place}, optional=())
-    return MappingProxyType(
-        {
-            Place(name): Area(
-                _code(
-                    _object(raw, f"areas.{name}", required={"description_code"}, optional=())["description_code"],
-                    f"areas.{name}.description_code",
-                )
-            )
-            for name, raw in areas.items()
-        }
-    )
+    parsed = {}
+    for name, raw in areas.items():
+        where = f"areas.{name}"
+        entry = _object(raw, where, required={"description_code"}, optional={"names"})
+        parsed[Place(name)] = Area(
+            _code(entry["description_code"], f"{where}.description_code"),
+            _area_names(entry.get("names", {}), f"{where}.names"),
+        )
+    return MappingProxyType(parsed)
+
+
+def _area_names(value: object, where: str) -> Mapping[str, tuple[str, ...]]:
+    by_language = _object(value, where)
+    names = {}
+    for language, listed in by_language.items():
+        if not isinstance(listed, list) or not all(isinstance(item, str) and item.strip() for item in listed):
+            raise RulesError(f"{where}.{language}: must be a list of non-empty strings")
+        names[language] = tuple(item.strip() for item in listed)
+    return MappingProxyType(names)
 
 
 def _criteria(value: object) -> tuple[Criterion, ...]:

@@ -6,7 +6,10 @@ import functools
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
+from collections.abc import Iterable
+
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date, format_skeleton, format_time
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
@@ -51,6 +54,14 @@ def _format_minute(local: datetime, locale: str) -> str:
     day = format_date(local.date(), format="medium", locale=babel_locale)
     time = format_time(local.time(), format="HH:mm", locale=babel_locale)
     return f"{day} {time}"
+
+
+def semicolons(items: Iterable[str]) -> str:
+    """Items in a sentence, in the current language: "a; b" in English, "甲；乙" after Chinese."""
+    joined: str | None = None
+    for item in items:
+        joined = item if joined is None else _("{first}; {second}").format(first=joined, second=item)
+    return joined or ""
 
 
 def N_(message: str) -> str:

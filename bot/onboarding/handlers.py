@@ -17,7 +17,7 @@ from bot.accounts import Account, Accounts
 from bot.clock import Clock
 from bot.db.repositories.assessments import AssessmentRepository
 from bot.filters import Words
-from bot.i18n import SUPPORTED_LOCALES, format_day
+from bot.i18n import SUPPORTED_LOCALES, format_day, semicolons
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
 from bot.onboarding.texts import (
@@ -97,7 +97,7 @@ async def process_start(
         )
     ]
     if assessment.reasons:
-        lines.append(_("Why: {reasons}").format(reasons="; ".join(reason_text(code) for code in assessment.reasons)))
+        lines.append(_("Why: {reasons}").format(reasons=semicolons(reason_text(code) for code in assessment.reasons)))
     if assessment.colour != "green" and assessment.clears_by_checkins and assessment.ends_on:
         lines.append(_("Earliest date it can turn green: {date}").format(date=format_day(assessment.ends_on, locale)))
     lines.append(_("Show your code with /code or the button below; /update to declare again."))

@@ -19,7 +19,7 @@ from sqlalchemy import inspect
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.domain.status import Override as Decision
 from bot.domain.temperature import FEVER_C
-from bot.i18n import format_day, format_moment
+from bot.i18n import format_day, format_moment, semicolons
 from bot.personal_data.service import Conversation, ErasurePreview, HeldRole, OrganizationName, StoredData
 from bot.registration.presenter import answer_text
 from bot.registration.questions import QUESTIONS, QUESTIONS_BY_KEY, question_for_state
@@ -326,7 +326,7 @@ def _colour(colour: str) -> str:
 
 
 def _reasons(codes: Iterable[str]) -> str:
-    return "; ".join(reason_text(code) for code in codes)
+    return semicolons(reason_text(code) for code in codes)
 
 
 def _assessments(writer: _Text, assessments: Iterable[Assessment]) -> None:

@@ -7,10 +7,13 @@ from html import escape
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from babel.lists import format_list
 
+from bot.domain.answers import Place
+from bot.domain.assessment import load_rules
 from bot.domain.nationality import nationality_name
 from bot.domain.phone import format_international
-from bot.i18n import format_day
+from bot.i18n import DEFAULT_LOCALE, format_day, semicolons
 from bot.registration.questions import QUESTIONS, Answers, Kind, Question
 
 
@@ -23,7 +26,7 @@ def answer_text(question: Question, value: Any, locale: str) -> str:
         if not value:
             return escape(str(question.none_label))
         labels = [str(option.label) for option in question.options if option.value in value]
-        return escape("; ".join(labels))
+        return escape(semicolons(labels))
     if question.kind is Kind.DATE:
         return escape(format_day(date.fromisoformat(value), locale))
     if question.key == "nationality":
@@ -43,17 +46,41 @@ def question_text(
         lines += [f"⚠️ {escape(error)}", ""]
     lines.append(_("<b>Question {number} of {total}</b>").format(number=position, total=total))
     lines.append(escape(str(question.prompt)))
+    lines += area_lines(question, locale)
     if question.key in answers:
         lines += ["", _("Current answer: {answer}").format(answer=answer_text(question, answers[question.key], locale))]
     return "\n".join(lines)
+
+
+def area_lines(question: Question, locale: str) -> list[str]:
+    """Under the places question: which places each option means, as the rules file lists them, so nobody
+    has to guess what "a hardest-hit area" is. Options whose area lists none get no line."""
+    if question.key != "places":
+        return []
+    lines = []
+    areas = load_rules().areas
+    for option in question.options:
+        names = areas[Place(option.value)].names
+        listed = names.get(locale) or names.get(DEFAULT_LOCALE)
+        if listed:
+            lines.append(
+                _("{label}: {value}").format(
+                    label=escape(str(option.label)), value=escape(format_list(list(listed), locale=locale))
+                )
+            )
+    return lines
 
 
 def summary_text(answers: Answers, locale: str) -> str:
     lines = [_("<b>Please check your answers</b>"), ""]
     for question in QUESTIONS:
         if question.applies(answers) and question.key in answers:
+            # The colon is the translation's: full-width after a Chinese label (姓名：李伟).
             lines.append(
-                f"<b>{escape(str(question.title))}:</b> {answer_text(question, answers[question.key], locale)}"
+                _("{label}: {value}").format(
+                    label=f"<b>{escape(str(question.title))}</b>",
+                    value=answer_text(question, answers[question.key], locale),
+                )
             )
     lines += ["", _("Press an answer to change it, or Submit to get your code.")]
     return "\n".join(lines)

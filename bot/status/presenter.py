@@ -10,7 +10,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.db.models import Assessment
 from bot.domain.status import OverrideCategory, Status
-from bot.i18n import format_day, format_short_day
+from bot.i18n import format_day, format_short_day, semicolons
 
 COLOUR_SYMBOLS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 COLOUR_WORDS = {"green": __("GREEN CODE"), "yellow": __("YELLOW CODE"), "red": __("RED CODE")}
@@ -46,11 +46,18 @@ OVERRIDE_CATEGORIES = {
 
 NEXT_STEPS = {
     "centralized_or_home_quarantine": __(
-        "14 days of centralized or strict home quarantine for medical observation. If you are not in Ningbo yet, "
-        "please delay your return."
+        "14 days of centralized or strict home quarantine for medical observation."
     ),
     "home_or_centralized_observation": __("7 days of home or centralized quarantine for medical observation."),
     "show_code_and_temperature": __("Show this code at checkpoints; your temperature will be taken."),
+}
+# Said only to someone whose count waits for their arrival: telling a person already in the city to
+# delay their return is advice they cannot follow.
+BEFORE_ARRIVAL = {
+    "centralized_or_home_quarantine": __(
+        "14 days of centralized or strict home quarantine for medical observation. If you are not in Ningbo yet, "
+        "please delay your return."
+    ),
 }
 
 
@@ -95,7 +102,7 @@ def note_text(note: str) -> str:
 
 def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None) -> str:
     # Escaped: a stored code the labels do not know (from a newer rules file) is shown as it is.
-    shown = "; ".join(escape(reason_text(code)) for code in codes[:limit])
+    shown = semicolons(escape(reason_text(code)) for code in codes[:limit])
     if limit is not None and len(codes) > limit:
         return _("{reasons} and {count} more").format(reasons=shown, count=len(codes) - limit)
     return shown
@@ -119,11 +126,19 @@ def status_lines(status: Status, locale: str, today: date) -> list[str]:
         lines.append(_("Why: nothing in your declarations and check-ins puts you at risk."))
     if status.other_reasons:
         lines.append(_("Also still active: {reasons}").format(reasons=reasons_text(status.other_reasons)))
-    lines.append(_("Next step: {step}").format(step=NEXT_STEPS.get(status.next_step, status.next_step)))
+    lines.append(_("Next step: {step}").format(step=next_step_text(status, today)))
     if colour != "green" and status.override_reason is None:
         lines += _way_to_green(status, locale, today)
     lines.append(_checkin_line(status, locale, today))
     return lines
+
+
+def next_step_text(status: Status, today: date) -> str:
+    # The count of someone declaring ahead starts on arrival, so a count that starts later means not here yet.
+    arrives_later = status.since is not None and status.since > today
+    if arrives_later and status.next_step in BEFORE_ARRIVAL:
+        return str(BEFORE_ARRIVAL[status.next_step])
+    return str(NEXT_STEPS.get(status.next_step, status.next_step))
 
 
 def _way_to_green(status: Status, locale: str, today: date) -> list[str]:

@@ -141,7 +141,7 @@ async def _answer_token(
         session, user.id, admin_ids, token, clock(), zone, code_settings.keys, verify_throttle
     )
     if isinstance(result, NotStaff):
-        await message.answer(presenter.neutral_text())
+        await message.answer(presenter.neutral_text(result.has_code))
     elif isinstance(result, Throttled):
         await message.answer(presenter.throttled_text(result.seconds))
     else:

@@ -17,14 +17,14 @@ from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, colour_line, reas
 from bot.verification.service import CORRECTION_WINDOW, Card, Recorded, TemperatureResult, Verdict
 
 
-def neutral_text() -> str:
+def neutral_text(has_code: bool = False) -> str:
     """For anyone but staff, whatever they sent: nothing about the holder, not even whether the code is valid."""
     return "\n".join(
         [
             _(
                 "This is a health code. Checkpoint staff verify it with this bot; it shows nothing about its holder to anyone else."
             ),
-            _("For your own health code, send /start."),
+            _("To show your own health code, send /code.") if has_code else _("For your own health code, send /start."),
         ]
     )
 

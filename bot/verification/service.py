@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Verification
+from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.users import UserRepository
 from bot.db.repositories.verifications import HolderRow, VerificationRepository
@@ -79,8 +80,12 @@ class Throttled:
     seconds: int
 
 
+@dataclass(frozen=True, slots=True)
 class NotStaff:
-    """The sender may not verify: they are told only that this is a health code."""
+    """The sender may not verify: they are told only that this is a health code, and how to show their own
+    (/code when they have one: someone who scanned a friend's code likely meant to open theirs)."""
+
+    has_code: bool = False
 
 
 NOT_STAFF = NotStaff()
@@ -105,8 +110,10 @@ async def verify(
 ) -> Card | Throttled | NotStaff:
     """Check a code for a staff member and log the check; anyone else learns nothing (NOT_STAFF)."""
     if not await may_verify(session, user_id, admin_ids):
+        # Only about the sender themselves: the answer is the same whatever code they sent.
+        has_code = await AssessmentRepository(session).current(user_id) is not None
         await session.commit()
-        return NOT_STAFF
+        return NotStaff(has_code=True) if has_code else NOT_STAFF
     moment = now.timestamp()
     wait = await throttle.wait(user_id, moment)
     if wait:

@@ -124,13 +124,16 @@ async def test_hr_text_goes_as_written_escaped_and_unknown_or_repeated_ids_are_d
     broadcast_id = await start(session_factory, [alice, 999_999, bob, alice], text="Check in <b>now</b> & stay safe")
     await make_sender(session_factory, bot).drain()
     # Sent escaped, so the person reads exactly what HR typed, under who it is from, in their language.
-    assert told(fake, alice) == ["📢 来自您所在单位的 HR 部门：\n\nCheck in &lt;b&gt;now&lt;/b&gt; &amp; stay safe"]
+    assert told(fake, alice) == ["📢 来自您所在单位人事部门的通知：\n\nCheck in &lt;b&gt;now&lt;/b&gt; &amp; stay safe"]
     [message] = [call.result for call in fake.calls if call.method == "sendMessage" and call.ok][-1:]
     assert message["text"].endswith("\n\nCheck in <b>now</b> & stay safe") and "entities" not in message
+    # HR's own words carry the check-in button too, in the recipient's language.
+    [sent] = [call for call in fake.calls if call.method == "sendMessage" and call.ok][-1:]
+    assert "✅ 打卡" in str(sent.params.get("reply_markup")) and "chk:start" in str(sent.params.get("reply_markup"))
     assert (await states(session_factory, broadcast_id)).keys() == {alice, bob}
     i18n = create_i18n()
     with i18n.context():
-        assert preview("a < b", "zh") == "📢 来自您所在单位的 HR 部门：\n\na &lt; b"
+        assert preview("a < b", "zh") == "📢 来自您所在单位人事部门的通知：\n\na &lt; b"
         assert preview("a < b", "en") == "📢 From your organization's HR office:\n\na &lt; b"
         with i18n.use_locale("en"):
             assert preview(None, "en") == default_text()

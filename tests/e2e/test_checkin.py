@@ -128,11 +128,11 @@ async def test_check_in_in_chinese_and_cancel(fake: FakeTelegram, start_bot, cle
     await li.press("中文", expect="语言已设为中文")
     process.set_clock(day(2))
 
-    await li.say("打卡", expect="自上次申报以来是否有变化")
+    await li.say("打卡", expect="自上次申报以来，是否有以下变化")
     await li.press("取消", expect="已取消")
     assert await count_rows(clean_database, CheckIn) == 1
 
-    await li.say("/checkin", expect="自上次申报以来是否有变化")
+    await li.say("/checkin", expect="自上次申报以来，是否有以下变化")
     await li.press("没有变化", expect="症状")
     await li.press("没有症状", expect="体温")
     mark = fake.mark()

@@ -110,11 +110,11 @@ async def test_a_newcomer_gets_help_privacy_language_and_cancel_before_and_durin
         call for call in fake.calls[mark:] if call.method == "sendMessage" and "语言已设为中文" in call.params["text"]
     ]
     assert "keyboard" not in str(set_to.params.get("reply_markup")), "no code yet: no show-my-code menu"
-    question = await tom.expect("您使用哪种证件")
+    question = await tom.expect("请选择证件类型")
     labels = [button["text"] for button in inline_buttons(question)]
     assert any("护照" in label for label in labels) and not any("Passport" in label for label in labels), labels
-    await tom.press("护照", expect="该证件的号码是多少")
-    await tom.say("返回", expect="您使用哪种证件")
+    await tom.press("护照", expect="请输入证件号码")
+    await tom.say("返回", expect="请选择证件类型")
     await tom.say("Back", expect="国籍")
     assert "德国" in message_text(await tom.expect("国籍")), "the earlier answer is kept, shown in Chinese"
 

@@ -469,7 +469,11 @@ async def test_remind_those_not_checked_in_with_own_text_and_blocked_users_count
     progress = await hanna.expect("Reminder finished", timeout=30)
     assert "Sent 2, blocked 1, failed 0 of 3." in message_text(progress)
     assert texts_to(fake, ann, mark) == []
-    assert any(text.startswith("📢 来自您所在单位的 HR 部门：") for text in texts_to(fake, li, mark)), "who it is from"
+    assert any(text.startswith("📢 来自您所在单位人事部门的通知：") for text in texts_to(fake, li, mark)), "who it is from"
+    # Under HR's own words, the check-in button: it starts the check-in as /checkin does.
+    li_chat = Person(fake, li)
+    li_chat._seen = fake.mark()
+    await li_chat.press("✅ 打卡", expect="每日打卡")
     job = await rows(
         clean_database, select(Broadcast.organization_id, Broadcast.created_by, Broadcast.audience, Broadcast.text)
     )

@@ -142,10 +142,10 @@ async def test_registration_in_chinese_over_webhook(fake: FakeTelegram, start_bo
     await li.press("居民身份证", expect="号码")
     await li.say("110105194912310021", expect="校验")
     await li.say("11010519491231002X", expect="手机")
-    await li.say("13800138000", expect="哪个区县")
+    await li.say("13800138000", expect="居住的区县")
     await li.say("海曙", expect="住址")  # typed without its suffix: 海曙区
     await li.say("海曙区中山西路 1 号", expect="宁波")
-    await li.press("不", expect="哪天抵达")
+    await li.press("不", expect="抵达宁波的日期")
     tomorrow = inline_buttons(li.last_message_with_buttons())[1]["text"]
     await li.press(tomorrow, expect="14 天")
     await li.say("没有", expect="密切接触")  # typed, as explicit as the button

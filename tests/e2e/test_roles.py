@@ -184,13 +184,13 @@ async def test_roles_by_forwarded_message_told_in_chinese_and_buttons_checked_on
 
     # Make checkpoint staff: Li is told in Chinese; the card's button turns into "Remove".
     await ada.press("Make checkpoint staff", expect="Done: 7102 (@li_hr) is now checkpoint staff.", message=card)
-    told = await li.expect("检查点工作人员")
+    told = await li.expect("卡口工作人员")
     assert "/verify" in message_text(told) and "staff" not in message_text(told)
     card_now = _as_now(fake, ada, card)
     buttons = [button["text"] for button in inline_buttons(card_now)]
     assert buttons == ["Remove checkpoint staff", "Make HR", REVIEWER_OFF]
     await ada.press("Make HR", expect="Done: 7102 (@li_hr) is now HR.", message=card_now)
-    await li.expect("您现在拥有 HR 角色")
+    await li.expect("您已被设为人事部门人员")
     assert await _roles(clean_database) == [(7102, "staff", ADA.id), (7102, "hr", ADA.id)]
 
     # A button pressed by someone else (forged: the same data from another account) changes nothing.
@@ -216,9 +216,9 @@ async def test_roles_by_forwarded_message_told_in_chinese_and_buttons_checked_on
     card = await _forward(ada, li.user, "再见", expect="This message is from")
     assert [button["text"] for button in inline_buttons(card)] == ["Remove checkpoint staff", "Remove HR", REVIEWER_OFF]
     await ada.press("Remove HR", expect="Done: 7102 (@li_hr) is no longer HR.", message=card)
-    await li.expect("您不再拥有 HR 角色")
+    await li.expect("您已不再是人事部门人员")
     await ada.press("Remove checkpoint staff", expect="is no longer checkpoint staff", message=card)
-    await li.expect("您不再是检查点工作人员")
+    await li.expect("您已不再是卡口工作人员")
     assert await _roles(clean_database) == []
     # A stale button of the first card: nothing to revoke, and it says so.
     await ada.press("Remove checkpoint staff", expect="is not checkpoint staff. Nothing changed.", message=card_now)

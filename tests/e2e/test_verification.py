@@ -182,6 +182,8 @@ async def test_staff_get_the_card_and_anyone_else_learns_nothing(
     assert said_to_tom and not any("Jane" in text or "Doe" in text or "5678" in text for text in said_to_tom)
     neutral = [text for text in said_to_tom if NEUTRAL in text]
     assert len(set(neutral)) == 1, "a valid and a forged code get the very same answer"
+    # Someone with a code of their own who opens a code is shown the way to theirs, whoever's it is.
+    assert "send /code" in message_text(await jane.say(f"/start {token}", expect=NEUTRAL))
 
     # Each check by staff is logged (who, when, which code, verdict); nothing is logged for Tom.
     log = await rows(clean_database, Verification)

@@ -139,7 +139,7 @@ async def register_in_chinese(phone: Phone) -> None:
     await phone.type("11010519491231002X", "手机")
     await phone.shot("share-my-number")
     await phone.page.click('#reply-keyboard .reply-button[data-request-contact="true"]')
-    await phone.bot_says("哪个区县")
+    await phone.bot_says("居住的区县")
     await phone.press("海曙", "住址")
     await phone.type("海曙区中山西路 1 号", "宁波")
     await phone.press("在，我现在在宁波", "14 天")
@@ -265,3 +265,15 @@ async def test_a_red_code_on_a_phone_shows_the_whole_qr_without_scrolling(small_
     explanation = await small_phone.last_from_bot().inner_text()
     assert "you stayed abroad in the last 14 days" in explanation and "Next step" in explanation
     await small_phone.shot("why-red")
+
+
+async def test_an_empty_chat_says_to_press_start_and_its_button_starts_the_bot(phone: Phone) -> None:
+    page = phone.page
+    await phone.become(SandboxRole.REGISTRANT)
+    empty = page.locator("#empty-chat")
+    await expect(empty).to_be_visible()
+    await expect(empty).to_contain_text("/start")
+    await phone.shot("empty-chat")
+    await empty.locator("button", has_text="/start").click()
+    await phone.bot_says("Choose your language")
+    await expect(empty).to_have_count(0)

@@ -76,7 +76,7 @@ def test_a_red_codes_caption_is_three_lines_the_colour_valid_until_and_the_time_
     for detail in ("Day 4 of 14", "第 4 天", "Why", "原因", "/status", "Next step", "Earliest"):
         assert detail not in visible
     # ...and every one of them is in the explanation the "Why this colour?" button answers with.
-    assert ("Day 4 of 14" if locale == "en" else "第 4 天") in why
+    assert ("Day 4 of 14" if locale == "en" else "已连续正常打卡 4 天") in why
 
 
 @pytest.mark.parametrize(
@@ -136,3 +136,26 @@ def test_missed_days_in_a_row_are_said_as_a_span() -> None:
     with i18n.context(), i18n.use_locale("en"):
         text = "\n".join(status_lines(missed, "en", TODAY))
     assert "You did not check in from Mar 2 to Mar 4, so the count of days started again." in text
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_red_asks_to_delay_the_return_only_before_arrival(locale: str) -> None:
+    i18n = create_i18n()
+    delay = {"en": "delay your return", "zh": "暂缓返甬"}[locale]
+    arriving = _status(day_number=None, since=TODAY + timedelta(days=2))
+    with i18n.context(), i18n.use_locale(locale):
+        here = "\n".join(status_lines(_status(), locale, TODAY))
+        not_yet = "\n".join(status_lines(arriving, locale, TODAY))
+    assert delay not in here, "someone already in Ningbo cannot delay their return"
+    assert ("14 days of centralized" if locale == "en" else "集中隔离") in here
+    assert delay in not_yet
+
+
+def test_reasons_in_chinese_are_separated_by_a_full_width_semicolon() -> None:
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        text = "\n".join(status_lines(_status(), "zh", TODAY))
+    with i18n.context(), i18n.use_locale("en"):
+        english = "\n".join(status_lines(_status(), "en", TODAY))
+    assert "您是确诊病例；您是疑似病例" in text and "; " not in text
+    assert "you are a confirmed case; you are a suspected case" in english

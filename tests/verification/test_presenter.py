@@ -145,6 +145,15 @@ def test_the_headline_is_bilingual_whatever_the_staff_members_language(locale: s
 def test_the_neutral_text_is_one_text_for_everything() -> None:
     with I18N.context(), I18N.use_locale("en"):
         assert "checkpoint staff" in presenter.neutral_text().lower()
+        assert "/start" in presenter.neutral_text() and "/code" not in presenter.neutral_text()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_someone_with_a_code_who_opens_another_is_pointed_to_their_own(locale: str) -> None:
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale(locale):
+        text = presenter.neutral_text(has_code=True)
+    assert "/code" in text and "/start" not in text
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

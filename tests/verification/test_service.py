@@ -208,7 +208,9 @@ async def test_anyone_but_staff_learns_nothing_and_nothing_is_logged(
     token = await _code(session_factory, day(7, 8))
     async with session_factory() as session:
         result = await service.verify(session, HOLDER, (), token, day(7, 10), ZONE, (KEY,), FailureThrottle())
-        assert result is service.NOT_STAFF
+        assert result == service.NotStaff(has_code=True), "someone with a code of their own is sent to /code"
+        stranger = await service.verify(session, 9090, (), token, day(7, 10), ZONE, (KEY,), FailureThrottle())
+        assert stranger is service.NOT_STAFF and not stranger.has_code
         assert list(await session.scalars(select(Verification))) == []
     async with session_factory() as session:
         admin = await service.verify(session, 4242, {4242}, token, day(7, 10), ZONE, (KEY,), FailureThrottle())

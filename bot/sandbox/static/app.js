@@ -100,6 +100,7 @@ async function loadChat() {
     const chat = await api(chatPath());
     if (state.current !== shown) return; // switched again while loading
     $("#messages").replaceChildren(...chat.messages.map(renderMessage));
+    if (!chat.messages.length) $("#messages").append(renderEmptyChat());
     state.keyboards.set(shown.id, chat.keyboard);
     renderKeyboard();
     scrollToEnd();
@@ -352,8 +353,23 @@ function followLink(url) {
   }
 }
 
+// A chat with nobody's message yet: Telegram offers START there, and a newcomer would not know to type it.
+function renderEmptyChat() {
+  const box = document.createElement("div");
+  box.id = "empty-chat";
+  const hint = document.createElement("p");
+  hint.textContent = "Nothing here yet. Press /start (or type it) to begin, as a new user of the bot would.";
+  const start = document.createElement("button");
+  start.type = "button";
+  start.textContent = "/start";
+  start.addEventListener("click", () => sendText("/start"));
+  box.append(hint, start);
+  return box;
+}
+
 function upsertMessage(message) {
   const messages = $("#messages");
+  $("#empty-chat")?.remove();
   const existing = messages.querySelector(`.message[data-message-id="${message.id}"]`);
   const element = renderMessage(message);
   if (existing) {

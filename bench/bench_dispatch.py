@@ -8,7 +8,13 @@ Two workloads, on SQLite and PostgreSQL:
 Telegram itself is replaced by an in-process session that answers at once, so the figures are the
 bot's own cost. Updates are fed 16 at a time, as long polling does. Prints medians of several runs.
 
-    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL]
+Each run also measures the ceiling: bare aiogram (a Dispatcher with one `Command("code")` handler that
+re-sends a photo by file_id with the same caption and keyboard) on the same session, the same update
+shape and the same concurrency, right before the bot's rows. Every row is printed with
+`ratio_to_aiogram=<x>`, the median over runs of (row / that run's ceiling): on a shared or different
+machine the absolute rates move, the ratios much less.
+
+    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL] [--only sqlite|postgresql]
 
 With --memory, instead: the process's resident memory after /code from 10,000 and then from 200,000
 distinct people (strangers to the bot: it is the memory of dispatching, of the per-chat lock and of the
@@ -34,12 +40,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import TelegramMethod
-from aiogram.types import Update
+from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from sqlalchemy import text
 
 from bot.app import code_settings_for, create_dispatcher
@@ -226,6 +233,43 @@ def assemble(url: str, isolation: BaseEventIsolation | None = None) -> tuple[Any
     return engine, storage, bot, dispatcher
 
 
+CEILING = "aiogram ceiling"
+
+
+def bare_dispatcher() -> Dispatcher:
+    """What aiogram itself costs per update: its dispatcher, one Command handler, and one Bot API call
+    shaped like the bot's answer to an unchanged /code. No storage beyond aiogram's default, no isolation."""
+    dispatcher = Dispatcher()
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text="🔳 Show my code"), KeyboardButton(text="✅ Check in")],
+            [KeyboardButton(text="📝 Update my declaration"), KeyboardButton(text="❓ Help")],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+    async def code(message: Message, bot: Bot) -> None:
+        caption = "🟢 Green · valid until 12:00 tomorrow"
+        await bot.send_photo(message.chat.id, "photo-file-id", caption=caption, reply_markup=keyboard)
+
+    dispatcher.message.register(code, Command("code"))
+    return dispatcher
+
+
+async def measure_ceiling(users: int) -> float:
+    """Bare aiogram's /code rate over the same number of distinct people, warm (the second pass)."""
+    dispatcher = bare_dispatcher()
+    bot = Bot("42:bench", session=InstantTelegram())
+    counter = iter(range(1, 10**9))
+    gc.freeze()
+    figure = 0.0
+    for _ in range(2):
+        batch = [message_update(next(counter), user_id, "/code") for user_id in range(1, users + 1)]
+        figure = await _feed(dispatcher, bot, batch)
+    return figure
+
+
 async def measure(url: str, users: int) -> dict[str, float]:
     """Updates per second for each workload, first with cold caches (each user's first update since
     the process started), then warm (the same users again, as at a gate or in a form)."""
@@ -263,14 +307,20 @@ async def _feed(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
     return len(updates) / (time.perf_counter() - started)
 
 
-def run(url: str, users: int, runs: int) -> dict[str, float]:
+def run(url: str, users: int, runs: int) -> dict[str, tuple[float, float]]:
+    """Per row: the median rate and the median ratio to the ceiling measured in the same run."""
     upgrade(url)
-    figures: dict[str, list[float]] = {}
+    rates: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
     for _ in range(runs):
         asyncio.run(prepare(url, users))
-        for name, value in asyncio.run(measure(url, users)).items():
-            figures.setdefault(name, []).append(value)
-    return {name: statistics.median(values) for name, values in figures.items()}
+        # Right before the rows it divides, so a neighbour's load skews both alike.
+        ceiling = asyncio.run(measure_ceiling(users))
+        figures = {CEILING: ceiling, **asyncio.run(measure(url, users))}
+        for name, value in figures.items():
+            rates.setdefault(name, []).append(value)
+            ratios.setdefault(name, []).append(value / ceiling)
+    return {name: (statistics.median(rates[name]), statistics.median(ratios[name])) for name in rates}
 
 
 MEMORY_MILESTONES = (10_000, 200_000)
@@ -335,16 +385,19 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--memory", action="store_true", help="resident memory after 10,000 and 200,000 people")
     parser.add_argument("--isolation", choices=("chat", "simple"), default="chat", help="with --memory")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend")
     arguments = parser.parse_args()
     if arguments.memory:
         run_memory(arguments.isolation)
         return
     with tempfile.TemporaryDirectory() as folder:
         backends = {"sqlite": f"sqlite+aiosqlite:///{folder}/bench.sqlite3", "postgresql": arguments.postgres}
+        if arguments.only:
+            backends = {arguments.only: backends[arguments.only]}
         print(f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight")
         for backend, url in backends.items():
-            for name, value in run(url, arguments.users, arguments.runs).items():
-                print(f"{backend:<11} {name:<22} {value:8.0f}")
+            for name, (rate, ratio) in run(url, arguments.users, arguments.runs).items():
+                print(f"{backend:<11} {name:<22} {rate:8.0f}/s ratio_to_aiogram={ratio:.3f}")
 
 
 if __name__ == "__main__":

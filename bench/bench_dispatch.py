@@ -10,11 +10,11 @@ bot's own cost. Updates are fed 16 at a time, as long polling does. Prints media
 
 Each run also measures the ceiling: bare aiogram (a Dispatcher with one `Command("code")` handler that
 re-sends a photo by file_id with the same caption and keyboard) on the same session, the same update
-shape and the same concurrency, right before the bot's rows. Every row is printed with
-`ratio_to_aiogram=<x>`, the median over runs of (row / that run's ceiling): on a shared or different
-machine the absolute rates move, the ratios much less.
+shape and the same concurrency, in slices of 128 updates taken in turn with each row's own. Every row is
+printed with `ratio_to_aiogram=<x>`, the median over runs of (row / the ceiling measured alongside it): on
+a shared or different machine the absolute rates move, the ratios much less.
 
-    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL] [--only sqlite|postgresql]
+    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL] [--only sqlite|postgresql] [--uvloop]
 
 With --memory, instead: the process's resident memory after /code from 10,000 and then from 200,000
 distinct people (strangers to the bot: it is the memory of dispatching, of the per-chat lock and of the
@@ -64,6 +64,8 @@ from bot.registration.questions import Registration
 
 BOT_ID = 42
 CONCURRENCY = 16
+# Updates of the ceiling, then as many of the row measured, in turn (a multiple of CONCURRENCY).
+INTERLEAVE = 128
 NOW = datetime.now(UTC)
 
 
@@ -257,23 +259,12 @@ def bare_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def measure_ceiling(users: int) -> float:
-    """Bare aiogram's /code rate over the same number of distinct people, warm (the second pass)."""
-    dispatcher = bare_dispatcher()
-    bot = Bot("42:bench", session=InstantTelegram())
-    counter = iter(range(1, 10**9))
-    gc.freeze()
-    figure = 0.0
-    for _ in range(2):
-        batch = [message_update(next(counter), user_id, "/code") for user_id in range(1, users + 1)]
-        figure = await _feed(dispatcher, bot, batch)
-    return figure
-
-
-async def measure(url: str, users: int) -> dict[str, float]:
+async def measure(url: str, users: int) -> dict[str, tuple[float, float]]:
     """Updates per second for each workload, first with cold caches (each user's first update since
-    the process started), then warm (the same users again, as at a gate or in a form)."""
+    the process started), then warm (the same users again, as at a gate or in a form); each with its
+    ratio to bare aiogram's /code measured just before it, so a neighbour's load skews both alike."""
     engine, storage, bot, dispatcher = assemble(url)
+    bare, bare_bot = bare_dispatcher(), Bot("42:bench", session=InstantTelegram())
     counter = iter(range(1, 10**9))
 
     def updates(user_ids: range, text_: str) -> list[Update]:
@@ -282,44 +273,63 @@ async def measure(url: str, users: int) -> dict[str, float]:
     code_users = range(1, users + 1)
     form_users = range(users + 1, 2 * users + 1)
     address = "221B Baker Street, building 2"
-    figures = {
-        "/code unchanged, cold": await _feed(dispatcher, bot, updates(code_users, "/code")),
-        "/code unchanged, warm": await _feed(dispatcher, bot, updates(code_users, "/code")),
-        "form step, cold": await _feed(dispatcher, bot, updates(form_users, address)),
-        # Back to the address question and the address again: two writing form steps per user.
-        "form step, warm": await _feed(
-            dispatcher,
-            bot,
-            [u for pair in zip(updates(form_users, "Back"), updates(form_users, address), strict=True) for u in pair],
-        ),
-    }
+    await _feed(bare, bare_bot, updates(code_users, "/code"))  # the ceiling warm too
+    figures: dict[str, tuple[float, float]] = {}
+    ceilings: list[float] = []
+
+    async def row(name: str, batch: list[Update]) -> None:
+        # Slices of the ceiling and of the row in turn: a neighbour's burst of load lands on both alike.
+        ceiling_batch = updates(range(1, len(batch) + 1), "/code")
+        gc.collect()
+        ceiling_seconds = seconds = 0.0
+        for start in range(0, len(batch), INTERLEAVE):
+            ceiling_seconds += await _time(bare, bare_bot, ceiling_batch[start : start + INTERLEAVE])
+            seconds += await _time(dispatcher, bot, batch[start : start + INTERLEAVE])
+        ceilings.append(len(batch) / ceiling_seconds)
+        figures[name] = (len(batch) / seconds, ceiling_seconds / seconds)
+
+    await row("/code unchanged, cold", updates(code_users, "/code"))
+    await row("/code unchanged, warm", updates(code_users, "/code"))
+    await row("form step, cold", updates(form_users, address))
+    # Back to the address question and the address again: two writing form steps per user.
+    await row(
+        "form step, warm",
+        [u for pair in zip(updates(form_users, "Back"), updates(form_users, address), strict=True) for u in pair],
+    )
     await storage.close()
     await engine.dispose()
-    return figures
+    return {CEILING: (statistics.median(ceilings), 1.0), **figures}
 
 
 async def _feed(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
     gc.collect()
+    return len(updates) / await _time(dispatcher, bot, updates)
+
+
+async def _time(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
     started = time.perf_counter()
     for start in range(0, len(updates), CONCURRENCY):
         batch = updates[start : start + CONCURRENCY]
         await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in batch))
-    return len(updates) / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
-def run(url: str, users: int, runs: int) -> dict[str, tuple[float, float]]:
-    """Per row: the median rate and the median ratio to the ceiling measured in the same run."""
+def run(url: str, users: int, runs: int, uvloop: bool = False) -> dict[str, tuple[float, float]]:
+    """Per row: the median rate and the median ratio to the ceiling measured next to it; on asyncio's
+    event loop, or with `uvloop` on uvloop's (installed by hand: the bot does not use it, see README)."""
     upgrade(url)
+    run_loop: Any = asyncio.run
+    if uvloop:
+        import uvloop as module
+
+        run_loop = module.run
     rates: dict[str, list[float]] = {}
     ratios: dict[str, list[float]] = {}
     for _ in range(runs):
-        asyncio.run(prepare(url, users))
-        # Right before the rows it divides, so a neighbour's load skews both alike.
-        ceiling = asyncio.run(measure_ceiling(users))
-        figures = {CEILING: ceiling, **asyncio.run(measure(url, users))}
-        for name, value in figures.items():
-            rates.setdefault(name, []).append(value)
-            ratios.setdefault(name, []).append(value / ceiling)
+        run_loop(prepare(url, users))
+        for name, (rate, ratio) in run_loop(measure(url, users)).items():
+            rates.setdefault(name, []).append(rate)
+            ratios.setdefault(name, []).append(ratio)
     return {name: (statistics.median(rates[name]), statistics.median(ratios[name])) for name in rates}
 
 
@@ -386,6 +396,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="resident memory after 10,000 and 200,000 people")
     parser.add_argument("--isolation", choices=("chat", "simple"), default="chat", help="with --memory")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend")
+    parser.add_argument("--uvloop", action="store_true", help="on uvloop (pip install uvloop first)")
     arguments = parser.parse_args()
     if arguments.memory:
         run_memory(arguments.isolation)
@@ -394,9 +405,13 @@ def main() -> None:
         backends = {"sqlite": f"sqlite+aiosqlite:///{folder}/bench.sqlite3", "postgresql": arguments.postgres}
         if arguments.only:
             backends = {arguments.only: backends[arguments.only]}
-        print(f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight")
+        loop = "uvloop" if arguments.uvloop else "asyncio"
+        print(
+            f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight, "
+            f"{loop}"
+        )
         for backend, url in backends.items():
-            for name, (rate, ratio) in run(url, arguments.users, arguments.runs).items():
+            for name, (rate, ratio) in run(url, arguments.users, arguments.runs, arguments.uvloop).items():
                 print(f"{backend:<11} {name:<22} {rate:8.0f}/s ratio_to_aiogram={ratio:.3f}")
 
 

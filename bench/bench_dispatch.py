@@ -9,7 +9,7 @@ Telegram itself is replaced by an in-process session that answers at once, so th
 bot's own cost. Updates are fed 16 at a time, as long polling does. Prints medians of several runs.
 
 Each run also measures the ceiling: bare aiogram (a Dispatcher with one `Command("code")` handler that
-re-sends a photo by file_id with the same caption and keyboard) on the same session, the same update
+re-sends a photo by file_id with a caption and the bot's keyboard) on the same session, the same update
 shape and the same concurrency, in slices of 128 updates taken in turn with each row's own. Every row is
 printed with `ratio_to_aiogram=<x>`, the median over runs of (row / the ceiling measured alongside it): on
 a shared or different machine the absolute rates move, the ratios much less.
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -314,9 +315,29 @@ async def _time(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
     return time.perf_counter() - started
 
 
+async def _create_database_if_missing(url: str) -> None:
+    """`make bench` on a fresh machine: the default scratch database is made on first use."""
+    import asyncpg
+
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        connection = await asyncpg.connect(plain)
+    except asyncpg.InvalidCatalogNameError:
+        base, name = plain.rsplit("/", 1)
+        connection = await asyncpg.connect(f"{base}/postgres")
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+    else:
+        await connection.close()
+
+
 def run(url: str, users: int, runs: int, uvloop: bool = False) -> dict[str, tuple[float, float]]:
     """Per row: the median rate and the median ratio to the ceiling measured next to it; on asyncio's
     event loop, or with `uvloop` on uvloop's (installed by hand: the bot does not use it, see README)."""
+    if url.startswith("postgresql"):
+        asyncio.run(_create_database_if_missing(url))
     upgrade(url)
     run_loop: Any = asyncio.run
     if uvloop:
@@ -392,7 +413,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1500)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    # Emptied first: a scratch database, never one that tests or people use.
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_dispatch"),
+        help="a scratch database, made if missing (default $BENCH_POSTGRES_URL or database bench_dispatch)",
+    )
     parser.add_argument("--memory", action="store_true", help="resident memory after 10,000 and 200,000 people")
     parser.add_argument("--isolation", choices=("chat", "simple"), default="chat", help="with --memory")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend")

@@ -75,16 +75,18 @@ async def current_code(
     """
     codes = CodeRepository(session)
     # Nearly always the code is shown as it is: one statement, no transaction around it.
-    await one_statement_at_a_time(session)
+    switched = await one_statement_at_a_time(session)
     current = await codes.current(account.id)
     if current is None:
-        await session.commit()
+        if switched:
+            await session.commit()  # ends the switch, as a commit after a read ended the transaction before
         return None
     assessment, code = current
     if code is None or needs_renewal(code, assessment, locale, now, zone, settings):
-        # The renewal is several statements: its own transaction. (The read above took no locks either
-        # way; the upsert below is what keeps two renewals from interleaving.)
-        await session.commit()
+        if switched:
+            # The renewal is several statements: its own transaction. (The read above took no locks either
+            # way; the upsert below is what keeps two renewals from interleaving.)
+            await session.commit()
         reassessed = await reassess(session, account.id, now, zone, cause="daily")
         assessment = reassessed.row
         expires_at = now + settings.validity

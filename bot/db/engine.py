@@ -53,17 +53,20 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
-async def one_statement_at_a_time(session: AsyncSession) -> None:
+async def one_statement_at_a_time(session: AsyncSession) -> bool:
     """Until its next commit, each statement of `session` runs on its own, without BEGIN and COMMIT.
 
     Only for a use case of one statement: a read, or a single write (atomic by itself). On PostgreSQL
     BEGIN and COMMIT are a round trip each, two of the three of an unchanged /code (bench_dispatch).
     SQLite begins no transaction for a SELECT anyway, and switching its mode costs two trips to the
     driver's thread, so there nothing changes. Must come before the session's first statement: once
-    a transaction is open it is left as it is.
+    a transaction is open it is left as it is. True when the session was switched: a use case that then
+    needs a transaction after all commits first (which ends the switch).
     """
     if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         await session.connection(execution_options=_AUTOCOMMIT)
+        return True
+    return False
 
 
 async def one_statement_connection(connection: AsyncConnection) -> AsyncConnection:

@@ -8,7 +8,13 @@ Two workloads, on SQLite and PostgreSQL:
 Telegram itself is replaced by an in-process session that answers at once, so the figures are the
 bot's own cost. Updates are fed 16 at a time, as long polling does. Prints medians of several runs.
 
-    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL]
+Each run also measures the ceiling: bare aiogram (a Dispatcher with one `Command("code")` handler that
+re-sends a photo by file_id with a caption and the bot's keyboard) on the same session, the same update
+shape and the same concurrency, in slices of 128 updates taken in turn with each row's own. Every row is
+printed with `ratio_to_aiogram=<x>`, the median over runs of (row / the ceiling measured alongside it): on
+a shared or different machine the absolute rates move, the ratios much less.
+
+    python bench/bench_dispatch.py [--users 1500] [--runs 5] [--postgres URL] [--only sqlite|postgresql] [--uvloop]
 
 With --memory, instead: the process's resident memory after /code from 10,000 and then from 200,000
 distinct people (strangers to the bot: it is the memory of dispatching, of the per-chat lock and of the
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -34,12 +41,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import TelegramMethod
-from aiogram.types import Update
+from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from sqlalchemy import text
 
 from bot.app import code_settings_for, create_dispatcher
@@ -57,6 +65,8 @@ from bot.registration.questions import Registration
 
 BOT_ID = 42
 CONCURRENCY = 16
+# Updates of the ceiling, then as many of the row measured, in turn (a multiple of CONCURRENCY).
+INTERLEAVE = 128
 NOW = datetime.now(UTC)
 
 
@@ -226,10 +236,36 @@ def assemble(url: str, isolation: BaseEventIsolation | None = None) -> tuple[Any
     return engine, storage, bot, dispatcher
 
 
-async def measure(url: str, users: int) -> dict[str, float]:
+CEILING = "aiogram ceiling"
+
+
+def bare_dispatcher() -> Dispatcher:
+    """What aiogram itself costs per update: its dispatcher, one Command handler, and one Bot API call
+    shaped like the bot's answer to an unchanged /code. No storage beyond aiogram's default, no isolation."""
+    dispatcher = Dispatcher()
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text="🔳 Show my code"), KeyboardButton(text="✅ Check in")],
+            [KeyboardButton(text="📝 Update my declaration"), KeyboardButton(text="❓ Help")],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+    async def code(message: Message, bot: Bot) -> None:
+        caption = "🟢 Green · valid until 12:00 tomorrow"
+        await bot.send_photo(message.chat.id, "photo-file-id", caption=caption, reply_markup=keyboard)
+
+    dispatcher.message.register(code, Command("code"))
+    return dispatcher
+
+
+async def measure(url: str, users: int) -> dict[str, tuple[float, float]]:
     """Updates per second for each workload, first with cold caches (each user's first update since
-    the process started), then warm (the same users again, as at a gate or in a form)."""
+    the process started), then warm (the same users again, as at a gate or in a form); each with its
+    ratio to bare aiogram's /code measured just before it, so a neighbour's load skews both alike."""
     engine, storage, bot, dispatcher = assemble(url)
+    bare, bare_bot = bare_dispatcher(), Bot("42:bench", session=InstantTelegram())
     counter = iter(range(1, 10**9))
 
     def updates(user_ids: range, text_: str) -> list[Update]:
@@ -238,39 +274,84 @@ async def measure(url: str, users: int) -> dict[str, float]:
     code_users = range(1, users + 1)
     form_users = range(users + 1, 2 * users + 1)
     address = "221B Baker Street, building 2"
-    figures = {
-        "/code unchanged, cold": await _feed(dispatcher, bot, updates(code_users, "/code")),
-        "/code unchanged, warm": await _feed(dispatcher, bot, updates(code_users, "/code")),
-        "form step, cold": await _feed(dispatcher, bot, updates(form_users, address)),
-        # Back to the address question and the address again: two writing form steps per user.
-        "form step, warm": await _feed(
-            dispatcher,
-            bot,
-            [u for pair in zip(updates(form_users, "Back"), updates(form_users, address), strict=True) for u in pair],
-        ),
-    }
+    await _feed(bare, bare_bot, updates(code_users, "/code"))  # the ceiling warm too
+    figures: dict[str, tuple[float, float]] = {}
+    ceilings: list[float] = []
+
+    async def row(name: str, batch: list[Update]) -> None:
+        # Slices of the ceiling and of the row in turn: a neighbour's burst of load lands on both alike.
+        ceiling_batch = updates(range(1, len(batch) + 1), "/code")
+        gc.collect()
+        ceiling_seconds = seconds = 0.0
+        for start in range(0, len(batch), INTERLEAVE):
+            ceiling_seconds += await _time(bare, bare_bot, ceiling_batch[start : start + INTERLEAVE])
+            seconds += await _time(dispatcher, bot, batch[start : start + INTERLEAVE])
+        ceilings.append(len(batch) / ceiling_seconds)
+        figures[name] = (len(batch) / seconds, ceiling_seconds / seconds)
+
+    await row("/code unchanged, cold", updates(code_users, "/code"))
+    await row("/code unchanged, warm", updates(code_users, "/code"))
+    await row("form step, cold", updates(form_users, address))
+    # Back to the address question and the address again: two writing form steps per user.
+    await row(
+        "form step, warm",
+        [u for pair in zip(updates(form_users, "Back"), updates(form_users, address), strict=True) for u in pair],
+    )
     await storage.close()
     await engine.dispose()
-    return figures
+    return {CEILING: (statistics.median(ceilings), 1.0), **figures}
 
 
 async def _feed(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
     gc.collect()
+    return len(updates) / await _time(dispatcher, bot, updates)
+
+
+async def _time(dispatcher: Any, bot: Bot, updates: list[Update]) -> float:
     started = time.perf_counter()
     for start in range(0, len(updates), CONCURRENCY):
         batch = updates[start : start + CONCURRENCY]
         await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in batch))
-    return len(updates) / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
-def run(url: str, users: int, runs: int) -> dict[str, float]:
+async def _create_database_if_missing(url: str) -> None:
+    """`make bench` on a fresh machine: the default scratch database is made on first use."""
+    import asyncpg
+
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        connection = await asyncpg.connect(plain)
+    except asyncpg.InvalidCatalogNameError:
+        base, name = plain.rsplit("/", 1)
+        connection = await asyncpg.connect(f"{base}/postgres")
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+    else:
+        await connection.close()
+
+
+def run(url: str, users: int, runs: int, uvloop: bool = False) -> dict[str, tuple[float, float]]:
+    """Per row: the median rate and the median ratio to the ceiling measured next to it; on asyncio's
+    event loop, or with `uvloop` on uvloop's (installed by hand: the bot does not use it, see README)."""
+    if url.startswith("postgresql"):
+        asyncio.run(_create_database_if_missing(url))
     upgrade(url)
-    figures: dict[str, list[float]] = {}
+    run_loop: Any = asyncio.run
+    if uvloop:
+        import uvloop as module
+
+        run_loop = module.run
+    rates: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
     for _ in range(runs):
-        asyncio.run(prepare(url, users))
-        for name, value in asyncio.run(measure(url, users)).items():
-            figures.setdefault(name, []).append(value)
-    return {name: statistics.median(values) for name, values in figures.items()}
+        run_loop(prepare(url, users))
+        for name, (rate, ratio) in run_loop(measure(url, users)).items():
+            rates.setdefault(name, []).append(rate)
+            ratios.setdefault(name, []).append(ratio)
+    return {name: (statistics.median(rates[name]), statistics.median(ratios[name])) for name in rates}
 
 
 MEMORY_MILESTONES = (10_000, 200_000)
@@ -332,19 +413,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1500)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    # Emptied first: a scratch database, never one that tests or people use.
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_dispatch"),
+        help="a scratch database, made if missing (default $BENCH_POSTGRES_URL or database bench_dispatch)",
+    )
     parser.add_argument("--memory", action="store_true", help="resident memory after 10,000 and 200,000 people")
     parser.add_argument("--isolation", choices=("chat", "simple"), default="chat", help="with --memory")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend")
+    parser.add_argument("--uvloop", action="store_true", help="on uvloop (pip install uvloop first)")
     arguments = parser.parse_args()
     if arguments.memory:
         run_memory(arguments.isolation)
         return
     with tempfile.TemporaryDirectory() as folder:
         backends = {"sqlite": f"sqlite+aiosqlite:///{folder}/bench.sqlite3", "postgresql": arguments.postgres}
-        print(f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight")
+        if arguments.only:
+            backends = {arguments.only: backends[arguments.only]}
+        loop = "uvloop" if arguments.uvloop else "asyncio"
+        print(
+            f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight, "
+            f"{loop}"
+        )
         for backend, url in backends.items():
-            for name, value in run(url, arguments.users, arguments.runs).items():
-                print(f"{backend:<11} {name:<22} {value:8.0f}")
+            for name, (rate, ratio) in run(url, arguments.users, arguments.runs, arguments.uvloop).items():
+                print(f"{backend:<11} {name:<22} {rate:8.0f}/s ratio_to_aiogram={ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import one_statement_at_a_time
 from bot.db.repositories.users import UserRepository
 
 
@@ -37,6 +38,7 @@ class Accounts:
         if user_id in self._cache:
             self._cache.move_to_end(user_id)
             return self._cache[user_id]
+        await one_statement_at_a_time(session)
         row = await UserRepository(session).get(user_id)
         account = (
             Account(id=row.id, public_id=row.public_id, language=row.language, username=row.username)

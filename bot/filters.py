@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -15,6 +16,18 @@ from magic_filter import MagicFilter
 def squash(text: str) -> str:
     """Compare typed words loosely: no case, spaces, punctuation or emoji ("🔳 Show my code!" == "show my code")."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+# Several Words filters see each text (every router before the form's tries its own): the text is squashed
+# once. Bounded, and only texts of up to 64 characters get here.
+@functools.lru_cache(maxsize=512)
+def _squashed(text: str) -> str:
+    return squash(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _squashed_without(fillers: re.Pattern[str], text: str) -> str:
+    return squash(fillers.sub(" ", text.casefold()))
 
 
 def filler_pattern(fillers: Iterable[str]) -> re.Pattern[str] | None:
@@ -45,9 +58,9 @@ class Words(Filter):
             return False
         if self._known is None:
             self._known = self._translations(i18n)
-        if squash(message.text) in self._known:
+        if _squashed(message.text) in self._known:
             return True
-        return self._fillers is not None and squash(self._fillers.sub(" ", message.text.casefold())) in self._known
+        return self._fillers is not None and _squashed_without(self._fillers, message.text) in self._known
 
     def _translations(self, i18n: I18n) -> frozenset[str]:
         words: set[str] = set()

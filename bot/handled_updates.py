@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import one_statement_at_a_time
 from bot.db.repositories.handled_updates import HandledUpdateRepository
 
 # Telegram keeps an update it could not deliver for about a day; a mark older than that guards nothing.
@@ -33,12 +34,14 @@ class HandledUpdates:
 
     async def latest(self, bot_id: int) -> int | None:
         async with self._sessions() as session:
+            await one_statement_at_a_time(session)
             latest = await HandledUpdateRepository(session).latest(bot_id)
             await session.commit()
         return latest
 
     async def handled(self, bot_id: int, update_id: int) -> bool:
         async with self._sessions() as session:
+            await one_statement_at_a_time(session)
             handled = await HandledUpdateRepository(session).handled(bot_id, update_id)
             await session.commit()
         return handled
@@ -54,6 +57,8 @@ class HandledUpdates:
                 # Taken once the previous batch is written: everything that arrived while it was.
                 batch, self._waiting, self._forming = self._waiting, [], None
                 async with self._sessions() as session:
+                    # One INSERT, atomic by itself: BEGIN and COMMIT would be two more round trips.
+                    await one_statement_at_a_time(session)
                     await HandledUpdateRepository(session).mark(batch)
                     await session.commit()
         except BaseException as error:

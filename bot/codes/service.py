@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.db.engine import one_statement_at_a_time
 from bot.db.models import Assessment, Code
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.users import UserRepository
@@ -73,11 +74,19 @@ async def current_code(
     Ends its transaction before returning, so no connection is held while the caller talks to Telegram.
     """
     codes = CodeRepository(session)
+    # Nearly always the code is shown as it is: one statement, no transaction around it.
+    switched = await one_statement_at_a_time(session)
     current = await codes.current(account.id)
     if current is None:
+        if switched:
+            await session.commit()  # ends the switch, as a commit after a read ended the transaction before
         return None
     assessment, code = current
     if code is None or needs_renewal(code, assessment, locale, now, zone, settings):
+        if switched:
+            # The renewal is several statements: its own transaction. (The read above took no locks either
+            # way; the upsert below is what keeps two renewals from interleaving.)
+            await session.commit()
         reassessed = await reassess(session, account.id, now, zone, cause="daily")
         assessment = reassessed.row
         expires_at = now + settings.validity

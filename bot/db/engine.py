@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.data_files import create_private_file, make_private_folder, sqlite_path
 
@@ -42,6 +48,32 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+async def one_statement_at_a_time(session: AsyncSession) -> bool:
+    """Until its next commit, each statement of `session` runs on its own, without BEGIN and COMMIT.
+
+    Only for a use case of one statement: a read, or a single write (atomic by itself). On PostgreSQL
+    BEGIN and COMMIT are a round trip each, two of the three of an unchanged /code (bench_dispatch).
+    SQLite begins no transaction for a SELECT anyway, and switching its mode costs two trips to the
+    driver's thread, so there nothing changes. Must come before the session's first statement: once
+    a transaction is open it is left as it is. True when the session was switched: a use case that then
+    needs a transaction after all commits first (which ends the switch).
+    """
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options=_AUTOCOMMIT)
+        return True
+    return False
+
+
+async def one_statement_connection(connection: AsyncConnection) -> AsyncConnection:
+    """`one_statement_at_a_time` for a bare connection, before its first statement."""
+    if connection.dialect.name == "postgresql":
+        return await connection.execution_options(**_AUTOCOMMIT)
+    return connection
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -23,6 +23,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder,
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import one_statement_connection
 from bot.db.models import FsmState
 
 Entry = tuple[str | None, dict[str, Any]]
@@ -92,6 +93,8 @@ class SqlStorage(BaseStorage):
             self._cache.move_to_end(name)
             return self._cache[name]
         async with self._engine.connect() as connection:
+            # A read alone: without BEGIN, and without the ROLLBACK that closing the transaction sends.
+            connection = await one_statement_connection(connection)
             row = (await connection.execute(_SELECT, {"key": name})).first()
         entry: Entry = (row.state, dict(row.data or {})) if row is not None else (None, {})
         self._remember(name, entry)

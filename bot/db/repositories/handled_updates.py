@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HandledUpdate
+from bot.db.repositories.rows import affected
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -40,4 +41,4 @@ class HandledUpdateRepository:
 
     async def delete_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < cutoff))
-        return result.rowcount or 0
+        return affected(result) or 0

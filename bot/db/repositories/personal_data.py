@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Notice, Override, User, Verification
+from bot.db.repositories.rows import affected
 
 
 class ForeignKeysOff(RuntimeError):
@@ -67,7 +68,7 @@ class PersonalDataRepository:
         result = await self._session.execute(
             delete(User).where(User.id == user_id).execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def _require_foreign_keys(self) -> None:
         if self._session.get_bind().dialect.name != "sqlite":

@@ -12,11 +12,11 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.broadcast.service import Audience
 from bot.i18n import format_day
 from bot.onboarding.texts import in_both_languages
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
-    Audience,
     HrChange,
     HrOutcome,
     Invitation,

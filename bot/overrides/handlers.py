@@ -83,6 +83,8 @@ async def process_override(
     bot: Bot,
     i18n: I18n,
 ) -> None:
+    if message.from_user is None:
+        return
     now = clock()
     actor = message.from_user.id
     if not is_admin(actor, admin_ids):

@@ -34,7 +34,7 @@ async def process_status(
     now = clock()
     # The code carries the status as of today (it is renewed with the day and after every check-in).
     current = await current_code(session, account, locale, now, zone, code_settings) if account else None
-    if current is None:
+    if account is None or current is None:
         await message.answer(no_code_yet(is_form_state(await state.get_state())))
         return
     lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]

@@ -68,7 +68,7 @@ class Has(Filter):
     """A magic filter (`Has(F.text)`) checked in the event loop.
 
     aiogram runs plain magic filters through a worker thread (they are synchronous callables);
-    on every update of the form that hop cost more than the check (performance.md).
+    on every update of the form that hop cost more than the check (docs/performance.md).
     """
 
     def __init__(self, magic: MagicFilter) -> None:

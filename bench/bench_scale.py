@@ -59,7 +59,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Base, Broadcast, User
 from bot.db.repositories.declarations import name_key
-from bot.domain.answers import Declaration
+from bot.domain.answers import Declaration, Symptom
 from bot.domain.status import History, Report, Status, status_at
 from bot.domain.tokens import issue_token, key_from_secret
 from bot.fsm.storage import SqlStorage
@@ -140,11 +140,11 @@ async def call_show_code(ctx: Context, account: Account, locale: str) -> None:
 
 def notices_function() -> Callable[..., Awaitable[dict[str, Any]]] | None:
     """bench/bench_notices.py's `measure_notices(count, rate)`, when that benchmark exists."""
-    if importlib.util.find_spec("bench_notices") is None:
+    if importlib.util.find_spec("bench.bench_notices") is None:
         return None
-    from bench_notices import measure_notices  # type: ignore[import-not-found]
+    from bench.bench_notices import measure_notices
 
-    return measure_notices  # type: ignore[no-any-return]
+    return measure_notices
 
 
 # --- The shape of the city -----------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def simulate(template: Template, first_day: date) -> None:
                     {**exposures, "temperature_c": event.temperature_c, "symptoms": list(event.symptoms)}, day
                 )
             )
-        reports.append(Report(day, event.temperature_c, frozenset(event.symptoms)))  # type: ignore[arg-type]
+        reports.append(Report(day, event.temperature_c, frozenset(Symptom(name) for name in event.symptoms)))
         status = status_at(History(declarations=declarations, reports=reports), day)
         if _differs(current, status):
             template.rows.append(StatusRow(offset, event.kind, index, status))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import zxingcpp
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.typedefs import Handler
 from PIL import Image, UnidentifiedImageError
 
@@ -273,8 +273,8 @@ async def _uploaded_photo(request: web.Request) -> bytes:
         raise Refused(400, "send the picture as a multipart form")
     reader = await request.multipart()
     async for part in reader:
-        if getattr(part, "name", None) == "photo":
-            data = await part.read(decode=False)  # type: ignore[union-attr]
+        if isinstance(part, BodyPartReader) and part.name == "photo":
+            data = await part.read(decode=False)
             if not data:
                 raise Refused(400, "the picture is empty")
             return bytes(data)

@@ -925,7 +925,8 @@ class FakeTelegram:
         return stored
 
     async def _get_file(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
-        stored = self._files.get(params.get("file_id"))  # type: ignore[arg-type]
+        file_id = params.get("file_id")
+        stored = self._files.get(file_id) if isinstance(file_id, str) else None
         if stored is None:
             raise bad_request("invalid file_id")
         return {

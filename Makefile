@@ -9,7 +9,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 LOCK := requirements.lock
 
-.PHONY: install lock browser nginx run migrate test bench bench-scale translations extract-messages clean
+.PHONY: install lock browser nginx run migrate test lint bench bench-scale translations extract-messages clean
 
 install: $(INSTALLED) $(COMPILED)
 
@@ -66,6 +66,12 @@ nginx:
 
 test: install browser nginx
 	$(PY) -m pytest
+
+# The same checks as .pre-commit-config.yaml, over the whole tree: lint, formatting, strict types.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) bench/bench_qr.py

@@ -59,7 +59,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Base, Broadcast, BroadcastRecipient, Notice, User
 from bot.db.repositories.declarations import name_key
-from bot.domain.answers import Declaration
+from bot.domain.answers import Declaration, Symptom
 from bot.domain.status import History, Report, Status, status_at
 from bot.domain.tokens import issue_token, key_from_secret
 from bot.fsm.storage import SqlStorage
@@ -159,11 +159,11 @@ async def call_show_code(ctx: Context, account: Account, locale: str) -> None:
 
 def notices_function() -> Callable[..., Awaitable[dict[str, Any]]] | None:
     """bench/bench_notices.py's `measure_notices(count, rate)`, when that benchmark exists."""
-    if importlib.util.find_spec("bench_notices") is None:
+    if importlib.util.find_spec("bench.bench_notices") is None:
         return None
-    from bench_notices import measure_notices  # type: ignore[import-not-found]
+    from bench.bench_notices import measure_notices
 
-    return measure_notices  # type: ignore[no-any-return]
+    return measure_notices
 
 
 # --- The shape of the city -----------------------------------------------------------------------------
@@ -183,10 +183,15 @@ FILE_ID = "AgACAgIAAxkDAAIBbench"
 BIG_TABLES = ("checkins", "assessments", "declarations", "codes", "verifications")
 APPLICATION_NAME = "bench_scale_child"
 
-SURNAMES = "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗".split()
-GIVEN = "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 晨 宇 欣怡".split()
-LATIN_SURNAMES = "Smith Garcia Müller Kim Nguyen Rossi Ivanova Tanaka Dubois Silva Khan Cohen".split()
-LATIN_GIVEN = "Anna James Maria Omar Yuki Elena Lucas Priya Noah Fatima Leon Sofia".split()
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"]
+GIVEN = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚",
+    "桂英", "晨", "宇", "欣怡",
+]
+LATIN_SURNAMES = [
+    "Smith", "Garcia", "Müller", "Kim", "Nguyen", "Rossi", "Ivanova", "Tanaka", "Dubois", "Silva", "Khan", "Cohen",
+]
+LATIN_GIVEN = ["Anna", "James", "Maria", "Omar", "Yuki", "Elena", "Lucas", "Priya", "Noah", "Fatima", "Leon", "Sofia"]
 
 
 def operation_names() -> list[str]:
@@ -313,7 +318,7 @@ def simulate(template: Template, first_day: date) -> None:
                     {**exposures, "temperature_c": event.temperature_c, "symptoms": list(event.symptoms)}, day
                 )
             )
-        reports.append(Report(day, event.temperature_c, frozenset(event.symptoms)))  # type: ignore[arg-type]
+        reports.append(Report(day, event.temperature_c, frozenset(Symptom(name) for name in event.symptoms)))
         status = status_at(History(declarations=declarations, reports=reports), day)
         if _differs(current, status):
             template.rows.append(StatusRow(offset, event.kind, index, status))
@@ -498,11 +503,11 @@ def person_rows(
     )
     declaration_of: dict[int, int] = {}
     answers = {**BASE_ANSWERS, **person}
-    for position, event in enumerate(template.events):
-        day = first_day + timedelta(days=event.day)
+    for position, happening in enumerate(template.events):
+        day = first_day + timedelta(days=happening.day)
         declaration_id = None
-        if event.kind == "declaration":
-            changes = dict(event.changes)
+        if happening.kind == "declaration":
+            changes = dict(happening.changes)
             if changes.pop("moved", False):
                 answers["address"] = f"{rng.randint(1, 999)} Baizhang Road, building {rng.randint(1, 30)}"
             ids.declaration += 1
@@ -511,8 +516,8 @@ def person_rows(
                 {
                     **answers,
                     **changes,
-                    "symptoms": list(event.symptoms),
-                    "temperature_c": event.temperature_c,
+                    "symptoms": list(happening.symptoms),
+                    "temperature_c": happening.temperature_c,
                     "declared_on": day.isoformat(),
                 }
             )
@@ -530,8 +535,8 @@ def person_rows(
                 "id": ids.checkin,
                 "user_id": user_id,
                 "day": day,
-                "temperature_c": event.temperature_c,
-                "symptoms": sorted(event.symptoms),
+                "temperature_c": happening.temperature_c,
+                "symptoms": sorted(happening.symptoms),
                 "declaration_id": declaration_id,
                 "reported_at": event_at[position],
             }
@@ -547,10 +552,8 @@ def person_rows(
     for row in template.rows:
         ids.assessment += 1
         assessment_ids.append(ids.assessment)
-        if row.event is not None:
-            at = event_at[row.event]
-        else:  # the daily job, a few minutes after midnight
-            at = _at(first_day + timedelta(days=row.day), 5 + index % 30)
+        # Without an event: the daily job's, a few minutes after midnight.
+        at = event_at[row.event] if row.event is not None else _at(first_day + timedelta(days=row.day), 5 + index % 30)
         chunk.assessments.append(
             {
                 "id": ids.assessment,
@@ -598,18 +601,18 @@ def person_rows(
             )
     if organization_id == BIG_ORG:
         # The big organization's daily reminder of the last 20 days reached whoever had not checked in.
-        for day in template.missed():
-            if day >= DAYS - 20:
+        for missed in template.missed():
+            if missed >= DAYS - 20:
                 ids.recipient += 1
                 chunk.broadcast_recipients.append(
                     {
                         "id": ids.recipient,
-                        "broadcast_id": day - (DAYS - 20) + 1,
+                        "broadcast_id": missed - (DAYS - 20) + 1,
                         "user_id": user_id,
                         "state": "blocked" if unreachable else "sent",
                         "attempts": 0 if unreachable else 1,
                         "next_attempt_at": None,
-                        "done_at": _at(first_day + timedelta(days=day), 8 * 60 + 31),
+                        "done_at": _at(first_day + timedelta(days=missed), 8 * 60 + 31),
                     }
                 )
 
@@ -1017,7 +1020,7 @@ async def _run(ctx: Context, operation: str) -> tuple[list[float], list[int], di
             ).all()
         for user_id, public_id, language in rows[::50][:runs]:
             account = Account(id=user_id, public_id=public_id, language=language)
-            await timed(lambda account=account, language=language: call_show_code(ctx, account, language))
+            await timed(functools.partial(call_show_code, ctx, account, language))
     elif operation == "purge":
         await timed(lambda: call_purge(ctx))
     elif operation == "self_reminders":
@@ -1148,17 +1151,17 @@ async def explain_statements(url: str, statements: list[tuple[str, Any]]) -> lis
     else:
         import sqlite3
 
-        connection = sqlite3.connect(url.split("///", 1)[1])
+        database = sqlite3.connect(url.split("///", 1)[1])
         try:
             for statement, parameters in statements:
                 try:
-                    rows = connection.execute("EXPLAIN QUERY PLAN " + statement, parameters or ()).fetchall()
+                    rows = database.execute("EXPLAIN QUERY PLAN " + statement, parameters or ()).fetchall()
                     plan = [str(row[-1]) for row in rows]
                 except sqlite3.Error as error:
                     plan = [f"(no plan: {type(error).__name__})"]
                 explained.append((statement, full_scans(plan, sqlite=True)))
         finally:
-            connection.close()
+            database.close()
     return explained
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import text
 
 from bench.bench_dispatch import ANSWERS, CONCURRENCY, _feed, assemble, message_update
 from bot.app import code_settings_for
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Assessment, CheckIn, Code, Declaration, Role, User
@@ -52,7 +52,7 @@ STRANGER_BASE = 6_000_000
 PER_STAFF = 5
 
 
-def _settings(url: str):
+def _settings(url: str) -> Settings:
     return load_settings(bot_token="1:x", code_secret="bench-secret", database_url=url, timezone="UTC")
 
 

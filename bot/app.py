@@ -232,7 +232,7 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         )
         await set_command_menu(bot, i18n)
         # Everything loaded so far lives as long as the process: keeping it out of the collector's
-        # generations removed most of the full-collection pauses in the webhook tail (performance.md).
+        # generations removed most of the full-collection pauses in the webhook tail (docs/performance.md).
         gc.collect()
         gc.freeze()
         background.append(

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from aiogram.filters import Filter
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from babel.support import LazyProxy
 from magic_filter import MagicFilter
 
 
@@ -64,16 +64,16 @@ class Words(Filter):
 
     def _translations(self, i18n: I18n) -> frozenset[str]:
         words: set[str] = set()
-        for phrase in self._phrases:
-            if isinstance(phrase, LazyProxy):
-                # The English msgid the proxy was made with; evaluating the proxy would need a current locale.
-                msgid = object.__getattribute__(phrase, "_args")[0]
-                words.update(
-                    squash(i18n.gettext(msgid, locale=locale))
-                    for locale in (i18n.default_locale, *i18n.available_locales)
-                )
-            else:
-                words.add(squash(phrase))
+        # A lazy phrase is read in each language in turn, with this I18n current (as it may not be yet when
+        # the filter first runs: in a test, or in an outer middleware).
+        with i18n.context():
+            for phrase in self._phrases:
+                if isinstance(phrase, LazyProxy):
+                    for locale in (i18n.default_locale, *i18n.available_locales):
+                        with i18n.use_locale(locale):
+                            words.add(squash(str(phrase)))
+                else:
+                    words.add(squash(phrase))
         return frozenset(word for word in words if word)
 
 
@@ -81,7 +81,7 @@ class Has(Filter):
     """A magic filter (`Has(F.text)`) checked in the event loop.
 
     aiogram runs plain magic filters through a worker thread (they are synchronous callables);
-    on every update of the form that hop cost more than the check (performance.md).
+    on every update of the form that hop cost more than the check (docs/performance.md).
     """
 
     def __init__(self, magic: MagicFilter) -> None:

@@ -11,6 +11,7 @@ from bot.checkin.handlers import ASKING_TO_CHECK_IN
 from bot.codes.handlers import ASKING_FOR_THE_CODE
 from bot.filters import Words
 from bot.i18n import create_i18n
+from bot.menu import SHOW_CODE
 
 
 def _message(text: str) -> Message:
@@ -40,3 +41,11 @@ async def test_longer_ways_to_check_in(text: str) -> None:
 
 async def test_without_fillers_only_the_phrase_itself() -> None:
     assert not await Words("code")(_message("show me my code please"), create_i18n())
+
+
+async def test_a_lazy_phrase_matches_its_translation_in_every_language() -> None:
+    # Read through the catalogs, with no locale current: as the filter first runs, before any update's own.
+    words = Words(SHOW_CODE)
+    assert await words(_message("Show my code"), create_i18n())
+    assert await words(_message("出示健康码"), create_i18n())
+    assert not await words(_message("出示"), create_i18n())

@@ -6,7 +6,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InaccessibleMessage, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
@@ -20,7 +20,7 @@ from bot.registration.questions import is_form_state
 
 
 async def send_code(
-    message: Message,
+    message: Message | InaccessibleMessage,
     session: AsyncSession,
     account: Account,
     locale: str,

@@ -25,7 +25,7 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     """
     sqlite = url.startswith("sqlite")
     if pool_size is None:
-        # SQLite has one writer: more connections only busy-wait on its lock (performance.md).
+        # SQLite has one writer: more connections only busy-wait on its lock (docs/performance.md).
         pool_size = 2 if sqlite else 10
     options: dict[str, Any] = {
         "hide_parameters": True,  # parameters are personal data: keep them out of errors and logs
@@ -78,7 +78,7 @@ async def one_statement_connection(connection: AsyncConnection) -> AsyncConnecti
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL with synchronous=NORMAL doubles throughput (performance.md) and stays crash-safe for commits.
+    # WAL with synchronous=NORMAL doubles throughput (docs/performance.md) and stays crash-safe for commits.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

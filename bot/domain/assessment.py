@@ -257,8 +257,8 @@ def _condition(value: object, where: str) -> Condition:
     if not isinstance(value, dict):
         raise RulesError(f"{where}: must be an object")
     try:
-        field = Field(value.get("field"))
-    except ValueError:
+        field = Field(value["field"])
+    except (KeyError, ValueError):
         raise RulesError(f"{where}.field: must be one of {', '.join(Field)}") from None
     if field is Field.TEMPERATURE_C:
         threshold = _object(value, where, required={"field", "at_least"}, optional=())["at_least"]

@@ -106,7 +106,7 @@ def _countries() -> frozenset[str]:
     return frozenset(
         code
         for code in Locale.parse(FALLBACK_LOCALE).territories
-        if len(code) == 2 and code.isascii() and code.isalpha() and code not in _NOT_COUNTRIES
+        if isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha() and code not in _NOT_COUNTRIES
     )
 
 

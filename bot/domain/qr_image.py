@@ -43,7 +43,7 @@ ELLIPSIS = "…"
 MAX_CHARS = 160
 
 # Any of the eight masks is allowed by ISO/IEC 18004; scoring all eight is most of qrcode's time
-# (performance.md). Tests decode codes drawn with this mask for many tokens.
+# (docs/performance.md). Tests decode codes drawn with this mask for many tokens.
 MASK_PATTERN = 4
 
 # Palette layout. 0..63: white to ink (the white panel and the name on it); 64: QR modules;

@@ -329,6 +329,12 @@ def _walk_through(
     return walk, own, record
 
 
+def _last_unless_open(ends: list[date | None]) -> date | None:
+    """The last of these days; None when there are none, or one of them (None) has no end in sight."""
+    known = [day for day in ends if day is not None]
+    return max(known) if known and len(known) == len(ends) else None
+
+
 # The criteria each kind of report matched under the rules last used. Nearly every check-in is one of a
 # few dozen kinds (a temperature, usually no symptom): the daily job matches each kind once for everyone,
 # not once for each person who reported it. Kept with the rules object it is for.
@@ -399,8 +405,8 @@ def _summarise(
 
     decisive_ends = [clears_on(entry) for entry in decisive]
     all_ends = [clears_on(entry) for entry in active]
-    changes_on = max(decisive_ends) if decisive and None not in decisive_ends else None  # type: ignore[type-var]
-    green_on = max(all_ends) if active and None not in all_ends else None  # type: ignore[type-var]
+    changes_on = _last_unless_open(decisive_ends)
+    green_on = _last_unless_open(all_ends)
     since = max((entry.since for entry in decisive), default=None)
     day_number = None
     if decisive and clears and changes_on is not None and since is not None and since <= today and running:

@@ -120,6 +120,8 @@ class SqlStorage(BaseStorage):
         now = self._now().astimezone(UTC)
         async with self._engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
+            if driver is None:  # None only once the pool has invalidated the connection
+                raise ConnectionError("the database connection was invalidated")
             if self._engine.dialect.name == "postgresql":
                 await driver.execute(_POSTGRES_UPSERT, name, state, payload, now)
             else:

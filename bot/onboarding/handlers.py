@@ -203,6 +203,8 @@ async def process_help(
     message: Message, session: AsyncSession, account: Account | None, admin_ids: Collection[int]
 ) -> None:
     """The commands, and those of checkpoint staff and administrators to them only."""
+    if message.from_user is None:
+        return
     parts = [help_text()]
     user_id = message.from_user.id
     if await may_verify(session, user_id, admin_ids):

@@ -28,6 +28,7 @@ from bot.accounts import Account, Accounts
 from bot.broadcast import notices
 from bot.broadcast import presenter as broadcast_presenter
 from bot.broadcast import service as broadcast
+from bot.broadcast.service import Audience
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.domain.times import parse_time_of_day
@@ -59,7 +60,6 @@ from bot.organizations.service import (
     MAX_NAME_LENGTH,
     MAX_REMINDER_LENGTH,
     Attempt,
-    Audience,
     HrOutcome,
     JoinOutcome,
     ListKind,

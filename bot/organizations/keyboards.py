@@ -7,10 +7,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.broadcast.service import Audience
 from bot.callbacks import ButtonNumber
 from bot.i18n import SUPPORTED_LOCALES
 from bot.organizations import presenter
-from bot.organizations.service import Audience, ListKind, MemberPage, OrganizationSummary, Report
+from bot.organizations.service import ListKind, MemberPage, OrganizationSummary, Report
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 

@@ -12,6 +12,7 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.broadcast.service import Audience
 from bot.i18n import format_day
 from bot.onboarding.texts import in_both_languages
 from bot.roles import presenter as roles_presenter

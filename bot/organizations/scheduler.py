@@ -20,9 +20,10 @@ from datetime import datetime, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import service as broadcast
+from bot.broadcast.service import Audience
 from bot.clock import Clock
 from bot.db.repositories.organizations import OrganizationRepository
-from bot.organizations.service import Audience, local_day, recipient_count, recipients_of
+from bot.organizations.service import local_day, recipient_count, recipients_of
 
 logger = logging.getLogger(__name__)
 

@@ -91,6 +91,8 @@ async def process_override(
     i18n: I18n,
     state: FSMContext,
 ) -> None:
+    if message.from_user is None:
+        return
     now = clock()
     actor = message.from_user.id
     if not is_admin(actor, admin_ids):

@@ -11,7 +11,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ from bot.registration.keyboards import (
     SUMMARY_STEP,
     WizardAction,
     WizardCallback,
+    inline_question_keyboard,
     question_keyboard,
     summary_keyboard,
 )
@@ -68,7 +69,8 @@ class Finish:
 class Form:
     """What every step of the form needs: the chat to answer in, the conversation state, the language, the clock."""
 
-    message: Message
+    # A button pressed under a message too old to edit gives an InaccessibleMessage: still answered in its chat.
+    message: Message | InaccessibleMessage
     state: FSMContext
     locale: str
     clock: Clock
@@ -140,6 +142,10 @@ async def _reask(form: Form, error: str, suggestions: tuple[str, ...] = ()) -> N
     await _ask(form, question, wizard, error, suggestions)
 
 
+def _unreadable() -> str:
+    return _("I can only read text or the buttons here.")
+
+
 async def _accept(form: Form, question: Question, value: object) -> None:
     wizard = await form.wizard()
     wizard.answers = record_answer(question, wizard.answers, value)
@@ -189,7 +195,10 @@ async def process_cancel_word(
 async def process_shared_contact(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
     form = Form(message, state, locale, clock, zone)
     contact = message.contact
-    if contact.user_id != message.from_user.id:
+    if contact is None:  # the router sends only contacts here; answered like any other unreadable message
+        await _reask(form, _unreadable())
+        return
+    if message.from_user is None or contact.user_id != message.from_user.id:
         await _reask(form, _("Please share your own number with the button, or type it."))
         return
     question = QUESTIONS_BY_KEY["phone"]
@@ -214,21 +223,25 @@ async def process_typed_answer(
     bot: Bot,
 ) -> None:
     form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    text = message.text
+    if text is None:  # the router sends only text here; answered like any other unreadable message
+        await _reask(form, _unreadable())
+        return
     question = await form.question()
     if question is None:
         await _reask(form, _("Please use the buttons under your answers."))
         return
     if question.parse is None:
-        if not message.text.startswith("/") and (option := question.typed_option(message.text)) is not None:
+        if not text.startswith("/") and (option := question.typed_option(text)) is not None:
             await _accept(form, question, option.answer)
             return
         await _reask(form, _("Please choose with the buttons under the question."))
         return
-    if message.text.startswith("/"):
+    if text.startswith("/"):
         await _reask(form, _("That is a command, not an answer. Please answer the question."))
         return
     try:
-        value = question.parse(message.text, (await form.wizard()).answers, form.today)
+        value = question.parse(text, (await form.wizard()).answers, form.today)
     except InvalidAnswer as invalid:
         await _reask(form, invalid.message, invalid.suggestions)
         return
@@ -241,7 +254,7 @@ async def process_unreadable_answer(
     message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
 ) -> None:
     """Stickers, photos, voice, someone else's contact: explain and ask again."""
-    await _reask(Form(message, state, locale, clock, zone), _("I can only read text or the buttons here."))
+    await _reask(Form(message, state, locale, clock, zone), _unreadable())
 
 
 # --- Buttons ----------------------------------------------------------------------------------
@@ -288,13 +301,13 @@ async def process_form_button(
     if question is None:
         await _summary_button(callback, callback_data, form, session, account, code_settings, bot)
         return
-    await _question_button(callback, callback_data, question, form)
+    await _question_button(callback, callback_data, question, form, message)
 
 
 async def _question_button(
-    callback: CallbackQuery, callback_data: WizardCallback, question: Question, form: Form
+    callback: CallbackQuery, callback_data: WizardCallback, question: Question, form: Form, message: Message
 ) -> None:
-    message = form.message
+    """`message`: the form's, known here to be editable (the buttons under it become its answer)."""
     action = callback_data.action
     wizard = await form.wizard()
     if (
@@ -303,7 +316,7 @@ async def _question_button(
         and (option := question.option(callback_data.value))
     ):
         value = option.answer
-    elif action is WizardAction.PICK and question.kind is Kind.DATE:
+    elif action is WizardAction.PICK and question.kind is Kind.DATE and question.parse is not None:
         try:
             value = question.parse(callback_data.value, wizard.answers, form.today)
         except InvalidAnswer as invalid:
@@ -315,8 +328,10 @@ async def _question_button(
         wizard.ticked = [option.value for option in question.options if option.value in ticked]
         await form.state.update_data(ticked=wizard.ticked)
         await callback.answer()
-        with suppress(TelegramBadRequest):  # "not modified" after a double tap: the keyboard is right already
-            await message.edit_reply_markup(reply_markup=question_keyboard(question, wizard, form.today, form.locale))
+        keyboard = inline_question_keyboard(question, wizard, form.today, form.locale)
+        # "not modified" after a double tap: the keyboard is right already
+        with suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=keyboard)
         return
     elif action is WizardAction.NONE and question.kind is Kind.MULTI:
         value = []

@@ -73,6 +73,13 @@ def question_keyboard(
             one_time_keyboard=True,
             is_persistent=False,
         )
+    return inline_question_keyboard(question, wizard, today, locale, suggestions)
+
+
+def inline_question_keyboard(
+    question: Question, wizard: WizardData, today: date, locale: str, suggestions: Sequence[str] = ()
+) -> InlineKeyboardMarkup:
+    """The buttons under every question but the phone number's (a reply keyboard, to share a contact)."""
     step, revision = question.key, wizard.revision
     rows: list[list[InlineKeyboardButton]] = []
     if question.kind is Kind.CHOICE:

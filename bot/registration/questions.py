@@ -11,13 +11,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from babel.support import LazyProxy
 
 from bot.domain.answers import Contact, District, IdType, OwnStatus, Place, Symptom
 from bot.domain.dates import NoSuchDay, read_day
@@ -109,7 +109,10 @@ class Question:
 
     @property
     def state(self) -> State:
-        return getattr(Registration, self.key)
+        state = getattr(Registration, self.key)
+        if not isinstance(state, State):  # every question's key names one of Registration's states
+            raise LookupError(f"no form state for the question {self.key!r}")
+        return state
 
     def option(self, value: str) -> Option | None:
         return next((option for option in self.options if option.value == value), None)
@@ -482,14 +485,13 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
-STEP_KEYS = frozenset(QUESTIONS_BY_KEY) | {"summary"}
 # What /update asks again even though the last declaration had an answer: these change day to day.
 ALWAYS_ASKED_AGAIN = ("symptoms", "temperature_c")
 
 
-def is_form_state(state: str | None) -> bool:
+def is_form_state(state: str | None) -> TypeGuard[str]:
     """Whether a conversation state is a place in the form (a declaration or a check-in in progress)."""
-    return bool(state) and state.startswith(f"{Registration.__name__}:")
+    return state is not None and state.startswith(f"{Registration.__name__}:")
 
 
 def question_for_state(state: str | None) -> Question | None:

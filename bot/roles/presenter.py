@@ -20,7 +20,7 @@ MESSAGE_LIMIT = 3500
 
 
 def role_name(role: RoleName | str) -> str:
-    names = {
+    names: dict[str, str] = {
         RoleName.ADMIN: _("administrator"),
         RoleName.STAFF: _("checkpoint staff"),
         RoleName.HR: _("HR"),

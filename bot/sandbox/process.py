@@ -41,7 +41,8 @@ class ChildProcess(Protocol):
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # (host, port) for AF_INET, typed Any by the socket stubs
+        return port
 
 
 class BotProcess:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import zxingcpp
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.typedefs import Handler
 from PIL import Image, UnidentifiedImageError
 
 from .emulator.objects import TelegramError
@@ -27,8 +28,8 @@ from .process import TIMEZONE
 if TYPE_CHECKING:
     from .runner import Sandbox
 
-SANDBOX_KEY = web.AppKey("sandbox", object)
-STREAMS_KEY = web.AppKey("streams", set)
+SANDBOX_KEY: web.AppKey[Sandbox] = web.AppKey("sandbox")
+STREAMS_KEY: web.AppKey[set[asyncio.Queue[dict[str, Any] | None]]] = web.AppKey("streams")
 
 MAX_TEXT = 4096  # Telegram's clients split longer messages; the sandbox refuses them instead
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
@@ -71,7 +72,7 @@ def create_app(sandbox: Sandbox) -> web.Application:
 
 
 @web.middleware
-async def _same_origin_only(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _same_origin_only(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Only this page may drive the sandbox: a web site open in another tab cannot post to it (no
     CORS), and a foreign host name pointing at 127.0.0.1 (DNS rebinding) is refused too."""
     sandbox = _sandbox(request)
@@ -88,7 +89,7 @@ async def _same_origin_only(request: web.Request, handler: Any) -> web.StreamRes
 
 
 def _sandbox(request: web.Request) -> Sandbox:
-    return request.app[SANDBOX_KEY]  # type: ignore[return-value]
+    return request.app[SANDBOX_KEY]
 
 
 def _person(request: web.Request) -> SandboxPerson:
@@ -272,8 +273,8 @@ async def _uploaded_photo(request: web.Request) -> bytes:
         raise Refused(400, "send the picture as a multipart form")
     reader = await request.multipart()
     async for part in reader:
-        if getattr(part, "name", None) == "photo":
-            data = await part.read(decode=False)  # type: ignore[union-attr]
+        if isinstance(part, BodyPartReader) and part.name == "photo":
+            data = await part.read(decode=False)
             if not data:
                 raise Refused(400, "the picture is empty")
             return bytes(data)
@@ -383,6 +384,8 @@ async def _events(request: web.Request) -> web.StreamResponse:
 def page_event(sandbox: Sandbox, event: dict[str, Any]) -> dict[str, Any]:
     """An emulator event with what the page needs to draw it (the message as it is now)."""
     kind, chat_id = event["type"], event.get("chat_id")
+    if not isinstance(chat_id, int):  # an event of no chat (the clock) goes as it is
+        return event
     if kind in ("message", "edited"):
         message = sandbox.fake.message(chat_id, event["message_id"])
         if message is not None:
@@ -398,6 +401,7 @@ def _broadcast(app: web.Application, event: dict[str, Any]) -> None:
 
 
 async def _close_streams(app: web.Application) -> None:
-    for queue in list(app[STREAMS_KEY]):
+    streams = app[STREAMS_KEY]
+    for queue in list(streams):
         with contextlib.suppress(Exception):
             queue.put_nowait(None)

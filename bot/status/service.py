@@ -51,7 +51,7 @@ async def _load(
     session: AsyncSession, user_ids: Collection[int], zone: tzinfo
 ) -> tuple[dict[int, History], dict[int, Assessment]]:
     """These people's histories, and their latest status rows: one query per table for the whole batch."""
-    declarations: dict[int, list[Row[tuple[int, dict[str, Any], datetime]]]] = defaultdict(list)
+    declarations: dict[int, list[Row[int, dict[str, Any], datetime]]] = defaultdict(list)
     for row in await DeclarationRepository(session).for_users(user_ids):
         declarations[row.user_id].append(row)
     checkins = CheckInRepository(session)
@@ -62,11 +62,11 @@ async def _load(
     for holder_id, at, temperature in await checkins.checkpoint_readings(user_ids):
         readings[holder_id].append(Report(day=local_day(at, zone), temperature_c=temperature, symptoms=frozenset()))
     overrides: dict[int, list[Override]] = defaultdict(list)
-    for row in await OverrideRepository(session).for_users(user_ids):
+    for override in await OverrideRepository(session).for_users(user_ids):
         # An override that ends before it starts was never in force (and must release nothing).
-        if row.ends_on is None or row.ends_on > row.starts_on:
-            overrides[row.user_id].append(
-                Override(Colour(row.colour), row.reason, row.starts_on, row.ends_on, _category(row.category))
+        if override.ends_on is None or override.ends_on > override.starts_on:
+            overrides[override.user_id].append(
+                Override(Colour(override.colour), override.reason, override.starts_on, override.ends_on, _category(override.category))
             )
     ends = await AssessmentRepository(session).oldest_and_current(user_ids)
     histories = {
@@ -115,7 +115,7 @@ def _symptoms(names: tuple[str, ...]) -> frozenset[Symptom]:
     return frozenset(Symptom(name) for name in names)
 
 
-def _carried(oldest: Assessment | None, declarations: list[Row[tuple[int, dict[str, Any], datetime]]]) -> list[Carried]:
+def _carried(oldest: Assessment | None, declarations: list[Row[int, dict[str, Any], datetime]]) -> list[Carried]:
     """The reasons of the oldest status row, when retention deleted the declarations it came from."""
     if oldest is None or (declarations and oldest.assessed_at >= declarations[0].declared_at):
         return []

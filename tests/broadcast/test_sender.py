@@ -15,12 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast.limits import RateLimiter
 from bot.broadcast.sender import Sender, SenderSettings
 from bot.broadcast.service import Audience, default_text, preview, progress, start_broadcast
+from bot.clock import Clock, system_clock
 from bot.db.models import Broadcast, BroadcastRecipient, User
 from bot.i18n import create_i18n
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RateLimit
 from tests.stories import add_person, at, told
 
 NOW = at(1, 8)
+
+
+class MovableTimer:
+    """The sender's real-time clock (leases, retry times), moved by the test instead of waited for."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 HR = 500
 FAST = SenderSettings(lease=timedelta(seconds=5), retry_base=0.05, progress_every=0.05, poll_every=0.05)
 
@@ -32,6 +43,7 @@ def make_sender(
     rate: float = 500,
     settings: SenderSettings = FAST,
     process_id: str | None = None,
+    timer: Clock = system_clock,
 ) -> Sender:
     return Sender(
         sessions,
@@ -41,6 +53,7 @@ def make_sender(
         RateLimiter(rate, per_chat_interval=0.2),
         settings,
         process_id=process_id,
+        timer=timer,
     )
 
 
@@ -253,8 +266,9 @@ async def test_a_job_left_by_a_crashed_process_is_resumed_after_its_lease_withou
     fake, bot = telegram
     ids = await people(session_factory, fake, range(71, 81))
     broadcast_id = await start(session_factory, ids)
-    # As a process killed mid-job leaves it: three sent, one in flight, its lease still running for a moment.
-    lease_end = datetime.now(UTC) + timedelta(seconds=1)
+    # As a process killed mid-job leaves it: three sent, one in flight, its lease still running.
+    timer = MovableTimer(datetime.now(UTC))
+    lease_end = timer.now + timedelta(seconds=20)
     async with session_factory.begin() as session:
         await session.execute(
             update(Broadcast).where(Broadcast.id == broadcast_id).values(claimed_by="dead", claimed_until=lease_end)
@@ -267,9 +281,9 @@ async def test_a_job_left_by_a_crashed_process_is_resumed_after_its_lease_withou
         await session.execute(
             update(BroadcastRecipient).where(BroadcastRecipient.user_id == 74).values(state="sending")
         )
-    sender = make_sender(session_factory, bot)
+    sender = make_sender(session_factory, bot, timer=timer)
     assert await sender.work_once() is False, "the lease still holds"
-    await asyncio.sleep(1.1)
+    timer.now = lease_end + timedelta(milliseconds=1)
     assert await sender.drain() == 1
     assert messages_to(fake, ids) == {71: 0, 72: 0, 73: 0, **dict.fromkeys(range(74, 81), 1)}
     assert (await job(session_factory, broadcast_id)).claimed_by == sender.me

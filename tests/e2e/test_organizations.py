@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, FsmState, User
+from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, FsmState, Organization, User
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.domain.answers import Contact
 from bot.registration.service import submit_declaration
@@ -533,7 +533,16 @@ async def test_a_daily_reminder_fires_once_a_day_at_its_time(
     mark = fake.mark()
     process.set_clock(at(DAY, 8, 31))
     await wait_until(lambda: texts_to(fake, ann, mark) and texts_to(fake, li, mark), what="the daily reminder")
-    await asyncio.sleep(3)  # several more looks of the scheduler
+
+    async def sent_and_claimed() -> bool:
+        # The job has sent all it will, and the day is claimed: no later look of the scheduler fires it again
+        # (fire_due looked at four times at once: tests/organizations/test_service.py).
+        [(status, reminded_on)] = await rows(
+            clean_database, select(Broadcast.status, Organization.reminded_on).join(Organization)
+        )
+        return bool(status == "done" and reminded_on == DAY)
+
+    await wait_until(sent_and_claimed, what="the reminder's job to finish")
     assert len(texts_to(fake, ann, mark)) == 1 and "/checkin" in texts_to(fake, ann, mark)[0]
     assert len(texts_to(fake, li, mark)) == 1 and "/checkin" in texts_to(fake, li, mark)[0]
     assert texts_to(fake, cy, mark) == []
@@ -548,10 +557,21 @@ async def test_a_daily_reminder_fires_once_a_day_at_its_time(
     )
     assert await count_rows(clean_database, Broadcast) == 2
 
-    # Off: the day after, nothing.
+    # Off: the day after, nothing. A second organization's reminder, with no one to remind, shows when the
+    # scheduler has looked at that day: every due reminder is fired in the same look.
     await hanna.say("/schedule off", expect="Done: the daily reminder of Ningbo University is off.")
+    witness, _code = await create_organization(ada, "Witness College", "见证学院")
+    await make_hr(ada, witness, mallory, told="You are now an HR member")
+    await mallory.say("/schedule 8:00", expect="Done")
     mark = fake.mark()
-    process.set_clock(at(DAY + timedelta(days=2), 9))
-    await asyncio.sleep(3)
+    third_day = DAY + timedelta(days=2)
+    process.set_clock(at(third_day, 9))
+
+    async def witness_reminded() -> bool:
+        statement = select(Organization.reminded_on).where(Organization.id == witness)
+        [(reminded_on,)] = await rows(clean_database, statement)
+        return bool(reminded_on == third_day)
+
+    await wait_until(witness_reminded, what="the scheduler's look on the third day")
     assert not any(texts_to(fake, user, mark) for user in (ann, li, cy))
     assert await count_rows(clean_database, Broadcast) == 2

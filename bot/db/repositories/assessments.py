@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, User
+from bot.db.repositories.rows import table_of
 
 
 class AssessmentRepository:
@@ -30,8 +31,9 @@ class AssessmentRepository:
             return
         self._session.add_all(assessments)
         await self._session.flush()
+        users = table_of(User)
         await self._session.execute(
-            update(User.__table__).where(User.__table__.c.id == bindparam("person")).values(colour=bindparam("new")),
+            update(users).where(users.c.id == bindparam("person")).values(colour=bindparam("new")),
             [{"person": row.user_id, "new": row.colour} for row in assessments],
         )
 
@@ -66,7 +68,7 @@ class AssessmentRepository:
         """Mark changes as told in one statement: the ids this run claimed (others were claimed first elsewhere)."""
         if not assessment_ids:
             return set()
-        table = Assessment.__table__
+        table = table_of(Assessment)
         rows = await self._session.execute(
             update(table)
             .where(table.c.id.in_(assessment_ids), table.c.notified_at.is_(None))

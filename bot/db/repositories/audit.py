@@ -29,11 +29,6 @@ class AuditRepository:
     async def latest(self, limit: int = 50) -> list[AuditEntry]:
         return list(await self._session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
 
-    async def of_action(self, action: str, limit: int = 50) -> list[AuditEntry]:
-        """The newest entries of one kind ("grant", "revoke", "denied"...), newest first."""
-        statement = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc()).limit(limit)
-        return list(await self._session.scalars(statement))
-
     async def unlink_person(self, person_id: int) -> int:
         """Keep the entries about or by `person_id` but drop every link to them: the actor and subject ids
         become NULL, and any value naming their id is taken out of `details`. For an erased account: the

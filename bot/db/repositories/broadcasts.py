@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.models import Broadcast, BroadcastRecipient, User, UTCDateTime
+from bot.db.repositories.rows import affected, table_of
 
 SENDING = "sending"
 DONE = "done"
@@ -143,13 +144,13 @@ class BroadcastRepository:
             .where(who)
             .order_by(User.id)
         )
-        table = BroadcastRecipient.__table__
+        table = table_of(BroadcastRecipient)
         result = await self._session.execute(
             insert(table).from_select(
                 [table.c.broadcast_id, table.c.user_id, table.c.state, table.c.attempts, table.c.done_at], chosen
             )
         )
-        return result.rowcount or 0
+        return affected(result) or 0
 
     async def add_recipient_ids(self, broadcast_id: int, user_ids: Sequence[int], now: datetime) -> int:
         """As add_recipients, for a list of ids (each once; ids without an account are left out)."""
@@ -193,7 +194,7 @@ class BroadcastRepository:
             .where(Broadcast.id == job_id, _claimable(me, now, exclusive))
             .values(claimed_by=me, claimed_until=until)
         )
-        return job_id if result.rowcount == 1 else None
+        return job_id if affected(result) == 1 else None
 
     async def renew(self, broadcast_id: int, me: str, until: datetime) -> bool:
         """Extend our claim; False when it is no longer ours (our lease ran out and another process took it).
@@ -205,7 +206,7 @@ class BroadcastRepository:
             .where(Broadcast.id == broadcast_id, Broadcast.claimed_by == me, Broadcast.status == SENDING)
             .values(claimed_until=until)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def release(self, me: str) -> None:
         """Give up our claims (on a clean stop): another process, or this one restarted, resumes at once."""
@@ -279,7 +280,7 @@ class BroadcastRepository:
             .where(BroadcastRecipient.id == recipient_id, BroadcastRecipient.state.in_(LEFT))
             .values(state=SENDING)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def mark_done(self, recipient_id: int, state: str, now: datetime, attempts: int | None = None) -> None:
         """sent, blocked or failed: final."""
@@ -316,7 +317,7 @@ class BroadcastRepository:
         return {state: count for state, count in rows}
 
 
-def _claimable(me: str, now: datetime, exclusive: bool = True):  # type: ignore[no-untyped-def]
+def _claimable(me: str, now: datetime, exclusive: bool = True) -> ColumnElement[bool]:
     """A job still sending, free (or ours); `exclusive`: while no other process holds a live claim on any job."""
     free = and_(
         Broadcast.status == SENDING,

@@ -42,7 +42,7 @@ class CodeRepository:
 
 
 @functools.cache
-def _current_statement() -> Select[tuple[Assessment, Code]]:
+def _current_statement() -> Select[Assessment, Code]:
     # Built once: constructing the statement cost as much as running it.
     return (
         select(Assessment, Code)

@@ -39,7 +39,7 @@ class DeclarationRepository:
         )
         return declaration
 
-    async def for_users(self, user_ids: Collection[int]) -> Sequence[Row[tuple[int, dict[str, Any], datetime]]]:
+    async def for_users(self, user_ids: Collection[int]) -> Sequence[Row[int, dict[str, Any], datetime]]:
         """(user_id, answers, declared_at) of these people's declarations, by person, oldest first."""
         statement = (
             select(Declaration.user_id, Declaration.answers, Declaration.declared_at)

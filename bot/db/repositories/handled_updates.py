@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HandledUpdate
+from bot.db.repositories.rows import affected
 
 
 class HandledUpdateRepository:
@@ -38,7 +39,7 @@ class HandledUpdateRepository:
 
     async def delete_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < cutoff))
-        return result.rowcount or 0
+        return affected(result) or 0
 
 
 @functools.cache

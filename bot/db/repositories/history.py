@@ -56,7 +56,7 @@ class HistoryRepository:
 
 
 @functools.cache
-def _declarations_statement() -> Select[tuple[int, datetime, Any, Any]]:
+def _declarations_statement() -> Select[int, datetime, Any, Any]:
     return (
         select(
             Declaration.id,

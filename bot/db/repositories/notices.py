@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Notice, User
+from bot.db.repositories.rows import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class NoticeRepository:
     async def add(self, notices: Sequence[NewNotice], now: datetime) -> None:
         if notices:
             await self._session.execute(
-                Notice.__table__.insert(),
+                table_of(Notice).insert(),
                 [
                     {
                         "user_id": n.user_id,
@@ -126,8 +127,8 @@ class NoticeRepository:
 
 
 # Core statements on the table: the ORM's bulk UPDATE/DELETE path cost more than the SQL, per message.
-_notices = Notice.__table__
+_notices = table_of(Notice)
 
 
-def _free(now: datetime):  # type: ignore[no-untyped-def]
+def _free(now: datetime) -> ColumnElement[bool]:
     return or_(_notices.c.claimed_until.is_(None), _notices.c.claimed_until < now)

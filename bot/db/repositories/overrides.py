@@ -7,6 +7,7 @@ from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Override
+from bot.db.repositories.rows import affected
 
 
 class OverrideRepository:
@@ -18,9 +19,7 @@ class OverrideRepository:
         await self._session.flush()
         return override
 
-    async def for_users(
-        self, user_ids: Collection[int]
-    ) -> Sequence[Row[tuple[int, str, str, date, date | None, str]]]:
+    async def for_users(self, user_ids: Collection[int]) -> Sequence[Row[int, str, str, date, date | None, str]]:
         """(user_id, colour, reason, starts_on, ends_on, category) of these people's overrides, by person, oldest
         first."""
         statement = (
@@ -53,4 +52,4 @@ class OverrideRepository:
             )
             .values(ends_on=today)
         )
-        return result.rowcount or 0
+        return affected(result) or 0

@@ -19,6 +19,7 @@ from bot.db.models import (
     User,
     Verification,
 )
+from bot.db.repositories.rows import affected
 
 
 class ForeignKeysOff(RuntimeError):
@@ -89,7 +90,7 @@ class PersonalDataRepository:
         result = await self._session.execute(
             delete(User).where(User.id == user_id).execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def _require_foreign_keys(self) -> None:
         if self._session.get_bind().dialect.name != "sqlite":

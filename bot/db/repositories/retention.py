@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.models import Assessment, Broadcast, BroadcastRecipient, CheckIn, Declaration, User, Verification
+from bot.db.repositories.rows import affected
 
 # Ids per statement when acting on the people a delete touched: well under SQLite's limit of bound values.
 CHUNK = 1000
@@ -28,7 +29,7 @@ class RetentionRepository:
 
     async def delete_checkins_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(delete(CheckIn).where(CheckIn.reported_at < cutoff))
-        return result.rowcount or 0
+        return affected(result) or 0
 
     async def delete_declarations_before(self, cutoff: datetime) -> int:
         """Old declarations, except the latest of someone still checking in: their code and name rest on it.
@@ -69,12 +70,12 @@ class RetentionRepository:
             .where(and_(Assessment.assessed_at < cutoff, Assessment.id != last_before_cutoff))
             .execution_options(synchronize_session=False)
         )
-        deleted = result.rowcount or 0
+        deleted = affected(result) or 0
         for people in _chunks(self._lost_every_declaration):
             result = await self._session.execute(
                 delete(Assessment).where(Assessment.user_id.in_(people)).execution_options(synchronize_session=False)
             )
-            deleted += result.rowcount or 0
+            deleted += affected(result) or 0
         return deleted
 
     async def forget_purged_state(self) -> None:
@@ -101,7 +102,7 @@ class RetentionRepository:
         result = await self._session.execute(
             delete(Verification).where(Verification.id.in_(ids)).execution_options(synchronize_session=False)
         )
-        return result.rowcount or 0
+        return affected(result) or 0
 
     async def delete_broadcasts_finished_before(self, cutoff: datetime, batch: int) -> int:
         """Up to `batch` reminder jobs finished before the cutoff, and first their recipients (who was
@@ -125,7 +126,7 @@ class RetentionRepository:
         result = await self._session.execute(
             delete(Broadcast).where(Broadcast.id.in_(ids)).execution_options(synchronize_session=False)
         )
-        return result.rowcount or 0
+        return affected(result) or 0
 
 
 def _chunks(ids: Collection[int]) -> Iterator[list[int]]:

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Role, User
+from bot.db.repositories.rows import affected
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -30,7 +31,7 @@ class RoleRepository:
             .on_conflict_do_nothing()
         )
         result = await self._session.execute(statement)
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def revoke(self, user_id: int, role: str, organization_id: int | None = None) -> bool:
         """True when the role was held."""
@@ -38,7 +39,7 @@ class RoleRepository:
         if organization_id is not None:
             statement = statement.where(Role.organization_id == organization_id)
         result = await self._session.execute(statement)
-        return (result.rowcount or 0) > 0
+        return (affected(result) or 0) > 0
 
     async def scopes(self, role: str, user_ids: Iterable[int] | None = None) -> dict[int, frozenset[int] | None]:
         """Who holds `role` (of `user_ids`, or everyone) and where: None for everywhere (a role of no
@@ -76,7 +77,7 @@ class RoleRepository:
         rows = await self._session.execute(
             select(User.id, User.username).where(User.id.in_(ids), User.username.is_not(None))
         )
-        return {user_id: username for user_id, username in rows}
+        return {user_id: username for user_id, username in rows if username is not None}
 
     async def names(self, user_ids: Iterable[int]) -> dict[int, str]:
         """The declared names of the people a role listing names, for an administrator (who sees every account)."""

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.models import NOT_GREEN, Override, User
+from bot.db.repositories.rows import affected
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -68,7 +69,7 @@ class UserRepository:
         )
         return await self._claim(due, None, day)
 
-    async def _claim(self, due: Select[tuple[int]], person: type[User] | None, day: date) -> list[int]:
+    async def _claim(self, due: Select[int], person: type[User] | None, day: date) -> list[int]:
         if self._session.get_bind().dialect.name == "postgresql":
             # "= ANY(ARRAY(...))": the batch is taken once, then its rows found by key. With "IN (...)" the
             # planner may hash the batch and scan every person to update 500 of them.
@@ -128,7 +129,7 @@ class UserRepository:
             .where(User.id == user_id, or_(User.data_requested_at.is_(None), User.data_requested_at <= since))
             .values(data_requested_at=now)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def data_requested_at(self, user_id: int) -> datetime | None:
         return await self._session.scalar(select(User.data_requested_at).where(User.id == user_id))

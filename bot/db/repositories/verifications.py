@@ -11,6 +11,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Assessment, CheckIn, Code, Declaration, User, Verification
+from bot.db.repositories.rows import affected
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class VerificationRepository:
             )
             .values(temperature_c=temperature_c, temperature_at=at)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def holder(self, public_id: int) -> HolderRow | None:
         """The person a code names, by the random id it carries; None once they deleted their data."""

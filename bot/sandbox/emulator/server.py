@@ -18,7 +18,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import MultipartReader, web
@@ -42,6 +42,8 @@ from .objects import (
 from .wire import MalformedRequest, files_by_param, int_param, parse_plain, read_multipart, read_request, upload_for
 
 log = logging.getLogger("bot.sandbox.emulator")
+# What a wait looks for: a recorded call, a message.
+_Found = TypeVar("_Found")
 
 # Buttons that do something; Telegram rejects an inline button carrying only text.
 _BUTTON_ACTIONS = frozenset(
@@ -342,7 +344,7 @@ class FakeTelegram:
         def find() -> dict[str, Any] | None:
             for call in self.calls[after:]:
                 if _is_reply(call) and call.result["chat"]["id"] == chat_id:
-                    message = copy.deepcopy(call.result)
+                    message: dict[str, Any] = copy.deepcopy(call.result)
                     if isinstance(call.params.get("reply_markup"), dict):
                         message["reply_markup"] = call.params["reply_markup"]
                     return message
@@ -452,9 +454,9 @@ class FakeTelegram:
             status, body = error.code, error.body()
         except Exception as exc:  # noqa: BLE001 - input the fake did not foresee still gets a 400, not a dropped connection
             log.exception("emulator: %s failed on %r", name, params)
-            error = bad_request(f"{type(exc).__name__}: {exc}")
-            call.error = error.description
-            status, body = error.code, error.body()
+            failure = bad_request(f"{type(exc).__name__}: {exc}")
+            call.error = failure.description
+            status, body = failure.code, failure.body()
         if not is_long_poll:
             self.calls.append(call)
         await self._notify()
@@ -470,7 +472,7 @@ class FakeTelegram:
         async with self._changed:
             self._changed.notify_all()
 
-    async def _wait(self, find: Callable[[], Any], timeout: float, what: str, after: int) -> Any:
+    async def _wait(self, find: Callable[[], _Found | None], timeout: float, what: str, after: int) -> _Found:
         async with self._changed:
             try:
                 await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
@@ -480,7 +482,9 @@ class FakeTelegram:
                     for call in self.calls[after:]
                 ]
                 raise TimeoutError(f"{what} within {timeout}s; calls since mark {after}: {seen}") from None
-        return find()
+            found = find()
+        assert found is not None, "found under the lock just now"
+        return found
 
     # ----------------------------------------------------------------- updates
 
@@ -921,7 +925,8 @@ class FakeTelegram:
         return stored
 
     async def _get_file(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
-        stored = self._files.get(params.get("file_id"))  # type: ignore[arg-type]
+        file_id = params.get("file_id")
+        stored = self._files.get(file_id) if isinstance(file_id, str) else None
         if stored is None:
             raise bad_request("invalid file_id")
         return {
@@ -999,6 +1004,7 @@ class FakeTelegram:
         media = params.get("media")
         if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
             raise bad_request("can't parse InputMedia JSON object")
+        content: dict[str, Any]
         if media["type"] == "photo":
             content = {"photo": self._photo_from(media, uploads, "media"), "document": None}
         else:

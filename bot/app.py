@@ -61,7 +61,7 @@ from bot.retention import PURGE_INTERVAL, purge
 from bot.retry_after import RetryAfterMiddleware
 from bot.roles import handlers as roles
 from bot.status import handlers as status
-from bot.status.daily import DailyRun
+from bot.status.daily import DailyJob
 from bot.verification import handlers as verification
 from bot.verification.throttle import RedisFailureThrottle, Throttle
 from bot.webhook import UpdateRequestHandler
@@ -272,7 +272,7 @@ def background_jobs(
     )
     # A moved clock (tests, the sandbox) jumps days at once: look every second instead of every minute.
     daily_interval = 1 if settings.clock_file else 60
-    jobs.every("daily job", daily_interval, DailyRun(sessions, bot, i18n, clock, settings.zone))
+    jobs.every("daily job", daily_interval, DailyJob(sessions, bot, i18n, clock, settings.zone))
     budget, exclusive = create_budget(settings, bot, storage)
     jobs.task("sender", Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive).run)
     jobs.every(

@@ -149,7 +149,7 @@ def _notice(i18n: I18n, row: Assessment, language: str) -> NewNotice:
         return NewNotice(row.user_id, "colour", change_text(row, language))
 
 
-class DailyRun:
+class DailyJob:
     """A periodic step of the bot process (bot/background.py): the daily job once per local day; a failed
     run is tried again at the next step."""
 

@@ -4,6 +4,7 @@ job has ended before the database engine is disposed."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,11 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 async def test_on_shutdown_the_engine_is_disposed_only_after_every_background_job_ended(
-    fake: FakeTelegram, clean_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake: FakeTelegram,
+    clean_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     events: list[str] = []
     running_at_dispose: list[str] = []
@@ -87,14 +92,18 @@ async def test_on_shutdown_the_engine_is_disposed_only_after_every_background_jo
         redis_url=None,
         webhook_url=None,
     )
+    caplog.set_level(logging.INFO, logger="bot")
     running = asyncio.create_task(app.run(settings))
     async with asyncio.timeout(20):
         while not SENDER & set(bot_tasks()):
             assert not running.done(), "the bot stopped by itself"
             await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)  # the other jobs take their first step
+        # Every periodic job takes its first step at start-up (the daily job, on an empty database).
+        while not any(record.getMessage().startswith("daily: ") for record in caplog.records):
+            await asyncio.sleep(0.01)
         await dispatchers[0].stop_polling()
         await running
 
     assert events == ["sender released its claim", "engine disposed"]
     assert running_at_dispose == []
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []

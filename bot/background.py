@@ -57,10 +57,6 @@ class BackgroundJobs:
         """Add a long-running task that loops by itself (the sender); `stop()` cancels and awaits it too."""
         self._work.append((name, run))
 
-    @property
-    def running(self) -> bool:
-        return any(not task.done() for task in self._tasks)
-
     async def start(self) -> None:
         """Start every task (async: aiogram runs a plain function of its startup hook in a thread)."""
         if self._tasks:

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.sandbox.emulator import FakeTelegram
 
 BOT_PACKAGE = Path(bot.__file__).parent
-SENDER = {"run_sender", "Sender.run"}
+SENDER = {"run_sender", "Sender.run"}  # the task before this runner, and with it
 
 
 def bot_tasks() -> list[str]:

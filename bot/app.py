@@ -264,6 +264,7 @@ def background_jobs(
     i18n: I18n,
     clock: Clock,
 ) -> BackgroundJobs:
+    """Every background job of a bot process, each at the interval its own loop had before the group."""
     jobs = BackgroundJobs()
     jobs.every(
         "retention purge",

@@ -10,6 +10,7 @@ import gc
 import logging
 import signal
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher, F
@@ -28,10 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import errors, fallback
 from bot.accounts import Accounts
 from bot.appeals import handlers as appeals
-from bot.appeals.deadlines import run_deadlines_periodically
+from bot.appeals.deadlines import keep_deadlines_now
+from bot.background import BackgroundJobs
 from bot.broadcast.budget import Budget, LocalBudget, RedisBudget
 from bot.broadcast.limits import RateLimiter
-from bot.broadcast.sender import run_sender
+from bot.broadcast.sender import Sender
 from bot.checkin import handlers as checkin
 from bot.clock import Clock, system_clock
 from bot.codes import handlers as codes
@@ -49,17 +51,17 @@ from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
 from bot.organizations import handlers as organizations
-from bot.organizations.scheduler import run_scheduler
+from bot.organizations.scheduler import fire_due_now
 from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
 from bot.reminders import handlers as reminders
-from bot.reminders.service import ReminderTimes, run_reminders_periodically
-from bot.retention import purge_periodically
+from bot.reminders.service import ReminderTimes, remind_due
+from bot.retention import PURGE_INTERVAL, purge
 from bot.retry_after import RetryAfterMiddleware
 from bot.roles import handlers as roles
 from bot.status import handlers as status
-from bot.status.daily import run_daily_periodically
+from bot.status.daily import DailyJob
 from bot.verification import handlers as verification
 from bot.verification.throttle import RedisFailureThrottle, Throttle
 from bot.webhook import UpdateRequestHandler
@@ -218,7 +220,7 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
     storage, isolation = create_storage(settings)
     bot = create_bot(settings)
     i18n = create_i18n()
-    background: list[asyncio.Task[None]] = []
+    jobs = BackgroundJobs()
     try:
         me = await bot.get_me()
         dispatcher = create_dispatcher(
@@ -235,32 +237,11 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         # generations removed most of the full-collection pauses in the webhook tail (docs/performance.md).
         gc.collect()
         gc.freeze()
-        background.append(
-            asyncio.create_task(purge_periodically(sessions, storage, clock, timedelta(days=settings.retention_days)))
-        )
-        # A moved clock (tests, the sandbox) jumps days at once: look every second instead of every minute.
-        daily_interval = 1 if settings.clock_file else 60
-        background.append(
-            asyncio.create_task(run_daily_periodically(sessions, bot, i18n, clock, settings.zone, daily_interval))
-        )
-        budget, exclusive = create_budget(settings, bot, storage)
-        background.append(asyncio.create_task(run_sender(sessions, bot, i18n, clock, budget, exclusive=exclusive)))
-        background.append(
-            asyncio.create_task(
-                run_deadlines_periodically(
-                    sessions, i18n, clock, settings.zone, settings.admin_ids, settings.appeal_hours, daily_interval
-                )
-            )
-        )
-        reminder_interval = 1 if settings.clock_file else 30
-        background.append(asyncio.create_task(run_scheduler(sessions, clock, settings.zone, reminder_interval)))
-        background.append(
-            asyncio.create_task(
-                run_reminders_periodically(
-                    sessions, i18n, clock, settings.zone, reminder_times(settings), reminder_interval
-                )
-            )
-        )
+        jobs = background_jobs(settings, sessions, storage, bot, i18n, clock)
+        # Started and stopped with the dispatcher (polling or the webhook app): its shutdown awaits every
+        # job, so a job's last database work ends before the engine and the bot session are closed below.
+        dispatcher.startup.register(jobs.start)
+        dispatcher.shutdown.register(jobs.stop)
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine)
         else:
@@ -268,11 +249,43 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
             logger.info("polling as @%s", me.username)
             await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
-        for task in background:
-            task.cancel()
+        # Again, for a run that failed between the dispatcher's startup and its shutdown (a no-op otherwise).
+        await jobs.stop()
         await bot.session.close()
         await storage.close()
         await engine.dispose()
+
+
+def background_jobs(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    bot: Bot,
+    i18n: I18n,
+    clock: Clock,
+) -> BackgroundJobs:
+    """Every background job of a bot process, each at the interval its own loop had before the group."""
+    jobs = BackgroundJobs()
+    jobs.every(
+        "retention purge",
+        PURGE_INTERVAL.total_seconds(),
+        partial(purge, sessions, storage, clock, timedelta(days=settings.retention_days)),
+    )
+    # A moved clock (tests, the sandbox) jumps days at once: look every second instead of every minute.
+    daily_interval = 1 if settings.clock_file else 60
+    jobs.every("daily job", daily_interval, DailyJob(sessions, bot, i18n, clock, settings.zone))
+    budget, exclusive = create_budget(settings, bot, storage)
+    jobs.task("sender", Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive).run)
+    jobs.every(
+        "appeal deadlines",
+        daily_interval,
+        partial(keep_deadlines_now, sessions, i18n, clock, settings.zone, settings.admin_ids, settings.appeal_hours),
+    )
+    reminder_interval = 1 if settings.clock_file else 30
+    jobs.every("daily reminders", reminder_interval, partial(fire_due_now, sessions, clock, settings.zone))
+    times = reminder_times(settings)
+    jobs.every("reminders", reminder_interval, partial(remind_due, sessions, i18n, clock, settings.zone, times))
+    return jobs
 
 
 def create_webhook_app(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> web.Application:

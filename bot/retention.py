@@ -14,7 +14,6 @@ huge transaction (PostgreSQL) for long. Handled-update marks go after a day (bot
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -101,24 +100,20 @@ async def _in_batches(
             return total
 
 
-async def purge_periodically(
+async def purge(
     sessions: async_sessionmaker[AsyncSession], storage: BaseStorage, clock: Clock, retention: timedelta
 ) -> None:
-    """Runs at start-up and every few hours, so a bot that was down at the due time catches up."""
-    while True:
-        try:
-            purged = await purge_expired(sessions, storage, clock(), retention)
-            logger.info(
-                "retention: %s check-ins, %s declarations, %s colour changes, %s conversations, %s checkpoint "
-                "records, %s finished reminder jobs, %s closed appeals deleted",
-                purged.checkins,
-                purged.declarations,
-                purged.assessments,
-                purged.conversations,
-                purged.checks,
-                purged.broadcasts,
-                purged.appeals,
-            )
-        except Exception:  # a failed purge is retried at the next interval; it must not stop the bot
-            logger.exception("retention: purge failed")
-        await asyncio.sleep(PURGE_INTERVAL.total_seconds())
+    """A periodic step of the bot process (bot/background.py), every PURGE_INTERVAL from start-up, so a bot
+    that was down at the due time catches up."""
+    purged = await purge_expired(sessions, storage, clock(), retention)
+    logger.info(
+        "retention: %s check-ins, %s declarations, %s colour changes, %s conversations, %s checkpoint "
+        "records, %s finished reminder jobs, %s closed appeals deleted",
+        purged.checkins,
+        purged.declarations,
+        purged.assessments,
+        purged.conversations,
+        purged.checks,
+        purged.broadcasts,
+        purged.appeals,
+    )

@@ -8,9 +8,7 @@ partial index on open ones), never with people or days.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import traceback
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -92,25 +90,15 @@ async def _claim_all(claim: Callable[[], Awaitable[list[Appeal]]]) -> Sequence[A
             return claimed
 
 
-async def run_deadlines_periodically(
+async def keep_deadlines_now(
     sessions: async_sessionmaker[AsyncSession],
     i18n: I18n,
     clock: Clock,
     zone: tzinfo,
     admin_ids: Collection[int],
     appeal_hours: int,
-    interval: float = 60.0,
 ) -> None:
-    """Look for appeals near or past their due time every `interval` seconds, forever."""
-    while True:
-        try:
-            kept = await keep_deadlines(sessions, i18n, clock(), zone, admin_ids, appeal_hours)
-            if kept.reminded or kept.escalated:
-                logger.info("appeals: %s reminded, %s escalated", kept.reminded, kept.escalated)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # one bad look must not end the loop; the next one tries again
-            # The type and the frames only: a database error's message can carry the ids it was given.
-            frames = "".join(traceback.format_tb(error.__traceback__))
-            logger.error("appeal deadlines failed: %s\n%s", type(error).__qualname__, frames)
-        await asyncio.sleep(interval)
+    """One look for appeals near or past their due time: a periodic step of the bot process (bot/background.py)."""
+    kept = await keep_deadlines(sessions, i18n, clock(), zone, admin_ids, appeal_hours)
+    if kept.reminded or kept.escalated:
+        logger.info("appeals: %s reminded, %s escalated", kept.reminded, kept.escalated)

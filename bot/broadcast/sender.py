@@ -528,14 +528,3 @@ class _Shown:
     where: tuple[int, int] | None = None
     progress: Progress = Progress(sent=0, blocked=0, failed=0, left=0, total=0)
 
-
-async def run_sender(
-    sessions: async_sessionmaker[AsyncSession],
-    bot: Bot,
-    i18n: I18n,
-    clock: Clock,
-    budget: Budget,
-    *,
-    exclusive: bool = True,
-) -> None:
-    await Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive).run()

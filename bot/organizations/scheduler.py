@@ -11,9 +11,7 @@ Logs carry organization and job ids and counts; never a user id.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import traceback
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -77,17 +75,6 @@ async def _fire(
     return Fired(organization_id, broadcast_id, count)
 
 
-async def run_scheduler(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, zone: tzinfo, interval: float = 30.0
-) -> None:
-    """Look for due reminders every `interval` seconds, forever (a task of the bot process)."""
-    while True:
-        try:
-            await fire_due(sessions, clock(), zone)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # one bad look must not end the loop; the next one tries again
-            # The type and the frames only: a database error's message can carry the ids it was given.
-            frames = "".join(traceback.format_tb(error.__traceback__))
-            logger.error("daily reminders failed: %s\n%s", type(error).__qualname__, frames)
-        await asyncio.sleep(interval)
+async def fire_due_now(sessions: async_sessionmaker[AsyncSession], clock: Clock, zone: tzinfo) -> None:
+    """One look for due daily reminders: a periodic step of the bot process (bot/background.py)."""
+    await fire_due(sessions, clock(), zone)

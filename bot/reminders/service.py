@@ -13,7 +13,6 @@ Logs carry counts only, never a user id.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -97,26 +96,13 @@ def _notice(i18n: I18n, person: Due, kind: str) -> NewNotice:
     return NewNotice(person.user_id, kind, text, buttons)
 
 
-async def run_reminders_periodically(
-    sessions: async_sessionmaker[AsyncSession],
-    i18n: I18n,
-    clock: Clock,
-    zone: tzinfo,
-    times: ReminderTimes,
-    interval: float = 30,
+async def remind_due(
+    sessions: async_sessionmaker[AsyncSession], i18n: I18n, clock: Clock, zone: tzinfo, times: ReminderTimes
 ) -> None:
-    """Look for due reminders every `interval` seconds, forever (a task of the bot process)."""
-    while True:
-        try:
-            queued = await queue_due(sessions, i18n, clock(), zone, times)
-            if queued.reminded or queued.warned:
-                logger.info("reminders: %s reminded, %s warned", queued.reminded, queued.warned)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # one bad look must not end the loop; the next one tries again
-            # The type only: a database error's message can carry the ids it was given.
-            logger.error("reminders failed: %s", type(error).__qualname__)
-        await asyncio.sleep(interval)
+    """One look for due reminders: a periodic step of the bot process (bot/background.py)."""
+    queued = await queue_due(sessions, i18n, clock(), zone, times)
+    if queued.reminded or queued.warned:
+        logger.info("reminders: %s reminded, %s warned", queued.reminded, queued.warned)
 
 
 # --- The person's own choice (/remindme) -------------------------------------------------------------------

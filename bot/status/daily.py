@@ -12,7 +12,6 @@ starts, and status_at works from the history, not from the last run.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Iterator
@@ -150,25 +149,25 @@ def _notice(i18n: I18n, row: Assessment, language: str) -> NewNotice:
         return NewNotice(row.user_id, "colour", change_text(row, language))
 
 
-async def run_daily_periodically(
-    sessions: async_sessionmaker[AsyncSession],
-    bot: Bot,
-    i18n: I18n,
-    clock: Clock,
-    zone: tzinfo,
-    interval: float = 60,
-) -> None:
-    done_for: date | None = None  # the local day this process last completed a run for
-    while True:
-        now = clock()
-        today = local_day(now, zone)
-        if today != done_for:
-            try:
-                result = await run_daily(sessions, bot, i18n, now, zone)
-                done_for = today
-                logger.info(
-                    "daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told
-                )
-            except Exception:  # retried at the next interval; it must not stop the bot
-                logger.exception("daily: re-evaluation failed")
-        await asyncio.sleep(interval)
+class DailyJob:
+    """A periodic step of the bot process (bot/background.py): the daily job once per local day; a failed
+    run is tried again at the next step."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, clock: Clock, zone: tzinfo
+    ) -> None:
+        self._sessions = sessions
+        self._bot = bot
+        self._i18n = i18n
+        self._clock = clock
+        self._zone = zone
+        self.done_for: date | None = None  # the local day this process last completed a run for
+
+    async def __call__(self) -> None:
+        now = self._clock()
+        today = local_day(now, self._zone)
+        if today == self.done_for:
+            return
+        result = await run_daily(self._sessions, self._bot, self._i18n, now, self._zone)
+        self.done_for = today
+        logger.info("daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told)

@@ -506,7 +506,7 @@ async def test_a_daily_reminder_fires_once_a_day_at_its_time(
     fake: FakeTelegram, start_bot, clean_database: str
 ) -> None:
     app = (ROOT / "bot" / "app.py").read_text(encoding="utf-8")
-    assert "run_scheduler" in app, "bot/app.py does not start bot.organizations.scheduler.run_scheduler yet"
+    assert "fire_due_now" in app, "bot/app.py does not start bot.organizations.scheduler.fire_due_now yet"
     process = await start_bot("polling", now=at(DAY, 8), admin_ids=[ADA.id])
     ada, hanna, mallory = Person(fake, ADA), Person(fake, HANNA), Person(fake, MALLORY)
     uni, _code = await create_organization(ada, "Ningbo University", "宁波大学")

@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -32,6 +34,9 @@ from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.users import UserRepository
 from bot.status.presenter import change_text
 from bot.status.service import local_day, reassess_many
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 BATCH = 200
@@ -157,6 +162,7 @@ async def run_daily_periodically(
     clock: Clock,
     zone: tzinfo,
     interval: float = 60,
+    metrics: Metrics | None = None,
 ) -> None:
     done_for: date | None = None  # the local day this process last completed a run for
     while True:
@@ -164,11 +170,18 @@ async def run_daily_periodically(
         today = local_day(now, zone)
         if today != done_for:
             try:
+                started = time.perf_counter()
                 result = await run_daily(sessions, bot, i18n, now, zone)
                 done_for = today
+                if metrics is not None:
+                    metrics.daily_done(
+                        time.perf_counter() - started, result.reevaluated, result.changed, today, zone
+                    )
                 logger.info(
                     "daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told
                 )
             except Exception:  # retried at the next interval; it must not stop the bot
                 logger.exception("daily: re-evaluation failed")
+                if metrics is not None:
+                    metrics.daily_failures.inc()
         await asyncio.sleep(interval)

@@ -255,3 +255,27 @@ async def test_a_check_at_a_checkpoint_is_counted_by_verdict(webhook: Webhook) -
     samples = await webhook.scrape()
     # Not staff: refused without a word about the code, and counted so a wave of such tries shows.
     assert samples['healthcode_verifications_total{verdict="not_staff"}'] == 1
+
+
+async def test_polling_mode_serves_metrics_on_a_loopback_port_of_its_own(
+    tmp_path: Path, engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    import socket
+
+    import aiohttp
+
+    from bot.app import serve_metrics_alone
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = load_settings(data_dir=tmp_path, metrics_port=port, _env_file=None)
+    assert settings.metrics_host == "127.0.0.1"
+    assert load_settings(data_dir=tmp_path, _env_file=None).metrics_port is None  # off unless set
+    runner = await serve_metrics_alone(settings, create_metrics(), session_factory, engine)
+    try:
+        async with aiohttp.ClientSession() as client, client.get(f"http://127.0.0.1:{port}/metrics") as response:
+            assert response.status == 200
+            assert "healthcode_database_up 1.0" in await response.text()
+    finally:
+        await runner.cleanup()

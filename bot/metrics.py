@@ -37,6 +37,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
+from aiogram.types.update import UpdateTypeLookupError
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -205,7 +206,7 @@ class UpdateMetricsMiddleware(BaseMiddleware):
         self._log_level = log_level
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        kind = (event.event_type if isinstance(event, Update) else None) or "unknown"
+        kind = update_kind(event)
         context = UpdateContext(update_id=getattr(event, "update_id", 0), kind=kind)
         token = current_update.set(context)
         outcome = "error"
@@ -229,6 +230,16 @@ class UpdateMetricsMiddleware(BaseMiddleware):
                     extra={"duration_ms": round(seconds * 1000, 1), "outcome": outcome},
                 )
             current_update.reset(token)
+
+
+def update_kind(event: TelegramObject) -> str:
+    """The update's kind, "unknown" for one this aiogram cannot name (it raises): a closed set either way."""
+    if not isinstance(event, Update):
+        return "unknown"
+    try:
+        return event.event_type
+    except UpdateTypeLookupError:
+        return "unknown"
 
 
 class HandlerNameMiddleware(BaseMiddleware):

@@ -279,3 +279,13 @@ async def test_polling_mode_serves_metrics_on_a_loopback_port_of_its_own(
             assert "healthcode_database_up 1.0" in await response.text()
     finally:
         await runner.cleanup()
+
+
+def test_an_update_of_a_kind_aiogram_cannot_name_is_unknown() -> None:
+    from aiogram.types import Update
+
+    from bot.metrics import update_kind
+
+    assert update_kind(Update(update_id=1)) == "unknown"
+    message = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "x"}
+    assert update_kind(Update.model_validate({"update_id": 2, "message": message})) == "message"

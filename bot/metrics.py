@@ -101,7 +101,9 @@ class Metrics:
             registry=registry,
         )
         self.daily_seconds = Gauge(
-            "healthcode_daily_duration_seconds", "Duration of this process's last daily re-evaluation.", registry=registry
+            "healthcode_daily_duration_seconds",
+            "Duration of this process's last daily re-evaluation.",
+            registry=registry,
         )
         self.daily_completed_day = Gauge(
             "healthcode_daily_completed_day_timestamp_seconds",

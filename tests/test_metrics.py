@@ -183,7 +183,7 @@ class FakeRequests:
     ("error", "result"),
     [
         (None, "ok"),
-        (TelegramRetryAfter(method=SendMessage(chat_id=1, text="x"), message="Too Many Requests", retry_after=3), "429"),
+        (TelegramRetryAfter(method=SendMessage(chat_id=1, text="x"), message="Too Many", retry_after=3), "429"),
         (TelegramForbiddenError(method=SendMessage(chat_id=1, text="x"), message="bot was blocked"), "403"),
     ],
 )

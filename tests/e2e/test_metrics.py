@@ -57,7 +57,8 @@ async def test_metrics_move_with_updates_and_json_logs_parse(
             break
         await asyncio.sleep(0.1)
     assert after[HANDLED] - before.get(HANDLED, 0.0) == 2
-    requests = ("healthcode_telegram_requests_total", (("method", "SendMessage"), ("result", "ok"), ("source", "reply")))
+    labels = (("method", "SendMessage"), ("result", "ok"), ("source", "reply"))
+    requests = ("healthcode_telegram_requests_total", labels)
     assert after[requests] > before.get(requests, 0.0)
     assert after[("healthcode_database_up", ())] == 1
 

@@ -81,7 +81,7 @@ class Metrics:
         )
         self.update_seconds = Histogram(
             "healthcode_update_duration_seconds",
-            "Time to handle an update, middlewares included.",
+            "Time to handle an update, the bot's middlewares included.",
             ["kind"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
@@ -197,10 +197,12 @@ def create_metrics(clock: Clock = system_clock) -> Metrics:
 
 
 class UpdateMetricsMiddleware(BaseMiddleware):
-    """Outermost on updates: counts each update by kind and outcome, times it, and logs one line for it.
+    """The first of the bot's update middlewares: counts each update by kind and outcome, times it, and
+    logs one line for it. Inside aiogram's own (errors, the conversation lock): an exception is seen here
+    before the error handler apologises, and the time waiting for a person's earlier update is not counted.
 
-    Outcomes: "handled", "unhandled" (no handler took it, or a duplicate skipped), "error" (raised; the
-    error handler apologises). The line carries the update id, kind, handler, duration and outcome.
+    Outcomes: "handled" (a re-delivered copy skipped included), "unhandled" (no handler took it), "error".
+    The line carries the update id, kind, handler, duration and outcome.
     """
 
     def __init__(self, metrics: Metrics, *, log_level: int = logging.DEBUG) -> None:

@@ -15,10 +15,19 @@ from bot.config import MISSING_TOKEN_HELP, ConfigError, Settings, exposed_data, 
 from bot.db.migrate import upgrade
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: str = "text") -> None:
     """LOG_LEVEL applies to the bot's own loggers; libraries stay at INFO, because at DEBUG some of them
-    (aiosqlite, asyncpg) log statement parameters, and parameters are personal data."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    (aiosqlite, asyncpg) log statement parameters, and parameters are personal data.
+
+    LOG_FORMAT=json: one JSON object a line, for a log collector (bot/metrics.py's JsonFormatter)."""
+    if log_format == "json":
+        from bot.metrics import JsonFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bot").setLevel(level.upper())
 
 
@@ -36,7 +45,7 @@ def main(argv: list[str]) -> int:
     arguments = parse_arguments(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         prepare_data_folders(settings)
         if arguments.command == "sandbox" or (arguments.command == "run" and settings.bot_token is None):
             if arguments.command == "run":

@@ -48,6 +48,14 @@ from bot.handled_updates import HandledUpdates
 from bot.history import handlers as history
 from bot.i18n import N_, SUPPORTED_LOCALES, create_i18n
 from bot.i18n.middleware import LocaleMiddleware
+from bot.metrics import (
+    ApiMetricsMiddleware,
+    HandlerNameMiddleware,
+    Metrics,
+    UpdateMetricsMiddleware,
+    add_metrics_route,
+    create_metrics,
+)
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
 from bot.organizations import handlers as organizations
@@ -86,10 +94,13 @@ COMMANDS = (
 )
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     # A 429 on a reply is waited out and the reply sent again: late rather than never.
     session.middleware(RetryAfterMiddleware())
+    if metrics is not None:
+        # Inside the retries: each request made is counted, the 429s that were waited out too.
+        session.middleware(ApiMetricsMiddleware(metrics))
     return Bot(settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -130,9 +141,19 @@ def create_dispatcher(
     i18n: I18n,
     code_settings: CodeSettings,
     clock: Clock = system_clock,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     # Events of one user are handled one at a time, so a double tap cannot interleave two form steps.
     dispatcher = Dispatcher(storage=storage, events_isolation=events_isolation)
+    if metrics is not None:
+        dispatcher["metrics"] = metrics
+        # First of ours: a skipped duplicate and a failed database session are counted and timed too.
+        # Each update's line is for a log collector (JSON); in text it would double the log, so DEBUG there.
+        log_level = logging.INFO if settings.log_format == "json" else logging.DEBUG
+        dispatcher.update.outer_middleware(UpdateMetricsMiddleware(metrics, log_level=log_level))
+        for name, observer in dispatcher.observers.items():
+            if name not in {"update", "error"}:
+                observer.middleware(HandlerNameMiddleware())
     dispatcher["clock"] = clock
     dispatcher["zone"] = settings.zone
     dispatcher["code_settings"] = code_settings
@@ -218,9 +239,11 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
     engine = create_engine(settings.effective_database_url)
     sessions = create_session_factory(engine)
     storage, isolation = create_storage(settings)
-    bot = create_bot(settings)
+    metrics = create_metrics(clock)
+    bot = create_bot(settings, metrics)
     i18n = create_i18n()
     jobs = BackgroundJobs()
+    metrics_runner: web.AppRunner | None = None
     try:
         me = await bot.get_me()
         dispatcher = create_dispatcher(
@@ -231,26 +254,31 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
             i18n=i18n,
             code_settings=code_settings_for(settings, me.username or ""),
             clock=clock,
+            metrics=metrics,
         )
         await set_command_menu(bot, i18n)
         # Everything loaded so far lives as long as the process: keeping it out of the collector's
         # generations removed most of the full-collection pauses in the webhook tail (docs/performance.md).
         gc.collect()
         gc.freeze()
-        jobs = background_jobs(settings, sessions, storage, bot, i18n, clock)
+        jobs = background_jobs(settings, sessions, storage, bot, i18n, clock, metrics)
         # Started and stopped with the dispatcher (polling or the webhook app): its shutdown awaits every
         # job, so a job's last database work ends before the engine and the bot session are closed below.
         dispatcher.startup.register(jobs.start)
         dispatcher.shutdown.register(jobs.stop)
         if settings.webhook_mode:
-            await _serve_webhook(settings, dispatcher, bot, engine)
+            await _serve_webhook(settings, dispatcher, bot, engine, sessions, metrics)
         else:
+            if settings.metrics_port is not None:
+                metrics_runner = await serve_metrics_alone(settings, metrics, sessions, engine)
             await bot.delete_webhook(drop_pending_updates=False)
             logger.info("polling as @%s", me.username)
             await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
         # Again, for a run that failed between the dispatcher's startup and its shutdown (a no-op otherwise).
         await jobs.stop()
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await bot.session.close()
         await storage.close()
         await engine.dispose()
@@ -263,6 +291,7 @@ def background_jobs(
     bot: Bot,
     i18n: I18n,
     clock: Clock,
+    metrics: Metrics | None = None,
 ) -> BackgroundJobs:
     """Every background job of a bot process, each at the interval its own loop had before the group."""
     jobs = BackgroundJobs()
@@ -273,7 +302,7 @@ def background_jobs(
     )
     # A moved clock (tests, the sandbox) jumps days at once: look every second instead of every minute.
     daily_interval = 1 if settings.clock_file else 60
-    jobs.every("daily job", daily_interval, DailyJob(sessions, bot, i18n, clock, settings.zone))
+    jobs.every("daily job", daily_interval, DailyJob(sessions, bot, i18n, clock, settings.zone, metrics))
     budget, exclusive = create_budget(settings, bot, storage)
     jobs.task("sender", Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive).run)
     jobs.every(
@@ -288,11 +317,34 @@ def background_jobs(
     return jobs
 
 
-def create_webhook_app(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> web.Application:
+async def serve_metrics_alone(
+    settings: Settings, metrics: Metrics, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> web.AppRunner:
+    """Polling mode's /metrics: a server of its own on METRICS_HOST:METRICS_PORT (no webhook server to share)."""
+    app = web.Application()
+    add_metrics_route(app, metrics, sessions, engine)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
+    logger.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
+    return runner
+
+
+def create_webhook_app(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    bot: Bot,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    metrics: Metrics | None = None,
+) -> web.Application:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     app = web.Application()
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
+    if metrics is not None and sessions is not None:
+        # Next to /healthz: nginx (deploy/nginx) passes neither /metrics nor anything else but the webhook.
+        add_metrics_route(app, metrics, sessions, engine)
     UpdateRequestHandler(dispatcher, bot, secret_token=settings.webhook_secret.get_secret_value()).register(
         app, path=webhook_path(settings)
     )
@@ -304,11 +356,18 @@ def webhook_path(settings: Settings) -> str:
     return urlsplit(settings.webhook_url or "").path or "/"
 
 
-async def _serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> None:
+async def _serve_webhook(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    bot: Bot,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    metrics: Metrics,
+) -> None:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings)
-    runner = web.AppRunner(create_webhook_app(settings, dispatcher, bot, engine))
+    runner = web.AppRunner(create_webhook_app(settings, dispatcher, bot, engine, sessions, metrics))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

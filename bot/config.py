@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     code_secret: SecretStr | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+    # "text" for people reading, "json" (one object a line) for a log collector.
+    log_format: str = "text"
+    # Polling mode's /metrics server (webhook mode serves /metrics on the webhook server): off unless a
+    # port is set; loopback by default, as the metrics describe the deployment to whoever reads them.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     retention_days: int = Field(default=60, ge=1, le=3650)
     # Hours a reviewer has to decide an appeal against a colour (one province promised 24).
     appeal_hours: int = Field(default=24, ge=1, le=24 * 14)
@@ -92,6 +98,13 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.lower() not in {"text", "json"}:
+            raise ValueError("use text or json")
+        return value.lower()
 
     @field_validator("timezone")
     @classmethod

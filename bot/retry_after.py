@@ -41,6 +41,11 @@ def paced() -> Iterator[None]:
         _paced.reset(token)
 
 
+def is_paced() -> bool:
+    """Whether a request is the outbox sender's (inside `paced()`), not a reply to someone's update."""
+    return _paced.get()
+
+
 class RetryAfterMiddleware(BaseRequestMiddleware):
     def __init__(
         self,

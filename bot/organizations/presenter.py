@@ -19,7 +19,6 @@ from bot.roles import presenter as roles_presenter
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     REVIEWER_ROLE,
-    Audience,
     HrChange,
     HrOutcome,
     Invitation,

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -31,6 +33,9 @@ from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.users import UserRepository
 from bot.status.presenter import change_text
 from bot.status.service import local_day, reassess_many
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 BATCH = 200
@@ -154,13 +159,20 @@ class DailyJob:
     run is tried again at the next step."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], bot: Bot, i18n: I18n, clock: Clock, zone: tzinfo
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        i18n: I18n,
+        clock: Clock,
+        zone: tzinfo,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._bot = bot
         self._i18n = i18n
         self._clock = clock
         self._zone = zone
+        self._metrics = metrics
         self.done_for: date | None = None  # the local day this process last completed a run for
 
     async def __call__(self) -> None:
@@ -168,6 +180,14 @@ class DailyJob:
         today = local_day(now, self._zone)
         if today == self.done_for:
             return
-        result = await run_daily(self._sessions, self._bot, self._i18n, now, self._zone)
+        started = time.perf_counter()
+        try:
+            result = await run_daily(self._sessions, self._bot, self._i18n, now, self._zone)
+        except Exception:
+            if self._metrics is not None:
+                self._metrics.daily_failures.inc()
+            raise  # logged by the runner, and tried again at the next step
         self.done_for = today
+        if self._metrics is not None:
+            self._metrics.daily_done(time.perf_counter() - started, result.reevaluated, result.changed, today, self._zone)
         logger.info("daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told)

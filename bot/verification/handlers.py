@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from contextlib import suppress
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -31,8 +31,11 @@ from bot.messages import drop_buttons
 from bot.verification import presenter, service
 from bot.verification.keyboards import TemperatureCallback, correction_keyboard, temperature_keyboard
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
-from bot.verification.service import NotStaff, Recorded, TemperatureResult, Throttled
+from bot.verification.service import Card, NotStaff, Recorded, TemperatureResult, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +135,7 @@ async def _answer_token(
     zone: tzinfo,
     code_settings: CodeSettings,
     verify_throttle: Throttle,
+    metrics: Metrics | None = None,
 ) -> None:
     """The card for staff (the role is checked in the use case); the neutral words for anyone else."""
     user = message.from_user
@@ -140,6 +144,8 @@ async def _answer_token(
     result = await service.verify(
         session, user.id, admin_ids, token, clock(), zone, code_settings.keys, verify_throttle
     )
+    if metrics is not None:
+        metrics.verified(_verdict(result))
     if isinstance(result, NotStaff):
         await message.answer(presenter.neutral_text(result.has_code))
     elif isinstance(result, Throttled):
@@ -147,6 +153,15 @@ async def _answer_token(
     else:
         keyboard = temperature_keyboard(result.verification_id) if result.valid else None
         await message.answer(presenter.card_text(result, locale, zone), reply_markup=keyboard)
+
+
+def _verdict(result: Card | Throttled | NotStaff) -> str:
+    """A staff check's verdict; a refused one counted too, so a wave of them shows."""
+    if isinstance(result, NotStaff):
+        return "not_staff"
+    if isinstance(result, Throttled):
+        return "throttled"
+    return result.verdict.value
 
 
 async def verify_scanned(
@@ -159,10 +174,13 @@ async def verify_scanned(
     zone: tzinfo,
     code_settings: CodeSettings,
     verify_throttle: Throttle,
+    metrics: Metrics | None = None,
 ) -> None:
     """/start <token>: what a phone camera opens when it scans a code."""
     token = start_payload_token(command.args)
-    await _answer_token(message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+    await _answer_token(
+        message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
+    )
 
 
 async def verify_command(
@@ -175,6 +193,7 @@ async def verify_command(
     zone: tzinfo,
     code_settings: CodeSettings,
     verify_throttle: Throttle,
+    metrics: Metrics | None = None,
 ) -> None:
     if not (command.args or "").strip():
         user = message.from_user
@@ -182,7 +201,9 @@ async def verify_command(
         await message.answer(presenter.how_to_verify_text() if allowed else presenter.staff_only_text())
         return
     token = start_payload_token(command.args)
-    await _answer_token(message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+    await _answer_token(
+        message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
+    )
 
 
 async def verify_pasted(
@@ -195,8 +216,11 @@ async def verify_pasted(
     zone: tzinfo,
     code_settings: CodeSettings,
     verify_throttle: Throttle,
+    metrics: Metrics | None = None,
 ) -> None:
-    await _answer_token(message, pasted_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+    await _answer_token(
+        message, pasted_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
+    )
 
 
 async def verify_staff_photo(
@@ -209,11 +233,14 @@ async def verify_staff_photo(
     zone: tzinfo,
     code_settings: CodeSettings,
     verify_throttle: Throttle,
+    metrics: Metrics | None = None,
 ) -> None:
     if photo_token is None:
         await message.answer(presenter.no_code_in_photo_text())
         return
-    await _answer_token(message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+    await _answer_token(
+        message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
+    )
 
 
 async def verify_code_photo(
@@ -226,8 +253,11 @@ async def verify_code_photo(
     zone: tzinfo,
     code_settings: CodeSettings,
     verify_throttle: Throttle,
+    metrics: Metrics | None = None,
 ) -> None:
-    await _answer_token(message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle)
+    await _answer_token(
+        message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
+    )
 
 
 async def record_temperature(

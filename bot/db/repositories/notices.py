@@ -125,6 +125,16 @@ class NoticeRepository:
     async def count(self) -> int:
         return await self._session.scalar(select(func.count()).select_from(Notice)) or 0
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """Notices waiting, and when the oldest was stored: one statement, for /metrics.
+
+        Ids only grow, so the oldest is the lowest id (the primary key's index, no scan); the count
+        scans an outbox that the sender keeps short.
+        """
+        oldest = select(_notices.c.created_at).order_by(_notices.c.id).limit(1).scalar_subquery()
+        row = (await self._session.execute(select(func.count(), oldest).select_from(_notices))).one()
+        return int(row[0]), row[1]
+
 
 # Core statements on the table: the ORM's bulk UPDATE/DELETE path cost more than the SQL, per message.
 _notices = table_of(Notice)

@@ -26,7 +26,8 @@ async def test_a_red_code_appealed_and_granted_turns_green_and_the_person_is_tol
     jane = Person(fake, FakeUser(id=7402, first_name="Jane", language_code="en"))
     admin = Person(fake, FakeUser(id=ADMIN, first_name="Admin", language_code="en"))
     await register(fake, jane)
-    await admin.say("/override 7402 red until 2026-03-20 observation by the CDC", expect="Done")
+    await admin.say("/override 7402 red until 2026-03-20 observation by the CDC", expect="What did the health")
+    await admin.press("Quarantine ordered", expect="Done")
     await jane.expect("A health authority's decision changed your health code")
 
     await jane.say("/status", expect="RED CODE")

@@ -160,10 +160,6 @@ class NoticeWording:
         with self._i18n.context(), self._i18n.use_locale(language):
             return granted_notice(appeal, ends_on, language, self._zone)
 
-    def override_reason(self, language: str) -> str:
-        with self._i18n.context(), self._i18n.use_locale(language):
-            return _("appeal granted")
-
 
 # --- Reviewers ----------------------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
-from bot.domain.status import status_at
+from bot.domain.status import OverrideCategory, status_at
 from bot.overrides import service as overrides
 from bot.roles.service import RoleName, deny, is_admin
 from bot.status.service import load_history, local_day
@@ -79,8 +79,6 @@ class Wording(Protocol):
     def upheld(self, language: str, appeal: Appeal, category: Category, text: str) -> str: ...
 
     def granted(self, language: str, appeal: Appeal, ends_on: date) -> str: ...
-
-    def override_reason(self, language: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,10 +279,11 @@ async def grant(
         actor_id,
         appeal.user_id,
         Colour.GREEN,
-        wording.override_reason(language),
+        "",  # no note: the person was told the decision in the appeal's own words
         ends_on,
         now,
         zone,
+        category=OverrideCategory.APPEAL_GRANTED,
     )
     notices.wake()
     return appeal

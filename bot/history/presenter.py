@@ -14,6 +14,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.appeals.categories import category_text as appeal_category_text
+from bot.domain.status import OverrideCategory
 from bot.domain.temperature import FEVER_C
 from bot.history.entries import (
     AppealEntry,
@@ -147,6 +148,8 @@ def _appealed(reason: str) -> str:
 
 def _why(entry: ColourEntry, locale: str) -> str:
     if entry.turn is Turn.DECIDED:
+        if entry.decision == OverrideCategory.APPEAL_GRANTED:
+            return _("your appeal was granted")
         if entry.decision is not None:
             return _("by a health authority's decision: {decision}").format(decision=category_text(entry.decision))
         return _("by a health authority's decision")

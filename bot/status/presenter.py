@@ -117,7 +117,13 @@ def status_lines(status: Status, locale: str, today: date) -> list[str]:
         # A reviewer's decision on the person's appeal, not a health authority's.
         lines.append(_("Why: your appeal was granted."))
         if status.changes_on is not None:
-            lines.append(_("Until {date}").format(date=format_day(status.changes_on, locale)))
+            # The words (and the last green day) the person was told when it was granted, as /history has them.
+            lines.append(
+                _("Green until {date}; from {next} the rules apply again, without the reason you contested.").format(
+                    date=format_day(status.changes_on - timedelta(days=1), locale),
+                    next=format_day(status.changes_on, locale),
+                )
+            )
     elif status.override_reason is not None:
         lines.append(
             _("Set by a health authority's decision: {reason}").format(reason=category_text(status.override_category))

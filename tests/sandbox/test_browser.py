@@ -317,3 +317,11 @@ async def test_a_red_code_appealed_on_the_page_and_granted_by_the_reviewer_turns
     assert "David" not in await phone.last_from_bot().inner_text()
     await phone.type("/code", "GREEN CODE")
     await phone.shot("green-after-the-appeal")
+    await phone.type("/status", "Why: your appeal was granted.")
+    # The last green day as she was told it and as /history has it.
+    granted = await phone.last_from_bot().inner_text()
+    await phone.type("/history", "Appeal granted: you stayed abroad")
+    history = await phone.last_from_bot().inner_text()
+    last_day = re.search(r"Green until (\w+ \d+, \d{4})", history)
+    assert last_day is not None and f"Green until {last_day.group(1)};" in granted
+    await phone.shot("history-after-the-appeal")

@@ -1,6 +1,6 @@
 """Why an appeal was upheld, in the reader's language: told to the person when decided, and shown again in
 their /history and /mydata. Here rather than in the presenter so /history can use it (the appeals presenter
-imports the history one)."""
+imports the history one), and with plain Python under it so /history needs none of the appeals' use cases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from html import escape
 
 from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.appeals.service import Category
+from bot.domain.appeals import Category
 
 CATEGORIES = {
     Category.ON_RECORD: __("your own answers on record give this reason"),

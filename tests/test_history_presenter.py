@@ -15,6 +15,7 @@ from bot.history import presenter
 from bot.history.entries import (
     KINDS,
     PAGE_SIZE,
+    AppealOutcomeEntry,
     CheckInEntry,
     ColourEntry,
     DeclarationEntry,
@@ -309,3 +310,23 @@ def test_a_decision_names_what_was_decided_in_the_readers_language() -> None:
     # A code from a newer version, unknown here, is shown as stored and escaped.
     unknown = colour(when, "red", turn=Turn.DECIDED, decision="<b>new</b>")
     assert "&lt;b&gt;new&lt;/b&gt;" in presenter.render_entry(unknown, "en", ZONE)
+
+
+def test_an_upheld_appeal_names_why_it_stands_in_the_readers_language_and_never_the_reviewer() -> None:
+    when = datetime(2026, 3, 1, 1, tzinfo=UTC)
+    upheld = AppealOutcomeEntry(
+        when=when, id=1, outcome="upheld", reason="symptom_cough", category="rules", text="wait <7> days"
+    )
+    english = plain(presenter.render_entry(upheld, "en", ZONE))
+    assert "Why it stands: the rules require this colour for this reason until its days have passed" in english
+    assert "The reviewer adds: wait &lt;7&gt; days" in english
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        chinese = plain(presenter.render_entry(upheld, "zh", ZONE))
+    assert "规则" in chinese and "the rules require" not in chinese
+    # A category from a newer version, unknown here, is shown as stored and escaped.
+    unknown = AppealOutcomeEntry(when=when, id=1, outcome="upheld", reason="symptom_cough", category="<b>new</b>")
+    assert "&lt;b&gt;new&lt;/b&gt;" in presenter.render_entry(unknown, "en", ZONE)
+    # A withdrawal has no category, and says none.
+    withdrawn = AppealOutcomeEntry(when=when, id=1, outcome="withdrawn", reason="symptom_cough")
+    assert "Why it stands" not in plain(presenter.render_entry(withdrawn, "en", ZONE))

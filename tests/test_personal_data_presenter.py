@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,7 +12,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy import inspect
 
-from bot.db.models import Assessment, CheckIn, Code, Declaration, Override, User, Verification
+from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.domain.answers import Colour
 from bot.domain.status import Override as Decision
 from bot.i18n import create_i18n
@@ -330,3 +331,26 @@ def test_a_decision_shows_what_was_decided_in_the_readers_language_and_the_note_
     text = presenter.data_text(_stored(), "zh", ZONE, NOW).decode("utf-8")
     assert "原因：解除医学观察" in text
     assert "卫生部门备注：Released by the CDC" in text
+
+
+def test_an_upheld_appeal_shows_why_it_stands_in_the_readers_language_and_not_who_decided(english) -> None:
+    appeal = Appeal(
+        id=4,
+        user_id=1001,
+        reason="symptom_cough",
+        colour="yellow",
+        text="My test was negative",
+        photo_file_id=None,
+        state="upheld",
+        created_at=NOW - timedelta(days=1),
+        due_at=NOW,
+        decided_at=NOW - timedelta(hours=2),
+        decided_by=555,
+        category="no_evidence",
+        decision_text="Send the test itself",
+    )
+    data = dataclasses.replace(_stored(), appeals=[appeal])
+    text = presenter.data_text(data, "en", ZONE, NOW).decode("utf-8")
+    assert "Why it stands: what you sent does not show that the reason no longer applies" in text
+    assert "The reviewer's words: Send the test itself" in text
+    assert "555" not in text

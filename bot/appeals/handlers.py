@@ -353,6 +353,11 @@ async def process_decision_text(
     await message.answer(presenter.decided_upheld())
 
 
+async def process_decision_not_text(message: Message) -> None:
+    # A photo or sticker instead of the words: asked again, nothing decided, rather than "not understood".
+    await message.answer(presenter.ask_decision_text(MAX_DECISION_TEXT))
+
+
 async def _stale(callback: CallbackQuery) -> None:
     await callback.answer(_("That button belongs to an earlier message."))
     if callback.message is not None:
@@ -382,4 +387,5 @@ def create_router() -> Router:
         process_use_the_buttons, StateFilter(AppealForm.reason, AppealForm.confirm), _not_a_command
     )
     router.message.register(process_decision_text, StateFilter(ReviewForm.text), F.text, _not_a_command)
+    router.message.register(process_decision_not_text, StateFilter(ReviewForm.text), _not_a_command)
     return router

@@ -8,20 +8,13 @@ from html import escape
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
+from bot.appeals.categories import category_text
 from bot.appeals.service import OVERRIDE_REASON, Category, QueueItem, Reading
 from bot.db.models import Appeal
 from bot.history.presenter import report_summary
 from bot.i18n import format_day, format_moment, format_short_day
 from bot.status.presenter import colour_line, reason_text
-
-CATEGORIES = {
-    Category.ON_RECORD: __("your own answers on record give this reason"),
-    Category.NO_EVIDENCE: __("what you sent does not show that the reason no longer applies"),
-    Category.RULES: __("the rules require this colour for this reason until its days have passed"),
-    Category.AUTHORITY: __("only the health authority can release this reason: please contact them (12345)"),
-}
 
 
 def reason_label(code: str) -> str:
@@ -31,7 +24,7 @@ def reason_label(code: str) -> str:
 
 
 def category_label(category: Category) -> str:
-    return str(CATEGORIES[category])
+    return category_text(category.value)
 
 
 # --- The person -------------------------------------------------------------------------------------------
@@ -166,10 +159,6 @@ class NoticeWording:
     def granted(self, language: str, appeal: Appeal, ends_on: date) -> str:
         with self._i18n.context(), self._i18n.use_locale(language):
             return granted_notice(appeal, ends_on, language, self._zone)
-
-    def override_reason(self, language: str) -> str:
-        with self._i18n.context(), self._i18n.use_locale(language):
-            return _("appeal granted")
 
 
 # --- Reviewers ----------------------------------------------------------------------------------------------

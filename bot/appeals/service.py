@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import select
@@ -29,7 +28,8 @@ from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
-from bot.domain.status import status_at
+from bot.domain.appeals import Category
+from bot.domain.status import OverrideCategory, status_at
 from bot.overrides import service as overrides
 from bot.roles.service import RoleName, deny, is_admin
 from bot.status.service import load_history, local_day
@@ -42,15 +42,6 @@ MIN_TEXT_LENGTH = 5
 GRANT_DAYS = (7, 14, 30)
 # The reviewer sees the days of check-ins and checkpoint readings the questions look back over.
 EVIDENCE_DAYS = 14
-
-
-class Category(StrEnum):
-    """Why an appeal was upheld; shown to the person in their language."""
-
-    ON_RECORD = "on_record"
-    NO_EVIDENCE = "no_evidence"
-    RULES = "rules"
-    AUTHORITY = "authority"
 
 
 class NotAllowed(Exception):
@@ -79,8 +70,6 @@ class Wording(Protocol):
     def upheld(self, language: str, appeal: Appeal, category: Category, text: str) -> str: ...
 
     def granted(self, language: str, appeal: Appeal, ends_on: date) -> str: ...
-
-    def override_reason(self, language: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,10 +270,11 @@ async def grant(
         actor_id,
         appeal.user_id,
         Colour.GREEN,
-        wording.override_reason(language),
+        "",  # no note: the person was told the decision in the appeal's own words
         ends_on,
         now,
         zone,
+        category=OverrideCategory.APPEAL_GRANTED,
     )
     notices.wake()
     return appeal

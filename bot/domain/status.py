@@ -49,6 +49,13 @@ class OverrideCategory(StrEnum):
     CLOSE_CONTACT = "close_contact"
     QUARANTINE_ORDERED = "quarantine_ordered"
     OTHER = "other"
+    # Set by a reviewer granting the person's appeal (bot/appeals), never chosen by an administrator: the
+    # person reads that their appeal was granted, not an authority's decision with a note they never got.
+    APPEAL_GRANTED = "appeal_granted"
+
+
+# What an administrator's /override may record; an appeal's grant is the appeals' own.
+ADMIN_CATEGORIES = tuple(category for category in OverrideCategory if category is not OverrideCategory.APPEAL_GRANTED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.appeals.categories import category_text as appeal_category_text
+from bot.domain.status import OverrideCategory
 from bot.domain.temperature import FEVER_C
 from bot.history.entries import (
     AppealEntry,
@@ -128,6 +130,8 @@ def _appeal_outcome(entry: AppealOutcomeEntry, locale: str, zone: tzinfo) -> str
             lines.append(_("Green until {date}").format(date=format_day(entry.ends_on - timedelta(days=1), locale)))
     elif entry.outcome == "upheld":
         lines = [_("Appeal reviewed, the reason stands: {reason}").format(reason=reason)]
+        if entry.category:
+            lines.append(_("Why it stands: {category}").format(category=appeal_category_text(entry.category)))
         if entry.text:
             lines.append(_("The reviewer adds: {text}").format(text=escape(entry.text)))
     else:
@@ -144,6 +148,8 @@ def _appealed(reason: str) -> str:
 
 def _why(entry: ColourEntry, locale: str) -> str:
     if entry.turn is Turn.DECIDED:
+        if entry.decision == OverrideCategory.APPEAL_GRANTED:
+            return _("your appeal was granted")
         if entry.decision is not None:
             return _("by a health authority's decision: {decision}").format(decision=category_text(entry.decision))
         return _("by a health authority's decision")

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcast import notices
 from bot.clock import Clock
 from bot.domain.answers import Colour
-from bot.domain.status import OverrideCategory
+from bot.domain.status import ADMIN_CATEGORIES, OverrideCategory
 from bot.messages import drop_buttons
 from bot.overrides import presenter, service
 from bot.overrides.keyboards import CANCEL, OverrideChoice, category_keyboard
@@ -192,6 +192,8 @@ async def process_choice(
         return
     try:
         category = OverrideCategory(callback_data.category)
+        if category not in ADMIN_CATEGORIES:
+            raise ValueError("an appeal's grant is not an administrator's choice")
         user_id, colour, ends_on, note = _decision(draft)
     except (ValueError, KeyError, TypeError):
         await callback.answer(presenter.stale_button())

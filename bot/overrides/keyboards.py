@@ -7,7 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.status import OverrideCategory
+from bot.domain.status import ADMIN_CATEGORIES
 from bot.overrides import presenter
 
 CANCEL = "cancel"
@@ -25,7 +25,7 @@ class OverrideChoice(CallbackData, prefix="ovr"):
 
 def category_keyboard(draft: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for category in OverrideCategory:
+    for category in ADMIN_CATEGORIES:
         builder.button(
             text=presenter.category_button(category), callback_data=OverrideChoice(draft=draft, category=category)
         )

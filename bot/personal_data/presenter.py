@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from sqlalchemy import inspect
 
+from bot.appeals.categories import category_text as appeal_category_text
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.domain.status import Override as Decision
 from bot.domain.temperature import FEVER_C
@@ -404,6 +405,8 @@ def _appeals(writer: _Text, appeals: Sequence[Appeal]) -> None:
         writer.field(_("Answer due by"), writer.moment(appeal.due_at), 1)
         if appeal.decided_at is not None:
             writer.field(_("Decided or withdrawn"), writer.moment(appeal.decided_at), 1)
+        if appeal.category:
+            writer.field(_("Why it stands"), appeal_category_text(appeal.category, html=False), 1)
         if appeal.decision_text:
             writer.field(_("The reviewer's words"), appeal.decision_text, 1)
         if appeal.grant_ends_on is not None:

@@ -12,6 +12,7 @@ class SandboxRole(StrEnum):
     REGISTRANT = "registrant"
     STAFF = "staff"
     HR = "hr"
+    REVIEWER = "reviewer"
     ADMIN = "admin"
 
 
@@ -19,6 +20,7 @@ ROLE_LABELS = {
     SandboxRole.REGISTRANT: "Registrant",
     SandboxRole.STAFF: "Checkpoint staff",
     SandboxRole.HR: "HR office",
+    SandboxRole.REVIEWER: "Appeals reviewer",
     SandboxRole.ADMIN: "Administrator",
 }
 
@@ -53,6 +55,8 @@ PEOPLE: tuple[SandboxPerson, ...] = (
     SandboxPerson(FakeUser(700000002, "Anna", "Schmidt", "anna_s", "en"), SandboxRole.REGISTRANT, "+4915112345678"),
     SandboxPerson(FakeUser(700000003, "王芳", None, "wangfang", "zh"), SandboxRole.STAFF, "+8613900139003"),
     SandboxPerson(FakeUser(700000004, "Maria", "Garcia", "maria_hr", "en"), SandboxRole.HR, "+34612345678"),
+    # Decides appeals (/appeals) for everyone, so a red code can be contested and granted without the admin.
+    SandboxPerson(FakeUser(700000006, "David", "Chen", "david_reviews", "en"), SandboxRole.REVIEWER, "+85291234567"),
     SandboxPerson(FakeUser(700000005, "Sam", "Okafor", "sam_admin", "en"), SandboxRole.ADMIN, "+2348031234567"),
 )
 

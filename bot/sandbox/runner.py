@@ -164,7 +164,7 @@ class Sandbox:
         marker.write_text("This folder belongs to the sandbox (python -m bot sandbox); it is emptied at each start.\n")
 
     async def _seed(self) -> None:
-        """What an administrator would have done on day one: an organization with an HR officer, a staff member."""
+        """What an administrator would have done on day one: an organization with an HR officer, a staff member, a reviewer of appeals."""
         admin = with_role(SandboxRole.ADMIN).id
         now = datetime.now(UTC)
         engine = create_engine(self.database_url, pool_size=1)
@@ -177,6 +177,8 @@ class Sandbox:
                 await change_hr(session, admin, [admin], organization.id, with_role(SandboxRole.HR).id, True, now)
             async with sessions() as session:
                 await grant_role(session, admin, [admin], with_role(SandboxRole.STAFF).id, RoleName.STAFF, now)
+            async with sessions() as session:
+                await grant_role(session, admin, [admin], with_role(SandboxRole.REVIEWER).id, RoleName.REVIEWER, now)
         finally:
             await engine.dispose()
         self.links = [

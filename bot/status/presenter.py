@@ -42,6 +42,7 @@ OVERRIDE_CATEGORIES = {
     OverrideCategory.CLOSE_CONTACT: __("you are a close contact of a confirmed case"),
     OverrideCategory.QUARANTINE_ORDERED: __("quarantine ordered by the health authority"),
     OverrideCategory.OTHER: __("a decision of the health authority"),
+    OverrideCategory.APPEAL_GRANTED: __("your appeal was granted"),
 }
 
 NEXT_STEPS = {
@@ -112,7 +113,18 @@ def status_lines(status: Status, locale: str, today: date) -> list[str]:
     """Why the colour, what to do, and the way to green: the count, the next check-in, the earliest dates."""
     colour = str(status.colour)
     lines = [colour_line(colour)]
-    if status.override_reason is not None:
+    if status.override_category == OverrideCategory.APPEAL_GRANTED:
+        # A reviewer's decision on the person's appeal, not a health authority's.
+        lines.append(_("Why: your appeal was granted."))
+        if status.changes_on is not None:
+            # The words (and the last green day) the person was told when it was granted, as /history has them.
+            lines.append(
+                _("Green until {date}; from {next} the rules apply again, without the reason you contested.").format(
+                    date=format_day(status.changes_on - timedelta(days=1), locale),
+                    next=format_day(status.changes_on, locale),
+                )
+            )
+    elif status.override_reason is not None:
         lines.append(
             _("Set by a health authority's decision: {reason}").format(reason=category_text(status.override_category))
         )

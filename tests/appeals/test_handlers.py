@@ -120,6 +120,10 @@ async def test_uphold_with_a_category_and_words_tells_the_person_in_their_langua
     ]
     category = ReviewCallback(action=ReviewAction.CATEGORY, appeal=appeal.id, value=2).pack()
     assert "Write a few words" in texts(await harness.press(ADMIN, category))[-1]
+    # A photo instead of the words: asked again, and nothing decided yet.
+    assert "Write a few words" in texts(await harness.feed(await harness.fake.send_photo(ADMIN, _png())))[-1]
+    async with harness.sessions() as session:
+        assert (await session.get(Appeal, appeal.id)).state == "open"  # type: ignore[union-attr]
     assert texts(await harness.send(ADMIN, "Quarantine lasts 14 days from 20 Nov."))[-1].startswith("Upheld.")
     async with harness.sessions() as session:
         notices = list(await session.scalars(select(Notice.text).where(Notice.user_id == zh_person.id)))

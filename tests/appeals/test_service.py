@@ -34,9 +34,6 @@ class Words:
     def granted(self, language: str, appeal: Appeal, ends_on: date) -> str:
         return f"granted {language} {ends_on.isoformat()}"
 
-    def override_reason(self, language: str) -> str:
-        return "appeal granted"
-
 
 async def _red(sessions: async_sessionmaker[AsyncSession], fake: object, user_id: int, language: str = "en") -> None:
     await add_person(sessions, fake, user_id, language)  # type: ignore[arg-type]
@@ -138,6 +135,37 @@ async def test_a_grant_turns_the_colour_green_at_once_and_tells_the_person(sessi
     async with session_factory() as session:
         with pytest.raises(service.AlreadyDecided):
             await service.uphold(session, REVIEWER, ADMINS, appeal.id, Category.RULES, "no", at(3), Words())
+
+
+async def test_a_granted_colour_says_the_appeal_was_granted_not_an_authoritys_decision(
+    session_factory, telegram
+) -> None:
+    from bot.history.entries import ColourEntry, Turn
+    from bot.history.presenter import render_entry
+    from bot.history.service import load_history
+    from bot.i18n import create_i18n
+    from bot.status.presenter import status_lines
+
+    fake, _bot = telegram
+    await _red(session_factory, fake, 1)
+    appeal = await _appeal(session_factory, 1)
+    async with session_factory() as session:
+        await service.grant(session, ADMIN, ADMINS, appeal.id, 7, at(3), ZONE, Words())
+    async with session_factory() as session:
+        status = (await reassess(session, 1, at(3), ZONE, cause="daily")).status
+        await session.commit()
+    async with session_factory() as session:
+        history = await load_history(session, 1, at(3), ZONE)
+    [granted] = [entry for entry in history.entries if isinstance(entry, ColourEntry) and entry.turn is Turn.DECIDED]
+    # No note: the person never got "appeal granted" quoted as the health authority's words.
+    assert (status.override_category, status.override_reason) == ("appeal_granted", "")
+    i18n = create_i18n()
+    for locale, words in (("en", "your appeal was granted"), ("zh", "申诉")):
+        with i18n.context(), i18n.use_locale(locale):
+            lines = "\n".join(status_lines(status, locale, at(3).astimezone(ZONE).date()))
+            entry = render_entry(granted, locale, ZONE)
+        assert words in lines and words in entry
+        assert "health authority" not in lines + entry and "卫生部门" not in lines + entry
 
 
 async def test_two_reviewers_at_once_one_decision_wins(session_factory, telegram) -> None:

@@ -96,6 +96,11 @@ async def test_forged_old_and_outsiders_buttons_change_nothing(harness: Harness)
     forged = await _press(harness, ADMIN, first, OverrideChoice(draft=draft, category="vip_pass").pack())
     assert "earlier message" in " ".join(texts(forged, "answerCallbackQuery"))
     assert await _overrides(harness) == []
+    # An appeal's grant is a category only a reviewer's decision records; no button of /override offers it.
+    assert "appeal_granted" not in str(first)
+    forged = await _press(harness, ADMIN, first, OverrideChoice(draft=draft, category="appeal_granted").pack())
+    assert "earlier message" in " ".join(texts(forged, "answerCallbackQuery"))
+    assert await _overrides(harness) == []
 
     # Someone else pressing the administrator's button (or forging one): refused and audited.
     outsider = await _press(harness, EVE, first, harness.fake.find_button(first, "Other"))

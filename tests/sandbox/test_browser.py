@@ -152,6 +152,20 @@ async def register_in_chinese(phone: Phone) -> None:
     await phone.press("提交", "绿码")
 
 
+async def back_from_abroad(person: Person) -> None:
+    """Registers on their own phone (driven through the emulator, as another device would): red, for a stay abroad."""
+    await onboard(person)
+    await answer_identity(person, "Anna Schmidt")
+    await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
+    await person.press("Abroad")
+    await person.press("Done", expect="close contact")
+    await person.press("None of these", expect="told you that you are")
+    await person.press("None of these", expect="symptoms now")
+    await person.press("No symptoms", expect="body temperature")
+    await person.say("36.6", expect="Please check your answers")
+    await person.press("Submit", expect=lambda message: "photo" in message and "RED CODE" in message.get("caption", ""))
+
+
 async def test_register_in_chinese_then_staff_scan_and_hr_sees_who_has_not_checked_in(phone: Phone) -> None:
     page = phone.page
     await register_in_chinese(phone)
@@ -232,18 +246,8 @@ async def test_a_red_code_on_a_phone_shows_the_whole_qr_without_scrolling(small_
     colour, valid until and the time shown; why is behind a button, and the whole image is on screen."""
     page = small_phone.page
     anna = next(p for p in sandbox.people if p.role is SandboxRole.REGISTRANT and p.user.language_code == "en")
-    person = Person(sandbox.fake, anna.user)
     # Back from abroad: red, with the longest explanation a newcomer gets.
-    await onboard(person)
-    await answer_identity(person, "Anna Schmidt")
-    await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
-    await person.press("Abroad")
-    await person.press("Done", expect="close contact")
-    await person.press("None of these", expect="told you that you are")
-    await person.press("None of these", expect="symptoms now")
-    await person.press("No symptoms", expect="body temperature")
-    await person.say("36.6", expect="Please check your answers")
-    await person.press("Submit", expect=lambda message: "photo" in message and "RED CODE" in message.get("caption", ""))
+    await back_from_abroad(Person(sandbox.fake, anna.user))
 
     await page.click(f'.person[data-person-id="{anna.id}"]')
     await small_phone.type("/code", "RED CODE")
@@ -277,3 +281,47 @@ async def test_an_empty_chat_says_to_press_start_and_its_button_starts_the_bot(p
     await empty.locator("button", has_text="/start").click()
     await phone.bot_says("Choose your language")
     await expect(empty).to_have_count(0)
+
+
+async def test_a_red_code_appealed_on_the_page_and_granted_by_the_reviewer_turns_green(
+    phone: Phone, sandbox: Sandbox
+) -> None:
+    page = phone.page
+    anna = next(p for p in sandbox.people if p.role is SandboxRole.REGISTRANT and p.user.language_code == "en")
+    await back_from_abroad(Person(sandbox.fake, anna.user))
+
+    # Anna contests the stay abroad: her test and her release are the reviewer's to weigh.
+    await page.click(f'.person[data-person-id="{anna.id}"]')
+    await phone.type("/appeal", "Which reason")
+    await phone.press("abroad", "Write why")
+    await phone.type("I came back on 1 March and was released from quarantine today", "photo of a document")
+    await phone.press("No photo", "Send it to a reviewer?")
+    await phone.press("Send the appeal", "Your appeal was sent")
+    await phone.type("/status", "is being reviewed")
+    await phone.shot("appeal-under-review")
+
+    # The reviewer's queue: the contested reason and her words, not her name.
+    await phone.become(SandboxRole.REVIEWER)
+    await phone.type("/appeals", "Reason contested")
+    card = await phone.last_from_bot().inner_text()
+    assert "released from quarantine today" in card and "abroad" in card
+    assert "Anna" not in card and "Schmidt" not in card
+    await phone.shot("reviewer-sees-the-appeal")
+    await phone.press("Grant", "Green for how long?")
+    await phone.press("14 days", "Granted: green until")
+    await phone.shot("reviewer-granted")
+
+    # Anna is told through the outbox, in her language, never by whom; her code is green at once.
+    await page.click(f'.person[data-person-id="{anna.id}"]')
+    await phone.bot_says("was granted")
+    assert "David" not in await phone.last_from_bot().inner_text()
+    await phone.type("/code", "GREEN CODE")
+    await phone.shot("green-after-the-appeal")
+    await phone.type("/status", "Why: your appeal was granted.")
+    # The last green day as she was told it and as /history has it.
+    granted = await phone.last_from_bot().inner_text()
+    await phone.type("/history", "Appeal granted: you stayed abroad")
+    history = await phone.last_from_bot().inner_text()
+    last_day = re.search(r"Green until (\w+ \d+, \d{4})", history)
+    assert last_day is not None and f"Green until {last_day.group(1)};" in granted
+    await phone.shot("history-after-the-appeal")

@@ -124,12 +124,12 @@ async def test_state_lists_the_people_the_invite_and_the_commands_in_both_langua
         assert response.status == 200
         state = await response.json()
 
-    assert [person["role"] for person in state["people"]] == ["registrant", "registrant", "staff", "hr", "admin"]
+    assert [person["role"] for person in state["people"]] == ["registrant", "registrant", "staff", "hr", "reviewer", "admin"]
     assert [person["id"] for person in state["people"]] == [person.id for person in shared_sandbox.people]
     assert all(person["name"] and person["phone"].startswith("+") for person in state["people"])
     assert state["bot"]["username"] == SANDBOX_BOT_USERNAME
 
-    # The invite is the seeded organization's, whose HR office and staff are the people shown with those roles.
+    # The invite is the seeded organization's, whose HR office, staff and reviewer are the people shown with those roles.
     [invite] = state["links"]
     assert invite["url"] == shared_sandbox.links[0].url
     assert "Ningbo Institute of Technology" in invite["label"]
@@ -141,7 +141,8 @@ async def test_state_lists_the_people_the_invite_and_the_commands_in_both_langua
     finally:
         await engine.dispose()
     assert invite["url"] == f"https://t.me/{SANDBOX_BOT_USERNAME}?start=join-{organization.invite_code}"
-    assert roles == {(MARIA.id, "hr", organization.id), (WANG_FANG.id, "staff", None)}
+    reviewer = with_role(SandboxRole.REVIEWER)
+    assert roles == {(MARIA.id, "hr", organization.id), (WANG_FANG.id, "staff", None), (reviewer.id, "reviewer", None)}
 
     english = {command["command"]: command["description"] for command in state["commands"]["en"]}
     chinese = {command["command"]: command["description"] for command in state["commands"]["zh"]}

@@ -442,8 +442,7 @@ def main() -> None:
             backends = {arguments.only: backends[arguments.only]}
         loop = "uvloop" if arguments.uvloop else "asyncio"
         print(
-            f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight, "
-            f"{loop}"
+            f"updates/s, median of {arguments.runs} runs of {arguments.users} updates, {CONCURRENCY} in flight, {loop}"
         )
         for backend, url in backends.items():
             for name, (rate, ratio) in run(url, arguments.users, arguments.runs, arguments.uvloop).items():

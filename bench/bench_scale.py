@@ -183,13 +183,68 @@ FILE_ID = "AgACAgIAAxkDAAIBbench"
 BIG_TABLES = ("checkins", "assessments", "declarations", "codes", "verifications")
 APPLICATION_NAME = "bench_scale_child"
 
-SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"]
+SURNAMES = [
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "黄",
+    "赵",
+    "吴",
+    "周",
+    "徐",
+    "孙",
+    "马",
+    "朱",
+    "胡",
+    "郭",
+    "何",
+    "高",
+    "林",
+    "罗",
+]
 GIVEN = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚",
-    "桂英", "晨", "宇", "欣怡",
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晨",
+    "宇",
+    "欣怡",
 ]
 LATIN_SURNAMES = [
-    "Smith", "Garcia", "Müller", "Kim", "Nguyen", "Rossi", "Ivanova", "Tanaka", "Dubois", "Silva", "Khan", "Cohen",
+    "Smith",
+    "Garcia",
+    "Müller",
+    "Kim",
+    "Nguyen",
+    "Rossi",
+    "Ivanova",
+    "Tanaka",
+    "Dubois",
+    "Silva",
+    "Khan",
+    "Cohen",
 ]
 LATIN_GIVEN = ["Anna", "James", "Maria", "Omar", "Yuki", "Elena", "Lucas", "Priya", "Noah", "Fatima", "Leon", "Sofia"]
 
@@ -481,7 +536,9 @@ def person_rows(
         "address": f"{rng.randint(1, 999)} Zhongshan Road, building {rng.randint(1, 30)}",
     }
     minute = rng.randint(6 * 60 + 30, 9 * 60 + 30)  # each person checks in at their own time of the morning
-    event_at = [_at(first_day + timedelta(days=event.day), minute + int(rng.random() * 20)) for event in template.events]
+    event_at = [
+        _at(first_day + timedelta(days=event.day), minute + int(rng.random() * 20)) for event in template.events
+    ]
     created = event_at[0] - timedelta(minutes=3)
     unreachable = rng.random() < 0.01
     chunk.users.append(
@@ -1187,7 +1244,9 @@ def print_explain(url: str, outcome: Outcome, people: int) -> None:
             f"seq_scan={','.join(tables) or 'none'} sql={sql}",
             flush=True,
         )
-    print(f"explain {outcome.operation} people={people} seq_scan_on_big_tables={','.join(scanned) or 'none'}", flush=True)
+    print(
+        f"explain {outcome.operation} people={people} seq_scan_on_big_tables={','.join(scanned) or 'none'}", flush=True
+    )
 
 
 # --- Main ------------------------------------------------------------------------------------------
@@ -1230,12 +1289,17 @@ def main() -> None:
         reset_schema(url)
         kinds = asyncio.run(seed(url, people, first_day, now))
         shares = " ".join(f"{kind}={count}" for kind, count in kinds.items())
-        print(f"seed people={people} backend={args.backend} seconds={time.perf_counter() - started:.1f} {shares}", flush=True)
+        print(
+            f"seed people={people} backend={args.backend} seconds={time.perf_counter() - started:.1f} {shares}",
+            flush=True,
+        )
         if args.backend == "postgresql":
             sizes = asyncio.run(table_sizes(url))
             person_days = people * DAYS
             for table, rows, size in sizes:
-                print(f"size {table} rows={rows} bytes={size} bytes_per_person_day={size / person_days:.1f}", flush=True)
+                print(
+                    f"size {table} rows={rows} bytes={size} bytes_per_person_day={size / person_days:.1f}", flush=True
+                )
             total = sum(size for _table, _rows, size in sizes)
             print(f"size all bytes={total} bytes_per_person_day={total / person_days:.1f}", flush=True)
 

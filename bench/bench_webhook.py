@@ -79,9 +79,7 @@ async def load(url: str, bodies: list[bytes], connections: int) -> tuple[float, 
     latencies: list[float] = []
     queue = iter(bodies)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
-    async with ClientSession(
-        connector=TCPConnector(limit=connections), timeout=ClientTimeout(total=60)
-    ) as client:
+    async with ClientSession(connector=TCPConnector(limit=connections), timeout=ClientTimeout(total=60)) as client:
 
         async def worker() -> None:
             for body in queue:
@@ -181,7 +179,9 @@ def main() -> None:
             print(f"in-process {name:<22} {rate:8.0f}/s ratio_to_aiogram={ratio:.3f}", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(
-            measure(arguments.postgres, arguments.users, [int(n) for n in arguments.connections.split(",")], Path(folder))
+            measure(
+                arguments.postgres, arguments.users, [int(n) for n in arguments.connections.split(",")], Path(folder)
+            )
         )
 
 

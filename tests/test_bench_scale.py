@@ -51,7 +51,9 @@ async def test_the_seeded_city_is_one_the_bot_could_have_written(clean_database:
             users = list(await session.scalars(select(User).order_by(User.id)))
             checkins = await session.scalar(select(func.count()).select_from(CheckIn))
             colours = dict(
-                (await session.execute(select(User.id, Assessment.colour).join(Assessment).order_by(Assessment.id))).all()
+                (
+                    await session.execute(select(User.id, Assessment.colour).join(Assessment).order_by(Assessment.id))
+                ).all()
             )
         assert len(users) == PEOPLE
         assert PEOPLE * 25 < checkins <= PEOPLE * bench.DAYS, "a check-in on most days"

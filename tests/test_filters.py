@@ -16,12 +16,21 @@ from bot.menu import SHOW_CODE
 
 def _message(text: str) -> Message:
     user = User(id=1, is_bot=False, first_name="Jane")
-    return Message(message_id=1, date=datetime(2026, 12, 3, tzinfo=UTC), chat=Chat(id=1, type="private"), from_user=user, text=text)
+    return Message(
+        message_id=1, date=datetime(2026, 12, 3, tzinfo=UTC), chat=Chat(id=1, type="private"), from_user=user, text=text
+    )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["code", "show my code", "show me my code please", "Can you show my health code?", "出示我的健康码", "请给我看一下我的健康码，谢谢"],
+    [
+        "code",
+        "show my code",
+        "show me my code please",
+        "Can you show my health code?",
+        "出示我的健康码",
+        "请给我看一下我的健康码，谢谢",
+    ],
 )
 async def test_longer_ways_to_ask_for_the_code(text: str) -> None:
     words = Words("code", "health code", "健康码", fillers=ASKING_FOR_THE_CODE)

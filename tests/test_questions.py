@@ -234,7 +234,9 @@ def test_none_typed_in_chinese_on_a_chinese_form(english: I18n) -> None:
         assert QUESTIONS_BY_KEY["symptoms"].typed_option("咳嗽") is None
 
 
-@pytest.mark.parametrize(("typed", "district"), [("海曙", "haishu"), ("海曙区", "haishu"), ("慈溪", "cixi"), ("宁海", "ninghai")])
+@pytest.mark.parametrize(
+    ("typed", "district"), [("海曙", "haishu"), ("海曙区", "haishu"), ("慈溪", "cixi"), ("宁海", "ninghai")]
+)
 def test_a_district_without_its_suffix_is_that_district(english: I18n, typed: str, district: str) -> None:
     with english.use_locale("zh"):
         assert QUESTIONS_BY_KEY["district"].typed_option(typed).value == district
@@ -275,8 +277,8 @@ def test_the_places_question_names_the_areas_the_rules_file_lists(english: I18n,
 def test_area_names_are_rules_data_checked_like_the_rest() -> None:
     import json
 
-    from bot.domain.assessment import DEFAULT_RULES_PATH, RulesError, parse_rules
     from bot.domain.answers import Place
+    from bot.domain.assessment import DEFAULT_RULES_PATH, RulesError, parse_rules
 
     data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
     data["areas"]["high_risk"]["names"] = {"en": ["Wenzhou"], "zh": ["温州市"]}

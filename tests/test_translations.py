@@ -80,9 +80,7 @@ HR_VARIANTS = re.compile(r"HR|人事人员|人力资源|人事处|人事部(?!�
 
 
 def _zh_strings() -> list[tuple[str, str]]:
-    return [
-        (str(_forms(message.id)[0]), string) for message in _messages("zh") for string in _forms(message.string)
-    ]
+    return [(str(_forms(message.id)[0]), string) for message in _messages("zh") for string in _forms(message.string)]
 
 
 def test_chinese_punctuation_after_chinese_is_full_width() -> None:

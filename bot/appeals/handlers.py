@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
 from bot.appeals import presenter, service
-from bot.appeals.presenter import NoticeWording
 from bot.appeals.keyboards import (
     CATEGORY_ORDER,
     AppealCallback,
@@ -33,7 +32,9 @@ from bot.appeals.keyboards import (
     reasons_keyboard,
     withdraw_keyboard,
 )
+from bot.appeals.presenter import NoticeWording
 from bot.clock import Clock
+from bot.domain.appeals import Category
 from bot.fsm import save_state
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
@@ -339,7 +340,7 @@ async def process_decision_text(
     data = await state.get_data()
     await state.clear()
     actor = message.from_user.id if message.from_user else 0
-    category = service.Category(data["review_category"])
+    category = Category(data["review_category"])
     try:
         await service.uphold(
             session, actor, admin_ids, int(data["review_appeal"]), category, text, clock(), NoticeWording(i18n, zone)
@@ -383,9 +384,7 @@ def create_router() -> Router:
     router.message.register(process_text_not_text, StateFilter(AppealForm.text), _not_a_command)
     router.message.register(process_photo, StateFilter(AppealForm.photo), F.photo)
     router.message.register(process_not_a_photo, StateFilter(AppealForm.photo), _not_a_command)
-    router.message.register(
-        process_use_the_buttons, StateFilter(AppealForm.reason, AppealForm.confirm), _not_a_command
-    )
+    router.message.register(process_use_the_buttons, StateFilter(AppealForm.reason, AppealForm.confirm), _not_a_command)
     router.message.register(process_decision_text, StateFilter(ReviewForm.text), F.text, _not_a_command)
     router.message.register(process_decision_not_text, StateFilter(ReviewForm.text), _not_a_command)
     return router

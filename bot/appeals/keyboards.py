@@ -13,8 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.appeals import presenter
-from bot.appeals.service import GRANT_DAYS, Category
+from bot.appeals.service import GRANT_DAYS
 from bot.callbacks import ButtonNumber
+from bot.domain.appeals import Category
 
 
 class AppealStep(StrEnum):

@@ -10,8 +10,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.appeals.categories import category_text
-from bot.appeals.service import OVERRIDE_REASON, Category, QueueItem, Reading
+from bot.appeals.service import OVERRIDE_REASON, QueueItem, Reading
 from bot.db.models import Appeal
+from bot.domain.appeals import Category
 from bot.history.presenter import report_summary
 from bot.i18n import format_day, format_moment, format_short_day
 from bot.status.presenter import colour_line, reason_text

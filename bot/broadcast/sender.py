@@ -260,9 +260,7 @@ class Sender:
             final.total,
         )
 
-    async def _deliver(
-        self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]]
-    ) -> None:
+    async def _deliver(self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]]) -> None:
         if recipient.language is None:
             # Erased while the job was being stored: their row would otherwise stay pending and the job never end.
             async with self._sessions() as session:
@@ -303,9 +301,7 @@ class Sender:
         while True:
             await self._wait_turn(job.id, recipient.user_id)
             try:
-                await self._bot.send_message(
-                    recipient.user_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-                )
+                await self._bot.send_message(recipient.user_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
             except TelegramRetryAfter as error:
                 # Not the recipient's fault: wait as told, slow everything down for as long, try again.
                 self.retry_afters += 1
@@ -527,4 +523,3 @@ class _Shown:
     # (chat id, message id) of the progress message, once known.
     where: tuple[int, int] | None = None
     progress: Progress = Progress(sent=0, blocked=0, failed=0, left=0, total=0)
-

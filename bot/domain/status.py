@@ -275,9 +275,7 @@ def missed_days(history: History, today: date, rules: Rules | None = None) -> li
     return _walk_through(history, today, rules)[0].missed_days
 
 
-def _walk_through(
-    history: History, today: date, rules: Rules
-) -> tuple[_Walk, dict[date, Report], dict[date, Report]]:
+def _walk_through(history: History, today: date, rules: Rules) -> tuple[_Walk, dict[date, Report], dict[date, Report]]:
     """The walk through every day up to `today`, with the person's own reports by day and each day's record
     (their own report, raised by a checkpoint's fever; or a checkpoint's fever alone)."""
     criteria_by_reason = {criterion.reason: criterion for criterion in rules.criteria}

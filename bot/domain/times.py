@@ -30,9 +30,7 @@ def parse_time_of_day(text: str) -> time | None:
     if match := _CHINESE.fullmatch(text):
         part, hour = match[1], int(match[2])
         minute = 30 if match[3] else int(match[4] or match[5] or 0)
-        if part in _AFTERNOON and 1 <= hour < 12:
-            hour += 12
-        elif part == "中午" and hour < 3:
+        if part in _AFTERNOON and 1 <= hour < 12 or part == "中午" and hour < 3:
             hour += 12
         elif part == "凌晨" and hour == 12:
             hour = 0

@@ -43,9 +43,7 @@ async def load_history(session: AsyncSession, user_id: int, now: datetime, zone:
     appeals = await AppealRepository(session).of_user(user_id)
     decisions = {row.set_at: row.category for row in await OverrideRepository(session).decided_at(user_id)}
     # A missed day writes no row (the colour and its reasons stay); the rules walk says which days were.
-    missed = missed_days(
-        await status_service.load_history(session, user_id, zone), status_service.local_day(now, zone)
-    )
+    missed = missed_days(await status_service.load_history(session, user_id, zone), status_service.local_day(now, zone))
     await session.commit()
     entries = build_entries(declarations, checkins, assessments, checks, decisions)
     entries += appeal_entries(appeals)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-
-from collections.abc import Iterable
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _

@@ -74,8 +74,7 @@ def staff_help_text() -> str:
 
 def reviewer_help_text() -> str:
     return _(
-        "<b>Appeal reviewers</b>\n"
-        "/appeals: the appeals against a colour, the one due first first: uphold or grant each"
+        "<b>Appeal reviewers</b>\n/appeals: the appeals against a colour, the one due first first: uphold or grant each"
     )
 
 

@@ -31,6 +31,7 @@ from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
+from bot.db.repositories.organizations import HR_ROLE
 from bot.domain.times import parse_time_of_day
 from bot.filters import Has
 from bot.fsm import save_state
@@ -162,7 +163,7 @@ async def _change_hr(
     locale: str,
     bot: Bot,
     i18n: I18n,
-    role: str = service.HR_ROLE,
+    role: str = HR_ROLE,
 ) -> None:
     words = args.split()
     # An organization's number fits a BIGINT: a longer one is a typo, not a database error.

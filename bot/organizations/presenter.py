@@ -15,7 +15,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.broadcast.service import Audience
 from bot.i18n import format_day
 from bot.onboarding.texts import in_both_languages
-from bot.roles import presenter as roles_presenter
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     REVIEWER_ROLE,
@@ -31,6 +30,7 @@ from bot.organizations.service import (
     Report,
     Schedule,
 )
+from bot.roles import presenter as roles_presenter
 
 COLOUR_SYMBOLS = {"green": "🟢", "yellow": "🟡", "red": "🔴", None: "⚪"}
 UNREACHABLE = "⛔"
@@ -162,6 +162,7 @@ def unknown_username(username: str) -> str:
     return _("I do not know @{username}: they must have written to this bot first, or use their numeric id.").format(
         username=escape(username)
     )
+
 
 def uncertain_username(username: str) -> str:
     return _(

@@ -51,6 +51,7 @@ DENIED = "denied"
 
 REVIEWER_ROLE = RoleName.REVIEWER.value
 
+
 class Attempt(StrEnum):
     """What someone tried; the audit log's `attempted` when they were refused."""
 

@@ -7,7 +7,7 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.db.repositories.reminders import ReminderSetting, RemindChoice
+from bot.db.repositories.reminders import RemindChoice, ReminderSetting
 
 
 def clock(at: time) -> str:

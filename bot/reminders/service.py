@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast import notices
 from bot.clock import Clock
 from bot.db.repositories.notices import NewNotice
-from bot.db.repositories.reminders import Due, ReminderRepository, ReminderSetting, RemindChoice
+from bot.db.repositories.reminders import Due, RemindChoice, ReminderRepository, ReminderSetting
 from bot.reminders.keyboards import reminder_buttons
 from bot.reminders.presenter import reminder_text, warning_text
 from bot.status.service import local_day
@@ -68,9 +68,7 @@ async def queue_due(
     return Queued(reminded=reminded, warned=warned)
 
 
-async def _walk(
-    sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime, kind: str, claim: Claim
-) -> int:
+async def _walk(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime, kind: str, claim: Claim) -> int:
     queued = 0
     after = 0  # keyset: a batch never reads past the people already taken
     while True:

@@ -93,6 +93,7 @@ def unknown_username(username: str) -> str:
         username=escape(username)
     )
 
+
 def uncertain_username(username: str) -> str:
     return _(
         "I cannot be sure who @{username} is now: the name may have passed to another account. "
@@ -207,9 +208,7 @@ def listing(roles: RoleListing, locale: str, zone: tzinfo) -> list[str]:
     return chunks(lines)
 
 
-def _granted(
-    row: GrantedRole, names: Mapping[int, str], locale: str, zone: tzinfo, with_role: bool = False
-) -> str:
+def _granted(row: GrantedRole, names: Mapping[int, str], locale: str, zone: tzinfo, with_role: bool = False) -> str:
     text = _("{person}: granted by {admin}, {moment}").format(
         person=person(row.user_id, row.username, names.get(row.user_id)),
         admin=person(row.granted_by, row.granted_by_username, names.get(row.granted_by)),

@@ -189,5 +189,7 @@ class DailyJob:
             raise  # logged by the runner, and tried again at the next step
         self.done_for = today
         if self._metrics is not None:
-            self._metrics.daily_done(time.perf_counter() - started, result.reevaluated, result.changed, today, self._zone)
+            self._metrics.daily_done(
+                time.perf_counter() - started, result.reevaluated, result.changed, today, self._zone
+            )
         logger.info("daily: %s re-evaluated, %s changed, %s told", result.reevaluated, result.changed, result.told)

@@ -76,7 +76,7 @@ async def explain_colour(
     zone: tzinfo,
     code_settings: CodeSettings,
 ) -> None:
-    """"Why this colour?" under a code: the presser's own status as a new message, below the code, so the
+    """ "Why this colour?" under a code: the presser's own status as a new message, below the code, so the
     code's caption stays short. The button names nobody, so a forwarded code explains only the presser's."""
     status = await _status_text(session, account, locale, clock, zone, code_settings)
     await query.answer()

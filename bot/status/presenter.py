@@ -46,9 +46,7 @@ OVERRIDE_CATEGORIES = {
 }
 
 NEXT_STEPS = {
-    "centralized_or_home_quarantine": __(
-        "14 days of centralized or strict home quarantine for medical observation."
-    ),
+    "centralized_or_home_quarantine": __("14 days of centralized or strict home quarantine for medical observation."),
     "home_or_centralized_observation": __("7 days of home or centralized quarantine for medical observation."),
     "show_code_and_temperature": __("Show this code at checkpoints; your temperature will be taken."),
 }

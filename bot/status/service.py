@@ -66,7 +66,13 @@ async def _load(
         # An override that ends before it starts was never in force (and must release nothing).
         if override.ends_on is None or override.ends_on > override.starts_on:
             overrides[override.user_id].append(
-                Override(Colour(override.colour), override.reason, override.starts_on, override.ends_on, _category(override.category))
+                Override(
+                    Colour(override.colour),
+                    override.reason,
+                    override.starts_on,
+                    override.ends_on,
+                    _category(override.category),
+                )
             )
     ends = await AssessmentRepository(session).oldest_and_current(user_ids)
     histories = {

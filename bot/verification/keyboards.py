@@ -33,9 +33,6 @@ def correction_keyboard(verification_id: int, fever: bool) -> InlineKeyboardMark
     """Under a recorded reading: the other reading, for a press on the wrong button. The server refuses it
     after the correction window, to anyone but the staff member who checked the code."""
     builder = InlineKeyboardBuilder()
-    if fever:
-        text = "↩ " + _("Undo: change to normal")
-    else:
-        text = "↩ " + _("Undo: change to fever (37.3 °C or more)")
+    text = "↩ " + (_("Undo: change to normal") if fever else _("Undo: change to fever (37.3 °C or more)"))
     builder.button(text=text, callback_data=TemperatureCallback(verification=verification_id, fever=not fever))
     return builder.as_markup()

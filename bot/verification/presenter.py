@@ -89,7 +89,9 @@ _COLOUR_BLOCKS = frozenset(symbol * BLOCK_WIDTH for symbol in (*COLOUR_SQUARES.v
 def valid_headline(colour: str) -> str:
     """The first line of a valid card. Staff at a busy gate read only this, so it is the decision."""
     known = HEADLINES.get(colour)
-    return "<b>" + (known if known is not None else UNKNOWN_COLOUR_HEADLINE.format(colour=escape(colour) or "—")) + "</b>"
+    return (
+        "<b>" + (known if known is not None else UNKNOWN_COLOUR_HEADLINE.format(colour=escape(colour) or "—")) + "</b>"
+    )
 
 
 def not_valid_headline(reason: str) -> str:

@@ -276,7 +276,7 @@ async def test_history_and_mydata_show_the_appeal_without_the_reviewer_and_reten
     async with session_factory() as session:
         data = await stored_data(session, NoConversation(), 1)  # type: ignore[arg-type]
     document = data_json(data, at(3)).decode()
-    assert "\"decision_text\": \"14 days\"" in document and "decided_by" not in document
+    assert '"decision_text": "14 days"' in document and "decided_by" not in document
 
     # Kept while within RETENTION_DAYS; closed and older than that, deleted.
     purged = await purge_expired(session_factory, MemoryStorage(), at(3), timedelta(days=60))

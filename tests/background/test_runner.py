@@ -53,7 +53,7 @@ async def test_the_step_waits_its_interval_after_each_run() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert all(later - earlier >= 0.045 for earlier, later in zip(starts, starts[1:]))
+    assert all(later - earlier >= 0.045 for earlier, later in zip(starts, starts[1:], strict=False))
 
 
 async def test_stop_waits_for_a_step_in_progress_to_finish_its_cleanup() -> None:

@@ -32,6 +32,8 @@ class MovableTimer:
 
     def __call__(self) -> datetime:
         return self.now
+
+
 HR = 500
 FAST = SenderSettings(lease=timedelta(seconds=5), retry_base=0.05, progress_every=0.05, poll_every=0.05)
 

@@ -1157,7 +1157,10 @@ def test_a_checkpoint_fever_is_not_the_persons_check_in() -> None:
 def test_a_checkpoint_fever_alone_leaves_its_day_without_a_check_in() -> None:
     fever = Report(day(3), 37.3, frozenset())
     history = History(declarations=[green_declaration(1)], reports=normals([1, 2, 4, 5]), checkpoint_readings=[fever])
-    with_own = History(declarations=[green_declaration(1)], reports=[*normals([1, 2]), Report(day(3), 37.3, frozenset()), *normals([4, 5])])
+    with_own = History(
+        declarations=[green_declaration(1)],
+        reports=[*normals([1, 2]), Report(day(3), 37.3, frozenset()), *normals([4, 5])],
+    )
     assert status_at(history, day(5)) == status_at(with_own, day(5)), "the fever counts as a fever either way"
     assert status_at(history, day(3)).checked_in_today is False
     assert status_at(with_own, day(3)).checked_in_today is True

@@ -250,7 +250,8 @@ async def test_administrators_create_organizations_and_people_join_by_invite(
     await ada.say("/org hr 1 @nobody_here", expect="I do not know @nobody_here")
     otto._seen = fake.mark()
     await ada.say(
-        f"/org unhr {office} 8003", expect="is no longer an HR member of Zhejiang <Office>. They will be told in a moment."
+        f"/org unhr {office} 8003",
+        expect="is no longer an HR member of Zhejiang <Office>. They will be told in a moment.",
     )
     await otto.expect("浙江办事处")
     grants = await rows(
@@ -469,7 +470,9 @@ async def test_remind_those_not_checked_in_with_own_text_and_blocked_users_count
     progress = await hanna.expect("Reminder finished", timeout=30)
     assert "Sent 2, blocked 1, failed 0 of 3." in message_text(progress)
     assert texts_to(fake, ann, mark) == []
-    assert any(text.startswith("📢 来自您所在单位人事部门的通知：") for text in texts_to(fake, li, mark)), "who it is from"
+    assert any(text.startswith("📢 来自您所在单位人事部门的通知：") for text in texts_to(fake, li, mark)), (
+        "who it is from"
+    )
     # Under HR's own words, the check-in button: it starts the check-in as /checkin does.
     li_chat = Person(fake, li)
     li_chat._seen = fake.mark()

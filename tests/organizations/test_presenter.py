@@ -134,9 +134,7 @@ def test_lists_show_name_and_colour_only_escaped_and_numbered() -> None:
     assert "Ann" not in not_green and "Cy" not in not_green
     green_only = [member(1, "Ann <b>", "green", True)]
     assert "Everyone is green." in presenter.page_text(page_of(green_only, ListKind.NOT_GREEN), "en")
-    assert "Everyone has checked in today." in presenter.page_text(
-        page_of(green_only, ListKind.NOT_CHECKED_IN), "en"
-    )
+    assert "Everyone has checked in today." in presenter.page_text(page_of(green_only, ListKind.NOT_CHECKED_IN), "en")
 
 
 def test_a_later_page_is_numbered_on_from_the_pages_before_it() -> None:
@@ -192,7 +190,9 @@ def test_hr_changes_name_the_person_and_the_organization() -> None:
         "<code>42</code> is not an HR member of <b>Ningbo &lt;Uni&gt; &amp; Co</b>. Nothing changed."
     )
     named = HrChange(HrOutcome.DONE, True, 42, ORG, "zh", "liwei", name="李伟")
-    assert presenter.hr_result(named, told=True, locale="en").startswith("Done: <b>李伟</b> (@liwei) is now an HR member")
+    assert presenter.hr_result(named, told=True, locale="en").startswith(
+        "Done: <b>李伟</b> (@liwei) is now an HR member"
+    )
 
 
 def test_schedules_and_listing() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.db.models import AuditEntry, Override, User
 from bot.overrides.keyboards import OverrideChoice
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import ADMIN, Harness, harness, texts  # noqa: F401 (the fixture)
+from tests.security.conftest import ADMIN, Harness, texts
 from tests.stories import send_notices, told
 
 LI = FakeUser(id=4101, first_name="Li", username="liwei", language_code="zh")
@@ -123,9 +123,10 @@ async def test_forged_old_and_outsiders_buttons_change_nothing(harness: Harness)
 
 async def test_ending_names_the_person(harness: Harness) -> None:
     await _register(harness, EVE, "Eve Adams", "en")
-    assert "<b>Eve Adams</b> (<code>4102</code>) has no override in force" in texts(
-        await harness.send(ADMIN, "/override 4102 end")
-    )[0]
+    assert (
+        "<b>Eve Adams</b> (<code>4102</code>) has no override in force"
+        in texts(await harness.send(ADMIN, "/override 4102 end"))[0]
+    )
     prompt = _prompt(await harness.send(ADMIN, "/override 4102 red"))
     await _press(harness, ADMIN, prompt, harness.fake.find_button(prompt, "Close contact"))
     ended = texts(await harness.send(ADMIN, "/override 4102 end"))[0]

@@ -16,7 +16,7 @@ from bot.overrides import service
 from bot.registration.service import submit_declaration
 from bot.status.presenter import status_lines
 from bot.status.service import reassess
-from tests.stories import ZONE, add_person, answers, at, telegram  # noqa: F401 (the fixture)
+from tests.stories import ZONE, add_person, answers, at
 
 ADMINS = frozenset({900})
 
@@ -38,7 +38,15 @@ async def test_status_and_history_show_the_category_translated_and_the_note_quot
         await submit_declaration(session, 1, answers(own_status=OwnStatus.CONFIRMED), at(1), ZONE)
     async with session_factory() as session:
         await service.set_override(
-            session, ADMINS, 900, 1, Colour.YELLOW, "<i>Ningbo CDC</i>", date(2026, 3, 20), at(3), ZONE,
+            session,
+            ADMINS,
+            900,
+            1,
+            Colour.YELLOW,
+            "<i>Ningbo CDC</i>",
+            date(2026, 3, 20),
+            at(3),
+            ZONE,
             category=OverrideCategory.QUARANTINE_ORDERED,
         )
     async with session_factory() as session:
@@ -87,5 +95,3 @@ def test_a_code_issued_before_categories_shows_its_reason_as_a_note() -> None:
     text = _lines(old, "en")
     assert "Set by a health authority's decision: a decision of the health authority" in text
     assert "Note from the health authority: «released by the CDC»" in text
-
-

@@ -34,7 +34,9 @@ async def _declare(sessions: async_sessionmaker[AsyncSession], user_id: int, day
         await submit_declaration(session, user_id, answers(**changes), at(day), ZONE)
 
 
-async def _choose(sessions: async_sessionmaker[AsyncSession], user_id: int, choice: RemindChoice, hour: int = 0) -> None:
+async def _choose(
+    sessions: async_sessionmaker[AsyncSession], user_id: int, choice: RemindChoice, hour: int = 0
+) -> None:
     async with sessions() as session:
         assert await service.choose(session, user_id, choice, time(hour, 0), at(1, 0, 1), ZONE) is not None
 
@@ -128,7 +130,9 @@ async def test_the_evening_warning_goes_to_those_whose_count_a_missed_day_would_
     assert await send_notices(session_factory, bot) == sum(map(len, queued.values()))
     [english] = [call for call in fake.calls if call.params.get("chat_id") == 1 and "midnight" in call.params["text"]]
     assert "starts again" in english.params["text"]
-    [chinese] = [call.params["text"] for call in fake.calls if call.params.get("chat_id") == 5 and "午夜" in call.params["text"]]
+    [chinese] = [
+        call.params["text"] for call in fake.calls if call.params.get("chat_id") == 5 and "午夜" in call.params["text"]
+    ]
     assert "重新" in chinese
 
 

@@ -124,7 +124,14 @@ async def test_state_lists_the_people_the_invite_and_the_commands_in_both_langua
         assert response.status == 200
         state = await response.json()
 
-    assert [person["role"] for person in state["people"]] == ["registrant", "registrant", "staff", "hr", "reviewer", "admin"]
+    assert [person["role"] for person in state["people"]] == [
+        "registrant",
+        "registrant",
+        "staff",
+        "hr",
+        "reviewer",
+        "admin",
+    ]
     assert [person["id"] for person in state["people"]] == [person.id for person in shared_sandbox.people]
     assert all(person["name"] and person["phone"].startswith("+") for person in state["people"])
     assert state["bot"]["username"] == SANDBOX_BOT_USERNAME

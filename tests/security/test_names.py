@@ -82,8 +82,10 @@ def test_spoofing_and_blank_names_are_refused(raw: str, problem: NameProblem) ->
 # not ŉ, whose NFKC form starts with the modifier apostrophe ʼ that a name takes as its own ' (so "Aŉ"
 # joined by ' would split in the wrong place).
 _LETTER = st.characters(categories=("Lu", "Ll", "Lo"), exclude_characters="".join(INVISIBLE_LETTERS)).filter(
-    lambda letter: all(unicodedata.category(ch)[0] == "L" for ch in unicodedata.normalize("NFKC", letter))
-    and not (INVISIBLE_LETTERS | {"ʼ"}) & set(unicodedata.normalize("NFKC", letter))
+    lambda letter: (
+        all(unicodedata.category(ch)[0] == "L" for ch in unicodedata.normalize("NFKC", letter))
+        and not (INVISIBLE_LETTERS | {"ʼ"}) & set(unicodedata.normalize("NFKC", letter))
+    )
 )
 
 

@@ -98,9 +98,5 @@ async def test_the_database_refuses_a_second_holder_but_any_number_without_a_nam
             session.add(User(id=user_id, public_id=user_id, language="en", privacy_accepted_at=NOW, created_at=NOW))
     with pytest.raises(IntegrityError):
         async with session_factory.begin() as session:
-            session.add(
-                User(id=3, public_id=3, language="en", privacy_accepted_at=NOW, created_at=NOW, username="dup")
-            )
-            session.add(
-                User(id=4, public_id=4, language="en", privacy_accepted_at=NOW, created_at=NOW, username="dup")
-            )
+            session.add(User(id=3, public_id=3, language="en", privacy_accepted_at=NOW, created_at=NOW, username="dup"))
+            session.add(User(id=4, public_id=4, language="en", privacy_accepted_at=NOW, created_at=NOW, username="dup"))

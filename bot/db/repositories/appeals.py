@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, delete, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.models import APPEAL_OPEN, Appeal, User
+from bot.db.repositories.rows import affected
 
-_T = TypeVar("_T", bound=tuple[Any, ...])
+_Ts = TypeVarTuple("_Ts")
 
 OPEN = "open"
 UPHELD = "upheld"
@@ -66,9 +67,9 @@ class AppealRepository:
 
     async def organization_of(self, appeal_id: int) -> tuple[bool, int | None]:
         """Whether the appeal exists, and the organization its person belongs to (None: none)."""
-        statement = (
-            select(User.organization_id).select_from(Appeal).join(User, User.id == Appeal.user_id)
-        ).where(Appeal.id == appeal_id)
+        statement = (select(User.organization_id).select_from(Appeal).join(User, User.id == Appeal.user_id)).where(
+            Appeal.id == appeal_id
+        )
         row = (await self._session.execute(statement)).first()
         return (False, None) if row is None else (True, row[0])
 
@@ -109,7 +110,7 @@ class AppealRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return (result.rowcount or 0) == 1
+        return affected(result) == 1
 
     async def withdraw(self, user_id: int, at: datetime) -> int | None:
         """Withdraw the person's open appeal; its id, or None when there was none."""
@@ -144,7 +145,7 @@ class AppealRepository:
         return await self._claim(due, Appeal.escalated_at, now)
 
     async def _claim(
-        self, due: Select[tuple[int]], column: InstrumentedAttribute[datetime | None], now: datetime
+        self, due: Select[int], column: InstrumentedAttribute[datetime | None], now: datetime
     ) -> list[Appeal]:
         claimed = (
             update(Appeal)
@@ -160,16 +161,14 @@ class AppealRepository:
 
     async def delete_closed_before(self, cutoff: datetime) -> int:
         """The retention purge: decided and withdrawn appeals made before `cutoff`. Open ones stay."""
-        result = await self._session.execute(
-            delete(Appeal).where(Appeal.created_at < cutoff, Appeal.state != OPEN)
-        )
-        return result.rowcount or 0
+        result = await self._session.execute(delete(Appeal).where(Appeal.created_at < cutoff, Appeal.state != OPEN))
+        return affected(result)
 
     async def delete_user(self, user_id: int) -> None:
         await self._session.execute(delete(Appeal).where(Appeal.user_id == user_id))
 
 
-def _of_members(statement: Select[_T], organizations: Collection[int] | None) -> Select[_T]:
+def _of_members(statement: Select[*_Ts], organizations: Collection[int] | None) -> Select[*_Ts]:
     if organizations is None:
         return statement
     return statement.join(User, User.id == Appeal.user_id).where(User.organization_id.in_(organizations))

@@ -33,9 +33,7 @@ class DeclarationRepository:
         name = answers.get("full_name")
         display_name = name[:DISPLAY_NAME_LENGTH] if isinstance(name, str) else None
         await self._session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(display_name=display_name, name_key=name_key(display_name))
+            update(User).where(User.id == user_id).values(display_name=display_name, name_key=name_key(display_name))
         )
         return declaration
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
-
-import functools
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -13,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HandledUpdate
-from bot.db.repositories.rows import affected
+from bot.db.repositories.rows import affected, table_of
 
 
 class HandledUpdateRepository:
@@ -48,4 +47,4 @@ def _mark_statement(dialect: str) -> Any:
     # own length was a new statement to compile for each size, about 1.3 ms a batch.
     # A copy handled twice at once (two processes on one database) must not fail the second.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(HandledUpdate.__table__).on_conflict_do_nothing()
+    return insert(table_of(HandledUpdate)).on_conflict_do_nothing()

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Notice, User
-from bot.db.repositories.rows import table_of
+from bot.db.repositories.rows import affected, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ class NoticeRepository:
         result = await self._session.execute(
             delete(_notices).where(_notices.c.user_id == user_id, _notices.c.kind == kind, _free(now))
         )
-        return result.rowcount or 0
+        return affected(result)
 
     async def count(self) -> int:
         return await self._session.scalar(select(func.count()).select_from(Notice)) or 0

@@ -245,10 +245,7 @@ class OrganizationRepository:
             (User.name_key.is_(None), (User.id,)),
         ):
             statement = (
-                _member_columns()
-                .where(in_organization, condition)
-                .order_by(*order)
-                .execution_options(yield_per=batch)
+                _member_columns().where(in_organization, condition).order_by(*order).execution_options(yield_per=batch)
             )
             result = await self._session.stream(statement)
             # A batch per step: iterating row by row costs a greenlet switch for every row.

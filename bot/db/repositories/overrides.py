@@ -36,7 +36,7 @@ class OverrideRepository:
         )
         return (await self._session.execute(statement)).all()
 
-    async def decided_at(self, user_id: int) -> Sequence[Row[tuple[datetime, str]]]:
+    async def decided_at(self, user_id: int) -> Sequence[Row[datetime, str]]:
         """(set_at, category) of a person's overrides, oldest first: what each of their decisions was."""
         statement = select(Override.set_at, Override.category).where(Override.user_id == user_id).order_by(Override.id)
         return (await self._session.execute(statement)).all()

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.db.models import NOT_GREEN, REMIND_ON, Assessment, User
+from bot.db.repositories.rows import affected
 
 
 class RemindChoice(StrEnum):
@@ -78,7 +79,7 @@ class ReminderRepository:
         result = await self._session.execute(
             update(User).where(User.id == user_id).values(values).execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def claim_by_default(self, today: date, after: int, limit: int) -> list[Due]:
         """The next people reminded by default (no choice made, not green) not checked in or reminded today."""
@@ -127,7 +128,7 @@ class ReminderRepository:
         return await self._claim(due.order_by(person.id).limit(limit), person, User.warned_on, today)
 
     async def _claim(
-        self, due: Select[tuple[int]], person: type[User], day_column: InstrumentedAttribute[date | None], today: date
+        self, due: Select[int], person: type[User], day_column: InstrumentedAttribute[date | None], today: date
     ) -> list[Due]:
         if self._session.get_bind().dialect.name == "postgresql":
             # As UserRepository._claim: "= ANY(ARRAY(...))" takes the batch once, then finds its rows by key.

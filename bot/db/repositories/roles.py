@@ -87,7 +87,7 @@ class RoleRepository:
         rows = await self._session.execute(
             select(User.id, User.display_name).where(User.id.in_(ids), User.display_name.is_not(None))
         )
-        return {user_id: name for user_id, name in rows}
+        return {user_id: name for user_id, name in rows if name is not None}
 
     async def delete_user(self, user_id: int) -> None:
         await self._session.execute(delete(Role).where(Role.user_id == user_id))

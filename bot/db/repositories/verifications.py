@@ -54,7 +54,7 @@ class VerificationRepository:
             .where(Verification.id == verification_id, Verification.temperature_c.is_(None))
             .values(temperature_c=temperature_c, temperature_at=at)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
     async def change_temperature(
         self, verification_id: int, was_c: float, temperature_c: float, at: datetime, recorded_since: datetime

@@ -528,23 +528,30 @@ async def process_member_xlsx(
     """The CSV file's rows as an Excel workbook, under the same permission check."""
     actor = callback.from_user.id
     row = presenter.xlsx_rows()
+    answered = False
+
+    async def write(sheet: export.XlsxFile, batch: list[service.Member]) -> None:
+        nonlocal answered
+        if not answered:
+            # Rows come only once the export is allowed. The workbook takes seconds at 60,000 members, longer
+            # than Telegram waits for a button's answer: the button stops spinning now, the file follows.
+            answered = True
+            with suppress(TelegramAPIError):
+                await callback.answer()
+        # Drawing the cells is CPU-bound: done in a thread, a batch at a time, so the bot keeps answering
+        # everyone else meanwhile.
+        await asyncio.to_thread(sheet.add_rows, map(row, batch))
+
     with export.XlsxFile(presenter.csv_headers(), presenter.xlsx_sheet_title(), presenter.COLOUR_COLUMN) as sheet:
-        # Drawing the cells and zipping the workbook take seconds of CPU at 60,000 members: done in a thread,
-        # a batch at a time, so the bot keeps answering everyone else meanwhile.
         exported = await service.export_members(
-            session,
-            actor,
-            admin_ids,
-            callback_data.org,
-            clock(),
-            zone,
-            lambda batch: asyncio.to_thread(sheet.add_rows, map(row, batch)),
+            session, actor, admin_ids, callback_data.org, clock(), zone, lambda batch: write(sheet, batch)
         )
         if exported is None:
             await callback.answer(_refusal(actor, admin_ids, callback_data.org), show_alert=True)
             return
         await asyncio.to_thread(sheet.finish)
-        await callback.answer()
+        if not answered:  # an organization without members
+            await callback.answer()
         document = sheet.input_file(presenter.xlsx_file_name(exported.organization, exported.day))
         caption = presenter.csv_caption(exported.organization, exported.day, locale)
         await bot.send_document(actor, document, caption=caption)

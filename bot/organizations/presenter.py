@@ -443,13 +443,16 @@ COLOUR_COLUMN = 2
 
 
 def xlsx_rows() -> Callable[[Member], tuple[list[object], str | None]]:
-    """csv_rows for the Excel file: the member number a number (it sorts as one), and the colour to fill."""
+    """csv_rows for the Excel file: the member number a number and the last check-in a day (each sorts as
+    one), and the colour to fill."""
     csv_row = csv_rows()
 
     def row(member: Member) -> tuple[list[object], str | None]:
         cells: list[object] = list(csv_row(member))
         if member.member_number is not None:
             cells[0] = member.member_number
+        if member.last_checkin is not None:
+            cells[4] = member.last_checkin
         return cells, member.colour
 
     return row

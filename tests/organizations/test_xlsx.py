@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
+from datetime import datetime, time, timedelta
 
 import openpyxl
 import pytest
@@ -14,7 +15,7 @@ from bot.domain.answers import Contact, Symptom
 from bot.i18n import create_i18n
 from bot.organizations import export, presenter, service
 from bot.organizations.service import JoinOutcome
-from tests.organizations.test_service import ADMINS, NOW, YESTERDAY, ZONE, add_user, create, declare, make_hr
+from tests.organizations.test_service import ADMINS, DAY, NOW, YESTERDAY, ZONE, add_user, create, declare, make_hr
 from tests.stories import check_in
 
 HR, STRANGER, OTHER_HR = 40, 41, 42
@@ -81,6 +82,10 @@ async def test_hr_gets_a_workbook_in_their_language_with_fills_a_frozen_header_a
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"欧阳娜娜娜娜", "=1+1", "Amy", None}
     assert sorted(row[0] for row in rows[1:]) == [1, 2, 3, 4], "member numbers, as numbers"
+    # The last check-in as a day Excel sorts and filters by (read back as midnight), not as text.
+    assert by_name["欧阳娜娜娜娜"][3:] == ["是", datetime.combine(DAY, time())]
+    assert by_name["=1+1"][4] == datetime.combine(DAY - timedelta(days=1), time())
+    assert by_name[None][4] is None
 
     fills = {sheet.cell(row=index, column=2).value: sheet.cell(row=index, column=3) for index in range(2, 6)}
     assert fills["欧阳娜娜娜娜"].fill.fgColor.rgb == GREEN

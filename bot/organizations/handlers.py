@@ -533,8 +533,8 @@ async def process_member_xlsx(
     async def write(sheet: export.XlsxFile, batch: list[service.Member]) -> None:
         nonlocal answered
         if not answered:
-            # Rows come only once the export is allowed. The workbook takes seconds at 60,000 members, longer
-            # than Telegram waits for a button's answer: the button stops spinning now, the file follows.
+            # Rows come only once the export is allowed. The workbook takes seconds at 60,000 members (about 6 s
+            # here), which may outlast Telegram's wait for a button's answer: the button stops spinning now.
             answered = True
             with suppress(TelegramAPIError):
                 await callback.answer()

@@ -43,6 +43,10 @@ class MemberCsv(CallbackData, prefix="hrcsv"):
     org: ButtonNumber
 
 
+class MemberXlsx(CallbackData, prefix="hrxlsx"):
+    org: ButtonNumber
+
+
 class RemindStep(CallbackData, prefix="remind"):
     """A step of /remind. `draft` names the reminder being prepared: a button of another one changes nothing."""
 
@@ -96,8 +100,9 @@ def report_keyboard(report: Report) -> InlineKeyboardMarkup:
         callback_data=MemberList(org=organization, kind=ListKind.NOT_GREEN.value),
     )
     builder.button(text=presenter.csv_button(), callback_data=MemberCsv(org=organization))
+    builder.button(text=presenter.xlsx_button(), callback_data=MemberXlsx(org=organization))
     builder.button(text=presenter.remind_button(), callback_data=OrgChoice(action="remind", org=organization))
-    builder.adjust(2, 2)
+    builder.adjust(2, 2, 1)
     return builder.as_markup()
 
 

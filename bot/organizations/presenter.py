@@ -363,6 +363,10 @@ def csv_button() -> str:
     return _("CSV file")
 
 
+def xlsx_button() -> str:
+    return _("Excel file")
+
+
 def remind_button() -> str:
     return _("Send a reminder")
 
@@ -434,6 +438,30 @@ def csv_rows() -> Callable[[Member], list[str]]:
     return row
 
 
+# The column of csv_headers() whose cells the Excel file fills with the member's colour.
+COLOUR_COLUMN = 2
+
+
+def xlsx_rows() -> Callable[[Member], tuple[list[object], str | None]]:
+    """csv_rows for the Excel file: the member number a number and the last check-in a day (each sorts as
+    one), and the colour to fill."""
+    csv_row = csv_rows()
+
+    def row(member: Member) -> tuple[list[object], str | None]:
+        cells: list[object] = list(csv_row(member))
+        if member.member_number is not None:
+            cells[0] = member.member_number
+        if member.last_checkin is not None:
+            cells[4] = member.last_checkin
+        return cells, member.colour
+
+    return row
+
+
+def xlsx_sheet_title() -> str:
+    return _("Members")
+
+
 def csv_caption(organization: OrganizationSummary, day: date, locale: str) -> str:
     return _("<b>{organization}</b>: members on {day}").format(
         organization=organization_name(organization, locale), day=format_day(day, locale)
@@ -442,6 +470,10 @@ def csv_caption(organization: OrganizationSummary, day: date, locale: str) -> st
 
 def csv_file_name(organization: OrganizationSummary, day: date) -> str:
     return f"members-{organization.id}-{day.isoformat()}.csv"
+
+
+def xlsx_file_name(organization: OrganizationSummary, day: date) -> str:
+    return f"members-{organization.id}-{day.isoformat()}.xlsx"
 
 
 # --- Reminders ---------------------------------------------------------------------------------------

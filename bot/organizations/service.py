@@ -14,8 +14,9 @@ Each use case commits once: a change and its audit entry are one transaction.
 
 from __future__ import annotations
 
+import inspect
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
@@ -548,16 +549,21 @@ async def export_members(
     organization_id: int,
     now: datetime,
     zone: tzinfo,
-    write: Callable[[list[Member]], object],
+    write: Callable[[list[Member]], Awaitable[object] | object],
 ) -> MemberExport | None:
-    """Hand every member, in list order, to `write` a batch at a time as they are read (one batch in memory)."""
+    """Hand every member, in list order, to `write` a batch at a time as they are read (one batch in memory).
+
+    `write` may return an awaitable (a batch drawn in a thread, off the event loop): it is awaited before
+    the next batch is read, so no more than one batch is ever waiting."""
     organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.EXPORT, now)
     if organization is None:
         return None
     today = local_day(now, zone)
     count = 0
     async for rows in OrganizationRepository(session).stream_members(organization_id):
-        write([_member(row, today) for row in rows])
+        written = write([_member(row, today) for row in rows])
+        if inspect.isawaitable(written):
+            await written
         count += len(rows)
     summary = _summary(organization, count)
     await session.commit()

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -325,6 +326,7 @@ async def test_hr_sees_counts_lists_and_a_csv_file_of_their_own_organization_onl
         "Not checked in (24)",
         "Not green (2)",
         "CSV file",
+        "Excel file",
         "Send a reminder",
     ]
 
@@ -370,11 +372,26 @@ async def test_hr_sees_counts_lists_and_a_csv_file_of_their_own_organization_onl
     assert ["张伟", "green", "yes", "2026-03-02"] in table
     assert table[-1] == ["", "no code yet", "no", ""]
 
+    # The same as an Excel workbook: the header frozen, the colour filled, the formula-like name plain text.
+    mark = fake.mark()
+    await hanna.press("Excel file", message=report)
+    upload = await fake.wait_for_call("sendDocument", after=mark)
+    assert upload.result["document"]["file_name"] == f"members-{uni}-2026-03-02.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(upload.files["document"])).active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    cells = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    assert [cell.value for cell in sheet[1]] == numbered[0]
+    assert cells["张伟"][2].value == "green" and cells["张伟"][2].fill.fgColor.rgb == "00C6EFCE"
+    assert cells["Bob Red"][2].fill.fgColor.rgb == "00FFC7CE"
+    assert cells['=HYPERLINK("http://x")'][1].data_type == "s"
+    assert sorted(row[0].value for row in cells.values()) == list(range(1, 26))
+
     # Another organization's members: refused exactly as a stranger is, whatever the button carries.
     before = len(await denied(clean_database))
     for forged in (
         button_data(report, "Not green").replace(f"hrlist:{uni}:", f"hrlist:{office}:"),
         f"hrcsv:{office}",
+        f"hrxlsx:{office}",
         f"orgpick:report:{office}:",
         f"orgpick:remind:{office}:",
         f"orgpick:schedule:{office}:0830",
@@ -388,6 +405,7 @@ async def test_hr_sees_counts_lists_and_a_csv_file_of_their_own_organization_onl
     refusals = (await denied(clean_database))[before:]
     assert [(actor, details["attempted"], details["organization_id"]) for actor, details in refusals] == [
         (HANNA.id, "members", office),
+        (HANNA.id, "export", office),
         (HANNA.id, "export", office),
         (HANNA.id, "report", office),
         (HANNA.id, "remind", office),

@@ -25,6 +25,8 @@ FORGED = [
     f"hrcsv:{HUGE}",
     "hrcsv:-1",
     f"hrcsv:{2**63}",
+    f"hrxlsx:{HUGE}",
+    "hrxlsx:-1",
     f"hrlist:{HUGE}:all:0:0",
     f"hrlist:5:all:{HUGE}:0",
     f"hrlist:5:all:0:{HUGE}",
@@ -77,7 +79,10 @@ async def test_a_forged_number_is_an_old_button_not_an_error(
     assert logged_errors(caplog) == []
 
 
-async def test_a_refused_press_does_not_read_the_organization(harness: Harness, engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("export", ["hrcsv", "hrxlsx"])
+async def test_a_refused_press_does_not_read_the_organization(
+    harness: Harness, engine: AsyncEngine, export: str
+) -> None:
     await _organization(harness)
     harness.fake.add_user(NOBODY)
     statements: list[str] = []
@@ -87,18 +92,20 @@ async def test_a_refused_press_does_not_read_the_organization(harness: Harness, 
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
-        calls = await harness.press(NOBODY, "hrcsv:5")
+        calls = await harness.press(NOBODY, f"{export}:5")
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert _answers(calls) == ["Only the HR members of an organization can do that."]
     assert [statement for statement in statements if "FROM organizations" in statement] == []
     assert any("FROM roles" in statement for statement in statements), "the role was what was checked"
+    assert [call.method for call in calls if call.method == "sendDocument"] == []
 
 
-async def test_the_real_button_still_works(harness: Harness) -> None:
+@pytest.mark.parametrize("export", ["hrcsv", "hrxlsx"])
+async def test_the_real_button_still_works(harness: Harness, export: str) -> None:
     await _organization(harness)
     await harness.add_account(HR)
-    calls = await harness.press(HR, "hrcsv:5")
+    calls = await harness.press(HR, f"{export}:5")
     assert _answers(calls) == [""]
     assert [call.method for call in calls if call.method == "sendDocument"] == ["sendDocument"]
 

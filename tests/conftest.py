@@ -1,4 +1,8 @@
-"""Shared fixtures. Every test that touches the database runs twice: on SQLite and on PostgreSQL."""
+"""Shared fixtures. Every test that touches the database runs twice: on SQLite and on PostgreSQL.
+
+`TEST_DATABASES=sqlite` (comma-separated backends) narrows that to the ones named: `make test-fast` runs on
+SQLite only. The full suite, `make test`, leaves it unset and runs on both.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,20 @@ from bot.db.migrate import upgrade
 from bot.db.models import Base
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-BACKENDS = ("sqlite", "postgresql")
+ALL_BACKENDS = ("sqlite", "postgresql")
+
+
+def _backends() -> list[object]:
+    """The backends of this run, each marked with its name so `-m "not postgresql"` deselects it too."""
+    named = os.environ.get("TEST_DATABASES", ",".join(ALL_BACKENDS))
+    chosen = [name.strip() for name in named.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(ALL_BACKENDS))
+    if unknown or not chosen:
+        raise pytest.UsageError(f"TEST_DATABASES={named!r}: name some of {', '.join(ALL_BACKENDS)}")
+    return [pytest.param(name, marks=getattr(pytest.mark, name)) for name in ALL_BACKENDS if name in chosen]
+
+
+BACKENDS = _backends()
 
 
 def _reset_postgres(url: str) -> None:

@@ -36,6 +36,15 @@ def answers(**changes: Any) -> dict[str, Any]:
     return data
 
 
+async def close_quickly(bot: Bot) -> None:
+    """Closes the Bot's HTTP session without aiogram's 250 ms wait for TLS connections to close: the fake Bot
+    API is plain HTTP on loopback, and that wait, once per test, was a quarter of `make test-fast`."""
+    if isinstance(bot.session, AiohttpSession):
+        # create_session() hands back the session in use; closed first, aiogram's close() has nothing to wait for.
+        await (await bot.session.create_session()).close()
+    await bot.session.close()
+
+
 @pytest.fixture
 async def telegram() -> AsyncIterator[tuple[FakeTelegram, Bot]]:
     """The fake Bot API and a real Bot talking HTTP to it."""
@@ -44,7 +53,7 @@ async def telegram() -> AsyncIterator[tuple[FakeTelegram, Bot]]:
         try:
             yield fake, bot
         finally:
-            await bot.session.close()
+            await close_quickly(bot)
 
 
 async def add_person(

@@ -14,6 +14,7 @@ from bot import errors
 from bot.i18n import create_i18n
 from bot.i18n.middleware import LocaleMiddleware
 from bot.sandbox.emulator import FakeTelegram, FakeUser
+from tests.stories import close_quickly
 
 SECRET_ANSWER = "Jane Secret-Name 11010519491231002X"
 
@@ -41,7 +42,7 @@ async def test_an_unexpected_error_apologises_in_the_users_language_and_logs_no_
             with caplog.at_level(logging.DEBUG):
                 await dispatcher.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
         finally:
-            await bot.session.close()
+            await close_quickly(bot)
         reply = await fake.wait_for_call("sendMessage", after=mark)
         assert apology in reply.params["text"]
         logged = caplog.text

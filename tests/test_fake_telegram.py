@@ -32,6 +32,7 @@ from aiohttp import web
 from PIL import Image
 
 from bot.sandbox.emulator import FakeTelegram, FakeUser
+from tests.stories import close_quickly
 
 TOKEN = "123456:TEST"
 ALICE = FakeUser(1001, "Alice", username="alice")
@@ -54,7 +55,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
     yield bot
-    await bot.session.close()
+    await close_quickly(bot)
 
 
 @contextlib.asynccontextmanager

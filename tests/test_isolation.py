@@ -16,6 +16,7 @@ from bot.app import code_settings_for, create_dispatcher, create_storage
 from bot.config import load_settings
 from bot.fsm.isolation import ChatEventIsolation
 from bot.i18n import create_i18n
+from tests.stories import close_quickly
 
 
 def key(chat_id: int) -> StorageKey:
@@ -173,7 +174,7 @@ async def test_through_the_dispatcher_a_double_tap_is_handled_in_turn_and_nothin
             dispatcher.feed_update(bot, text_update(3, 2, "other")),
         )
     finally:
-        await bot.session.close()
+        await close_quickly(bot)
     mine = [event for event in events if event.startswith("1 ")]
     assert mine == ["1 first in", "1 first out", "1 second in", "1 second out"]
     # Another person's update was not held up behind them.

@@ -34,6 +34,7 @@ from bot.i18n import create_i18n
 from bot.metrics import ApiMetricsMiddleware, JsonFormatter, Metrics, create_metrics
 from bot.retry_after import paced
 from bot.sandbox.emulator import FakeTelegram, FakeUser
+from tests.stories import close_quickly
 
 SECRET = "metrics-s3cret"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -108,7 +109,7 @@ async def webhook(
             yield Webhook(client, fake, metrics, session_factory)
         finally:
             await client.close()
-            await bot.session.close()
+            await close_quickly(bot)
 
 
 def sent_ok(samples: dict[str, float]) -> float:
@@ -301,7 +302,7 @@ async def test_the_daily_job_records_its_run(session_factory: async_sessionmaker
         # One step of the background group's "daily job": the run, then its figures.
         await DailyJob(session_factory, bot, create_i18n(), lambda: NOW, zone, metrics)()
     finally:
-        await bot.session.close()
+        await close_quickly(bot)
     assert metrics.daily_completed_day._value.get() == datetime(2026, 11, 27, tzinfo=zone).timestamp()
     assert metrics.daily_seconds._value.get() > 0
     assert metrics.daily_failures._value.get() == 0

@@ -24,6 +24,7 @@ async def redis() -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+@pytest.mark.redis
 async def test_two_processes_share_one_rate(redis: Redis) -> None:
     one, two = RedisBudget(redis, BOT_ID, 20), RedisBudget(redis, BOT_ID, 20)
     taken = 0
@@ -38,6 +39,7 @@ async def test_two_processes_share_one_rate(redis: Redis) -> None:
     assert 19 <= taken <= 23
 
 
+@pytest.mark.redis
 async def test_one_message_a_second_per_chat_across_processes(redis: Redis) -> None:
     one, two = RedisBudget(redis, BOT_ID, 25), RedisBudget(redis, BOT_ID, 25)
     assert await one.take(42) == 0
@@ -46,6 +48,7 @@ async def test_one_message_a_second_per_chat_across_processes(redis: Redis) -> N
     assert await two.take(43) <= 0.04, "another chat only waits for the overall pace"
 
 
+@pytest.mark.redis
 async def test_a_429_met_by_one_process_pauses_the_other(redis: Redis) -> None:
     one, two = RedisBudget(redis, BOT_ID, 25), RedisBudget(redis, BOT_ID, 25)
     await one.pause(3)
@@ -54,11 +57,13 @@ async def test_a_429_met_by_one_process_pauses_the_other(redis: Redis) -> None:
     assert await one.take(8) > 1.0, "a reply to that chat starts its interval"
 
 
+@pytest.mark.redis
 async def test_other_bots_have_budgets_of_their_own(redis: Redis) -> None:
     await RedisBudget(redis, BOT_ID, 25).pause(5)
     assert await RedisBudget(redis, BOT_ID + 1, 25).take(1) == 0
 
 
+@pytest.mark.redis
 async def test_near_telegrams_ceiling_no_burst_takes_it_over_30_a_second(redis: Redis) -> None:
     budget = RedisBudget(redis, BOT_ID, 30)
     taken = 0

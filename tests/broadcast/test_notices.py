@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import timedelta
 
+import pytest
 from aiogram import Bot
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -138,6 +139,7 @@ async def test_two_senders_send_each_notice_once(
     assert await left(session_factory) == []
 
 
+@pytest.mark.slow  # paced by a real rate limit over seconds of wall time
 async def test_notices_go_out_during_a_long_reminder_not_after_it(
     session_factory: async_sessionmaker[AsyncSession], telegram: tuple[FakeTelegram, Bot]
 ) -> None:

@@ -388,6 +388,7 @@ async def test_a_sender_whose_claim_was_taken_over_stops_before_its_next_message
     assert (await job(session_factory, broadcast_id)).status == "sending"
 
 
+@pytest.mark.slow  # paced by a real rate limit over seconds of wall time
 async def test_at_the_configured_rate_a_rate_limited_api_answers_no_429(
     session_factory: async_sessionmaker[AsyncSession], telegram: tuple[FakeTelegram, Bot]
 ) -> None:
@@ -407,6 +408,7 @@ async def test_at_the_configured_rate_a_rate_limited_api_answers_no_429(
     assert elapsed >= 50 / 25, "no faster than configured"
 
 
+@pytest.mark.slow  # paced by a real rate limit over seconds of wall time
 async def test_above_the_limit_the_api_answers_429_and_the_sender_still_delivers_once(
     session_factory: async_sessionmaker[AsyncSession], telegram: tuple[FakeTelegram, Bot]
 ) -> None:

@@ -24,6 +24,7 @@ from bot.i18n.middleware import LocaleMiddleware
 from bot.middlewares import DbSessionMiddleware
 from bot.roles import handlers
 from bot.sandbox.emulator import FakeTelegram, FakeUser
+from tests.stories import close_quickly
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 ADMIN = FakeUser(id=1, first_name="Ada", language_code="en")
@@ -66,7 +67,7 @@ async def run(
         try:
             yield forward
         finally:
-            await bot.session.close()
+            await close_quickly(bot)
 
 
 @pytest.mark.parametrize(

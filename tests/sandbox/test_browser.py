@@ -21,7 +21,7 @@ from bot.sandbox.runner import Sandbox
 from tests.e2e.harness import Person
 from tests.e2e.scenarios import answer_identity, file_id, onboard, register
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))

@@ -26,6 +26,7 @@ from bot.db.models import User
 from bot.domain.tokens import key_from_secret
 from bot.i18n import create_i18n
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
+from tests.stories import close_quickly
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 ADMIN = FakeUser(id=1, first_name="Ada", username="ada_admin", language_code="en")
@@ -107,7 +108,7 @@ async def harness(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIte
         try:
             yield running
         finally:
-            await bot.session.close()
+            await close_quickly(bot)
 
 
 def logged_errors(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts `python -m bot` as a child process: left out of `make test-fast`.
+pytestmark = pytest.mark.subprocess
+
 FAKE_TOKEN = "123456789:AAE-not-a-real-token"
 
 

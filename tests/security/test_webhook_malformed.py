@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_webhook_app
 from bot.config import load_settings
 from bot.db.engine import create_engine
+from tests.stories import close_quickly
 
 SECRET = "webhook-s3cret"
 PERSONAL = "Zhang Wei 110101199003077777"
@@ -45,7 +46,7 @@ async def webhook(tmp_path: Path) -> AsyncIterator[tuple[TestClient, list[str]]]
         yield client, handled
     finally:
         await client.close()
-        await bot.session.close()
+        await close_quickly(bot)
         await engine.dispose()
 
 

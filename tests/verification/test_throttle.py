@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from redis.asyncio import Redis
@@ -12,24 +13,35 @@ from bot.verification.throttle import FailureThrottle, RedisFailureThrottle, Thr
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
+@asynccontextmanager
+async def emptied_redis() -> AsyncIterator[Redis]:
     client = Redis.from_url(REDIS_URL)
     await client.flushdb()
-    yield client
-    await client.aclose()
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def make(request: pytest.FixtureRequest, redis: Redis):  # type: ignore[no-untyped-def]
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    async with emptied_redis() as client:
+        yield client
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def make(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """A throttle of each kind: in this process, or in Redis (each one made is another bot process)."""
+    # Only the Redis kind connects, so the in-process kind runs where there is no Redis (`make test-fast`).
+    if request.param == "memory":
+        yield lambda limit, window: FailureThrottle(limit=limit, window=window)
+        return
+    async with emptied_redis() as redis:
 
-    def throttle(limit: int, window: float) -> Throttle:
-        if request.param == "memory":
-            return FailureThrottle(limit=limit, window=window)
-        return RedisFailureThrottle(redis, limit=limit, window=window)
+        def throttle(limit: int, window: float) -> Throttle:
+            return RedisFailureThrottle(redis, limit=limit, window=window)
 
-    return throttle
+        yield throttle
 
 
 async def test_ten_failures_a_minute_pass_the_eleventh_attempt_waits(make) -> None:  # type: ignore[no-untyped-def]
@@ -59,6 +71,7 @@ async def test_a_refusal_period_is_logged_once_a_minute(make) -> None:  # type: 
     assert await throttle.should_log(1, 62)
 
 
+@pytest.mark.redis
 async def test_with_redis_processes_count_failures_and_log_refusals_together(redis: Redis) -> None:
     one, two = RedisFailureThrottle(redis, limit=10, window=60), RedisFailureThrottle(redis, limit=10, window=60)
     for second in range(10):

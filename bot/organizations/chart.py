@@ -9,12 +9,15 @@ half a second, which bot start and every handler that never draws should not pay
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 FONT_FILE = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoSansSC-Bold.ttf"
 COLOURS = ("green", "yellow", "red", None)
+DAYS = 14
 _FILL = {"green": "#2e9e44", "yellow": "#e6b800", "red": "#d62728", None: "#b0b0b0"}
 
 
@@ -70,3 +73,30 @@ def draw(days: list[ChartDay], members: int, labels: ChartLabels) -> bytes:
     output = io.BytesIO()
     figure.savefig(output, format="png")
     return output.getvalue()
+
+
+class ChartCache:
+    """Drawn charts kept for a few minutes in this process: HR at 8 am sends /report again and again.
+
+    Keyed by whatever the caller says makes a chart different (organization, language, day); each process
+    keeps its own, so with several processes a chart is drawn at most once a process per period.
+    """
+
+    def __init__(self, seconds: float = 300.0, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._size = size
+        self._clock = clock
+        self._charts: dict[Hashable, tuple[float, bytes]] = {}
+
+    def get(self, key: Hashable) -> bytes | None:
+        found = self._charts.get(key)
+        if found is None or self._clock() - found[0] > self._seconds:
+            return None
+        return found[1]
+
+    def put(self, key: Hashable, png: bytes) -> None:
+        now = self._clock()
+        self._charts = {k: v for k, v in self._charts.items() if now - v[0] <= self._seconds}
+        while len(self._charts) >= self._size:
+            del self._charts[next(iter(self._charts))]  # the oldest: dicts keep insertion order
+        self._charts[key] = (now, png)

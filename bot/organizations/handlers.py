@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Collection
 from contextlib import suppress
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -21,7 +21,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, LinkPreviewOptions, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +39,8 @@ from bot.fsm import save_state
 from bot.i18n import SUPPORTED_LOCALES
 from bot.messages import drop_buttons
 from bot.onboarding.texts import privacy_notice
-from bot.organizations import export, presenter, service
+from bot.organizations import chart, export, presenter, service
+from bot.organizations.chart import ChartCache
 from bot.organizations.keyboards import (
     InviteAgree,
     InviteLanguage,
@@ -382,6 +383,7 @@ async def process_org_choice(
     clock: Clock,
     zone: tzinfo,
     locale: str,
+    report_charts: ChartCache | None = None,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
@@ -400,7 +402,7 @@ async def process_org_choice(
         return
     await callback.answer()
     if attempted is Attempt.REPORT:
-        await _report(message, actor, callback_data.org, session, admin_ids, clock, zone, locale)
+        await _report(message, actor, callback_data.org, session, admin_ids, clock, zone, locale, report_charts)
     elif attempted is Attempt.REMIND:
         await _start_reminder(message, actor, callback_data.org, state, session, admin_ids, clock, locale)
     else:
@@ -417,12 +419,15 @@ async def process_report(
     clock: Clock,
     zone: tzinfo,
     locale: str,
+    report_charts: ChartCache | None = None,
 ) -> None:
     if message.from_user is None:
         return
     organization = await _choose(message, "report", Attempt.REPORT, session, admin_ids, clock, locale)
     if organization is not None:
-        await _report(message, message.from_user.id, organization.id, session, admin_ids, clock, zone, locale)
+        await _report(
+            message, message.from_user.id, organization.id, session, admin_ids, clock, zone, locale, report_charts
+        )
 
 
 async def _report(
@@ -434,12 +439,39 @@ async def _report(
     clock: Clock,
     zone: tzinfo,
     locale: str,
+    charts: ChartCache | None = None,
 ) -> None:
-    report = await service.report(session, actor, admin_ids, organization_id, clock(), zone)
+    now = clock()
+    report = await service.report(session, actor, admin_ids, organization_id, now, zone)
     if report is None:
         await message.answer(_refusal(actor, admin_ids, organization_id))
         return
     await message.answer(presenter.report_text(report, locale), reply_markup=report_keyboard(report))
+    # Allowed: service.report has just checked (and report_history checks again when it draws).
+    key = (organization_id, locale, report.day)
+    png = charts.get(key) if charts is not None else None
+    if png is None:
+        png = await report_chart(session, actor, admin_ids, organization_id, now, zone, locale)
+        if png is not None and charts is not None:
+            charts.put(key, png)
+    if png is not None:
+        await message.answer_photo(BufferedInputFile(png, filename="report.png"))
+
+
+async def report_chart(
+    session: AsyncSession,
+    actor: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    now: datetime,
+    zone: tzinfo,
+    locale: str,
+) -> bytes | None:
+    """The chart's PNG, drawn in a thread (about 0.1 s of CPU the event loop must not wait); None when refused."""
+    history = await service.report_history(session, actor, admin_ids, organization_id, now, zone)
+    if history is None:
+        return None
+    return await asyncio.to_thread(chart.draw, history.days, history.members, presenter.chart_labels(history, locale))
 
 
 def _refusal(actor: int, admin_ids: Collection[int], organization_id: int) -> str:

@@ -18,7 +18,7 @@ import inspect
 import secrets
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement
@@ -41,6 +41,7 @@ from bot.db.repositories.organizations import (
 )
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
+from bot.organizations.chart import DAYS, ChartDay
 from bot.roles.service import RoleName, is_admin
 
 INVITE_PREFIX = "join-"
@@ -417,6 +418,43 @@ class Report:
     @property
     def not_checked_in(self) -> int:
         return self.members - self.checked_in
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHistory:
+    organization: OrganizationSummary
+    members: int
+    days: list[ChartDay]
+
+
+async def report_history(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    now: datetime,
+    zone: tzinfo,
+) -> ReportHistory | None:
+    """The last DAYS days for /report's chart (check-ins per day by today's colour); None when refused."""
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REPORT, now)
+    if organization is None:
+        return None
+    repository = OrganizationRepository(session)
+    today = local_day(now, zone)
+    first = today - timedelta(days=DAYS - 1)
+    members = (await repository.counts(organization_id, today)).members
+    by_day: dict[date, dict[str | None, int]] = {}
+    for day, colour, count in await repository.checkins_by_day(organization_id, first, today):
+        by_day.setdefault(day, {})[colour] = count
+    await session.commit()
+    days = [first + timedelta(days=offset) for offset in range(DAYS)]
+    return ReportHistory(
+        organization=_summary(organization, members),
+        members=members,
+        days=[
+            ChartDay(day=day, checked_in=sum(by_day.get(day, {}).values()), colours=by_day.get(day, {})) for day in days
+        ],
+    )
 
 
 _LIST_MEMBERS = {ListKind.NOT_CHECKED_IN: Who.NOT_CHECKED_IN, ListKind.NOT_GREEN: Who.NOT_GREEN}

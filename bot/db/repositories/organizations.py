@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Organization, Role, User
+from bot.db.models import CheckIn, Organization, Role, User
 from bot.db.repositories.rows import affected
 
 HR_ROLE = "hr"
@@ -183,6 +183,23 @@ class OrganizationRepository:
             unreachable=unreachable,
             not_green=members - green,
         )
+
+    async def checkins_by_day(
+        self, organization_id: int, first: date, last: date
+    ) -> list[tuple[date, str | None, int]]:
+        """(day, colour, check-ins) for the organization's members from `first` to `last`, in one GROUP BY.
+
+        The colour is each member's colour now, not on that day: the colour of a past day would need the
+        latest assessment per person per day (a window over every change), while this walks the members
+        by the (organization_id, ...) index and each one's check-ins by the (user_id, day) unique index.
+        """
+        statement = (
+            select(CheckIn.day, User.colour, func.count())
+            .join(User, User.id == CheckIn.user_id)
+            .where(User.organization_id == organization_id, CheckIn.day >= first, CheckIn.day <= last)
+            .group_by(CheckIn.day, User.colour)
+        )
+        return [(day, colour, count) for day, colour, count in (await self._session.execute(statement)).all()]
 
     async def count(self, organization_id: int, who: Who, today: date) -> int:
         statement = select(func.count()).where(members_of(organization_id, who, today))

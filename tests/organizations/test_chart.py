@@ -1,0 +1,79 @@
+"""/report's chart: the 14 days' numbers in SQL on both databases, and a PNG that decodes and differs."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import create_i18n
+from bot.organizations import chart, presenter, service
+from bot.organizations.chart import ChartCache
+from tests.organizations.test_service import ADMIN, ADMINS, DAY, NOW, ZONE, add_user, at, create, declare, make_hr
+from tests.stories import check_in
+
+HR = 900
+
+
+async def member(sessions: async_sessionmaker[AsyncSession], user_id: int, invite_code: str, **answers: object) -> None:
+    await add_user(sessions, user_id)
+    async with sessions() as session:
+        await service.join(session, user_id, invite_code)
+    await declare(sessions, user_id, at(DAY - timedelta(days=5)), **answers)
+
+
+async def test_the_chart_counts_check_ins_per_day_by_colour_and_draws_a_png(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    first, second = await create(session_factory, "Uni"), await create(session_factory, "Plant")
+    await add_user(session_factory, HR, "zh")
+    await make_hr(session_factory, HR, first.id)
+    for user_id in (10, 11, 12):
+        await member(session_factory, user_id, first.invite_code)
+    await member(session_factory, 20, second.invite_code)
+    for days_ago, user_ids in ((0, (10, 11)), (1, (10,)), (3, (10, 11, 12))):
+        for user_id in user_ids:
+            await check_in(session_factory, user_id, at(DAY - timedelta(days=days_ago)))
+    await check_in(session_factory, 20, NOW)
+
+    async with session_factory() as session:
+        history = await service.report_history(session, HR, ADMINS, first.id, NOW, ZONE)
+        other = await service.report_history(session, ADMIN, ADMINS, second.id, NOW, ZONE)
+        refused = await service.report_history(session, HR, ADMINS, second.id, NOW, ZONE)
+    assert refused is None
+    assert history is not None and other is not None
+    assert history.members == 3
+    assert [day.day for day in history.days] == [DAY - timedelta(days=13 - offset) for offset in range(14)]
+    # Today's colour of each who checked in: all green here; day 2 ago had no check-ins at all.
+    assert [day.checked_in for day in history.days[-4:]] == [3, 0, 1, 2]
+    assert history.days[-1].colours == {"green": 2}
+    assert [day.checked_in for day in other.days[-2:]] == [0, 1]
+
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        labels = presenter.chart_labels(history, "zh")
+    assert "Uni中文" in labels.title and "天" in labels.title
+    png = chart.draw(history.days, history.members, labels)
+    with i18n.context(), i18n.use_locale("en"):
+        other_png = chart.draw(other.days, other.members, presenter.chart_labels(other, "en"))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    assert image.size == (800, 450)
+    assert png != other_png
+
+
+def test_the_cache_keeps_a_chart_for_five_minutes_only() -> None:
+    now = [0.0]
+    cache = ChartCache(seconds=300, size=2, clock=lambda: now[0])
+    cache.put((1, "en"), b"one")
+    assert cache.get((1, "en")) == b"one"
+    assert cache.get((1, "zh")) is None
+    now[0] = 301
+    assert cache.get((1, "en")) is None
+    cache.put((1, "en"), b"a")
+    cache.put((2, "en"), b"b")
+    cache.put((3, "en"), b"c")
+    assert cache.get((1, "en")) is None and cache.get((3, "en")) == b"c"

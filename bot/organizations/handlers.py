@@ -203,6 +203,18 @@ async def _tell(session: AsyncSession, i18n: I18n, change: service.HrChange, clo
     return await notices.tell(session, change.user_id, change.role, text, clock())
 
 
+async def process_stats(
+    message: Message, session: AsyncSession, admin_ids: Collection[int], clock: Clock, zone: tzinfo, locale: str
+) -> None:
+    if message.from_user is None:
+        return
+    stats = await service.city_stats(session, message.from_user.id, admin_ids, clock(), zone)
+    if stats is None:
+        await message.answer(presenter.only_admins())
+        return
+    await message.answer(presenter.city_stats_text(stats, locale))
+
+
 async def process_orgs(
     message: Message,
     session: AsyncSession,
@@ -886,6 +898,7 @@ def create_router() -> Router:
     router.callback_query.register(process_invite_agree, InviteAgree.filter())
     router.message.register(process_org, Command("org"))
     router.message.register(process_orgs, Command("orgs"))
+    router.message.register(process_stats, Command("stats"))
     router.message.register(process_report, Command("report"))
     router.message.register(process_remind, Command("remind"))
     router.message.register(process_schedule, Command("schedule"))

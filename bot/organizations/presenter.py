@@ -19,6 +19,7 @@ from bot.organizations.chart import ChartLabels
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     REVIEWER_ROLE,
+    CityStats,
     HrChange,
     HrOutcome,
     Invitation,
@@ -101,6 +102,25 @@ def choose_organization() -> str:
 
 
 # --- Administrators ----------------------------------------------------------------------------------
+
+
+def city_stats_text(stats: CityStats, locale: str) -> str:
+    counts = stats.counts
+    lines = [
+        "<b>" + _("Everyone, {day}").format(day=format_day(stats.day, locale)) + "</b>",
+        _("People: {count}").format(count=counts.people),
+        _("Checked in today: {count}").format(count=counts.checked_in),
+        "",
+        f"{COLOUR_SYMBOLS['green']} " + _("Green: {count}").format(count=counts.green),
+        f"{COLOUR_SYMBOLS['yellow']} " + _("Yellow: {count}").format(count=counts.yellow),
+        f"{COLOUR_SYMBOLS['red']} " + _("Red: {count}").format(count=counts.red),
+        f"{COLOUR_SYMBOLS[None]} " + _("No code yet: {count}").format(count=counts.no_code),
+        "",
+        _("Codes checked at checkpoints today: {count}").format(count=counts.verifications),
+    ]
+    if stats.appeals_open:
+        lines.append("⚖️ " + _("Appeals against a colour under review: {count}").format(count=stats.appeals_open))
+    return "\n".join(lines)
 
 
 def org_usage() -> str:

@@ -32,6 +32,7 @@ from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import (
     HR_ROLE,
+    CityCounts,
     Direction,
     MemberRow,
     OrganizationRepository,
@@ -69,6 +70,7 @@ class Attempt(StrEnum):
     EXPORT = "export"
     REMIND = "remind"
     SCHEDULE = "schedule"
+    STATS = "stats"
 
 
 class ListKind(StrEnum):
@@ -144,6 +146,29 @@ async def create_organization(
         except IntegrityError:  # the random invite code was taken: astronomically rare, draw another
             await session.rollback()
     raise RuntimeError("could not allocate an invite code")
+
+
+@dataclass(frozen=True, slots=True)
+class CityStats:
+    day: date
+    counts: CityCounts
+    appeals_open: int
+
+
+async def city_stats(
+    session: AsyncSession, actor_id: int, admin_ids: Collection[int], now: datetime, zone: tzinfo
+) -> CityStats | None:
+    """/stats: everyone's counts today, for administrators; None (and a `denied` entry) for anyone else."""
+    if not is_admin(actor_id, admin_ids):
+        await _deny(session, actor_id, Attempt.STATS, now)
+        return None
+    today = local_day(now, zone)
+    since = datetime.combine(today, time(), zone)
+    until = datetime.combine(today + timedelta(days=1), time(), zone)
+    counts = await OrganizationRepository(session).city_counts(today, since, until)
+    appeals_open = await AppealRepository(session).count_open()
+    await session.commit()
+    return CityStats(day=today, counts=counts, appeals_open=appeals_open)
 
 
 async def list_organizations(

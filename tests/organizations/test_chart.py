@@ -8,10 +8,23 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.models import Verification
 from bot.i18n import create_i18n
 from bot.organizations import chart, presenter, service
 from bot.organizations.chart import ChartCache
-from tests.organizations.test_service import ADMIN, ADMINS, DAY, NOW, ZONE, add_user, at, create, declare, make_hr
+from tests.organizations.test_service import (
+    ADMIN,
+    ADMINS,
+    DAY,
+    NOW,
+    ZONE,
+    add_user,
+    at,
+    audit,
+    create,
+    declare,
+    make_hr,
+)
 from tests.stories import check_in
 
 HR = 900
@@ -77,3 +90,32 @@ def test_the_cache_keeps_a_chart_for_five_minutes_only() -> None:
     cache.put((2, "en"), b"b")
     cache.put((3, "en"), b"c")
     assert cache.get((1, "en")) is None and cache.get((3, "en")) == b"c"
+
+
+async def test_stats_count_everyone_today_for_administrators_only(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    organization = await create(session_factory)
+    for user_id in (10, 11):
+        await member(session_factory, user_id, organization.invite_code)
+    await add_user(session_factory, 12)  # registered, never declared: no code
+    await check_in(session_factory, 10, NOW)
+    await check_in(session_factory, 11, NOW - timedelta(days=1))
+    async with session_factory.begin() as session:
+        for when in (NOW, NOW - timedelta(hours=2), NOW - timedelta(days=1)):
+            session.add(Verification(at=when, staff_id=7, holder_id=10, valid=True, reason="ok", colour="green"))
+
+    async with session_factory() as session:
+        assert await service.city_stats(session, 10, ADMINS, NOW, ZONE) is None
+        stats = await service.city_stats(session, ADMIN, ADMINS, NOW, ZONE)
+    assert stats is not None
+    counts = stats.counts
+    assert (counts.people, counts.green, counts.no_code, counts.checked_in) == (3, 2, 1, 1)
+    assert counts.verifications == 2
+    assert stats.appeals_open == 0
+    entries = await audit(session_factory)
+    assert ("denied", 10, {"attempted": "stats"}) in [(e.action, e.actor_id, e.details) for e in entries]
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        text = presenter.city_stats_text(stats, "zh")
+    assert "人数：3" in text and "今日卡口核验次数：2" in text

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Organization, Role, User
+from bot.db.models import CheckIn, Organization, Role, User, Verification
 from bot.db.repositories.rows import affected
 
 HR_ROLE = "hr"
@@ -34,6 +34,17 @@ class MemberRow:
     language: str
     unreachable: bool
     member_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CityCounts:
+    people: int
+    green: int
+    yellow: int
+    red: int
+    no_code: int
+    checked_in: int
+    verifications: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +211,34 @@ class OrganizationRepository:
             .group_by(CheckIn.day, User.colour)
         )
         return [(day, colour, count) for day, colour, count in (await self._session.execute(statement)).all()]
+
+    async def city_counts(self, today: date, since: datetime, until: datetime) -> CityCounts:
+        """Everyone's colours and today's check-ins in one pass over people (not days), and the checkpoint
+        verifications between `since` and `until` by the index on their time."""
+        row = (
+            await self._session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(User.colour == "green"),
+                    func.count().filter(User.colour == "yellow"),
+                    func.count().filter(User.colour == "red"),
+                    func.count().filter(User.colour.is_(None)),
+                    func.count().filter(User.last_checkin_on == today),
+                )
+            )
+        ).one()
+        verifications = await self._session.scalar(
+            select(func.count()).select_from(Verification).where(Verification.at >= since, Verification.at < until)
+        )
+        return CityCounts(
+            people=row[0],
+            green=row[1],
+            yellow=row[2],
+            red=row[3],
+            no_code=row[4],
+            checked_in=row[5],
+            verifications=verifications or 0,
+        )
 
     async def count(self, organization_id: int, who: Who, today: date) -> int:
         statement = select(func.count()).where(members_of(organization_id, who, today))

@@ -14,10 +14,13 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Generic, TypeVar
 
 FONT_FILE = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoSansSC-Bold.ttf"
 COLOURS = ("green", "yellow", "red", None)
 DAYS = 14
+DAY_SECONDS = 24 * 3600.0
+V = TypeVar("V")
 _FILL = {"green": "#2e9e44", "yellow": "#e6b800", "red": "#d62728", None: "#b0b0b0"}
 
 
@@ -75,28 +78,43 @@ def draw(days: list[ChartDay], members: int, labels: ChartLabels) -> bytes:
     return output.getvalue()
 
 
-class ChartCache:
-    """Drawn charts kept for a few minutes in this process: HR at 8 am sends /report again and again.
+class _Timed(Generic[V]):
+    """Values kept for `seconds`, at most `size` of them (the oldest go first)."""
 
-    Keyed by whatever the caller says makes a chart different (organization, language, day); each process
-    keeps its own, so with several processes a chart is drawn at most once a process per period.
-    """
-
-    def __init__(self, seconds: float = 300.0, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, size: int, clock: Callable[[], float]) -> None:
         self._seconds = seconds
         self._size = size
         self._clock = clock
-        self._charts: dict[Hashable, tuple[float, bytes]] = {}
+        self._values: dict[Hashable, tuple[float, V]] = {}
 
-    def get(self, key: Hashable) -> bytes | None:
-        found = self._charts.get(key)
+    def get(self, key: Hashable) -> V | None:
+        found = self._values.get(key)
         if found is None or self._clock() - found[0] > self._seconds:
             return None
         return found[1]
 
-    def put(self, key: Hashable, png: bytes) -> None:
+    def put(self, key: Hashable, value: V) -> None:
         now = self._clock()
-        self._charts = {k: v for k, v in self._charts.items() if now - v[0] <= self._seconds}
-        while len(self._charts) >= self._size:
-            del self._charts[next(iter(self._charts))]  # the oldest: dicts keep insertion order
-        self._charts[key] = (now, png)
+        self._values = {k: v for k, v in self._values.items() if now - v[0] <= self._seconds}
+        while len(self._values) >= self._size:
+            del self._values[next(iter(self._values))]  # the oldest: dicts keep insertion order
+        self._values[key] = (now, value)
+
+
+class ChartCache:
+    """Charts kept for a few minutes in this process (HR at 8 am sends /report again and again), and the
+    days before today kept all day: their check-ins no longer change, and reading them is the costly part
+    (a row per member per day), so only the first chart of the day in a process pays for it.
+
+    Each process keeps its own; keys are whatever the caller says makes a value different.
+    """
+
+    def __init__(self, seconds: float = 300.0, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+        self.charts: _Timed[bytes] = _Timed(seconds, size, clock)
+        self.past_days: _Timed[list[ChartDay]] = _Timed(DAY_SECONDS, size, clock)
+
+    def get(self, key: Hashable) -> bytes | None:
+        return self.charts.get(key)
+
+    def put(self, key: Hashable, png: bytes) -> None:
+        self.charts.put(key, png)

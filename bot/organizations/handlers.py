@@ -463,7 +463,7 @@ async def _report(
     key = (organization_id, locale, report.day)
     png = charts.get(key) if charts is not None else None
     if png is None:
-        png = await report_chart(session, actor, admin_ids, organization_id, now, zone, locale)
+        png = await report_chart(session, actor, admin_ids, organization_id, now, zone, locale, charts)
         if png is not None and charts is not None:
             charts.put(key, png)
     if png is not None:
@@ -478,11 +478,16 @@ async def report_chart(
     now: datetime,
     zone: tzinfo,
     locale: str,
+    charts: ChartCache | None = None,
 ) -> bytes | None:
     """The chart's PNG, drawn in a thread (about 0.1 s of CPU the event loop must not wait); None when refused."""
-    history = await service.report_history(session, actor, admin_ids, organization_id, now, zone)
+    past_key = (organization_id, service.local_day(now, zone))
+    past = charts.past_days.get(past_key) if charts is not None else None
+    history = await service.report_history(session, actor, admin_ids, organization_id, now, zone, past)
     if history is None:
         return None
+    if charts is not None and past is None:
+        charts.past_days.put(past_key, history.days[:-1])
     return await asyncio.to_thread(chart.draw, history.days, history.members, presenter.chart_labels(history, locale))
 
 

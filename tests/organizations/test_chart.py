@@ -63,6 +63,12 @@ async def test_the_chart_counts_check_ins_per_day_by_colour_and_draws_a_png(
     assert [day.checked_in for day in history.days[-4:]] == [3, 0, 1, 2]
     assert history.days[-1].colours == {"green": 2}
     assert [day.checked_in for day in other.days[-2:]] == [0, 1]
+    # Later the same day the past days come from the cache and only today is counted again.
+    await check_in(session_factory, 12, NOW)
+    async with session_factory() as session:
+        later = await service.report_history(session, HR, ADMINS, first.id, NOW, ZONE, history.days[:-1])
+    assert later is not None and later.days[:-1] == history.days[:-1]
+    assert later.days[-1].checked_in == 3
 
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("zh"):

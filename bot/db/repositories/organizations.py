@@ -212,6 +212,15 @@ class OrganizationRepository:
         )
         return [(day, colour, count) for day, colour, count in (await self._session.execute(statement)).all()]
 
+    async def checked_in_by_colour(self, organization_id: int, today: date) -> dict[str | None, int]:
+        """Today's check-ins by colour, from the members' own rows (one per member, by the organization index)."""
+        statement = (
+            select(User.colour, func.count())
+            .where(User.organization_id == organization_id, User.last_checkin_on == today)
+            .group_by(User.colour)
+        )
+        return {colour: count for colour, count in (await self._session.execute(statement)).all()}
+
     async def city_counts(self, today: date, since: datetime, until: datetime) -> CityCounts:
         """Everyone's colours and today's check-ins in one pass over people (not days), and the checkpoint
         verifications between `since` and `until` by the index on their time."""

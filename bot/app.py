@@ -59,6 +59,7 @@ from bot.metrics import (
 from bot.middlewares import AccountMiddleware, DbSessionMiddleware, DuplicateUpdateMiddleware
 from bot.onboarding import handlers as onboarding
 from bot.organizations import handlers as organizations
+from bot.organizations.chart import ChartCache
 from bot.organizations.scheduler import fire_due_now
 from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
@@ -159,6 +160,7 @@ def create_dispatcher(
     dispatcher["code_settings"] = code_settings
     dispatcher["retention_days"] = settings.retention_days
     dispatcher["admin_ids"] = settings.admin_ids
+    dispatcher["report_charts"] = ChartCache()
     dispatcher["reminder_times"] = reminder_times(settings)
     dispatcher["appeal_hours"] = settings.appeal_hours
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.

@@ -93,5 +93,6 @@ def admin_help_text() -> str:
         "/roles: who is staff or HR\n"
         "/grant, /revoke: staff, hr or reviewer to a person (id, @username, or forward one of their messages)\n"
         "/override: set a person's colour for a health authority's decision\n"
-        "/org, /orgs: organizations, their HR and invite links"
+        "/org, /orgs: organizations, their HR and invite links\n"
+        "/stats: everyone's colours and today's check-ins, checks and appeals"
     )

@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Collection
 from contextlib import suppress
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -21,7 +21,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, LinkPreviewOptions, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +39,8 @@ from bot.fsm import save_state
 from bot.i18n import SUPPORTED_LOCALES
 from bot.messages import drop_buttons
 from bot.onboarding.texts import privacy_notice
-from bot.organizations import export, presenter, service
+from bot.organizations import chart, export, presenter, service
+from bot.organizations.chart import ChartCache
 from bot.organizations.keyboards import (
     InviteAgree,
     InviteLanguage,
@@ -200,6 +201,18 @@ async def _tell(session: AsyncSession, i18n: I18n, change: service.HrChange, clo
     with i18n.context(), i18n.use_locale(locale):
         text = presenter.hr_notice(change, locale)
     return await notices.tell(session, change.user_id, change.role, text, clock())
+
+
+async def process_stats(
+    message: Message, session: AsyncSession, admin_ids: Collection[int], clock: Clock, zone: tzinfo, locale: str
+) -> None:
+    if message.from_user is None:
+        return
+    stats = await service.city_stats(session, message.from_user.id, admin_ids, clock(), zone)
+    if stats is None:
+        await message.answer(presenter.only_admins())
+        return
+    await message.answer(presenter.city_stats_text(stats, locale))
 
 
 async def process_orgs(
@@ -382,6 +395,7 @@ async def process_org_choice(
     clock: Clock,
     zone: tzinfo,
     locale: str,
+    report_charts: ChartCache | None = None,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
@@ -400,7 +414,7 @@ async def process_org_choice(
         return
     await callback.answer()
     if attempted is Attempt.REPORT:
-        await _report(message, actor, callback_data.org, session, admin_ids, clock, zone, locale)
+        await _report(message, actor, callback_data.org, session, admin_ids, clock, zone, locale, report_charts)
     elif attempted is Attempt.REMIND:
         await _start_reminder(message, actor, callback_data.org, state, session, admin_ids, clock, locale)
     else:
@@ -417,12 +431,15 @@ async def process_report(
     clock: Clock,
     zone: tzinfo,
     locale: str,
+    report_charts: ChartCache | None = None,
 ) -> None:
     if message.from_user is None:
         return
     organization = await _choose(message, "report", Attempt.REPORT, session, admin_ids, clock, locale)
     if organization is not None:
-        await _report(message, message.from_user.id, organization.id, session, admin_ids, clock, zone, locale)
+        await _report(
+            message, message.from_user.id, organization.id, session, admin_ids, clock, zone, locale, report_charts
+        )
 
 
 async def _report(
@@ -434,12 +451,44 @@ async def _report(
     clock: Clock,
     zone: tzinfo,
     locale: str,
+    charts: ChartCache | None = None,
 ) -> None:
-    report = await service.report(session, actor, admin_ids, organization_id, clock(), zone)
+    now = clock()
+    report = await service.report(session, actor, admin_ids, organization_id, now, zone)
     if report is None:
         await message.answer(_refusal(actor, admin_ids, organization_id))
         return
     await message.answer(presenter.report_text(report, locale), reply_markup=report_keyboard(report))
+    # Allowed: service.report has just checked (and report_history checks again when it draws).
+    key = (organization_id, locale, report.day)
+    png = charts.get(key) if charts is not None else None
+    if png is None:
+        png = await report_chart(session, actor, admin_ids, organization_id, now, zone, locale, charts)
+        if png is not None and charts is not None:
+            charts.put(key, png)
+    if png is not None:
+        await message.answer_photo(BufferedInputFile(png, filename="report.png"))
+
+
+async def report_chart(
+    session: AsyncSession,
+    actor: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    now: datetime,
+    zone: tzinfo,
+    locale: str,
+    charts: ChartCache | None = None,
+) -> bytes | None:
+    """The chart's PNG, drawn in a thread (about 0.1 s of CPU the event loop must not wait); None when refused."""
+    past_key = (organization_id, service.local_day(now, zone))
+    past = charts.past_days.get(past_key) if charts is not None else None
+    history = await service.report_history(session, actor, admin_ids, organization_id, now, zone, past)
+    if history is None:
+        return None
+    if charts is not None and past is None:
+        charts.past_days.put(past_key, history.days[:-1])
+    return await asyncio.to_thread(chart.draw, history.days, history.members, presenter.chart_labels(history, locale))
 
 
 def _refusal(actor: int, admin_ids: Collection[int], organization_id: int) -> str:
@@ -854,6 +903,7 @@ def create_router() -> Router:
     router.callback_query.register(process_invite_agree, InviteAgree.filter())
     router.message.register(process_org, Command("org"))
     router.message.register(process_orgs, Command("orgs"))
+    router.message.register(process_stats, Command("stats"))
     router.message.register(process_report, Command("report"))
     router.message.register(process_remind, Command("remind"))
     router.message.register(process_schedule, Command("schedule"))

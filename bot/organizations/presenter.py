@@ -13,11 +13,13 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.broadcast.service import Audience
-from bot.i18n import format_day
+from bot.i18n import format_day, format_short_day
 from bot.onboarding.texts import in_both_languages
+from bot.organizations.chart import ChartLabels
 from bot.organizations.service import (
     MAX_REMINDER_LENGTH,
     REVIEWER_ROLE,
+    CityStats,
     HrChange,
     HrOutcome,
     Invitation,
@@ -28,6 +30,7 @@ from bot.organizations.service import (
     MemberPage,
     OrganizationSummary,
     Report,
+    ReportHistory,
     Schedule,
 )
 from bot.roles import presenter as roles_presenter
@@ -99,6 +102,25 @@ def choose_organization() -> str:
 
 
 # --- Administrators ----------------------------------------------------------------------------------
+
+
+def city_stats_text(stats: CityStats, locale: str) -> str:
+    counts = stats.counts
+    lines = [
+        "<b>" + _("Everyone, {day}").format(day=format_day(stats.day, locale)) + "</b>",
+        _("People: {count}").format(count=counts.people),
+        _("Checked in today: {count}").format(count=counts.checked_in),
+        "",
+        f"{COLOUR_SYMBOLS['green']} " + _("Green: {count}").format(count=counts.green),
+        f"{COLOUR_SYMBOLS['yellow']} " + _("Yellow: {count}").format(count=counts.yellow),
+        f"{COLOUR_SYMBOLS['red']} " + _("Red: {count}").format(count=counts.red),
+        f"{COLOUR_SYMBOLS[None]} " + _("No code yet: {count}").format(count=counts.no_code),
+        "",
+        _("Codes checked at checkpoints today: {count}").format(count=counts.verifications),
+    ]
+    if stats.appeals_open:
+        lines.append("⚖️ " + _("Appeals against a colour under review: {count}").format(count=stats.appeals_open))
+    return "\n".join(lines)
 
 
 def org_usage() -> str:
@@ -329,6 +351,26 @@ def membership_line(organization: OrganizationSummary, locale: str) -> str:
 
 
 # --- The HR view ------------------------------------------------------------------------------------
+
+
+def chart_labels(history: ReportHistory, locale: str) -> ChartLabels:
+    """The chart's words; `$` escaped, which matplotlib would otherwise read as the start of a formula."""
+    name = plain_name(history.organization, locale).replace("$", r"\$")
+    return ChartLabels(
+        title=_("{organization}: check-ins over the last {days} days").format(
+            organization=name, days=len(history.days)
+        ),
+        people=_("People who checked in"),
+        rate=_("Check-in rate (%)"),
+        # The bars colour each person by their colour today, not on the day: see checkins_by_day.
+        colour_names={
+            "green": _("Green today"),
+            "yellow": _("Yellow today"),
+            "red": _("Red today"),
+            None: _("No code yet"),
+        },
+        day_names=[format_short_day(day.day, locale) for day in history.days],
+    )
 
 
 def report_text(report: Report, locale: str) -> str:

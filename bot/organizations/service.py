@@ -18,7 +18,7 @@ import inspect
 import secrets
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement
@@ -32,6 +32,7 @@ from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import (
     HR_ROLE,
+    CityCounts,
     Direction,
     MemberRow,
     OrganizationRepository,
@@ -41,6 +42,7 @@ from bot.db.repositories.organizations import (
 )
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
+from bot.organizations.chart import DAYS, ChartDay
 from bot.roles.service import RoleName, is_admin
 
 INVITE_PREFIX = "join-"
@@ -68,6 +70,7 @@ class Attempt(StrEnum):
     EXPORT = "export"
     REMIND = "remind"
     SCHEDULE = "schedule"
+    STATS = "stats"
 
 
 class ListKind(StrEnum):
@@ -143,6 +146,29 @@ async def create_organization(
         except IntegrityError:  # the random invite code was taken: astronomically rare, draw another
             await session.rollback()
     raise RuntimeError("could not allocate an invite code")
+
+
+@dataclass(frozen=True, slots=True)
+class CityStats:
+    day: date
+    counts: CityCounts
+    appeals_open: int
+
+
+async def city_stats(
+    session: AsyncSession, actor_id: int, admin_ids: Collection[int], now: datetime, zone: tzinfo
+) -> CityStats | None:
+    """/stats: everyone's counts today, for administrators; None (and a `denied` entry) for anyone else."""
+    if not is_admin(actor_id, admin_ids):
+        await _deny(session, actor_id, Attempt.STATS, now)
+        return None
+    today = local_day(now, zone)
+    since = datetime.combine(today, time(), zone)
+    until = datetime.combine(today + timedelta(days=1), time(), zone)
+    counts = await OrganizationRepository(session).city_counts(today, since, until)
+    appeals_open = await AppealRepository(session).count_open()
+    await session.commit()
+    return CityStats(day=today, counts=counts, appeals_open=appeals_open)
 
 
 async def list_organizations(
@@ -417,6 +443,51 @@ class Report:
     @property
     def not_checked_in(self) -> int:
         return self.members - self.checked_in
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHistory:
+    organization: OrganizationSummary
+    members: int
+    days: list[ChartDay]
+
+
+async def report_history(
+    session: AsyncSession,
+    actor_id: int,
+    admin_ids: Collection[int],
+    organization_id: int,
+    now: datetime,
+    zone: tzinfo,
+    past: list[ChartDay] | None = None,
+) -> ReportHistory | None:
+    """The last DAYS days for /report's chart (check-ins per day by today's colour); None when refused.
+
+    `past`, the days before today from an earlier call today, spares the costly read: then only today's
+    check-ins are counted, from the members' own rows (their last check-in day and colour).
+    """
+    organization = await _allowed(session, actor_id, admin_ids, organization_id, Attempt.REPORT, now)
+    if organization is None:
+        return None
+    repository = OrganizationRepository(session)
+    today = local_day(now, zone)
+    first = today - timedelta(days=DAYS - 1)
+    members = (await repository.counts(organization_id, today)).members
+    if past is None:
+        by_day: dict[date, dict[str | None, int]] = {}
+        for day, colour, count in await repository.checkins_by_day(organization_id, first, today - timedelta(days=1)):
+            by_day.setdefault(day, {})[colour] = count
+        past = [
+            ChartDay(day=day, checked_in=sum(by_day.get(day, {}).values()), colours=by_day.get(day, {}))
+            for day in (first + timedelta(days=offset) for offset in range(DAYS - 1))
+        ]
+    today_colours = await repository.checked_in_by_colour(organization_id, today)
+    await session.commit()
+    return ReportHistory(
+        organization=_summary(organization, members),
+        members=members,
+        days=[*past, ChartDay(day=today, checked_in=sum(today_colours.values()), colours=today_colours)],
+    )
 
 
 _LIST_MEMBERS = {ListKind.NOT_CHECKED_IN: Who.NOT_CHECKED_IN, ListKind.NOT_GREEN: Who.NOT_GREEN}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.db.engine import create_engine, create_session_factory
@@ -308,8 +309,13 @@ async def test_hr_sees_counts_lists_and_a_csv_file_of_their_own_organization_onl
     assert "/remind" in message_text(await hanna.say("/help", expect="HR office"))
     assert "HR office" not in message_text(await mallory.say("/help", expect="Commands"))
 
-    # /report: today's counts, for Hanna's organization alone.
+    # /report: today's counts, for Hanna's organization alone, and under them the 14 days' chart.
+    mark = fake.mark()
     report = await hanna.say("/report", expect="Members:")
+    photo = await fake.wait_for_call("sendPhoto", after=mark, timeout=30)
+    assert int(photo.params["chat_id"]) == HANNA.id
+    chart = Image.open(io.BytesIO(photo.files["photo"]))
+    assert chart.format == "PNG" and chart.size == (800, 450)
     lines = message_text(report).splitlines()
     assert lines[0] == "Ningbo University, March 2, 2026"
     for line in (

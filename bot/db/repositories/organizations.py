@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Organization, Role, User
+from bot.db.models import CheckIn, Organization, Role, User, Verification
 from bot.db.repositories.rows import affected
 
 HR_ROLE = "hr"
@@ -34,6 +34,17 @@ class MemberRow:
     language: str
     unreachable: bool
     member_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CityCounts:
+    people: int
+    green: int
+    yellow: int
+    red: int
+    no_code: int
+    checked_in: int
+    verifications: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,60 @@ class OrganizationRepository:
             no_code=no_code,
             unreachable=unreachable,
             not_green=members - green,
+        )
+
+    async def checkins_by_day(
+        self, organization_id: int, first: date, last: date
+    ) -> list[tuple[date, str | None, int]]:
+        """(day, colour, check-ins) for the organization's members from `first` to `last`, in one GROUP BY.
+
+        The colour is each member's colour now, not on that day: the colour of a past day would need the
+        latest assessment per person per day (a window over every change), while this walks the members
+        by the (organization_id, ...) index and each one's check-ins by the (user_id, day) unique index.
+        """
+        statement = (
+            select(CheckIn.day, User.colour, func.count())
+            .join(User, User.id == CheckIn.user_id)
+            .where(User.organization_id == organization_id, CheckIn.day >= first, CheckIn.day <= last)
+            .group_by(CheckIn.day, User.colour)
+        )
+        return [(day, colour, count) for day, colour, count in (await self._session.execute(statement)).all()]
+
+    async def checked_in_by_colour(self, organization_id: int, today: date) -> dict[str | None, int]:
+        """Today's check-ins by colour, from the members' own rows (one per member, by the organization index)."""
+        statement = (
+            select(User.colour, func.count())
+            .where(User.organization_id == organization_id, User.last_checkin_on == today)
+            .group_by(User.colour)
+        )
+        return {colour: count for colour, count in (await self._session.execute(statement)).all()}
+
+    async def city_counts(self, today: date, since: datetime, until: datetime) -> CityCounts:
+        """Everyone's colours and today's check-ins in one pass over people (not days), and the checkpoint
+        verifications between `since` and `until` by the index on their time."""
+        row = (
+            await self._session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(User.colour == "green"),
+                    func.count().filter(User.colour == "yellow"),
+                    func.count().filter(User.colour == "red"),
+                    func.count().filter(User.colour.is_(None)),
+                    func.count().filter(User.last_checkin_on == today),
+                )
+            )
+        ).one()
+        verifications = await self._session.scalar(
+            select(func.count()).select_from(Verification).where(Verification.at >= since, Verification.at < until)
+        )
+        return CityCounts(
+            people=row[0],
+            green=row[1],
+            yellow=row[2],
+            red=row[3],
+            no_code=row[4],
+            checked_in=row[5],
+            verifications=verifications or 0,
         )
 
     async def count(self, organization_id: int, who: Who, today: date) -> int:

@@ -30,8 +30,18 @@ async def answer_no_code_yet(message: Message, state: FSMContext) -> None:
     await message.answer(no_code_yet(is_form_state(await state.get_state())))
 
 
-def for_account_holders(observer: TelegramEventObserver, handler: Callable[..., Any], *filters: Any) -> None:
-    """`handler` for those with an account, and right after it, with the same filters, the answer for those
+async def answer_send_start(message: Message) -> None:
+    """For commands that always pointed to /start, whatever the conversation's state."""
+    await message.answer(no_code_yet(in_form=False))
+
+
+def for_account_holders(
+    observer: TelegramEventObserver,
+    handler: Callable[..., Any],
+    *filters: Any,
+    otherwise: Callable[..., Any] = answer_no_code_yet,
+) -> None:
+    """`handler` for those with an account, and right after it, with the same filters, `otherwise` for those
     without: in this place of the router's order, so the fallback takes nothing another handler would."""
     observer.register(handler, *filters, HasAccount())
-    observer.register(answer_no_code_yet, *filters)
+    observer.register(otherwise, *filters)

@@ -23,6 +23,8 @@ MEMBER = FakeUser(id=40, first_name="Member", language_code="en")
 NO_CODE = "You have no code yet. Send /start to answer the health questions."
 NO_CODE_IN_FORM = "You have no code yet: it comes when you finish the questions above, or send /cancel."
 NEEDING_AN_ACCOUNT = ["/code", "my code", "show me my health code please", "/status"]
+# These always pointed to /start, even with a form's state left over.
+POINTING_TO_START = ["/update", "update", "更新"]
 
 
 @pytest.mark.parametrize("text", NEEDING_AN_ACCOUNT)
@@ -58,6 +60,23 @@ async def test_someone_with_an_account_reaches_the_command(
     answers = texts(await harness.send(MEMBER, text))
     assert [account.id for account in seen] == [MEMBER.id]
     assert NO_CODE not in answers
+
+
+@pytest.mark.parametrize("text", POINTING_TO_START)
+@pytest.mark.parametrize("in_form", [False, True])
+async def test_update_without_an_account_points_to_start(harness: Harness, text: str, in_form: bool) -> None:
+    harness.fake.add_user(NEWCOMER)
+    if in_form:
+        key = StorageKey(bot_id=harness.bot.id, chat_id=NEWCOMER.id, user_id=NEWCOMER.id)
+        await harness.dispatcher.fsm.storage.set_state(key, Registration.full_name)
+    assert texts(await harness.send(NEWCOMER, text)) == [NO_CODE]
+
+
+@pytest.mark.parametrize("text", POINTING_TO_START)
+async def test_update_with_an_account_reaches_the_command(harness: Harness, text: str) -> None:
+    await harness.add_account(MEMBER)
+    answers = texts(await harness.send(MEMBER, text))
+    assert answers and NO_CODE not in answers
 
 
 async def test_the_fallback_takes_nothing_else(harness: Harness) -> None:

@@ -9,6 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, InaccessibleMessage, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.account_required import for_account_holders
 from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
@@ -71,7 +72,7 @@ async def show_code(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    account: Account | None,
+    account: Account,
     locale: str,
     clock: Clock,
     zone: tzinfo,
@@ -79,9 +80,6 @@ async def show_code(
     bot: Bot,
 ) -> None:
     in_form = is_form_state(await state.get_state())
-    if account is None:
-        await message.answer(presenter.no_code_yet(in_form))
-        return
     await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
 
 
@@ -98,8 +96,9 @@ ASKING_FOR_THE_CODE = (
 def create_router() -> Router:
     """The codes handlers, in the order their filters are tried."""
     router = Router(name="codes")
-    router.message.register(show_code, Command("code"))
-    router.message.register(
+    for_account_holders(router.message, show_code, Command("code"))
+    for_account_holders(
+        router.message,
         show_code,
         Words(
             SHOW_CODE,

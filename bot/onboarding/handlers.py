@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.account_required import answer_send_start, for_account_holders
 from bot.accounts import Account, Accounts
 from bot.clock import Clock
 from bot.db.repositories.assessments import AssessmentRepository
@@ -177,14 +178,11 @@ async def process_update(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    account: Account | None,
+    account: Account,
     locale: str,
     clock: Clock,
     zone: tzinfo,
 ) -> None:
-    if account is None:
-        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
-        return
     form = Form(message, state, locale, clock, zone)
     if await _in_form(state):
         # Starting again here would throw away the answers given so far.
@@ -232,8 +230,10 @@ def create_router() -> Router:
     router.callback_query.register(process_language_choice, LanguageCallback.filter())
     router.message.register(process_privacy_command, Command("privacy"))
     router.callback_query.register(process_privacy_agreement, PrivacyCallback.filter())
-    router.message.register(process_update, Command("update"))
-    router.message.register(process_update, Words(UPDATE_DECLARATION, "update", "更新"))
+    for_account_holders(router.message, process_update, Command("update"), otherwise=answer_send_start)
+    for_account_holders(
+        router.message, process_update, Words(UPDATE_DECLARATION, "update", "更新"), otherwise=answer_send_start
+    )
     router.message.register(process_help, Command("help"))
     router.message.register(process_help, Words(HELP, "help", "帮助"))
     router.message.register(process_cancel_outside_form, Command("cancel"), StateFilter(None))

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.account_required import for_account_holders
 from bot.accounts import Account
 from bot.appeals import presenter as appeals_presenter
 from bot.appeals import service as appeals
@@ -53,7 +54,7 @@ async def process_status(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    account: Account | None,
+    account: Account,
     locale: str,
     clock: Clock,
     zone: tzinfo,
@@ -91,6 +92,6 @@ async def explain_colour(
 
 def create_router() -> Router:
     router = Router(name="status")
-    router.message.register(process_status, Command("status"))
+    for_account_holders(router.message, process_status, Command("status"))
     router.callback_query.register(explain_colour, WhyColour.filter())
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -84,7 +84,13 @@ class PersonalDataRepository:
         # Who was sent which reminder: no foreign key cascades there (migration 0012); through the user_id index.
         await self._session.execute(
             delete(BroadcastRecipient)
-            .where(BroadcastRecipient.user_id == user_id)
+            .where(
+                or_(
+                    BroadcastRecipient.user_id == user_id,
+                    # Their family members' too: the members themselves go by the cascade on managed_by.
+                    BroadcastRecipient.user_id.in_(select(User.id).where(User.managed_by == user_id)),
+                )
+            )
             .execution_options(synchronize_session=False)
         )
         result = await self._session.execute(

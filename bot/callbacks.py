@@ -14,3 +14,7 @@ from typing import Annotated
 from pydantic import Field
 
 ButtonNumber = Annotated[int, Field(ge=0, lt=2**63)]
+
+# A family member's id (bot.family.service.new_member_id): negative, so never a Telegram user's; bounded
+# like the others, and still only an id to look up among the presser's own members.
+MemberNumber = Annotated[int, Field(ge=-(2**62), le=-1)]

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, InaccessibleMessage, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.account_required import for_account_holders
@@ -15,6 +17,9 @@ from bot.clock import Clock
 from bot.codes import presenter, service
 from bot.codes.keyboards import why_keyboard
 from bot.codes.service import CodeSettings
+from bot.family import presenter as family_presenter
+from bot.family import service as family
+from bot.family.keyboards import MemberCode, family_keyboard
 from bot.filters import Words
 from bot.menu import SHOW_CODE, main_menu
 from bot.registration.questions import is_form_state
@@ -31,13 +36,17 @@ async def send_code(
     bot: Bot,
     in_form: bool = False,
     intro: str | None = None,
+    member: bool = False,
 ) -> None:
     """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
 
     `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
     colour and the way to green, and the main menu; the photo carries the "Why this colour?" button.
+    `member`: the code is a family member's (`account` is the member as holder, shown in this chat): its
+    photo goes without "Why this colour?", which answers the presser's own status.
     """
     now = clock()
+    keyboard = None if member else why_keyboard()
     current = await service.current_code(session, account, locale, now, zone, settings)
     if current is None:
         await message.answer(presenter.no_code_yet(in_form))
@@ -51,7 +60,7 @@ async def send_code(
     if (cached := presenter.cached_file_id(current, key)) is not None:
         try:
             # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
-            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=why_keyboard())
+            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=keyboard)
             return
         except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
             pass
@@ -62,7 +71,7 @@ async def send_code(
         message.chat.id,
         BufferedInputFile(png, filename="health-code.png"),
         caption=caption,
-        reply_markup=why_keyboard(),
+        reply_markup=keyboard,
     )
     if sent.photo:
         await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
@@ -81,6 +90,86 @@ async def show_code(
 ) -> None:
     in_form = is_form_state(await state.get_state())
     await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
+    members = await family.members(session, account.id)
+    await session.commit()
+    if members:
+        # Their own code first (the one shown at a gate most); the family's one press away.
+        await message.answer(family_presenter.choose_code(), reply_markup=family_keyboard(members, can_add=False))
+
+
+async def show_member_code(
+    callback: CallbackQuery,
+    callback_data: MemberCode,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    """A member's code, found only among the presser's own members: a forged or someone else's id gets the
+    same answer as a stale button, and nothing about whether that member exists."""
+    message = callback.message
+    member = await family.member(session, account.id, callback_data.member) if account is not None else None
+    await session.commit()
+    if account is None or member is None or message is None:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
+
+
+async def show_member_code_by_name(
+    message: Message,
+    session: AsyncSession,
+    account: Account,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+    name: str,
+) -> None:
+    """ "show Mia's code": their member of that name (or first name), or which names there are."""
+    member = await family.member_named(session, account.id, name)
+    if member is None:
+        members = await family.members(session, account.id)
+        await session.commit()
+        await message.answer(
+            family_presenter.no_member_named(name, members),
+            reply_markup=family_keyboard(members, can_add=False) if members else None,
+        )
+        return
+    await session.commit()
+    await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
+
+
+async def _send_member_code(
+    message: Message | InaccessibleMessage,
+    session: AsyncSession,
+    account: Account,
+    member: family.Member,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    holder = family.holder(member, account.language)
+    await message.answer(family_presenter.member_code_intro(member))
+    await send_code(message, session, holder, locale, clock, zone, code_settings, bot, member=True)
+
+
+class MemberCodeByName(Filter):
+    """ "show Mia's code", "Mia's code", "出示Mia的健康码": passes the name on to the handler."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        text = message.text
+        if not text or len(text) > 120 or message.forward_origin is not None:
+            return False
+        name = family_presenter.name_in_code_request(text)
+        return {"name": name} if name else False
 
 
 # Words that wrap a request for the code, as people type it: "show me my code please", "请出示我的健康码".
@@ -117,4 +206,6 @@ def create_router() -> Router:
             fillers=ASKING_FOR_THE_CODE,
         ),
     )
+    for_account_holders(router.message, show_member_code_by_name, MemberCodeByName())
+    router.callback_query.register(show_member_code, MemberCode.filter())
     return router

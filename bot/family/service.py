@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.accounts import Account
 from bot.db.repositories.codes import CodeRepository
+from bot.db.repositories.declarations import DeclarationRepository
 from bot.db.repositories.family import FamilyRepository, MemberRow
 from bot.db.repositories.users import UserRepository
 from bot.registration.service import add_declaration
@@ -116,3 +118,16 @@ async def add_member(
     assert added is not None
     await session.commit()
     return Added(member=added, reassessed=reassessed)
+
+
+def holder(member: Member, language: str) -> Account:
+    """The member as the holder of a code: their own id and public id, shown in the managing account's chat
+    and language."""
+    return Account(id=member.id, public_id=member.public_id, language=language)
+
+
+async def default_contact(session: AsyncSession, manager_id: int) -> dict[str, Any]:
+    """The answers a member's form starts with: the manager's phone as the member's contact, when known."""
+    latest = await DeclarationRepository(session).latest(manager_id)
+    phone = latest.answers.get("phone") if latest is not None else None
+    return {"phone": phone} if isinstance(phone, str) and phone else {}

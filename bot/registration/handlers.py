@@ -21,6 +21,9 @@ from bot.checkin.service import record_checkin
 from bot.clock import Clock
 from bot.codes.handlers import send_code
 from bot.codes.service import CodeSettings
+from bot.family import presenter as family_presenter
+from bot.family import service as family
+from bot.family.keyboards import MemberRelation
 from bot.filters import Has, Words
 from bot.fsm import save_state
 from bot.menu import main_menu
@@ -89,11 +92,17 @@ class Form:
         return question_for_state(await self.state.get_state())
 
 
-async def start_form(form: Form, answers: dict[str, Any] | None = None, purpose: Purpose = Purpose.DECLARATION) -> None:
-    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked."""
+async def start_form(
+    form: Form,
+    answers: dict[str, Any] | None = None,
+    purpose: Purpose = Purpose.DECLARATION,
+    relation: str | None = None,
+) -> None:
+    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked, and
+    a family member's form the contact given by default (shown in the summary, to change there)."""
     answers = dict(answers or {})
-    carried = list(answers) if purpose is Purpose.CHECKIN else []
-    wizard = WizardData(answers=answers, purpose=purpose, carried=carried)
+    carried = list(answers) if purpose in (Purpose.CHECKIN, Purpose.MEMBER) else []
+    wizard = WizardData(answers=answers, purpose=purpose, carried=carried, relation=relation)
     await _go_to(form, wizard, first_question(wizard.answers))
 
 
@@ -126,7 +135,7 @@ async def _ask(
     applicable = wizard.to_ask()
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
     await form.message.answer(
-        question_text(question, wizard.answers, position, len(applicable), form.locale, error),
+        question_text(question, wizard.answers, position, len(applicable), form.locale, error, wizard.purpose),
         reply_markup=question_keyboard(question, wizard, form.today, form.locale, suggestions),
     )
 
@@ -373,6 +382,9 @@ async def _summary_button(
     if callback_data.action is not WizardAction.SUBMIT or account is None:
         await callback.answer(_("That button belongs to an earlier message."))
         return
+    if wizard.purpose is Purpose.MEMBER:
+        await _submit_member(callback, form, wizard, Finish(session, account, code_settings, bot))
+        return
     try:
         await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
     except service.IncompleteDeclaration:
@@ -384,6 +396,72 @@ async def _summary_button(
     await form.state.clear()
     thanks = _("Thank you. Your declaration is saved; here is your health code.")
     await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot, intro=thanks)
+
+
+async def _submit_member(callback: CallbackQuery, form: Form, wizard: WizardData, finish: Finish) -> None:
+    """A family member's form submitted: the member, their declaration and their colour land together."""
+    assert finish.account is not None
+    # Stored by this bot from a checked button (MemberRelation); anything else reads as "other".
+    relation = family.Relation(wizard.relation) if wizard.relation in set(family.Relation) else family.Relation.OTHER
+    try:
+        added = await family.add_member(
+            finish.session, finish.account.id, relation, wizard.answers, form.clock(), form.zone
+        )
+    except service.IncompleteDeclaration:
+        await callback.answer()
+        await _go_to(form, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True))
+        return
+    except (family.LimitReached, family.NotAnAccount):
+        await callback.answer()
+        await drop_buttons(form.message)
+        await form.state.clear()
+        await form.message.answer(family_presenter.limit_reached(), reply_markup=main_menu())
+        return
+    await callback.answer(_("Submitted"))
+    await drop_buttons(form.message)
+    await form.state.clear()
+    holder = family.holder(added.member, finish.account.language)
+    await send_code(
+        form.message,
+        finish.session,
+        holder,
+        form.locale,
+        form.clock,
+        form.zone,
+        finish.code_settings,
+        finish.bot,
+        intro=family_presenter.added(added.member),
+        member=True,
+    )
+
+
+async def process_member_relation(
+    callback: CallbackQuery,
+    callback_data: MemberRelation,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """The relationship chosen under /family: the form, asked about the member, with this account's phone
+    as their contact (shown in the summary, to change there)."""
+    message = callback.message
+    if account is None or not isinstance(message, Message):
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    if not await family.can_add(session, account.id):
+        await session.commit()
+        await callback.answer()
+        await message.answer(family_presenter.limit_reached())
+        return
+    contact = await family.default_contact(session, account.id)
+    await session.commit()
+    await callback.answer()
+    await show_answer(message, family_presenter.relation_chosen(callback_data.relation))
+    form = Form(message, state, locale, clock, zone)
+    await start_form(form, contact, Purpose.MEMBER, str(callback_data.relation))
 
 
 async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> None:
@@ -420,4 +498,5 @@ def create_router() -> Router:
     router.message.register(process_typed_answer, StateFilter(Registration), Has(F.text))
     router.message.register(process_unreadable_answer, StateFilter(Registration))
     router.callback_query.register(process_form_button, WizardCallback.filter())
+    router.callback_query.register(process_member_relation, MemberRelation.filter())
     return router

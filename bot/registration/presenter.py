@@ -14,7 +14,7 @@ from bot.domain.assessment import load_rules
 from bot.domain.nationality import nationality_name
 from bot.domain.phone import format_international
 from bot.i18n import DEFAULT_LOCALE, format_day, semicolons
-from bot.registration.questions import QUESTIONS, Answers, Kind, Question
+from bot.registration.questions import QUESTIONS, Answers, Kind, Purpose, Question
 
 
 def answer_text(question: Question, value: Any, locale: str) -> str:
@@ -39,13 +39,19 @@ def answer_text(question: Question, value: Any, locale: str) -> str:
 
 
 def question_text(
-    question: Question, answers: Answers, position: int, total: int, locale: str, error: str | None = None
+    question: Question,
+    answers: Answers,
+    position: int,
+    total: int,
+    locale: str,
+    error: str | None = None,
+    purpose: Purpose = Purpose.DECLARATION,
 ) -> str:
     lines = []
     if error:
         lines += [f"⚠️ {escape(error)}", ""]
     lines.append(_("<b>Question {number} of {total}</b>").format(number=position, total=total))
-    lines.append(escape(str(question.prompt)))
+    lines.append(escape(str(question.prompt_for(purpose))))
     lines += area_lines(question, locale)
     if question.key in answers:
         lines += ["", _("Current answer: {answer}").format(answer=answer_text(question, answers[question.key], locale))]

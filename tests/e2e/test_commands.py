@@ -21,6 +21,7 @@ COMMAND_NAMES = [
     "checkin",
     "status",
     "update",
+    "family",
     "remindme",
     "history",
     "appeal",

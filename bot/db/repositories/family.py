@@ -47,7 +47,7 @@ class FamilyRepository:
     async def members(self, manager_id: int) -> list[MemberRow]:
         """Their members, in the order they were added (through the index on managed_by)."""
         rows = await self._session.execute(
-            select(*_COLUMNS).where(User.managed_by == manager_id).order_by(User.created_at, User.id)
+            select(*_COLUMNS).where(User.managed_by == manager_id).order_by(User.created_at, User.name_key, User.id)
         )
         return [MemberRow(*row) for row in rows]
 

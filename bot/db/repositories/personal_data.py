@@ -71,6 +71,11 @@ class PersonalDataRepository:
     async def code(self, user_id: int) -> Code | None:
         return await self._session.scalar(select(Code).where(Code.user_id == user_id))
 
+    async def members(self, user_id: int) -> Sequence[User]:
+        """The family members this account manages (through the index on managed_by)."""
+        statement = select(User).where(User.managed_by == user_id).order_by(User.created_at, User.name_key, User.id)
+        return (await self._session.scalars(statement)).all()
+
     async def delete_user(self, user_id: int) -> bool:
         """Delete the user's row and their reminder rows; their declarations, check-ins, assessments and code
         go with it (ON DELETE CASCADE).

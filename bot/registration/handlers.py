@@ -97,12 +97,13 @@ async def start_form(
     answers: dict[str, Any] | None = None,
     purpose: Purpose = Purpose.DECLARATION,
     relation: str | None = None,
+    member: int | None = None,
 ) -> None:
     """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked, and
     a family member's form the contact given by default (shown in the summary, to change there)."""
     answers = dict(answers or {})
     carried = list(answers) if purpose in (Purpose.CHECKIN, Purpose.MEMBER) else []
-    wizard = WizardData(answers=answers, purpose=purpose, carried=carried, relation=relation)
+    wizard = WizardData(answers=answers, purpose=purpose, carried=carried, relation=relation, member=member)
     await _go_to(form, wizard, first_question(wizard.answers))
 
 
@@ -135,7 +136,7 @@ async def _ask(
     applicable = wizard.to_ask()
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
     await form.message.answer(
-        question_text(question, wizard.answers, position, len(applicable), form.locale, error, wizard.purpose),
+        question_text(question, wizard.answers, position, len(applicable), form.locale, error, wizard.about_them),
         reply_markup=question_keyboard(question, wizard, form.today, form.locale, suggestions),
     )
 
@@ -469,6 +470,9 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await form.state.clear()
         await form.message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
+    if wizard.member is not None:
+        await _finish_member_checkin(form, finish, finish.account, wizard, wizard.member)
+        return
     try:
         result = await record_checkin(finish.session, finish.account.id, wizard.answers, form.clock(), form.zone)
     except service.IncompleteDeclaration:
@@ -486,6 +490,37 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         finish.code_settings,
         finish.bot,
         intro=checkin_done_text(result, form.locale),
+    )
+
+
+async def _finish_member_checkin(
+    form: Form, finish: Finish, account: Account, wizard: WizardData, member_id: int
+) -> None:
+    """A check-in for a family member: stored as theirs once they are found to be this account's."""
+    member = await family.member(finish.session, account.id, member_id)
+    if member is None:  # deleted meanwhile
+        await finish.session.commit()
+        await form.state.clear()
+        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
+        return
+    try:
+        result = await record_checkin(finish.session, member.id, wizard.answers, form.clock(), form.zone)
+    except service.IncompleteDeclaration:
+        await form.state.clear()
+        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
+        return
+    await form.state.clear()
+    await send_code(
+        form.message,
+        finish.session,
+        family.holder(member, account.language),
+        form.locale,
+        form.clock,
+        form.zone,
+        finish.code_settings,
+        finish.bot,
+        intro=family_presenter.member_code_intro(member) + "\n" + checkin_done_text(result, form.locale),
+        member=True,
     )
 
 

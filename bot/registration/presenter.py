@@ -14,7 +14,7 @@ from bot.domain.assessment import load_rules
 from bot.domain.nationality import nationality_name
 from bot.domain.phone import format_international
 from bot.i18n import DEFAULT_LOCALE, format_day, semicolons
-from bot.registration.questions import QUESTIONS, Answers, Kind, Purpose, Question
+from bot.registration.questions import QUESTIONS, Answers, Kind, Question
 
 
 def answer_text(question: Question, value: Any, locale: str) -> str:
@@ -45,13 +45,13 @@ def question_text(
     total: int,
     locale: str,
     error: str | None = None,
-    purpose: Purpose = Purpose.DECLARATION,
+    about_them: bool = False,
 ) -> str:
     lines = []
     if error:
         lines += [f"⚠️ {escape(error)}", ""]
     lines.append(_("<b>Question {number} of {total}</b>").format(number=position, total=total))
-    lines.append(escape(str(question.prompt_for(purpose))))
+    lines.append(escape(str(question.prompt_for(about_them))))
     lines += area_lines(question, locale)
     if question.key in answers:
         lines += ["", _("Current answer: {answer}").format(answer=answer_text(question, answers[question.key], locale))]

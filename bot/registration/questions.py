@@ -111,8 +111,8 @@ class Question:
     # The prompt asked about a family member ("What is their name?"); None: `prompt` reads right for them too.
     about_them: LazyProxy | None = None
 
-    def prompt_for(self, purpose: Purpose) -> LazyProxy:
-        return self.about_them if purpose is Purpose.MEMBER and self.about_them is not None else self.prompt
+    def prompt_for(self, about_them: bool) -> LazyProxy:
+        return self.about_them if about_them and self.about_them is not None else self.prompt
 
     @property
     def state(self) -> State:
@@ -580,6 +580,13 @@ class WizardData:
     carried: list[str] = field(default_factory=list)
     # A family member's form: what they are to the account answering (bot.family.service.Relation).
     relation: str | None = None
+    # A check-in for a family member: their id, checked again to be this account's when it is stored.
+    member: int | None = None
+
+    @property
+    def about_them(self) -> bool:
+        """Asked about a family member, not the person answering."""
+        return self.purpose is Purpose.MEMBER or self.member is not None
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> WizardData:
@@ -593,6 +600,7 @@ class WizardData:
             purpose=Purpose(purpose) if purpose in {str(p) for p in Purpose} else Purpose.DECLARATION,
             carried=list(data.get("carried") or []),
             relation=str(data["relation"]) if data.get("relation") else None,
+            member=data["member"] if isinstance(data.get("member"), int) else None,
         )
 
     def dump(self) -> dict[str, Any]:
@@ -604,6 +612,7 @@ class WizardData:
             "purpose": str(self.purpose),
             "carried": self.carried,
             "relation": self.relation,
+            "member": self.member,
         }
 
     def to_ask(self) -> list[Question]:

@@ -201,13 +201,7 @@ def data_text(data: StoredData, locale: str, zone: tzinfo, exported_at: datetime
         writer.line(_("You have no account."))
     else:
         _account(writer, data.user)
-        _declarations(writer, data.declarations)
-        _checkins(writer, data.checkins)
-        _assessments(writer, data.assessments)
-        _overrides(writer, data.overrides)
-        _checks(writer, data.checks)
-        _appeals(writer, data.appeals)
-        _code(writer, data.code)
+        _holder_sections(writer, data)
     _conversation(writer, data.conversation)
     for member in data.members:
         _member(writer, member)
@@ -225,13 +219,18 @@ def _member(writer: _Text, member: StoredData) -> None:
     writer.field(_("Relationship"), family_presenter.relation_label(user.relation))
     writer.field(_("Code id (the only id their code carries)"), str(user.public_id))
     writer.field(_("Added"), writer.moment(user.created_at))
-    _declarations(writer, member.declarations)
-    _checkins(writer, member.checkins)
-    _assessments(writer, member.assessments)
-    _overrides(writer, member.overrides)
-    _checks(writer, member.checks)
-    _appeals(writer, member.appeals)
-    _code(writer, member.code)
+    _holder_sections(writer, member)
+
+
+def _holder_sections(writer: _Text, data: StoredData) -> None:
+    """What is stored about a holder of a code, the account's own or a family member's."""
+    _declarations(writer, data.declarations)
+    _checkins(writer, data.checkins)
+    _assessments(writer, data.assessments)
+    _overrides(writer, data.overrides)
+    _checks(writer, data.checks)
+    _appeals(writer, data.appeals)
+    _code(writer, data.code)
 
 
 def _width(text: str) -> int:

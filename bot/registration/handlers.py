@@ -470,42 +470,20 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await form.state.clear()
         await form.message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
+    holder: Account | None = finish.account
+    heading = ""
     if wizard.member is not None:
-        await _finish_member_checkin(form, finish, finish.account, wizard, wizard.member)
-        return
-    try:
-        result = await record_checkin(finish.session, finish.account.id, wizard.answers, form.clock(), form.zone)
-    except service.IncompleteDeclaration:
-        await form.state.clear()
-        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
-        return
-    await form.state.clear()
-    await send_code(
-        form.message,
-        finish.session,
-        finish.account,
-        form.locale,
-        form.clock,
-        form.zone,
-        finish.code_settings,
-        finish.bot,
-        intro=checkin_done_text(result, form.locale),
-    )
-
-
-async def _finish_member_checkin(
-    form: Form, finish: Finish, account: Account, wizard: WizardData, member_id: int
-) -> None:
-    """A check-in for a family member: stored as theirs once they are found to be this account's."""
-    member = await family.member(finish.session, account.id, member_id)
-    if member is None:  # deleted meanwhile
+        # A check-in for a family member: stored as theirs once they are found to be this account's (None:
+        # deleted meanwhile).
+        member = await family.member(finish.session, finish.account.id, wizard.member)
         await finish.session.commit()
-        await form.state.clear()
-        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
-        return
-    try:
-        result = await record_checkin(finish.session, member.id, wizard.answers, form.clock(), form.zone)
-    except service.IncompleteDeclaration:
+        holder = family.holder(member, finish.account.language) if member is not None else None
+        heading = family_presenter.member_code_intro(member) + "\n" if member is not None else ""
+    result = None
+    if holder is not None:
+        with suppress(service.IncompleteDeclaration):
+            result = await record_checkin(finish.session, holder.id, wizard.answers, form.clock(), form.zone)
+    if holder is None or result is None:
         await form.state.clear()
         await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
         return
@@ -513,14 +491,14 @@ async def _finish_member_checkin(
     await send_code(
         form.message,
         finish.session,
-        family.holder(member, account.language),
+        holder,
         form.locale,
         form.clock,
         form.zone,
         finish.code_settings,
         finish.bot,
-        intro=family_presenter.member_code_intro(member) + "\n" + checkin_done_text(result, form.locale),
-        member=True,
+        intro=heading + checkin_done_text(result, form.locale),
+        member=holder is not finish.account,
     )
 
 

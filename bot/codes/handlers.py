@@ -5,7 +5,7 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
@@ -206,6 +206,7 @@ def create_router() -> Router:
             fillers=ASKING_FOR_THE_CODE,
         ),
     )
-    for_account_holders(router.message, show_member_code_by_name, MemberCodeByName())
+    # Outside any conversation only: mid-form or while HR writes a reminder, "…'s code" is their text.
+    for_account_holders(router.message, show_member_code_by_name, StateFilter(None), MemberCodeByName())
     router.callback_query.register(show_member_code, MemberCode.filter())
     return router

@@ -104,5 +104,7 @@ def name_in_code_request(text: str) -> str | None:
     for pattern in (_ASKED_IN_ENGLISH, _ASKED_IN_CHINESE):
         if (found := pattern.match(stripped)) is not None:
             name = found.group("name").strip()
-            return name if name and name.casefold() not in _NOT_A_NAME and len(name) <= 100 else None
+            # A name is a few words: a longer text that ends in "'s code" is a sentence, not a request.
+            short = len(name) <= 60 and len(name.split()) <= 4
+            return name if name and short and name.casefold() not in _NOT_A_NAME else None
     return None

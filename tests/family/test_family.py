@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.db.models import User
 from bot.family.keyboards import AddMember, MemberCode, MemberRelation
-from bot.family.service import Relation
+from bot.family.presenter import name_in_code_request
+from bot.family.service import MEMBER_LIMIT, Relation, add_member
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser, RecordedCall
 from tests.security.conftest import NOW, Harness, texts
@@ -122,8 +123,6 @@ async def test_someone_elses_member_id_reveals_nothing(harness: Harness) -> None
 
 async def test_the_limit_holds_at_the_relation_button(harness: Harness) -> None:
     await _parent(harness)
-    from bot.family.service import MEMBER_LIMIT, add_member
-
     for number in range(MEMBER_LIMIT):
         async with harness.sessions() as session:
             await add_member(session, PARENT.id, Relation.CHILD, answers(full_name=f"Kid {number}"), NOW, ZONE)
@@ -133,3 +132,12 @@ async def test_the_limit_holds_at_the_relation_button(harness: Harness) -> None:
     for data in (AddMember().pack(), MemberRelation(relation=Relation.CHILD).pack()):
         calls = await harness.press(PARENT, data)
         assert "You already have 6 family members" in " ".join(texts(calls))
+
+
+def test_only_a_short_name_before_s_code_is_a_request() -> None:
+    assert name_in_code_request("show Mia's code") == "Mia"
+    assert name_in_code_request("Mia Chen's health code please") == "Mia Chen"
+    assert name_in_code_request("出示小明的健康码") == "小明"
+    assert name_in_code_request("show my code") is None
+    assert name_in_code_request("我的码") is None
+    assert name_in_code_request("Please open the bot and show today's code.") is None

@@ -50,6 +50,7 @@ from bot.registration.questions import (
     Registration,
     WizardData,
     first_question,
+    is_form_state,
     next_question,
     parse_shared_phone,
     previous_question,
@@ -460,6 +461,11 @@ async def process_member_relation(
     contact = await family.default_contact(session, account.id)
     await session.commit()
     await callback.answer()
+    under_way = is_form_state(await state.get_state())
+    if under_way and WizardData.load(await state.get_data()).purpose is not Purpose.CHECKIN:
+        # Starting the member's form here would lose the answers of the one under way.
+        await message.answer(_("Please finish these questions first, or send /cancel."))
+        return
     await show_answer(message, family_presenter.relation_chosen(callback_data.relation))
     form = Form(message, state, locale, clock, zone)
     await start_form(form, contact, Purpose.MEMBER, str(callback_data.relation))

@@ -141,3 +141,12 @@ def test_only_a_short_name_before_s_code_is_a_request() -> None:
     assert name_in_code_request("show my code") is None
     assert name_in_code_request("我的码") is None
     assert name_in_code_request("Please open the bot and show today's code.") is None
+
+
+async def test_a_relation_button_mid_form_keeps_the_form_under_way(harness: Harness) -> None:
+    await _parent(harness)
+    await harness.send(PARENT, "/update")
+    calls = await harness.press(PARENT, MemberRelation(relation=Relation.CHILD).pack())
+    assert texts(calls) == ["Please finish these questions first, or send /cancel."]
+    async with harness.sessions() as session:
+        assert await session.scalar(select(User.id).where(User.managed_by == PARENT.id)) is None

@@ -362,11 +362,12 @@ def chart_labels(history: ReportHistory, locale: str) -> ChartLabels:
         ),
         people=_("People who checked in"),
         rate=_("Check-in rate (%)"),
-        # The bars colour each person by their colour today, not on the day: see checkins_by_day.
+        # Each past day's bars colour its check-ins by the colour people had when the day was counted,
+        # just after it ended (service.report_history); today's by their colour now.
         colour_names={
-            "green": _("Green today"),
-            "yellow": _("Yellow today"),
-            "red": _("Red today"),
+            "green": _("Green"),
+            "yellow": _("Yellow"),
+            "red": _("Red"),
             None: _("No code yet"),
         },
         day_names=[format_short_day(day.day, locale) for day in history.days],

@@ -6,12 +6,15 @@ import io
 from datetime import timedelta
 
 from PIL import Image
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Verification
+from bot.db.models import OrganizationDay, User, Verification
+from bot.db.repositories.organizations import OrganizationRepository
 from bot.i18n import create_i18n
 from bot.organizations import chart, presenter, service
 from bot.organizations.chart import ChartCache
+from bot.status.daily import store_yesterday
 from tests.organizations.test_service import (
     ADMIN,
     ADMINS,
@@ -82,6 +85,75 @@ async def test_the_chart_counts_check_ins_per_day_by_colour_and_draws_a_png(
     image.load()
     assert image.size == (800, 450)
     assert png != other_png
+
+
+async def stored_days(sessions: async_sessionmaker[AsyncSession], organization_id: int) -> dict[object, object]:
+    async with sessions() as session:
+        return dict(await OrganizationRepository(session).stored_days(organization_id, DAY - timedelta(days=30), DAY))
+
+
+async def test_past_days_are_counted_once_then_read_from_their_stored_totals(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    organization = await create(session_factory, "Uni")
+    await add_user(session_factory, HR)
+    await make_hr(session_factory, HR, organization.id)
+    for user_id in (10, 11, 12):
+        await member(session_factory, user_id, organization.invite_code)
+    await check_in(session_factory, 10, at(DAY - timedelta(days=1)))
+
+    async with session_factory() as session:
+        first = await service.report_history(session, HR, ADMINS, organization.id, NOW, ZONE)
+    assert first is not None and first.days[-2].checked_in == 1
+    async with session_factory() as session:
+        rows = await session.scalar(select(func.count()).select_from(OrganizationDay))
+    assert rows == 13  # every past day, those without a check-in as zeros; never today
+
+    # A stored day is read, not counted again: a check-in written into it afterwards does not show
+    # (the bot never writes one; this only tells a stored row from a recount).
+    await check_in(session_factory, 11, at(DAY - timedelta(days=1)))
+    async with session_factory() as session:
+        again = await service.report_history(session, HR, ADMINS, organization.id, NOW, ZONE)
+    assert again is not None and again.days == first.days
+
+
+async def test_the_daily_job_stores_yesterday_by_colour_for_every_organization(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    uni, plant = await create(session_factory, "Uni"), await create(session_factory, "Plant")
+    for user_id in (10, 11, 12):
+        await member(session_factory, user_id, uni.invite_code)
+    await member(session_factory, 20, plant.invite_code)
+    await add_user(session_factory, 30)  # in no organization
+    await declare(session_factory, 30, at(DAY - timedelta(days=5)))
+    yesterday = DAY - timedelta(days=1)
+    for user_id in (10, 11, 30):
+        await check_in(session_factory, user_id, at(yesterday))
+    # 11 checked in again today (its last check-in day is today, yesterday's is found by the index);
+    # 12 checked in two days ago and today, never yesterday.
+    await check_in(session_factory, 12, at(DAY - timedelta(days=2)))
+    for user_id in (11, 12):
+        await check_in(session_factory, user_id, NOW)
+    async with session_factory.begin() as session:
+        await session.execute(update(User).where(User.id == 11).values(colour="red"))
+
+    await store_yesterday(session_factory, yesterday)
+    assert await stored_days(session_factory, uni.id) == {yesterday: {"green": 1, "red": 1}}
+    assert await stored_days(session_factory, plant.id) == {yesterday: {}}
+
+    # Run again (another process, or the job retried), after a colour changed: the first count stays.
+    async with session_factory.begin() as session:
+        await session.execute(update(User).where(User.id == 10).values(colour="yellow"))
+    await store_yesterday(session_factory, yesterday)
+    assert await stored_days(session_factory, uni.id) == {yesterday: {"green": 1, "red": 1}}
+
+    await add_user(session_factory, HR)
+    await make_hr(session_factory, HR, uni.id)
+    async with session_factory() as session:
+        history = await service.report_history(session, HR, ADMINS, uni.id, NOW, ZONE)
+    assert history is not None
+    assert history.days[-2].colours == {"green": 1, "red": 1}
+    assert history.days[-3].checked_in == 1  # counted from the check-ins, as no job stored it
 
 
 def test_the_cache_keeps_a_chart_for_five_minutes_only() -> None:

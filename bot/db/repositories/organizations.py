@@ -16,8 +16,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Organization, Role, User, Verification
+from bot.db.models import CheckIn, Organization, OrganizationDay, Role, User, Verification
 from bot.db.repositories.rows import affected
+from bot.db.repositories.upsert import dialect_insert
 
 HR_ROLE = "hr"
 
@@ -211,6 +212,62 @@ class OrganizationRepository:
             .group_by(CheckIn.day, User.colour)
         )
         return [(day, colour, count) for day, colour, count in (await self._session.execute(statement)).all()]
+
+    async def stored_days(self, organization_id: int, first: date, last: date) -> dict[date, dict[str | None, int]]:
+        """The organization's stored days from `first` to `last` (check-ins by colour, the zeros left out),
+        by the primary key: as many rows as days, whatever the organization's size."""
+        statement = select(OrganizationDay).where(
+            OrganizationDay.organization_id == organization_id,
+            OrganizationDay.day >= first,
+            OrganizationDay.day <= last,
+        )
+        found: dict[date, dict[str | None, int]] = {}
+        for row in await self._session.scalars(statement):
+            counts = {"green": row.green, "yellow": row.yellow, "red": row.red, None: row.no_code}
+            found[row.day] = {colour: count for colour, count in counts.items() if count}
+        return found
+
+    async def store_days(self, days: dict[tuple[int, date], dict[str | None, int]]) -> None:
+        """Store past days' check-ins by colour, (organization, day) -> counts; a day already stored stays
+        as it was (two processes counting the same day, or the daily job run again, agree on the first)."""
+        rows = [
+            {
+                "organization_id": organization_id,
+                "day": day,
+                "green": counts.get("green", 0),
+                "yellow": counts.get("yellow", 0),
+                "red": counts.get("red", 0),
+                "no_code": counts.get(None, 0),
+            }
+            for (organization_id, day), counts in days.items()
+        ]
+        if rows:
+            statement = dialect_insert(self._session, OrganizationDay).values(rows)
+            keys = [OrganizationDay.organization_id, OrganizationDay.day]
+            await self._session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+
+    async def checked_in_on(self, day: date) -> dict[tuple[int, date], dict[str | None, int]]:
+        """Every organization's check-ins on a past `day` by each member's colour now, zeros included.
+
+        One pass over the members (not over check-ins): a member checked in that day when it is their last
+        check-in day, or, for those who checked in since, when the (user_id, day) index finds that day.
+        """
+        since = select(CheckIn.id).where(CheckIn.user_id == User.id, CheckIn.day == day).exists()
+        statement = (
+            select(User.organization_id, User.colour, func.count())
+            .where(
+                User.organization_id.is_not(None),
+                or_(User.last_checkin_on == day, and_(User.last_checkin_on > day, since)),
+            )
+            .group_by(User.organization_id, User.colour)
+        )
+        counted: dict[tuple[int, date], dict[str | None, int]] = {
+            (organization_id, day): {} for organization_id in await self._session.scalars(select(Organization.id))
+        }
+        for organization_id, colour, count in await self._session.execute(statement):
+            if organization_id is not None:  # never: the statement takes members only
+                counted.setdefault((organization_id, day), {})[colour] = count
+        return counted
 
     async def checked_in_by_colour(self, organization_id: int, today: date) -> dict[str | None, int]:
         """Today's check-ins by colour, from the members' own rows (one per member, by the organization index)."""

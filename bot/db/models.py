@@ -222,6 +222,18 @@ class OrganizationDay(Base):
     no_code: Mapped[int] = mapped_column(Integer)
 
 
+class CityDay(Base):
+    """Everyone's check-ins on a past day by colour, as OrganizationDay is an organization's: for /stats' chart."""
+
+    __tablename__ = "city_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    green: Mapped[int] = mapped_column(Integer)
+    yellow: Mapped[int] = mapped_column(Integer)
+    red: Mapped[int] = mapped_column(Integer)
+    no_code: Mapped[int] = mapped_column(Integer)
+
+
 class Assessment(Base):
     """A change of a user's status (colour, reasons, the day the count started), newest last.
 

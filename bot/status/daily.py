@@ -62,11 +62,13 @@ async def run_daily(
 
 
 async def store_yesterday(sessions: async_sessionmaker[AsyncSession], yesterday: date) -> None:
-    """Each organization's check-ins of the day just over, by colour after the night's re-evaluation, for
-    /report's chart: one pass over the members once a day, so a chart reads a row a day, not a row a member."""
+    """Each organization's check-ins of the day just over, and everyone's, by colour after the night's
+    re-evaluation, for /report's and /stats' charts: a pass over the people once a day, so a chart reads
+    a row a day, not a row a person."""
     async with sessions() as session:
         repository = OrganizationRepository(session)
         await repository.store_days(await repository.checked_in_on(yesterday))
+        await repository.store_city_days({yesterday: await repository.city_checked_in_on(yesterday)})
         await session.commit()
 
 

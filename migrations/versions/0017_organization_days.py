@@ -1,4 +1,5 @@
-"""organization_days: each organization's check-ins per past day by colour, for /report's chart.
+"""organization_days: each organization's check-ins per past day by colour, for /report's chart; and
+city_days, everyone's, for /stats' chart.
 
 Counted from check-ins, the chart's 14 days read every member's row of every day (575 ms at an
 organization of 60,000, a sequential scan of all check-ins on PostgreSQL); these rows are written once a
@@ -40,7 +41,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("organization_id", "day", name=op.f("pk_organization_days")),
     )
+    op.create_table(
+        "city_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("green", sa.Integer(), nullable=False),
+        sa.Column("yellow", sa.Integer(), nullable=False),
+        sa.Column("red", sa.Integer(), nullable=False),
+        sa.Column("no_code", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_city_days")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("city_days")
     op.drop_table("organization_days")

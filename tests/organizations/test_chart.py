@@ -1,4 +1,5 @@
-"""/report's chart: the 14 days' numbers in SQL on both databases, and a PNG that decodes and differs."""
+"""/report's and /stats' charts: the 14 days' numbers in SQL on both databases, stored days, and a PNG that
+decodes and differs."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.organizations.chart import ChartCache
 from bot.organizations.invites import service as invites_service
 from bot.organizations.report import presenter as report_presenter
 from bot.organizations.report import service as report_service
+from bot.sandbox.emulator import FakeUser
 from bot.status.daily import store_yesterday
 from tests.organizations.test_service import (
     ADMIN,
@@ -33,6 +35,8 @@ from tests.organizations.test_service import (
     declare,
     make_hr,
 )
+from tests.security.conftest import ADMIN as HARNESS_ADMIN
+from tests.security.conftest import Harness, texts
 from tests.stories import check_in
 
 HR = 900
@@ -145,6 +149,9 @@ async def test_the_daily_job_stores_yesterday_by_colour_for_every_organization(
     await store_yesterday(session_factory, yesterday)
     assert await stored_days(session_factory, uni.id) == {yesterday: {"green": 1, "red": 1}}
     assert await stored_days(session_factory, plant.id) == {yesterday: {}}
+    async with session_factory() as session:
+        everyone = await OrganizationRepository(session).stored_city_days(yesterday, yesterday)
+    assert everyone == {yesterday: {"green": 2, "red": 1}}  # 30, in no organization, too
 
     # Run again (another process, or the job retried), after a colour changed: the first count stays.
     async with session_factory.begin() as session:
@@ -202,3 +209,30 @@ async def test_stats_count_everyone_today_for_administrators_only(
     with i18n.context(), i18n.use_locale("zh"):
         text = admin_presenter.city_stats_text(stats, "zh")
     assert "人数：3" in text and "今日卡口核验次数：2" in text
+    # The chart: today from the counts, yesterday counted once (no job stored it) and then stored.
+    assert [day.day for day in stats.days] == [DAY - timedelta(days=13 - offset) for offset in range(14)]
+    assert stats.days[-1].colours == {"green": 1} and stats.days[-2].colours == {"green": 1}
+    assert stats.days[-6].checked_in == 2  # the two members' declarations five days ago
+    async with session_factory() as session:
+        stored = await OrganizationRepository(session).stored_city_days(DAY - timedelta(days=13), DAY)
+    assert len(stored) == 13 and stored[DAY - timedelta(days=1)] == {"green": 1}
+    with i18n.context(), i18n.use_locale("zh"):
+        labels = admin_presenter.city_chart_labels(stats, "zh")
+    assert labels.title == "全体人员：近14天打卡情况"
+    png = chart.draw(stats.days, counts.people, labels)
+    assert Image.open(io.BytesIO(png)).size == (800, 450)
+
+
+async def test_stats_sends_administrators_the_city_chart_and_nobody_else(harness: Harness) -> None:
+    await harness.add_account(HARNESS_ADMIN)
+    calls = await harness.send(HARNESS_ADMIN, "/stats")
+    assert [call.method for call in calls] == ["sendMessage", "sendPhoto"]
+    assert texts(calls)[0].startswith("<b>Everyone, ")
+    image = Image.open(io.BytesIO(calls[1].files["photo"]))
+    assert image.format == "PNG" and image.size == (800, 450)
+
+    stranger = FakeUser(id=5, first_name="Mallory", language_code="en")
+    await harness.add_account(stranger)
+    calls = await harness.send(stranger, "/stats")
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "Everyone" not in texts(calls)[0]

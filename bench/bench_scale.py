@@ -57,7 +57,7 @@ from bot.broadcast.service import Audience
 from bot.codes.service import CodeSettings, current_code
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.db.models import Base, Broadcast, BroadcastRecipient, Notice, OrganizationDay, User
+from bot.db.models import Base, Broadcast, BroadcastRecipient, CityDay, Notice, OrganizationDay, User
 from bot.db.repositories.declarations import name_key
 from bot.domain.answers import Declaration, Symptom
 from bot.domain.status import History, Report, Status, status_at
@@ -106,11 +106,12 @@ async def call_report_chart(ctx: Context, past: list[chart.ChartDay] | None = No
 
 
 async def call_day_totals(ctx: Context) -> None:
-    """The daily job's last step: every organization's check-ins of yesterday by colour, stored (its row
-    deleted first, so each run counts and writes as the first run after a midnight does)."""
+    """The daily job's last step: every organization's check-ins of yesterday by colour, and everyone's,
+    stored (their rows deleted first, so each run counts and writes as the first after a midnight does)."""
     yesterday = local_day(ctx.now, ctx.zone) - timedelta(days=1)
     async with ctx.sessions.begin() as session:
         await session.execute(delete(OrganizationDay).where(OrganizationDay.day == yesterday))
+        await session.execute(delete(CityDay).where(CityDay.day == yesterday))
     await store_yesterday(ctx.sessions, yesterday)
 
 

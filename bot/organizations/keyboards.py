@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcast.service import Audience
-from bot.callbacks import ButtonNumber, MemberNumber
+from bot.callbacks import ButtonNumber, HolderNumber, MemberNumber
 from bot.i18n import SUPPORTED_LOCALES
 from bot.organizations import presenter as common_presenter
 from bot.organizations.invites import presenter as invites_presenter
@@ -41,8 +41,8 @@ class MemberList(CallbackData, prefix="hrlist"):
     kind: str
     page: ButtonNumber = 0
     nav: ButtonNumber = 0
-    after: ButtonNumber = 0
-    before: ButtonNumber = 0
+    after: HolderNumber = 0
+    before: HolderNumber = 0
 
 
 class MemberCsv(CallbackData, prefix="hrcsv"):

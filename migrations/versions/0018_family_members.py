@@ -5,8 +5,8 @@ assessments, codes, overrides, verifications, appeals) holds a member's rows thr
 `managed_by` names the account whose chat gets their messages, `relation` what they are to it. Both are
 empty for every existing row: each of them is a Telegram account, as before.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 15:40:00.000000
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,6 @@
 """The layers of docs/architecture.md, checked: a module that imports upward fails here.
 
 Imports are read with `ast` from the source (nothing is imported), including those inside functions.
-Known crossings of today's code are listed in KNOWN with why; a new one fails, and a listed one that is gone
-fails too, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -18,20 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The wiring: the one place that may import every feature's handlers (to include their routers).
 WIRING = {"bot.app"}
-
-# (importer, imported handlers module) -> why it is still there. Issue 13 item 4 moves the form into a public
-# `registration/form.py` and the shared sending into services; each fix removes its line here.
-KNOWN: dict[tuple[str, str], str] = {
-    (
-        "bot.checkin.handlers",
-        "bot.registration.handlers",
-    ): "the check-in reuses the form: Form, start_form, resume_form",
-    ("bot.onboarding.handlers", "bot.registration.handlers"): "consent starts or resumes the form",
-    ("bot.organizations.handlers", "bot.registration.handlers"): "joining with no declaration starts the form",
-    ("bot.registration.handlers", "bot.codes.handlers"): "a submitted form answers with the code: send_code",
-    ("bot.reminders.handlers", "bot.checkin.handlers"): "a reminder's Check in button runs process_checkin",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -141,14 +125,9 @@ def test_repositories_import_no_aiogram_handlers_or_features(imports: list[Impor
     assert repository_violations(imports) == []
 
 
-def test_no_new_module_imports_another_features_handlers(imports: list[Import]) -> None:
-    new = sorted(handlers_crossings(imports) - KNOWN.keys())
-    assert new == [], "import a service or a public module of the feature instead (docs/architecture.md)"
-
-
-def test_every_known_crossing_is_still_there_so_the_list_only_shrinks(imports: list[Import]) -> None:
-    gone = sorted(KNOWN.keys() - handlers_crossings(imports))
-    assert gone == [], "fixed: remove these lines from KNOWN"
+def test_no_module_but_the_wiring_imports_another_features_handlers(imports: list[Import]) -> None:
+    crossings = sorted(handlers_crossings(imports))
+    assert crossings == [], "import a service or a public module of the feature instead (docs/architecture.md)"
 
 
 # The checks themselves must be able to fail: each is fed a made-up tree with one upward import.

@@ -70,7 +70,7 @@ from bot.organizations.service import (
     OrganizationSummary,
     SendOutcome,
 )
-from bot.registration.handlers import Form, start_form
+from bot.registration.form import Form, start_form
 from bot.roles import targets
 from bot.roles.service import is_admin
 

@@ -22,7 +22,7 @@ from bot.codes.presenter import no_code_yet
 from bot.codes.service import CodeSettings, current_code
 from bot.menu import main_menu
 from bot.organizations.service import organization_line
-from bot.registration.questions import is_form_state
+from bot.registration.questions import Registration
 from bot.status.presenter import status_lines
 
 
@@ -62,7 +62,7 @@ async def process_status(
 ) -> None:
     status = await _status_text(session, account, locale, clock, zone, code_settings)
     if status is None:
-        await message.answer(no_code_yet(is_form_state(await state.get_state())))
+        await message.answer(no_code_yet(await state.get_state() in Registration))
         return
     text, markup = status
     await message.answer(text, reply_markup=markup or main_menu())

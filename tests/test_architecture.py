@@ -16,6 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The wiring: the one place that may import every feature's handlers (to include their routers).
 WIRING = {"bot.app"}
+# What only handlers (and the presenters and keyboards they use) may import: Telegram and its helpers.
+FOR_HANDLERS = ("aiogram", "bot.menu", "bot.messages", "bot.filters", "bot.middlewares", "bot.errors")
+# (service, what it imports) -> why it is still there. Issue 13 item 4; each fix removes its line here.
+KNOWN_IN_SERVICES: dict[tuple[str, str], str] = {
+    ("bot.broadcast.service", "aiogram.utils.i18n"): "default_text / recipient_text / preview translate",
+    ("bot.broadcast.service", "aiogram.utils.i18n.get_i18n"): "preview switches the locale",
+    ("bot.broadcast.service", "aiogram.utils.i18n.gettext"): "default_text / recipient_text translate",
+    ("bot.broadcast.service", "bot.menu"): "default_text names the Check in button",
+    ("bot.broadcast.service", "bot.menu.CHECK_IN"): "default_text names the Check in button",
+    ("bot.organizations.service", "bot.organizations.presenter"): "organization_line builds /status's line",
+    ("bot.organizations.service", "bot.organizations.presenter.membership_line"): "organization_line",
+}
+
 
 @dataclass(frozen=True)
 class Import:
@@ -101,6 +114,23 @@ def repository_violations(imports: list[Import]) -> list[str]:
     ]
 
 
+def is_service(name: str) -> bool:
+    parts = name.split(".")
+    return len(parts) == 3 and parts[0] == "bot" and parts[2] == "service"
+
+
+def is_ui(name: str) -> bool:
+    """Text and buttons: a presenter, keyboards or handlers of any feature, or Telegram itself."""
+    parts = name.split(".")
+    in_feature_ui = len(parts) >= 3 and parts[0] == "bot" and parts[2] in ("presenter", "keyboards", "handlers")
+    return in_feature_ui or any(within(name, package) for package in FOR_HANDLERS)
+
+
+def service_violations(imports: list[Import]) -> set[tuple[str, str]]:
+    """(service, what it imports) for each use case reaching up to text, buttons or Telegram."""
+    return {(i.importer, i.imported) for i in imports if is_service(i.importer) and is_ui(i.imported)}
+
+
 def handlers_crossings(imports: list[Import]) -> set[tuple[str, str]]:
     """(importer, handlers module) for each module importing the handlers of a feature not its own."""
     crossings = set()
@@ -128,6 +158,16 @@ def test_repositories_import_no_aiogram_handlers_or_features(imports: list[Impor
 def test_no_module_but_the_wiring_imports_another_features_handlers(imports: list[Import]) -> None:
     crossings = sorted(handlers_crossings(imports))
     assert crossings == [], "import a service or a public module of the feature instead (docs/architecture.md)"
+
+
+def test_no_new_service_imports_text_buttons_or_telegram(imports: list[Import]) -> None:
+    new = sorted(service_violations(imports) - KNOWN_IN_SERVICES.keys())
+    assert new == [], "return data from the service; words and buttons belong in presenters (docs/architecture.md)"
+
+
+def test_every_known_service_violation_is_still_there_so_the_list_only_shrinks(imports: list[Import]) -> None:
+    gone = sorted(KNOWN_IN_SERVICES.keys() - service_violations(imports))
+    assert gone == [], "fixed: remove these lines from KNOWN_IN_SERVICES"
 
 
 # The checks themselves must be able to fail: each is fed a made-up tree with one upward import.
@@ -189,3 +229,24 @@ def test_importing_another_features_handlers_is_caught(
     tmp_path: Path, module: str, source: str, crossing: bool
 ) -> None:
     assert bool(handlers_crossings(made_up(tmp_path, module, source))) is crossing
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "violation"),
+    [
+        ("bot.history.service", "from aiogram.utils.i18n import gettext as _\n", True),
+        ("bot.history.service", "from aiogram.fsm.context import FSMContext\n", True),
+        ("bot.history.service", "from bot.history.presenter import line\n", True),
+        ("bot.history.service", "from bot.codes import keyboards\n", True),
+        ("bot.history.service", "def later() -> None:\n    from .presenter import line\n", True),
+        ("bot.history.service", "from bot.menu import CHECK_IN\n", True),
+        ("bot.history.service", "from bot.codes.service import current_code\n", False),
+        ("bot.history.service", "from bot.db.repositories.users import UserRepository\n", False),
+        ("bot.history.presenter", "from aiogram.utils.i18n import gettext as _\n", False),
+        ("bot.history.handlers", "from bot.history.presenter import line\n", False),
+    ],
+)
+def test_a_service_importing_text_buttons_or_telegram_is_caught(
+    tmp_path: Path, module: str, source: str, violation: bool
+) -> None:
+    assert bool(service_violations(made_up(tmp_path, module, source))) is violation

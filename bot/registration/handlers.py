@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import StateFilter
+from aiogram.filters import Filter, MagicData, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
@@ -37,6 +39,7 @@ from bot.registration.questions import (
     Kind,
     Question,
     Registration,
+    WizardData,
     next_question,
     parse_shared_phone,
     question_for_state,
@@ -126,11 +129,74 @@ async def process_unreadable_answer(
 
 
 # --- Buttons ----------------------------------------------------------------------------------
+# The router picks the handler by the button's action; `CurrentStep` lets through only a button made for the
+# message the form is at now, and any other goes to `process_stale_button`.
 
 
-async def process_form_button(
+class CurrentStep(Filter):
+    """The button belongs to the form's current message (its step and revision): gives the handler that
+    `message` (known to be editable) and the `question` it asks (None: the summary)."""
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: WizardCallback, state: FSMContext
+    ) -> bool | dict[str, Any]:
+        message = callback.message
+        if not isinstance(message, Message):  # too old for Telegram to let us answer in place
+            return False
+        current_state = await state.get_state()
+        step = _step(current_state)
+        revision = WizardData.load(await state.get_data()).revision
+        if step is None or (callback_data.step, callback_data.revision) != (step, revision):
+            return False
+        return {"message": message, "question": question_for_state(current_state)}
+
+
+def _step(state: str | None) -> str | None:
+    """The `step` the buttons of the form's current message carry; None outside the form."""
+    question = question_for_state(state)
+    return question.key if question else (SUMMARY_STEP if state == Registration.summary.state else None)
+
+
+async def process_stale_button(
+    callback: CallbackQuery, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
+) -> None:
+    """A button of an earlier message of the form: said so, its buttons dropped, the current question asked."""
+    message = callback.message
+    await callback.answer(_("That button belongs to an earlier message."))
+    if not isinstance(message, Message):
+        return
+    await drop_buttons(message)
+    if _step(await state.get_state()) is not None:
+        form = Form(message, state, locale, clock, zone)
+        await reask(form, _("That button belongs to an earlier message. Here is the current question."))
+
+
+async def _not_for_this_step(callback: CallbackQuery) -> None:
+    """A current button asking what its question does not offer (no button of ours does): nothing changes."""
+    await callback.answer(_("That button belongs to an earlier message."))
+
+
+async def process_cancel_button(
+    callback: CallbackQuery, message: Message, state: FSMContext, session: AsyncSession, account: Account | None
+) -> None:
+    await callback.answer()
+    await drop_buttons(message)
+    await cancel(message, state, session, account)
+
+
+async def process_back_button(
+    callback: CallbackQuery, message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
+) -> None:
+    await callback.answer()
+    await drop_buttons(message)
+    await back(Form(message, state, locale, clock, zone))
+
+
+async def process_pick_button(
     callback: CallbackQuery,
     callback_data: WizardCallback,
+    message: Message,
+    question: Question | None,
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
@@ -140,107 +206,145 @@ async def process_form_button(
     code_settings: CodeSettings,
     bot: Bot,
 ) -> None:
-    message = callback.message
-    if not isinstance(message, Message):  # too old for Telegram to let us answer in place
-        await callback.answer(_("That button belongs to an earlier message."))
-        return
+    """One of a choice question's options, or a day offered by a date question."""
     form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
-    current_state = await state.get_state()
-    question = question_for_state(current_state)
-    step = question.key if question else (SUMMARY_STEP if current_state == Registration.summary.state else None)
-    revision = (await form.wizard()).revision
-    if step is None or (callback_data.step, callback_data.revision) != (step, revision):
-        await callback.answer(_("That button belongs to an earlier message."))
-        await drop_buttons(message)
-        if step is not None:
-            await reask(form, _("That button belongs to an earlier message. Here is the current question."))
-        return
-    action = callback_data.action
-    if action is WizardAction.CANCEL:
-        await callback.answer()
-        await drop_buttons(message)
-        await cancel(message, state, session, account)
-        return
-    if action is WizardAction.BACK:
-        await callback.answer()
-        await drop_buttons(message)
-        await back(form)
-        return
-    if question is None:
-        await _summary_button(callback, callback_data, form, session, account, code_settings, bot)
-        return
-    await _question_button(callback, callback_data, question, form, message)
-
-
-async def _question_button(
-    callback: CallbackQuery, callback_data: WizardCallback, question: Question, form: Form, message: Message
-) -> None:
-    """`message`: the form's, known here to be editable (the buttons under it become its answer)."""
-    action = callback_data.action
-    wizard = await form.wizard()
-    if (
-        action is WizardAction.PICK
-        and question.kind is Kind.CHOICE
-        and (option := question.option(callback_data.value))
-    ):
-        value = option.answer
-    elif action is WizardAction.PICK and question.kind is Kind.DATE and question.parse is not None:
+    if question is not None and question.kind is Kind.CHOICE and (option := question.option(callback_data.value)):
+        await _chosen(callback, message, form, question, option.answer)
+    elif question is not None and question.kind is Kind.DATE and question.parse is not None:
         try:
-            value = question.parse(callback_data.value, wizard.answers, form.today)
+            value = question.parse(callback_data.value, (await form.wizard()).answers, form.today)
         except InvalidAnswer as invalid:
             await callback.answer()
             await reask(form, invalid.message)
             return
-    elif action is WizardAction.TICK and question.kind is Kind.MULTI and question.option(callback_data.value):
-        ticked = set(wizard.ticked) ^ {callback_data.value}
-        wizard.ticked = [option.value for option in question.options if option.value in ticked]
-        await form.state.update_data(ticked=wizard.ticked)
-        await callback.answer()
-        keyboard = inline_question_keyboard(question, wizard, form.today, form.locale)
-        # "not modified" after a double tap: the keyboard is right already
-        with suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=keyboard)
-        return
-    elif action is WizardAction.NONE and question.kind is Kind.MULTI:
-        value = []
-    elif action is WizardAction.DONE and question.kind is Kind.MULTI:
-        if not wizard.ticked:
-            await callback.answer(
-                _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")),
-                show_alert=True,
-            )
-            return
-        value = list(wizard.ticked)
+        await _chosen(callback, message, form, question, value)
     else:
-        await callback.answer(_("That button belongs to an earlier message."))
+        await _not_for_this_step(callback)
+
+
+async def process_tick_button(
+    callback: CallbackQuery,
+    callback_data: WizardCallback,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """Ticks or unticks one option of a question with several answers; the keyboard shows the ticks."""
+    if question is None or question.kind is not Kind.MULTI or not question.option(callback_data.value):
+        await _not_for_this_step(callback)
         return
+    form = Form(message, state, locale, clock, zone)
+    wizard = await form.wizard()
+    ticked = set(wizard.ticked) ^ {callback_data.value}
+    wizard.ticked = [option.value for option in question.options if option.value in ticked]
+    await state.update_data(ticked=wizard.ticked)
+    await callback.answer()
+    keyboard = inline_question_keyboard(question, wizard, form.today, form.locale)
+    # "not modified" after a double tap: the keyboard is right already
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=keyboard)
+
+
+async def process_none_button(
+    callback: CallbackQuery,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    """ "None of these" under a question with several answers."""
+    if question is None or question.kind is not Kind.MULTI:
+        await _not_for_this_step(callback)
+        return
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    await _chosen(callback, message, form, question, [])
+
+
+async def process_done_button(
+    callback: CallbackQuery,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    """ "Done" under a question with several answers: the ticked ones are the answer."""
+    if question is None or question.kind is not Kind.MULTI:
+        await _not_for_this_step(callback)
+        return
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    ticked = (await form.wizard()).ticked
+    if not ticked:
+        await callback.answer(
+            _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")),
+            show_alert=True,
+        )
+        return
+    await _chosen(callback, message, form, question, list(ticked))
+
+
+async def _chosen(callback: CallbackQuery, message: Message, form: Form, question: Question, value: object) -> None:
+    """The buttons under the question (`message`, the form's) become its answer; then the next question."""
     await callback.answer()
     await show_answer(message, chosen_text(question, value, form.locale))
     await accept(form, question, value)
 
 
-async def _summary_button(
+async def process_edit_button(
     callback: CallbackQuery,
     callback_data: WizardCallback,
-    form: Form,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """A line of the summary pressed: its question is asked again."""
+    form = Form(message, state, locale, clock, zone)
+    wizard = await form.wizard()
+    edited = QUESTIONS_BY_KEY.get(callback_data.value)
+    if question is not None or edited is None or not edited.applies(wizard.answers):
+        await _not_for_this_step(callback)
+        return
+    await callback.answer()
+    await drop_buttons(message)
+    await go_to(form, wizard, edited)
+
+
+async def process_submit_button(
+    callback: CallbackQuery,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
     session: AsyncSession,
     account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
     code_settings: CodeSettings,
     bot: Bot,
 ) -> None:
-    message = form.message
+    """Submit under the summary: the declaration is saved and the code shown."""
+    if question is not None or account is None:
+        await _not_for_this_step(callback)
+        return
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
     wizard = await form.wizard()
-    if callback_data.action is WizardAction.EDIT and (question := QUESTIONS_BY_KEY.get(callback_data.value)):
-        if not question.applies(wizard.answers):
-            await callback.answer(_("That button belongs to an earlier message."))
-            return
-        await callback.answer()
-        await drop_buttons(message)
-        await go_to(form, wizard, question)
-        return
-    if callback_data.action is not WizardAction.SUBMIT or account is None:
-        await callback.answer(_("That button belongs to an earlier message."))
-        return
     try:
         await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
     except service.IncompleteDeclaration:
@@ -249,9 +353,21 @@ async def _summary_button(
         return
     await callback.answer(_("Submitted"))
     await drop_buttons(message)
-    await form.state.clear()
+    await state.clear()
     thanks = _("Thank you. Your declaration is saved; here is your health code.")
-    await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot, intro=thanks)
+    await send_code(message, session, account, locale, clock, zone, code_settings, bot, intro=thanks)
+
+
+BUTTONS: dict[WizardAction, Callable[..., Awaitable[None]]] = {
+    WizardAction.CANCEL: process_cancel_button,
+    WizardAction.BACK: process_back_button,
+    WizardAction.PICK: process_pick_button,
+    WizardAction.TICK: process_tick_button,
+    WizardAction.NONE: process_none_button,
+    WizardAction.DONE: process_done_button,
+    WizardAction.EDIT: process_edit_button,
+    WizardAction.SUBMIT: process_submit_button,
+}
 
 
 def create_router() -> Router:
@@ -262,5 +378,11 @@ def create_router() -> Router:
     router.message.register(process_shared_contact, StateFilter(Registration.phone), Has(F.contact))
     router.message.register(process_typed_answer, StateFilter(Registration), Has(F.text))
     router.message.register(process_unreadable_answer, StateFilter(Registration))
-    router.callback_query.register(process_form_button, WizardCallback.filter())
+    # The form's buttons: parsed once for all their handlers, then one handler per action.
+    buttons = Router(name="registration buttons")
+    buttons.callback_query.filter(WizardCallback.filter())
+    for action, handler in BUTTONS.items():
+        buttons.callback_query.register(handler, MagicData(F.callback_data.action == action), CurrentStep())
+    buttons.callback_query.register(process_stale_button)
+    router.include_router(buttons)
     return router

@@ -20,11 +20,6 @@ WIRING = {"bot.app"}
 FOR_HANDLERS = ("aiogram", "bot.menu", "bot.messages", "bot.filters", "bot.middlewares", "bot.errors")
 # (service, what it imports) -> why it is still there. Issue 13 item 4; each fix removes its line here.
 KNOWN_IN_SERVICES: dict[tuple[str, str], str] = {
-    ("bot.broadcast.service", "aiogram.utils.i18n"): "default_text / recipient_text / preview translate",
-    ("bot.broadcast.service", "aiogram.utils.i18n.get_i18n"): "preview switches the locale",
-    ("bot.broadcast.service", "aiogram.utils.i18n.gettext"): "default_text / recipient_text translate",
-    ("bot.broadcast.service", "bot.menu"): "default_text names the Check in button",
-    ("bot.broadcast.service", "bot.menu.CHECK_IN"): "default_text names the Check in button",
     ("bot.organizations.service", "bot.organizations.presenter"): "organization_line builds /status's line",
     ("bot.organizations.service", "bot.organizations.presenter.membership_line"): "organization_line",
 }

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Account, Accounts
 from bot.broadcast import notices
 from bot.broadcast import presenter as broadcast_presenter
+from bot.broadcast import presenter as broadcast_words
 from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.clock import Clock
@@ -737,7 +738,7 @@ async def _preview(
     if shown is None:
         await message.answer(_refusal(actor, admin_ids, organization_id))
         return
-    english, chinese = broadcast.preview(text, "en"), broadcast.preview(text, "zh")
+    english, chinese = broadcast_words.preview(text, "en"), broadcast_words.preview(text, "zh")
     await message.answer(
         presenter.reminder_preview(shown.organization, locale, audience, shown.count, english, chinese),
         reply_markup=preview_keyboard(organization_id, draft["id"], audience),

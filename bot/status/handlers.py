@@ -21,7 +21,8 @@ from bot.codes.keyboards import WhyColour
 from bot.codes.presenter import no_code_yet
 from bot.codes.service import CodeSettings, current_code
 from bot.menu import main_menu
-from bot.organizations.service import organization_line
+from bot.organizations.invites.presenter import membership_line
+from bot.organizations.invites.service import membership
 from bot.registration.questions import Registration
 from bot.status.presenter import status_lines
 
@@ -37,8 +38,8 @@ async def _status_text(
     if current is None or account is None:
         return None
     lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]
-    if (organization := await organization_line(session, account.id, locale)) is not None:
-        lines.append(organization)
+    if (organization := await membership(session, account.id)) is not None:
+        lines.append(membership_line(organization, locale))
     appeal = await appeals.open_appeal(session, account.id)
     await session.commit()
     markup = None

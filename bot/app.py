@@ -216,7 +216,9 @@ def _verify_throttle(storage: BaseStorage) -> Throttle | None:
 
 def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:
     return CodeSettings(
-        bot_username=bot_username, keys=tuple(key_from_secret(secret) for secret in settings.code_secrets())
+        bot_username=bot_username,
+        keys=tuple(key_from_secret(secret) for secret in settings.code_secrets()),
+        webapp_url=settings.webapp_url,
     )
 
 

@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import webapp_context
+from bot.app import create_webhook_app, webapp_context
 from bot.config import ConfigError, load_settings
 from bot.i18n import create_i18n
 from bot.metrics import create_metrics
@@ -16,7 +16,7 @@ from bot.sandbox.process import free_port
 from bot.verification.throttle import LIMIT
 from bot.webapp.server import create_app, serve_alone
 from tests.security.conftest import Harness
-from tests.webapp.conftest import HOLDER, STAFF, WebApp, add_staff
+from tests.webapp.conftest import HOLDER, STAFF, WebApp, add_staff, init_data
 
 
 async def test_polling_mode_serves_it_on_its_own_loopback_server(harness: Harness) -> None:
@@ -83,3 +83,28 @@ async def test_scans_count_among_the_verifications_by_verdict(harness: Harness) 
     scrape = metrics.exposition().decode()
     for verdict in ("ok", "malformed", "not_staff"):
         assert f'healthcode_verifications_total{{verdict="{verdict}"}} 1.0' in scrape
+
+
+async def test_webhook_mode_serves_it_beside_the_webhook_with_headers_on_its_answers_only(harness: Harness) -> None:
+    settings = load_settings(
+        webhook_url="https://bot.example.org/telegram",
+        webhook_secret="s3cret",
+        webapp_url="https://bot.example.org/app",
+        _env_file=None,
+    )
+    engine = harness.sessions.kw["bind"]
+    app = create_webhook_app(settings, harness.dispatcher, harness.bot, engine, harness.sessions)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        page = await client.get("/app")
+        assert page.status == 200
+        assert "frame-ancestors https://web.telegram.org" in page.headers["Content-Security-Policy"]
+        signed = init_data(harness.bot.token, STAFF, harness.now[0])
+        reply = await client.post("/app/api/verify", json={"init_data": signed, "code": "x"})
+        assert (reply.status, await reply.json()) == (403, {"error": "forbidden"})
+        webhook = await client.post("/telegram", json={})
+        assert webhook.status == 401
+        assert "Content-Security-Policy" not in webhook.headers
+    finally:
+        await client.close()

@@ -91,6 +91,9 @@ async def process_reminder_button(
         return
     if callback_data.action is ReminderAction.CHECK_IN:
         await callback.answer()
+        if account is None:
+            await message.answer(presenter.not_registered())
+            return
         await checkin.process_checkin(message, state, session, account, locale, clock, zone)
         return
     if callback_data.action is ReminderAction.AT and callback_data.minute >= MINUTES_A_DAY:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.organizations.service import is_hr_member
+from bot.organizations.report.service import is_hr_member
 from bot.registration.service import has_declared
 from bot.roles.service import is_admin, may_review, may_verify
 

@@ -18,7 +18,7 @@ from bot.codes.keyboards import WhyColour
 from bot.codes.presenter import no_code_yet
 from bot.menu import main_menu
 from bot.middlewares import Provide
-from bot.organizations.presenter import membership_line
+from bot.organizations.invites.presenter import membership_line
 from bot.registration.questions import is_form_state
 from bot.status.overview import StatusService
 from bot.status.presenter import status_lines

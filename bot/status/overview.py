@@ -15,7 +15,8 @@ from bot.appeals import service as appeals
 from bot.clock import Clock
 from bot.codes.service import CodeSettings, CurrentCode, current_code
 from bot.db.models import Appeal
-from bot.organizations.service import OrganizationSummary, membership
+from bot.organizations.invites.service import membership
+from bot.organizations.service import OrganizationSummary
 
 
 @dataclass(frozen=True, slots=True)

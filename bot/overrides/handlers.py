@@ -25,6 +25,7 @@ from bot.overrides import presenter, service
 from bot.overrides.keyboards import CANCEL, OverrideChoice, category_keyboard
 from bot.overrides.service import OverrideService
 from bot.roles.presenter import person
+from bot.roles.targets import find_person
 from bot.status.service import local_day
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ async def process_override(
         await message.answer(presenter.usage_text())
         return
     target, word = parts[0], parts[1].lower()
-    user_id = await overrides.find_person(bot, target)
+    # The Telegram lookup stays here: services import nothing of Telegram.
+    user_id = await find_person(overrides.session, bot, target)
     if user_id is None:
         await message.answer(
             _(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,11 +23,7 @@ from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
 from bot.domain.status import OverrideCategory
 from bot.roles.service import is_admin
-from bot.roles.targets import find_person
 from bot.status.service import Reassessed, local_day, reassess
-
-if TYPE_CHECKING:
-    from aiogram import Bot
 
 MAX_REASON_LENGTH = 200
 
@@ -166,9 +161,6 @@ class OverrideService:
 
     async def refuse(self, actor_id: int, now: datetime) -> None:
         await refuse(self.session, actor_id, now, "override")
-
-    async def find_person(self, bot: Bot, text: str) -> int | None:
-        return await find_person(self.session, bot, text)
 
     async def find_holder(self, user_id: int) -> Holder | None:
         return await find_holder(self.session, user_id)

@@ -11,9 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from aiogram.fsm.context import FSMContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
@@ -31,6 +30,16 @@ from bot.personal_data.erasure import decision_keeping_data
 from bot.status.service import local_day
 
 logger = logging.getLogger(__name__)
+
+
+class ConversationState(Protocol):
+    """The person's conversation state as the bot stores it (aiogram's FSMContext): read, then cleared on erasure."""
+
+    async def get_state(self) -> str | None: ...
+
+    async def get_data(self) -> dict[str, Any]: ...
+
+    async def clear(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +116,7 @@ class Erased:
         return self.account or self.conversation
 
 
-async def read_conversation(state: FSMContext) -> Conversation:
+async def read_conversation(state: ConversationState) -> Conversation:
     return Conversation(state=await state.get_state(), data=dict(await state.get_data()))
 
 
@@ -135,7 +144,7 @@ async def claim_export(session: AsyncSession, user_id: int, now: datetime) -> in
     return min(max(1, math.ceil(wait)), int(EXPORT_INTERVAL.total_seconds()))
 
 
-async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) -> StoredData:
+async def stored_data(session: AsyncSession, state: ConversationState, user_id: int) -> StoredData:
     """Everything stored about `user_id`, read in one transaction, which ends before returning.
 
     The account is read from the database, not the account cache: this is what is stored.
@@ -193,7 +202,7 @@ async def _decision_keeping_data(
 
 
 async def erase_everything(
-    session: AsyncSession, state: FSMContext, accounts: Accounts, user_id: int, now: datetime, zone: tzinfo
+    session: AsyncSession, state: ConversationState, accounts: Accounts, user_id: int, now: datetime, zone: tzinfo
 ) -> Erased:
     """Erase everything stored about `user_id`: the one use case of /delete.
 
@@ -252,11 +261,11 @@ class PersonalDataService:
     async def claim_export(self, user_id: int, now: datetime) -> int:
         return await claim_export(self.session, user_id, now)
 
-    async def stored_data(self, state: FSMContext, user_id: int) -> StoredData:
+    async def stored_data(self, state: ConversationState, user_id: int) -> StoredData:
         return await stored_data(self.session, state, user_id)
 
     async def erasure_preview(self, user_id: int) -> ErasurePreview:
         return await erasure_preview(self.session, user_id, self.clock(), self.zone)
 
-    async def erase_everything(self, state: FSMContext, user_id: int) -> Erased:
+    async def erase_everything(self, state: ConversationState, user_id: int) -> Erased:
         return await erase_everything(self.session, state, self.accounts, user_id, self.clock(), self.zone)

@@ -19,7 +19,7 @@ from bot.codes.presenter import no_code_yet
 from bot.menu import main_menu
 from bot.middlewares import Provide
 from bot.organizations.invites.presenter import membership_line
-from bot.registration.questions import is_form_state
+from bot.registration.questions import Registration
 from bot.status.overview import StatusService
 from bot.status.presenter import status_lines
 
@@ -50,7 +50,7 @@ async def process_status(
 ) -> None:
     text = await _status_text(status, account, locale)
     if text is None:
-        await message.answer(no_code_yet(is_form_state(await state.get_state())))
+        await message.answer(no_code_yet(await state.get_state() in Registration))
         return
     answer, markup = text
     await message.answer(answer, reply_markup=markup or main_menu())

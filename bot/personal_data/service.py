@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
+from bot.clock import Clock
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
@@ -246,3 +247,25 @@ async def erase_everything(
     if deleted:
         logger.info("personal data: an account was erased at its owner's request")
     return Erased(account=deleted, conversation=had_conversation)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataService:
+    """/mydata and /delete bound to one update's session, the account cache and the bot's clock and zone."""
+
+    session: AsyncSession
+    accounts: Accounts
+    clock: Clock
+    zone: tzinfo
+
+    async def claim_export(self, user_id: int, now: datetime) -> int:
+        return await claim_export(self.session, user_id, now)
+
+    async def stored_data(self, state: ConversationState, user_id: int) -> StoredData:
+        return await stored_data(self.session, state, user_id)
+
+    async def erasure_preview(self, user_id: int) -> ErasurePreview:
+        return await erasure_preview(self.session, user_id, self.clock(), self.zone)
+
+    async def erase_everything(self, state: ConversationState, user_id: int) -> Erased:
+        return await erase_everything(self.session, state, self.accounts, user_id, self.clock(), self.zone)

@@ -3,17 +3,46 @@ on each test database backend."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from bot.db.engine import create_engine
 from bot.db.models import Base
 from bot.sandbox.runner import Sandbox
 
 LOG_TAIL = 6000
+# Without the background-networking switches Chromium keeps calling Google, which this network refuses.
+CHROMIUM_SWITCHES = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Chromium is not installed: run `make browser` (Debian's chromium package)")
+    return found
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, driven by Playwright (which downloads no browser), for the chat page and the Mini App."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_SWITCHES)
+        yield launched
+        await launched.close()
 
 
 @asynccontextmanager

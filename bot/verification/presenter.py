@@ -219,3 +219,13 @@ def holder_correction_text(result: TemperatureResult) -> str:
             _("Your code is {colour}.").format(colour=colour_line(colour)),
         ]
     )
+
+
+def refusal_text(card: Card, locale: str, zone: tzinfo) -> str:
+    """Why a code is not valid (HTML): the chat's card and the Mini App's scanner say the same."""
+    return _reason_text(card, locale, zone)
+
+
+def shown_name(name: str) -> str:
+    """A holder's name as a card shows it (HTML-escaped; "—" when nothing of it would show)."""
+    return _shown_name(name)

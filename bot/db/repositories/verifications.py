@@ -72,6 +72,11 @@ class VerificationRepository:
         )
         return affected(result) == 1
 
+    async def count_by_staff(self, staff_id: int, since: datetime) -> int:
+        """How many codes a staff member checked from `since` on (the scanner's counter of the day)."""
+        statement = select(func.count()).where(Verification.staff_id == staff_id, Verification.at >= since)
+        return int(await self._session.scalar(statement) or 0)
+
     async def holder(self, public_id: int) -> HolderRow | None:
         """The person a code names, by the random id it carries; None once they deleted their data."""
         row = (await self._session.execute(_holder_statement(), {"public_id": public_id})).first()

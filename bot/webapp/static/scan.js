@@ -1,13 +1,14 @@
 // The checkpoint scanner: Telegram's own QR scanner in a loop. Each code read goes to the server, which gives
 // the same verdict as the chat's /verify; the verdict fills the screen, with a haptic, until a temperature
 // is recorded with one tap (or the next code is asked for), and then the scanner opens again.
-import { $, call, fillTexts, setLanguage, showOutsideTelegram, startTelegram, t, useTexts, webApp } from "./common.js";
+import { $, call, fillTexts, formatMoment, setLanguage, showOutsideTelegram, startTelegram, t, useTexts, webApp }
+  from "./common.js";
 
 const VERDICTS = new Set(["pass", "do_not_pass", "not_valid"]);
 const HAPTICS = { pass: "success", do_not_pass: "error", not_valid: "warning" };
 const BACK_TO_SCANNING_MS = 900; // long enough to read "recorded", short enough for a queue
 
-const state = { busy: false, check: null, count: 0, scanning: false };
+const state = { busy: false, check: null, count: 0, scanning: false, language: "en" };
 
 async function start() {
   // The page's labels come with /app/api/code, in the person's language, before the first scan.
@@ -20,6 +21,7 @@ async function start() {
     showNotice(t("error") || "…", "error");
     return;
   }
+  state.language = body.language;
   setLanguage(body.language);
   useTexts(body.texts);
   fillTexts();
@@ -99,8 +101,8 @@ function showVerdict(result) {
   $("#verdict").hidden = false;
   $("#verdict-title").textContent = result.title || "";
   $("#verdict-name").textContent = result.name || "";
-  $("#verdict-document").textContent = result.document_last4 ? `${t("document")} ···· ${result.document_last4}` : "";
-  $("#verdict-valid").textContent = result.valid_until ? `${t("valid_until")} ${result.valid_until}` : "";
+  labelled($("#verdict-document"), "document", result.document_last4);
+  labelled($("#verdict-valid"), "valid_until", result.valid_until && formatMoment(result.valid_until, state.language));
   $("#verdict-detail").textContent = result.detail || "";
   $("#verdict-count").textContent = String(state.count);
   state.check = typeof result.check === "string" ? result.check : null;
@@ -108,6 +110,18 @@ function showVerdict(result) {
   $("#recorded").hidden = true;
   setReadingsEnabled(true);
   webApp?.HapticFeedback?.notificationOccurred(HAPTICS[result.verdict] || "warning");
+}
+
+// A label from the server's texts over its value; nothing at all when there is no value.
+function labelled(element, key, value) {
+  element.replaceChildren();
+  if (!value) return;
+  const label = document.createElement("span");
+  label.className = "label";
+  label.textContent = t(key);
+  const shown = document.createElement("b");
+  shown.textContent = value;
+  element.append(label, shown);
 }
 
 function setReadingsEnabled(enabled) {

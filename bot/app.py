@@ -166,6 +166,7 @@ def create_dispatcher(
     dispatcher["reminder_times"] = reminder_times(settings)
     dispatcher["appeal_hours"] = settings.appeal_hours
     dispatcher["webapp_url"] = settings.webapp_url
+    dispatcher["webapp_frame_ancestors"] = tuple(settings.webapp_frame_ancestors.split())
     # One count of failed checks for the chat and the Mini App's scanner: a forger gains nothing by switching.
     throttle = _verify_throttle(storage) or FailureThrottle()
     dispatcher["verify_throttle"] = throttle
@@ -215,7 +216,9 @@ def _verify_throttle(storage: BaseStorage) -> Throttle | None:
 
 def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:
     return CodeSettings(
-        bot_username=bot_username, keys=tuple(key_from_secret(secret) for secret in settings.code_secrets())
+        bot_username=bot_username,
+        keys=tuple(key_from_secret(secret) for secret in settings.code_secrets()),
+        webapp_url=settings.webapp_url,
     )
 
 
@@ -382,6 +385,7 @@ def webapp_context(
         admin_ids=dispatcher["admin_ids"],
         i18n=i18n,
         throttle=dispatcher["verify_throttle"],
+        frame_ancestors=dispatcher["webapp_frame_ancestors"],
     )
 
 

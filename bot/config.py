@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     webapp_url: str | None = None
     webapp_host: str = "127.0.0.1"
     webapp_port: int = Field(default=8081, ge=1, le=65535)
+    # Origins besides Telegram's that may show the Mini App in a frame, space-separated: the sandbox's chat page.
+    webapp_frame_ancestors: str = ""
     retention_days: int = Field(default=60, ge=1, le=3650)
     # Hours a reviewer has to decide an appeal against a colour (one province promised 24).
     appeal_hours: int = Field(default=24, ge=1, le=24 * 14)

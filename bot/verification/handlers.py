@@ -26,10 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.filters import Has
+from bot.menu import main_menu
 from bot.messages import drop_buttons
 from bot.verification import presenter, service
 from bot.verification.holder_notice import tell_holder
-from bot.verification.keyboards import TemperatureCallback, correction_keyboard, temperature_keyboard
+from bot.verification.keyboards import (
+    TemperatureCallback,
+    correction_keyboard,
+    scanner_keyboard,
+    temperature_keyboard,
+)
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
 from bot.verification.service import Card, NotStaff, Recorded, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
@@ -198,7 +204,14 @@ async def verify_command(
     if not (command.args or "").strip():
         user = message.from_user
         allowed = user is not None and await service.can_verify(session, user.id, admin_ids)
-        await message.answer(presenter.how_to_verify_text() if allowed else presenter.staff_only_text())
+        if not allowed:
+            await message.answer(presenter.staff_only_text())
+        elif code_settings.webapp_url is None:
+            await message.answer(presenter.how_to_verify_text())
+        else:
+            # Only staff get the scanner's button; the page's API checks the role again on every scan.
+            keyboard = scanner_keyboard(code_settings.webapp_url, main_menu().keyboard)
+            await message.answer(presenter.how_to_verify_text(scanner=True), reply_markup=keyboard)
         return
     token = start_payload_token(command.args)
     await _answer_token(

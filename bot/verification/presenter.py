@@ -33,11 +33,14 @@ def staff_only_text() -> str:
     return _("Only checkpoint staff can verify health codes.")
 
 
-def how_to_verify_text() -> str:
-    return _(
+def how_to_verify_text(scanner: bool = False) -> str:
+    text = _(
         "Send /verify followed by the code or its link, or a photo of the code. Scanning it with the phone's "
         "camera opens it here too."
     )
+    if scanner:
+        text += "\n" + _("Faster at a gate: press “Scan codes” below and scan one code after another.")
+    return text
 
 
 def no_code_in_photo_text() -> str:

@@ -9,6 +9,7 @@ is in a URL or a log line: the pages' addresses are fixed and the API's answers 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Collection
@@ -47,14 +48,21 @@ MAX_BODY = 16 * 1024
 # A scanned text longer than this is no code of ours (a link is about 100 characters).
 MAX_CODE = 1024
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' https://telegram.org; img-src 'self' data:; "
-        "frame-ancestors https://web.telegram.org https://*.telegram.org"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+TELEGRAM_FRAMES = ("https://web.telegram.org", "https://*.telegram.org")
+
+
+def security_headers(frame_ancestors: tuple[str, ...] = ()) -> dict[str, str]:
+    """Only this server's scripts and Telegram's; framed only by Telegram (and the sandbox's page, when named)."""
+    frames = " ".join((*TELEGRAM_FRAMES, *frame_ancestors))
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self' https://telegram.org; img-src 'self' data:; "
+            f"frame-ancestors {frames}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
 
 UNAUTHORIZED = {"error": "unauthorized"}
 FORBIDDEN = {"error": "forbidden"}
@@ -75,10 +83,15 @@ class WebAppContext:
     throttle: Throttle = field(default_factory=FailureThrottle)
     # No cache: a language chosen in the chat shows here at once, whichever process served the choice.
     accounts: Accounts = field(default_factory=lambda: Accounts(cache_size=0))
+    frame_ancestors: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def check_key(self) -> bytes:
         return check_key(self.bot_token)
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        return security_headers(self.frame_ancestors)
 
 
 CONTEXT = web.AppKey("webapp", WebAppContext)
@@ -204,7 +217,7 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     """On every /app answer, errors included; other routes of a shared server (the webhook) are left alone."""
     if not _is_ours(request):
         return
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(request.app[CONTEXT].headers)
     if request.path.startswith(PREFIX + "/api/"):
         response.headers["Cache-Control"] = "no-store"
 

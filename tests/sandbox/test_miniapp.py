@@ -89,7 +89,11 @@ async def test_the_live_code_ticks_follows_the_theme_and_explains_its_colour(pan
     await register(sandbox.fake, Person(sandbox.fake, anna.user), name="Anna Schmidt")
     await panel.become(anna)
 
-    await page.click("#open-code")
+    # The chat's menu button, which the bot set when Anna got her code, opens her live code.
+    await expect(page.locator(".message.incoming .web-app-button").last).to_be_visible()
+    menu = page.locator("#menu-app")
+    await expect(menu).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    await menu.click()
     app = panel.app
     await expect(app.locator("body")).to_have_attribute("data-colour", "green", timeout=ANSWER_TIMEOUT_MS)
     await expect(app.locator("#colour-label")).to_contain_text("GREEN", ignore_case=True)
@@ -127,7 +131,11 @@ async def test_a_staff_scan_gives_pass_do_not_pass_and_not_valid_with_a_temperat
 
     # 王芳's "Scan codes" keyboard button, which only staff get, opens the scanner, and it opens Telegram's.
     await panel.become(staff)
-    await page.click("#open-scanner")
+    await page.fill("#text", "/verify")
+    await page.press("#text", "Enter")
+    scan_button = page.locator('#reply-keyboard .reply-button[data-web-app="true"]')
+    await expect(scan_button).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    await scan_button.click()
     await expect(page.locator("#qr-popup")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     await expect(panel.app.locator("html")).to_have_attribute("lang", "zh-CN")
 

@@ -7,36 +7,31 @@ the run, so a failure can be looked at.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from bot.sandbox.people import SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
 from tests.e2e.harness import Person
 from tests.e2e.scenarios import back_from_abroad, file_id, register
+from tests.sandbox.conftest import ChatPage, chat_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))
 REPLY_TIMEOUT_MS = 15_000
 
 
 class Phone:
     """The chat page, showing one person's chat at a time; every step is also a screenshot."""
 
-    def __init__(self, page: Page, folder: Path) -> None:
-        self.page = page
-        self.folder = folder
-        self.errors: list[str] = []
+    def __init__(self, opened: ChatPage) -> None:
+        self.page = opened.page
+        self.folder = opened.folder
         self._shots = 0
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     async def shot(self, name: str) -> None:
         self._shots += 1
@@ -65,39 +60,26 @@ class Phone:
 
 @pytest.fixture
 async def phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Phone]:
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    context = await browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
-    page = await context.new_page()
-    await page.goto(sandbox.url)
-    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
-    shown = Phone(page, folder)
-    yield shown
-    await shown.shot("end")
-    await context.close()
-    print(f"screenshots: {folder}")
-    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+    options = {"viewport": {"width": 1280, "height": 860}, "accept_downloads": True}
+    async with chat_page(browser, sandbox, request, **options) as opened:
+        shown = Phone(opened)
+        yield shown
+        await shown.shot("end")
 
 
 @pytest.fixture
 async def small_phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Phone]:
     """The chat page on a phone-sized screen (390×844 CSS pixels, an iPhone 12 to 14), touch and all."""
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    context = await browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
-    )
-    page = await context.new_page()
-    await page.goto(sandbox.url)
-    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
-    shown = Phone(page, folder)
-    yield shown
-    await shown.shot("end")
-    await context.close()
-    print(f"screenshots: {folder}")
-    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+    options = {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    }
+    async with chat_page(browser, sandbox, request, **options) as opened:
+        shown = Phone(opened)
+        yield shown
+        await shown.shot("end")
 
 
 async def register_in_chinese(phone: Phone) -> None:

@@ -7,15 +7,12 @@ shown on screen. Each step leaves a screenshot under test-artifacts/screenshots/
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.async_api import Browser, FrameLocator, Page, expect
+from playwright.async_api import Browser, FrameLocator, expect
 
 from bot.sandbox.miniapp import sign_init_data
 from bot.sandbox.people import SandboxPerson, SandboxRole, with_role
@@ -23,11 +20,10 @@ from bot.sandbox.process import TIMEZONE
 from bot.sandbox.runner import SANDBOX_BOT_USERNAME, Sandbox
 from tests.e2e.harness import Person
 from tests.e2e.scenarios import back_from_abroad, register
+from tests.sandbox.conftest import ChatPage, chat_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))
 ANSWER_TIMEOUT_MS = 15_000
 
 
@@ -38,12 +34,10 @@ def registrant(sandbox: Sandbox, language: str) -> SandboxPerson:
 class Panel:
     """The chat page with the Mini App's panel; every step is also a screenshot."""
 
-    def __init__(self, page: Page, folder: Path) -> None:
-        self.page = page
-        self.folder = folder
-        self.errors: list[str] = []
+    def __init__(self, opened: ChatPage) -> None:
+        self.page = opened.page
+        self.folder = opened.folder
         self._shots = 0
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     @property
     def app(self) -> FrameLocator:
@@ -69,19 +63,10 @@ class Panel:
 
 @pytest.fixture
 async def panel(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Panel]:
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     # A phone in Ningbo: its clock shows the bot's local time, as the code's picture does.
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id=TIMEZONE)
-    page = await context.new_page()
-    await page.goto(sandbox.url)
-    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
-    shown = Panel(page, folder)
-    yield shown
-    await context.close()
-    print(f"screenshots: {folder}")
-    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+    options = {"viewport": {"width": 1280, "height": 900}, "timezone_id": TIMEZONE}
+    async with chat_page(browser, sandbox, request, **options) as opened:
+        yield Panel(opened)
 
 
 async def test_the_live_code_ticks_follows_the_theme_and_explains_its_colour(panel: Panel, sandbox: Sandbox) -> None:

@@ -71,10 +71,11 @@ async def panel(browser: Browser, sandbox: Sandbox, request: pytest.FixtureReque
 
 async def test_the_live_code_ticks_follows_the_theme_and_explains_its_colour(panel: Panel, sandbox: Sandbox) -> None:
     page, anna = panel.page, registrant(sandbox, "en")
-    await register(sandbox.fake, Person(sandbox.fake, anna.user), name="Anna Schmidt")
     await panel.become(anna)
+    await expect(page.locator("#menu-app")).to_be_hidden()
+    await register(sandbox.fake, Person(sandbox.fake, anna.user), name="Anna Schmidt")
 
-    # The chat's menu button, which the bot set when Anna got her code, opens her live code.
+    # The chat's menu button, which the bot set when Anna got her code (it shows live), opens her live code.
     await expect(page.locator(".message.incoming .web-app-button").last).to_be_visible()
     menu = page.locator("#menu-app")
     await expect(menu).to_be_visible(timeout=ANSWER_TIMEOUT_MS)

@@ -733,6 +733,11 @@ function handle(event) {
   }
   const shown = state.current && event.chat_id === state.current.id;
   if (event.type === "menu_button") {
+    if (event.chat_id == null) { // every chat's default changed: ask again for the chat shown
+      state.menuButtons.clear();
+      if (state.current) loadChat();
+      return;
+    }
     state.menuButtons.set(event.chat_id, event.menu_button);
     if (shown) renderMenuButton();
     return;

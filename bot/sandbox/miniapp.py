@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import posixpath
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -86,14 +87,16 @@ async def _open(request: web.Request) -> web.Response:
     if not isinstance(url, str) or sandbox.webapp_url is None:
         raise Refused(400, "not a Mini App of this bot")
     parts, ours = urlsplit(url), urlsplit(sandbox.webapp_url)
-    if parts.netloc != ours.netloc or not (parts.path == ours.path or parts.path.startswith(ours.path + "/")):
+    # Normalised first: "/app/../api/..." is not under /app, whatever its first letters say.
+    page = posixpath.normpath(parts.path) if parts.path else ""
+    if parts.netloc != ours.netloc or not (page == ours.path or page.startswith(ours.path + "/")):
         raise Refused(400, "not a Mini App of this bot")
     if sandbox.clock is None:
         raise Refused(503, "the sandbox is still starting")
     # The bot's clock, which the page may have moved days ahead: Telegram's signature is as fresh as the bot's now.
     init_data = sign_init_data(sandbox.fake.token, opener.user, sandbox.clock.now())
     # Only the path: the panel loads it from this page's own origin, whatever name the page was opened by.
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    path = page + (f"?{parts.query}" if parts.query else "")
     return web.json_response({"path": path, "init_data": init_data})
 
 

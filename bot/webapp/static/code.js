@@ -29,6 +29,7 @@ async function load() {
   setLanguage(body.language);
   useTexts(body.texts);
   fillTexts();
+  document.title = t("my_code") || document.title;
   state.holders = Array.isArray(body.holders) ? body.holders : [];
   if (!state.holders.length) {
     showMessage(body.message || t("error"));

@@ -25,6 +25,7 @@ async function start() {
   setLanguage(body.language);
   useTexts(body.texts);
   fillTexts();
+  document.title = t("scan") || document.title;
   showReady();
   openScanner();
 }

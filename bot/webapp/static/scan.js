@@ -52,11 +52,16 @@ function showReady() {
 
 function openScanner() {
   if (!webApp?.showScanQrPopup) return; // an old Telegram: the scan button stays, and says what to do
-  state.scanning = true;
-  webApp.showScanQrPopup({ text: t("scan_hint") }, (text) => {
-    received(text);
-    return true; // close the popup: the verdict needs the whole screen
-  });
+  try {
+    webApp.showScanQrPopup({ text: t("scan_hint") }, (text) => {
+      received(text);
+      return true; // close the popup: the verdict needs the whole screen
+    });
+    state.scanning = true;
+  } catch {
+    // Telegram's script throws on a version without the scanner (before 6.4): the page stays as it is.
+    state.scanning = false;
+  }
 }
 
 function closeScanner() {

@@ -8,7 +8,8 @@ const VERDICTS = new Set(["pass", "do_not_pass", "not_valid"]);
 const HAPTICS = { pass: "success", do_not_pass: "error", not_valid: "warning" };
 const BACK_TO_SCANNING_MS = 900; // long enough to read "recorded", short enough for a queue
 
-const state = { busy: false, check: null, count: 0, scanning: false, language: "en" };
+// count: today's checks by this staff member, known from the first verdict on (the chat's count too).
+const state = { busy: false, check: null, count: null, scanning: false, language: "en" };
 
 async function start() {
   // The page's labels come with /app/api/code, in the person's language, before the first scan.
@@ -47,7 +48,8 @@ function showReady() {
   $("#ready").hidden = false;
   document.body.dataset.state = "ready";
   delete document.body.dataset.verdict;
-  $("#count").textContent = String(state.count);
+  $("#count").textContent = String(state.count ?? "");
+  $("#ready .counter").hidden = state.count === null;
 }
 
 function openScanner() {
@@ -110,7 +112,8 @@ function showVerdict(result) {
   labelled($("#verdict-document"), "document", result.document_last4);
   labelled($("#verdict-valid"), "valid_until", result.valid_until && formatMoment(result.valid_until, state.language));
   $("#verdict-detail").textContent = result.detail || "";
-  $("#verdict-count").textContent = String(state.count);
+  $("#verdict-count").textContent = String(state.count ?? "");
+  $("#verdict .counter").hidden = state.count === null;
   state.check = typeof result.check === "string" ? result.check : null;
   $("#temperature").hidden = state.check === null;
   $("#recorded").hidden = true;

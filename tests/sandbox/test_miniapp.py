@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from playwright.async_api import Browser, FrameLocator, expect
+from playwright.async_api import Browser, FrameLocator, Route, expect
 
 from bot.sandbox.miniapp import sign_init_data
 from bot.sandbox.people import SandboxPerson, SandboxRole, with_role
@@ -203,3 +204,43 @@ async def test_a_forged_init_data_is_refused_and_shows_nobody(panel: Panel, sand
         assert answer.status == 401
         assert await answer.json() == {"error": "unauthorized"}
     await page.screenshot(path=panel.folder / "refused.png")
+
+
+async def test_family_codes_switch_and_each_renews_itself_at_renew_after(panel: Panel, sandbox: Sandbox) -> None:
+    """Family members (issue 16) are not served yet: the server's real answer gets a second holder on the way,
+    and a renew_after two seconds away, so the page's switcher and its own renewal can be watched."""
+    page, anna = panel.page, registrant(sandbox, "en")
+    await register(sandbox.fake, Person(sandbox.fake, anna.user), name="Anna Schmidt")
+    fetched: list[str] = []
+
+    async def with_a_child(route: Route) -> None:
+        response = await route.fetch()
+        answer = await response.json()
+        fetched.append(answer["server_time"])
+        me = answer["holders"][0]
+        renew_after = (datetime.fromisoformat(answer["server_time"]) + timedelta(seconds=2)).isoformat()
+        child = {**me, "id": "child", "name": "Mia Schmidt", "colour": "yellow", "colour_label": "YELLOW CODE"}
+        answer["holders"] = [{**me, "renew_after": renew_after}, child]
+        await route.fulfill(response=response, json=answer)
+
+    await page.route("**/app/api/code", with_a_child)
+    await panel.become(anna)
+    await page.click("#menu-app")
+    app = panel.app
+    holders = app.locator("#holders .holder")
+    await expect(holders).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
+    await expect(app.locator("body")).to_have_attribute("data-colour", "green")
+    await holders.nth(1).click()
+    await expect(app.locator("#name")).to_have_text("Mia Schmidt")
+    await expect(app.locator("body")).to_have_attribute("data-colour", "yellow")
+    await expect(page.locator("#haptic")).to_have_attribute("data-kind", "selection")
+    await panel.shot("family-switcher")
+
+    # renew_after passes: the page asks again by itself (no sooner than 5 s, so never in a loop), and keeps
+    # showing the holder it showed.
+    for _ in range(ANSWER_TIMEOUT_MS // 250):
+        if len(fetched) >= 2:
+            break
+        await page.wait_for_timeout(250)
+    assert len(fetched) == 2, "one renewal, not a loop"
+    await expect(app.locator("#name")).to_have_text("Mia Schmidt")

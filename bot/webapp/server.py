@@ -36,7 +36,7 @@ from bot.verification.throttle import FailureThrottle, Throttle
 from bot.webapp import presenter
 from bot.webapp.auth import WebAppPerson, person_from_init_data
 from bot.webapp.checks import check_key, read_check, sign_check
-from bot.webapp.service import account_of, checked_today, own_code
+from bot.webapp.service import account_of, own_code, staff_day
 from bot.webapp.texts import page_texts
 
 logger = logging.getLogger(__name__)
@@ -164,14 +164,13 @@ async def verify(request: web.Request, person: WebAppPerson, body: dict[str, Any
         )
         if isinstance(result, NotStaff):
             return answer(FORBIDDEN, 403)
-        account = await account_of(session, context.accounts, person.user_id)
-        count = 0 if isinstance(result, Throttled) else await checked_today(session, person.user_id, now, context.zone)
-    locale = account.language if account is not None else locale_for_telegram_language(person.language_code)
+        day = await staff_day(session, person.user_id, now, context.zone)
+    locale = day.language or locale_for_telegram_language(person.language_code)
     with context.i18n.context(), context.i18n.use_locale(locale):
         if isinstance(result, Throttled):
             return answer(presenter.throttled(result), 429)
         check = sign_check(context.check_key, result.verification_id) if result.valid else None
-        return answer(presenter.verdict(result, locale, context.zone, check, count))
+        return answer(presenter.verdict(result, locale, context.zone, check, day.checked_today))
 
 
 async def checkpoint(request: web.Request, person: WebAppPerson, body: dict[str, Any]) -> web.Response:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
 from bot.codes.service import CodeSettings, CurrentCode, current_code, holder_name
+from bot.db.engine import one_statement_at_a_time
 from bot.db.repositories.verifications import VerificationRepository
 
 
@@ -37,9 +38,16 @@ async def own_code(
     return ShownCode(current, name)
 
 
-async def checked_today(session: AsyncSession, staff_id: int, now: datetime, zone: tzinfo) -> int:
-    """Codes this staff member checked since local midnight."""
+@dataclass(frozen=True, slots=True)
+class StaffDay:
+    language: str | None  # the staff member's chosen language; None without an account
+    checked_today: int
+
+
+async def staff_day(session: AsyncSession, staff_id: int, now: datetime, zone: tzinfo) -> StaffDay:
+    """The language to answer in and the codes this staff member checked since local midnight: one statement."""
     midnight = datetime.combine(now.astimezone(zone).date(), time(0), zone)
-    count = await VerificationRepository(session).count_by_staff(staff_id, midnight)
+    await one_statement_at_a_time(session)
+    language, count = await VerificationRepository(session).staff_day(staff_id, midnight)
     await session.commit()
-    return count
+    return StaffDay(language, count)

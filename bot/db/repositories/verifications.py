@@ -72,10 +72,18 @@ class VerificationRepository:
         )
         return affected(result) == 1
 
-    async def count_by_staff(self, staff_id: int, since: datetime) -> int:
-        """How many codes a staff member checked from `since` on (the scanner's counter of the day)."""
-        statement = select(func.count()).where(Verification.staff_id == staff_id, Verification.at >= since)
-        return int(await self._session.scalar(statement) or 0)
+    async def staff_day(self, staff_id: int, since: datetime) -> tuple[str | None, int]:
+        """A staff member's language (None without an account) and how many codes they checked from `since` on:
+        the scanner's answer needs both after each check, so they are one statement (one round trip)."""
+        language = select(User.language).where(User.id == staff_id).scalar_subquery()
+        checked = (
+            select(func.count())
+            .select_from(Verification)
+            .where(Verification.staff_id == staff_id, Verification.at >= since)
+            .scalar_subquery()
+        )
+        row = (await self._session.execute(select(language, checked))).one()
+        return row[0], int(row[1] or 0)
 
     async def holder(self, public_id: int) -> HolderRow | None:
         """The person a code names, by the random id it carries; None once they deleted their data."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -123,3 +124,15 @@ def shared_sandbox(_module_sandbox: Sandbox) -> Iterator[Sandbox]:
     acts as, and judge the rest by what changed while it ran."""
     yield _module_sandbox
     print_bot_log(_module_sandbox)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client as another program on this machine would be: the page's API judges it by its headers alone."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        yield session
+
+
+def same_origin(sandbox: Sandbox) -> dict[str, str]:
+    """The Origin the chat page's own requests carry."""
+    return {"Origin": sandbox.url.rstrip("/")}

@@ -3,7 +3,6 @@ bot's pages passed through its origin with only the two changes it owns (the sta
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -13,20 +12,11 @@ from aiogram.utils.web_app import safe_parse_webapp_init_data
 from bot.sandbox.miniapp import STAND_IN_SCRIPT, TELEGRAM_SCRIPT
 from bot.sandbox.people import SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
+from tests.sandbox.conftest import same_origin
 
 pytestmark = pytest.mark.e2e
 
 HR = with_role(SandboxRole.HR)  # opens the Mini App without a code of her own
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        yield session
-
-
-def same_origin(sandbox: Sandbox) -> dict[str, str]:
-    return {"Origin": sandbox.url.rstrip("/")}
 
 
 async def test_a_web_app_button_opens_its_page_with_init_data_signed_as_telegram_does(

@@ -386,6 +386,7 @@ def webapp_context(
         i18n=i18n,
         throttle=dispatcher["verify_throttle"],
         frame_ancestors=dispatcher["webapp_frame_ancestors"],
+        metrics=dispatcher.get("metrics"),
     )
 
 

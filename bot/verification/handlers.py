@@ -37,7 +37,7 @@ from bot.verification.keyboards import (
     temperature_keyboard,
 )
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
-from bot.verification.service import Card, NotStaff, Recorded, Throttled
+from bot.verification.service import NotStaff, Recorded, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ async def _answer_token(
         session, user.id, admin_ids, token, clock(), zone, code_settings.keys, verify_throttle
     )
     if metrics is not None:
-        metrics.verified(_verdict(result))
+        metrics.verified(service.outcome_label(result))
     if isinstance(result, NotStaff):
         await message.answer(presenter.neutral_text(result.has_code))
     elif isinstance(result, Throttled):
@@ -159,15 +159,6 @@ async def _answer_token(
     else:
         keyboard = temperature_keyboard(result.verification_id) if result.valid else None
         await message.answer(presenter.card_text(result, locale, zone), reply_markup=keyboard)
-
-
-def _verdict(result: Card | Throttled | NotStaff) -> str:
-    """A staff check's verdict; a refused one counted too, so a wave of them shows."""
-    if isinstance(result, NotStaff):
-        return "not_staff"
-    if isinstance(result, Throttled):
-        return "throttled"
-    return result.verdict.value
 
 
 async def verify_scanned(

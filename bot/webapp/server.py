@@ -28,6 +28,7 @@ from bot.codes import presenter as codes_presenter
 from bot.codes.service import CodeSettings
 from bot.domain.qr_image import render_code_png
 from bot.i18n import locale_for_telegram_language
+from bot.metrics import Metrics
 from bot.verification import service as verification
 from bot.verification.holder_notice import should_tell, tell_holder
 from bot.verification.reader import start_payload_token
@@ -84,6 +85,8 @@ class WebAppContext:
     # No cache: a language chosen in the chat shows here at once, whichever process served the choice.
     accounts: Accounts = field(default_factory=lambda: Accounts(cache_size=0))
     frame_ancestors: tuple[str, ...] = ()
+    # The chat's counters: a scan counts among the verifications by verdict, as a /verify does.
+    metrics: Metrics | None = None
 
     @functools.cached_property
     def check_key(self) -> bytes:
@@ -162,6 +165,8 @@ async def verify(request: web.Request, person: WebAppPerson, body: dict[str, Any
             context.code_settings.keys,
             context.throttle,
         )
+        if context.metrics is not None:
+            context.metrics.verified(verification.outcome_label(result))
         if isinstance(result, NotStaff):
             return answer(FORBIDDEN, 403)
         day = await staff_day(session, person.user_id, now, context.zone)

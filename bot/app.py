@@ -41,7 +41,7 @@ from bot.codes.service import CodeSettings
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory, create_storage_engine
 from bot.domain.tokens import key_from_secret
-from bot.filters import Has, gate_messages
+from bot.filters import Has
 from bot.fsm.isolation import ChatEventIsolation
 from bot.fsm.storage import SqlStorage
 from bot.handled_updates import HandledUpdates
@@ -193,9 +193,6 @@ def create_dispatcher(
         registration.create_router(),
         fallback.create_router(),
     )
-    # A form answer otherwise meets every handler in front of the form: each router now turns it away at once.
-    for router in dispatcher.sub_routers:
-        gate_messages(router)
     dispatcher.errors.register(errors.apologise)
     return dispatcher
 

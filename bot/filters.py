@@ -6,8 +6,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from aiogram import Router
-from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters import Filter
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from babel.support import LazyProxy
@@ -90,57 +89,3 @@ class Has(Filter):
 
     async def __call__(self, event: TelegramObject) -> bool:
         return bool(self._magic.resolve(event))
-
-
-class RouterGate(Filter):
-    """A router's own filter on messages that passes whenever one of its handlers (sub-routers' included)
-    might: for each handler, one of its filters that is cheap and depends on the message and state alone.
-
-    A handler runs only if all its filters pass, so one of them failing for every handler means the router
-    takes nothing, and the gate says so once instead of aiogram trying each handler's filters in turn. A form
-    answer passed through about 70 filter checks of the routers in front of the form (docs/scaling.md).
-    """
-
-    def __init__(self, gates: list[Filter]) -> None:
-        self._gates = gates
-
-    async def __call__(self, message: Message, i18n: I18n | None = None, raw_state: str | None = None) -> bool:
-        for gate in self._gates:
-            if isinstance(gate, Command):
-                if _has_prefix(message, gate.prefix):
-                    return True
-            elif isinstance(gate, StateFilter):
-                if await gate(message, raw_state):
-                    return True
-            elif isinstance(gate, Words):
-                if i18n is None or await gate(message, i18n):
-                    return True
-            elif isinstance(gate, Has) and await gate(message):
-                return True
-        return False
-
-
-def _has_prefix(message: Message, prefixes: str) -> bool:
-    # What `Command` needs before anything else: its text (or caption) split starts with one of its prefixes.
-    text = (message.text or message.caption or "").lstrip()
-    return bool(text) and text[0] in prefixes
-
-
-# Preferred in this order: a state is one comparison, a command one character; Words and Has are a lookup.
-_GATE_KINDS: tuple[type[Filter], ...] = (StateFilter, Command, Words, Has)
-
-
-def gate_messages(router: Router) -> bool:
-    """Give `router` a `RouterGate` on its messages when every message handler under it has a filter to gate
-    on; False (and the router untouched) when one has none, since the router might then take any message."""
-    gates: list[Filter] = []
-    for each in router.chain_tail:
-        for handler in each.message.handlers:
-            filters = [item.callback for item in handler.filters or ()]
-            gate = next((f for kind in _GATE_KINDS for f in filters if isinstance(f, kind)), None)
-            if gate is None:
-                return False
-            gates.append(gate)
-    if gates:
-        router.message.filter(RouterGate(gates))
-    return bool(gates)

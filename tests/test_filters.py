@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Chat, Message, User
 
 from bot.checkin.handlers import ASKING_TO_CHECK_IN
 from bot.codes.handlers import ASKING_FOR_THE_CODE
-from bot.filters import RouterGate, Words, gate_messages
+from bot.filters import Words
 from bot.i18n import create_i18n
 from bot.menu import SHOW_CODE
 
@@ -62,48 +58,3 @@ async def test_a_lazy_phrase_matches_its_translation_in_every_language() -> None
     assert await words(_message("Show my code"), create_i18n())
     assert await words(_message("出示健康码"), create_i18n())
     assert not await words(_message("出示"), create_i18n())
-
-
-class _Form(StatesGroup):
-    answer = State()
-
-
-def _handled(*filters: Any) -> Router:
-    router = Router()
-    router.message.register(lambda message: None, *filters)
-    return router
-
-
-def _gated(router: Router) -> RouterGate:
-    assert gate_messages(router)
-    gates = [item.callback for item in router.message._handler.filters or ()]
-    assert len(gates) == 1 and isinstance(gates[0], RouterGate)
-    return gates[0]
-
-
-async def test_a_router_of_commands_and_states_turns_away_other_text_at_once() -> None:
-    router = _handled(Command("code"))
-    router.message.register(lambda message: None, StateFilter(_Form.answer), F.text)
-    gate = _gated(router)
-    i18n = create_i18n()
-    assert not await gate(_message("221B Baker Street"), i18n, None)
-    assert await gate(_message("221B Baker Street"), i18n, _Form.answer.state)
-    # As Command reads it: the first word of the text, after any spaces, starts with the prefix.
-    assert await gate(_message("/code"), i18n, None)
-    assert await gate(_message("  /anything"), i18n, None)
-    assert not await gate(_message("   "), i18n, None)
-
-
-async def test_sub_routers_and_words_open_the_gate_too() -> None:
-    router = _handled(Command("help"))
-    router.include_router(_handled(Words("show my code")))
-    gate = _gated(router)
-    assert await gate(_message("Show my code!"), create_i18n(), None)
-    assert not await gate(_message("my code is wrong"), create_i18n(), None)
-
-
-async def test_a_router_with_a_handler_for_anything_stays_ungated() -> None:
-    router = _handled(Command("help"))
-    router.include_router(_handled())
-    assert not gate_messages(router)
-    assert not router.message._handler.filters

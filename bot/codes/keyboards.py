@@ -21,7 +21,7 @@ def why_keyboard() -> InlineKeyboardMarkup:
 
 @functools.cache
 def _why_keyboard(locale: str) -> InlineKeyboardMarkup:
-    # One per language, as the main menu: built anew it was a tenth of a warm /code (docs/scaling.md).
+    # One per language, as the main menu: built anew it was 7 % of a warm /code (docs/scaling.md).
     # `locale` is the cache key; the label is read in that same locale, which is the current one.
     builder = InlineKeyboardBuilder()
     builder.button(text="❓ " + _("Why this colour?"), callback_data=WhyColour())

@@ -6,8 +6,9 @@ SQLite only. The full suite, `make test`, leaves it unset and runs on both.
 
 from __future__ import annotations
 
-# Fixtures of stories that several test folders tell (people, their days, a Bot on the fake API).
-pytest_plugins = ["tests.stories"]
+# Fixtures of stories that several test folders tell (people, their days, a Bot on the fake API), and the
+# bot in this process (`harness`, `fake`, `start_bot`: tests/inprocess.py).
+pytest_plugins = ["tests.stories", "tests.inprocess"]
 
 import asyncio
 import os

@@ -10,7 +10,7 @@ import pytest
 from bot.db.models import Declaration, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import answer_identity, file_id, onboard, photos, register
+from tests.scenarios import answer_identity, file_id, onboard, photos, register
 
 pytestmark = pytest.mark.e2e
 

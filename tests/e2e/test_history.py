@@ -13,7 +13,7 @@ from bot.db.engine import create_engine
 from bot.db.models import CheckIn
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, inline_buttons, message_text
-from tests.e2e.scenarios import onboard, register
+from tests.scenarios import onboard, register
 
 pytestmark = pytest.mark.e2e
 

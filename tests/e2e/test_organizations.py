@@ -25,7 +25,7 @@ from bot.domain.answers import Contact
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import ROOT, Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import register
+from tests.scenarios import register
 from tests.stories import answers
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ import pytest
 from bot.db.models import AuditEntry, Override, Role, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import register
+from tests.scenarios import register
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from bot.db.engine import create_engine
 from bot.db.models import Assessment, CheckIn, Code, Declaration, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import onboard, register
+from tests.scenarios import onboard, register
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from bot.db.models import AuditEntry, Role
 from bot.i18n import format_moment
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import onboard
+from tests.scenarios import onboard
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ from bot.domain.tokens import deep_link, issue_token, key_from_secret
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
 from tests.e2e.conftest import BOT_USERNAME
 from tests.e2e.harness import CODE_SECRET, BotProcess, Person, inline_buttons, message_text
-from tests.e2e.scenarios import file_id, photos, register
+from tests.scenarios import file_id, photos, register
 
 pytestmark = pytest.mark.e2e
 

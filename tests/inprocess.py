@@ -166,6 +166,7 @@ class InProcessBot:
         *,
         now: datetime | None = None,
         admin_ids: Collection[int] = (),
+        code_secret: str = CODE_SECRET,
     ) -> None:
         self.fake = fake
         # With `now`, the bot's clock is a file the test moves (set_clock), as the process's; without, the real time.
@@ -178,7 +179,7 @@ class InProcessBot:
             telegram_api_url=fake.base_url,
             database_url=database_url,
             data_dir=data_dir,
-            code_secret=SecretStr(CODE_SECRET),
+            code_secret=SecretStr(code_secret),
             timezone=TIMEZONE,
             admin_ids=frozenset(admin_ids),
             clock_file=self.clock_path,

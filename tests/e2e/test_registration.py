@@ -4,33 +4,12 @@ The same in English by long polling, in this process: tests/registration/test_co
 
 from __future__ import annotations
 
-import io
-
 import pytest
-import zxingcpp
-from PIL import Image
 
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from tests.e2e.harness import Person, inline_buttons, message_text
 
 pytestmark = pytest.mark.e2e
-
-
-def _decode_link(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1, "the code image should hold exactly one QR code"
-    return results[0].text
-
-
-def _photo_call(fake: FakeTelegram, after: int):
-    return [call for call in fake.calls[after:] if call.method == "sendPhoto"]
-
-
-async def _answer_identity(person: Person, name: str = "Jane Doe") -> None:
-    await person.say(name, expect="nationality")
-    await person.say("United Kingdom", expect="ID document")
-    await person.press("Passport", expect="number of that document")
-    await person.say("E12345678", expect="mobile number")
 
 
 async def test_registration_in_chinese_over_webhook(fake: FakeTelegram, start_bot, clean_database: str) -> None:

@@ -33,7 +33,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -193,6 +193,7 @@ class InProcessBot:
         self._closing: list[Callable[[], Awaitable[object]]] = []
         self._polling: asyncio.Task[None] | None = None
         self._dispatcher: Dispatcher | None = None
+        self._handling: set[asyncio.Task[Any]] = set()
         self.jobs = BackgroundJobs()
 
     def set_clock(self, now: datetime) -> None:
@@ -211,6 +212,7 @@ class InProcessBot:
         sessions = create_session_factory(engine)
         clock = clock_for(settings.clock_file)
         dispatcher, self.jobs = await prepare(settings, sessions, storage, isolation, bot, create_i18n(), clock)
+        dispatcher.update.outer_middleware(self._in_flight)
         await bot.delete_webhook(drop_pending_updates=False)
         mark = self.fake.mark()
         self._dispatcher = dispatcher
@@ -224,6 +226,22 @@ class InProcessBot:
             )
         )
         await self.fake.wait_for_call("getUpdates", after=mark)
+
+    async def _in_flight(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Polling hands each update to a task of its own; `stop` waits for those still running, so none is
+        cut off by the engine closing under it (a killed process would cut it off: tests/e2e)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._handling.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self._handling.discard(task)
 
     async def run_jobs(self) -> None:
         """Every periodic background step once, now (the daily job, reminders, deadlines, the purge)."""
@@ -240,6 +258,7 @@ class InProcessBot:
                 await self._dispatcher.stop_polling()
             await self._polling
             self._polling = None
+        await asyncio.gather(*self._handling, return_exceptions=True)
         await self.jobs.stop()
         while self._closing:
             await self._closing.pop()()

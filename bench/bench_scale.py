@@ -63,8 +63,10 @@ from bot.domain.answers import Declaration, Symptom
 from bot.domain.status import History, Report, Status, status_at
 from bot.domain.tokens import issue_token, key_from_secret
 from bot.fsm.storage import SqlStorage
-from bot.organizations import chart, export, presenter
-from bot.organizations import service as organizations
+from bot.organizations import chart, export
+from bot.organizations.reminders import service as reminders_service
+from bot.organizations.report import presenter as report_presenter
+from bot.organizations.report import service as report_service
 from bot.organizations.service import ListKind
 from bot.reminders.service import REMINDER, WARNING, ReminderTimes, queue_due
 from bot.retention import purge_expired
@@ -84,7 +86,7 @@ async def call_purge(ctx: Context) -> None:
 
 async def call_report(ctx: Context) -> None:
     async with ctx.sessions() as session:
-        result = await organizations.report(session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone)
+        result = await report_service.report(session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone)
     assert result is not None and result.members == ctx.big_members, result
 
 
@@ -93,10 +95,10 @@ async def call_report_chart(ctx: Context, past: list[chart.ChartDay] | None = No
     13 past days in one GROUP BY; later ones get them from the day's cache (`past`) and count only today.
     Returns the past days."""
     async with ctx.sessions() as session:
-        history = await organizations.report_history(session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone, past)
+        history = await report_service.report_history(session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone, past)
     assert history is not None and history.members == ctx.big_members, history
     with ctx.i18n.context(), ctx.i18n.use_locale("zh"):
-        labels = presenter.chart_labels(history, "zh")
+        labels = report_presenter.chart_labels(history, "zh")
     png = await asyncio.to_thread(chart.draw, history.days, history.members, labels)
     assert png.startswith(b"\x89PNG")
     return history.days[:-1]
@@ -105,7 +107,7 @@ async def call_report_chart(ctx: Context, past: list[chart.ChartDay] | None = No
 async def call_list_page(ctx: Context, page: int) -> int:
     """The page shown; its number of pages."""
     async with ctx.sessions() as session:
-        shown = await organizations.member_page(
+        shown = await report_service.member_page(
             session, HR_ID, (), BIG_ORG, ListKind.NOT_CHECKED_IN, page, ctx.now, ctx.zone
         )
     assert shown is not None and shown.members, shown
@@ -115,10 +117,10 @@ async def call_list_page(ctx: Context, page: int) -> int:
 async def call_csv_export(ctx: Context) -> None:
     """As HR's CSV button: the members streamed in batches into a spooled file."""
     with ctx.i18n.context(), ctx.i18n.use_locale("en"):
-        row = presenter.csv_rows()
-        with export.CsvFile(presenter.csv_headers()) as sheet:
+        row = report_presenter.csv_rows()
+        with export.CsvFile(report_presenter.csv_headers()) as sheet:
             async with ctx.sessions() as session:
-                members = await organizations.export_members(
+                members = await report_service.export_members(
                     session, HR_ID, (), BIG_ORG, ctx.now, ctx.zone, lambda batch: sheet.add_rows(map(row, batch))
                 )
             assert members is not None
@@ -129,10 +131,12 @@ async def call_csv_export(ctx: Context) -> None:
 async def call_xlsx_export(ctx: Context) -> None:
     """As HR's Excel button: each batch drawn in a thread, the workbook zipped in a thread."""
     with ctx.i18n.context(), ctx.i18n.use_locale("en"):
-        row = presenter.xlsx_rows()
-        with export.XlsxFile(presenter.csv_headers(), presenter.xlsx_sheet_title(), presenter.COLOUR_COLUMN) as sheet:
+        row = report_presenter.xlsx_rows()
+        with export.XlsxFile(
+            report_presenter.csv_headers(), report_presenter.xlsx_sheet_title(), report_presenter.COLOUR_COLUMN
+        ) as sheet:
             async with ctx.sessions() as session:
-                members = await organizations.export_members(
+                members = await report_service.export_members(
                     session,
                     HR_ID,
                     (),
@@ -149,12 +153,12 @@ async def call_xlsx_export(ctx: Context) -> None:
 async def call_reminder_create(ctx: Context) -> int:
     """What the HR's "send" button does: the audience counted now, the job and its rows stored. The job's id."""
     async with ctx.sessions() as session:
-        chosen = await organizations.reminder_recipients(
+        chosen = await reminders_service.reminder_recipients(
             session, HR_ID, (), BIG_ORG, Audience.EVERYONE, ctx.now, ctx.zone
         )
     assert chosen.count == ctx.big_members
     async with ctx.sessions() as session:
-        return await organizations.send_reminder(
+        return await reminders_service.send_reminder(
             session,
             organization_id=BIG_ORG,
             actor_id=HR_ID,

@@ -19,7 +19,7 @@ from bot.accounts import Account
 from bot.codes.service import CodeSettings, current_code
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Assessment, CheckIn, User
-from bot.organizations import service as organizations
+from bot.organizations.report import service as report_service
 from bot.status.daily import reevaluate
 from bot.status.service import reassess
 
@@ -74,7 +74,7 @@ async def test_the_seeded_city_is_one_the_bot_could_have_written(clean_database:
 
         big = bench.big_members(PEOPLE)
         async with sessions() as session:
-            report = await organizations.report(session, bench.HR_ID, (), bench.BIG_ORG, now, zone)
+            report = await report_service.report(session, bench.HR_ID, (), bench.BIG_ORG, now, zone)
         assert report is not None and report.members == big
 
         member = next(user for user in users if user.organization_id == bench.BIG_ORG)

@@ -30,7 +30,7 @@ from bot.onboarding.texts import (
     reviewer_help_text,
     staff_help_text,
 )
-from bot.organizations.service import is_hr_member
+from bot.organizations.report.service import is_hr_member
 from bot.registration import service as registration
 from bot.registration.handlers import Form, resume_form, start_form
 from bot.registration.questions import is_form_state

@@ -10,8 +10,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.broadcast.service import Audience
 from bot.callbacks import ButtonNumber
 from bot.i18n import SUPPORTED_LOCALES
-from bot.organizations import presenter
-from bot.organizations.service import ListKind, MemberPage, OrganizationSummary, Report
+from bot.organizations import presenter as common_presenter
+from bot.organizations.invites import presenter as invites_presenter
+from bot.organizations.reminders import presenter as reminders_presenter
+from bot.organizations.report import presenter as report_presenter
+from bot.organizations.report.service import MemberPage, Report
+from bot.organizations.service import ListKind, OrganizationSummary
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
@@ -81,7 +85,7 @@ def organization_choice(
     builder = InlineKeyboardBuilder()
     for organization in organizations:
         builder.button(
-            text=presenter.plain_name(organization, locale),
+            text=common_presenter.plain_name(organization, locale),
             callback_data=OrgChoice(action=action, org=organization.id, value=value),
         )
     builder.adjust(1)
@@ -92,16 +96,16 @@ def report_keyboard(report: Report) -> InlineKeyboardMarkup:
     organization = report.organization.id
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=presenter.list_button(ListKind.NOT_CHECKED_IN, report.not_checked_in),
+        text=report_presenter.list_button(ListKind.NOT_CHECKED_IN, report.not_checked_in),
         callback_data=MemberList(org=organization, kind=ListKind.NOT_CHECKED_IN.value),
     )
     builder.button(
-        text=presenter.list_button(ListKind.NOT_GREEN, report.not_green),
+        text=report_presenter.list_button(ListKind.NOT_GREEN, report.not_green),
         callback_data=MemberList(org=organization, kind=ListKind.NOT_GREEN.value),
     )
-    builder.button(text=presenter.csv_button(), callback_data=MemberCsv(org=organization))
-    builder.button(text=presenter.xlsx_button(), callback_data=MemberXlsx(org=organization))
-    builder.button(text=presenter.remind_button(), callback_data=OrgChoice(action="remind", org=organization))
+    builder.button(text=report_presenter.csv_button(), callback_data=MemberCsv(org=organization))
+    builder.button(text=report_presenter.xlsx_button(), callback_data=MemberXlsx(org=organization))
+    builder.button(text=report_presenter.remind_button(), callback_data=OrgChoice(action="remind", org=organization))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
@@ -113,14 +117,14 @@ def page_keyboard(page: MemberPage) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
     if page.page > 0:
         builder.button(
-            text=presenter.previous_button(),
+            text=report_presenter.previous_button(),
             callback_data=MemberList(
                 org=organization, kind=kind, page=page.page - 1, nav=1, before=page.members[0].user_id
             ),
         )
     if page.page < page.pages - 1:
         builder.button(
-            text=presenter.next_button(),
+            text=report_presenter.next_button(),
             callback_data=MemberList(
                 org=organization, kind=kind, page=page.page + 1, nav=1, after=page.members[-1].user_id
             ),
@@ -132,11 +136,12 @@ def audience_keyboard(organization_id: int, draft: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for audience in Audience:
         builder.button(
-            text=presenter.audience_button(audience),
+            text=reminders_presenter.audience_button(audience),
             callback_data=RemindStep(step="who", org=organization_id, draft=draft, audience=audience.value),
         )
     builder.button(
-        text=presenter.cancel_button(), callback_data=RemindStep(step="cancel", org=organization_id, draft=draft)
+        text=invites_presenter.cancel_button(),
+        callback_data=RemindStep(step="cancel", org=organization_id, draft=draft),
     )
     builder.adjust(1)
     return builder.as_markup()
@@ -145,9 +150,9 @@ def audience_keyboard(organization_id: int, draft: str) -> InlineKeyboardMarkup:
 def preview_keyboard(organization_id: int, draft: str, audience: Audience) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for step, text in (
-        ("send", presenter.send_button()),
-        ("own", presenter.write_own_button()),
-        ("cancel", presenter.cancel_button()),
+        ("send", reminders_presenter.send_button()),
+        ("own", reminders_presenter.write_own_button()),
+        ("cancel", invites_presenter.cancel_button()),
     ):
         builder.button(
             text=text, callback_data=RemindStep(step=step, org=organization_id, draft=draft, audience=audience.value)
@@ -158,8 +163,8 @@ def preview_keyboard(organization_id: int, draft: str, audience: Audience) -> In
 
 def join_keyboard(invite: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=presenter.join_button(), callback_data=JoinChoice(invite=invite, yes=1))
-    builder.button(text=presenter.cancel_button(), callback_data=JoinChoice(invite=invite, yes=0))
+    builder.button(text=invites_presenter.join_button(), callback_data=JoinChoice(invite=invite, yes=1))
+    builder.button(text=invites_presenter.cancel_button(), callback_data=JoinChoice(invite=invite, yes=0))
     return builder.as_markup()
 
 
@@ -172,5 +177,7 @@ def invite_language_keyboard(invite: str) -> InlineKeyboardMarkup:
 
 def invite_agree_keyboard(language: str, invite: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="✅ " + presenter.agree_button(), callback_data=InviteAgree(language=language, invite=invite))
+    builder.button(
+        text="✅ " + invites_presenter.agree_button(), callback_data=InviteAgree(language=language, invite=invite)
+    )
     return builder.as_markup()

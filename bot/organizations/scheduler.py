@@ -21,7 +21,8 @@ from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.clock import Clock
 from bot.db.repositories.organizations import OrganizationRepository
-from bot.organizations.service import local_day, recipient_count, recipients_of
+from bot.organizations.reminders.service import recipient_count, recipients_of
+from bot.organizations.service import local_day
 
 logger = logging.getLogger(__name__)
 

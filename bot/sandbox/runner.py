@@ -15,7 +15,8 @@ from aiohttp import web
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
-from bot.organizations.service import change_hr, create_organization, invite_link
+from bot.organizations.admin.service import change_hr, create_organization
+from bot.organizations.service import invite_link
 from bot.roles.service import RoleName, grant_role
 
 from .emulator import FakeTelegram

@@ -21,7 +21,7 @@ from bot.codes.keyboards import WhyColour
 from bot.codes.presenter import no_code_yet
 from bot.codes.service import CodeSettings, current_code
 from bot.menu import main_menu
-from bot.organizations.service import organization_line
+from bot.organizations.invites.service import organization_line
 from bot.registration.questions import is_form_state
 from bot.status.presenter import status_lines
 

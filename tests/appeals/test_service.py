@@ -324,20 +324,22 @@ async def test_reviewers_are_reminded_once_near_the_due_time_and_admins_told_onc
 
 async def test_hr_sees_how_many_members_have_an_appeal_open_and_nothing_more(session_factory, telegram) -> None:
     from bot.i18n import create_i18n
-    from bot.organizations import service as organizations
-    from bot.organizations.presenter import report_text
+    from bot.organizations.admin import service as admin_service
+    from bot.organizations.invites import service as invites_service
+    from bot.organizations.report import service as report_service
+    from bot.organizations.report.presenter import report_text
 
     fake, _bot = telegram
     await _red(session_factory, fake, 1)
     await _red(session_factory, fake, 2)
     async with session_factory() as session:
-        organization = await organizations.create_organization(session, ADMIN, ADMINS, "Uni", "大学", at(1))
+        organization = await admin_service.create_organization(session, ADMIN, ADMINS, "Uni", "大学", at(1))
         assert organization is not None
-        await organizations.join(session, 1, organization.invite_code)
+        await invites_service.join(session, 1, organization.invite_code)
     await _appeal(session_factory, 1)
     await _appeal(session_factory, 2)  # not a member: not counted
     async with session_factory() as session:
-        report = await organizations.report(session, ADMIN, ADMINS, organization.id, at(2), ZONE)
+        report = await report_service.report(session, ADMIN, ADMINS, organization.id, at(2), ZONE)
     assert report is not None and report.appeals_open == 1
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("en"):
@@ -348,20 +350,21 @@ async def test_hr_sees_how_many_members_have_an_appeal_open_and_nothing_more(ses
 async def test_a_reviewer_of_an_organization_sees_and_decides_its_members_appeals_only(
     session_factory, telegram
 ) -> None:
-    from bot.organizations import service as organizations
+    from bot.organizations.admin import service as admin_service
+    from bot.organizations.invites import service as invites_service
 
     fake, _bot = telegram
     await _red(session_factory, fake, 1)
     await _red(session_factory, fake, 2)
     async with session_factory() as session:
-        organization = await organizations.create_organization(session, ADMIN, ADMINS, "Uni", "大学", at(1))
+        organization = await admin_service.create_organization(session, ADMIN, ADMINS, "Uni", "大学", at(1))
         assert organization is not None
-        await organizations.join(session, 1, organization.invite_code)
+        await invites_service.join(session, 1, organization.invite_code)
     async with session_factory() as session:
-        change = await organizations.change_hr(
+        change = await admin_service.change_hr(
             session, ADMIN, ADMINS, organization.id, REVIEWER, True, at(1), role="reviewer"
         )
-    assert change.outcome is organizations.HrOutcome.DONE
+    assert change.outcome is admin_service.HrOutcome.DONE
     outsider = await _appeal(session_factory, 2)  # due first: made first
     member = await _appeal(session_factory, 1)
     async with session_factory() as session:

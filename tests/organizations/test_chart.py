@@ -10,8 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Verification
 from bot.i18n import create_i18n
-from bot.organizations import chart, presenter, service
+from bot.organizations import chart
+from bot.organizations.admin import presenter as admin_presenter
+from bot.organizations.admin import service as admin_service
 from bot.organizations.chart import ChartCache
+from bot.organizations.invites import service as invites_service
+from bot.organizations.report import presenter as report_presenter
+from bot.organizations.report import service as report_service
 from tests.organizations.test_service import (
     ADMIN,
     ADMINS,
@@ -33,7 +38,7 @@ HR = 900
 async def member(sessions: async_sessionmaker[AsyncSession], user_id: int, invite_code: str, **answers: object) -> None:
     await add_user(sessions, user_id)
     async with sessions() as session:
-        await service.join(session, user_id, invite_code)
+        await invites_service.join(session, user_id, invite_code)
     await declare(sessions, user_id, at(DAY - timedelta(days=5)), **answers)
 
 
@@ -52,9 +57,9 @@ async def test_the_chart_counts_check_ins_per_day_by_colour_and_draws_a_png(
     await check_in(session_factory, 20, NOW)
 
     async with session_factory() as session:
-        history = await service.report_history(session, HR, ADMINS, first.id, NOW, ZONE)
-        other = await service.report_history(session, ADMIN, ADMINS, second.id, NOW, ZONE)
-        refused = await service.report_history(session, HR, ADMINS, second.id, NOW, ZONE)
+        history = await report_service.report_history(session, HR, ADMINS, first.id, NOW, ZONE)
+        other = await report_service.report_history(session, ADMIN, ADMINS, second.id, NOW, ZONE)
+        refused = await report_service.report_history(session, HR, ADMINS, second.id, NOW, ZONE)
     assert refused is None
     assert history is not None and other is not None
     assert history.members == 3
@@ -66,17 +71,17 @@ async def test_the_chart_counts_check_ins_per_day_by_colour_and_draws_a_png(
     # Later the same day the past days come from the cache and only today is counted again.
     await check_in(session_factory, 12, NOW)
     async with session_factory() as session:
-        later = await service.report_history(session, HR, ADMINS, first.id, NOW, ZONE, history.days[:-1])
+        later = await report_service.report_history(session, HR, ADMINS, first.id, NOW, ZONE, history.days[:-1])
     assert later is not None and later.days[:-1] == history.days[:-1]
     assert later.days[-1].checked_in == 3
 
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("zh"):
-        labels = presenter.chart_labels(history, "zh")
+        labels = report_presenter.chart_labels(history, "zh")
     assert "Uni中文" in labels.title and "天" in labels.title
     png = chart.draw(history.days, history.members, labels)
     with i18n.context(), i18n.use_locale("en"):
-        other_png = chart.draw(other.days, other.members, presenter.chart_labels(other, "en"))
+        other_png = chart.draw(other.days, other.members, report_presenter.chart_labels(other, "en"))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     image = Image.open(io.BytesIO(png))
     image.load()
@@ -112,8 +117,8 @@ async def test_stats_count_everyone_today_for_administrators_only(
             session.add(Verification(at=when, staff_id=7, holder_id=10, valid=True, reason="ok", colour="green"))
 
     async with session_factory() as session:
-        assert await service.city_stats(session, 10, ADMINS, NOW, ZONE) is None
-        stats = await service.city_stats(session, ADMIN, ADMINS, NOW, ZONE)
+        assert await admin_service.city_stats(session, 10, ADMINS, NOW, ZONE) is None
+        stats = await admin_service.city_stats(session, ADMIN, ADMINS, NOW, ZONE)
     assert stats is not None
     counts = stats.counts
     assert (counts.people, counts.green, counts.no_code, counts.checked_in) == (3, 2, 1, 1)
@@ -123,5 +128,5 @@ async def test_stats_count_everyone_today_for_administrators_only(
     assert ("denied", 10, {"attempted": "stats"}) in [(e.action, e.actor_id, e.details) for e in entries]
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("zh"):
-        text = presenter.city_stats_text(stats, "zh")
+        text = admin_presenter.city_stats_text(stats, "zh")
     assert "人数：3" in text and "今日卡口核验次数：2" in text

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.organizations.handlers import parse_time
+from bot.organizations.reminders.handlers import parse_time
 
 
 @pytest.mark.parametrize(

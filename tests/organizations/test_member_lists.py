@@ -12,12 +12,16 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.broadcast.service import Audience
 from bot.db.models import BroadcastRecipient, User
 from bot.db.repositories.declarations import name_key
 from bot.i18n import create_i18n
-from bot.organizations import service
+from bot.organizations.admin import service as admin_service
 from bot.organizations.keyboards import MemberList, page_keyboard
-from bot.organizations.service import PAGE_SIZE, Audience, ListKind, MemberPage
+from bot.organizations.reminders import service as reminders_service
+from bot.organizations.report import service as report_service
+from bot.organizations.report.service import MemberPage
+from bot.organizations.service import PAGE_SIZE, ListKind
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 3, 2)
@@ -44,9 +48,9 @@ def name_of(index: int) -> str | None:
 
 async def seed(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
     async with sessions() as session:
-        mine = await service.create_organization(session, ADMIN, ADMINS, "Uni", "大学", NOW)
+        mine = await admin_service.create_organization(session, ADMIN, ADMINS, "Uni", "大学", NOW)
     async with sessions() as session:
-        other = await service.create_organization(session, ADMIN, ADMINS, "Other", "别的", NOW)
+        other = await admin_service.create_organization(session, ADMIN, ADMINS, "Other", "别的", NOW)
     assert mine is not None and other is not None
     async with sessions.begin() as session:
         for index in range(COUNT):
@@ -95,7 +99,7 @@ def button(page: MemberPage, text: str) -> MemberList:
 
 
 async def press(session: AsyncSession, organization_id: int, data: MemberList) -> MemberPage:
-    page = await service.member_page(
+    page = await report_service.member_page(
         session,
         ADMIN,
         ADMINS,
@@ -118,7 +122,7 @@ async def test_next_and_previous_walk_the_whole_list_in_name_order_by_keyset(
     for kind in ListKind:
         expected = expected_order(kind)
         async with session_factory() as session:
-            page = await service.member_page(session, ADMIN, ADMINS, organization_id, kind, 0, NOW, ZONE)
+            page = await report_service.member_page(session, ADMIN, ADMINS, organization_id, kind, 0, NOW, ZONE)
             assert page is not None and page.total == len(expected)
             pages = [page]
             while page.page < page.pages - 1:
@@ -133,7 +137,7 @@ async def test_next_and_previous_walk_the_whole_list_in_name_order_by_keyset(
                 back.append(page)
             assert [p.members for p in reversed(back)] == [p.members for p in pages]
             # A page beyond the end (an old button, a forged one) is the last page.
-            last = await service.member_page(session, ADMIN, ADMINS, organization_id, kind, 999, NOW, ZONE)
+            last = await report_service.member_page(session, ADMIN, ADMINS, organization_id, kind, 999, NOW, ZONE)
             assert last is not None and (last.page, last.members) == (pages[-1].page, pages[-1].members)
 
 
@@ -142,7 +146,9 @@ async def test_a_cursor_that_left_the_organization_starts_the_list_again(
 ) -> None:
     organization_id, other = await seed(session_factory)
     async with session_factory() as session:
-        first = await service.member_page(session, ADMIN, ADMINS, organization_id, ListKind.NOT_GREEN, 0, NOW, ZONE)
+        first = await report_service.member_page(
+            session, ADMIN, ADMINS, organization_id, ListKind.NOT_GREEN, 0, NOW, ZONE
+        )
         assert first is not None
         # A member of another organization as the cursor: nothing of it shows; the first page does.
         forged = MemberList(org=organization_id, kind=ListKind.NOT_GREEN.value, page=1, nav=1, after=99)
@@ -171,12 +177,14 @@ async def test_report_pages_and_csv_read_the_members_rows_only(
     organization_id, _other = await seed(session_factory)
     with statements(engine) as seen:
         async with session_factory() as session:
-            report = await service.report(session, ADMIN, ADMINS, organization_id, NOW, ZONE)
-            page = await service.member_page(
+            report = await report_service.report(session, ADMIN, ADMINS, organization_id, NOW, ZONE)
+            page = await report_service.member_page(
                 session, ADMIN, ADMINS, organization_id, ListKind.NOT_CHECKED_IN, 999, NOW, ZONE
             )
-            rows: list[service.Member] = []
-            exported = await service.export_members(session, ADMIN, ADMINS, organization_id, NOW, ZONE, rows.extend)
+            rows: list[report_service.Member] = []
+            exported = await report_service.export_members(
+                session, ADMIN, ADMINS, organization_id, NOW, ZONE, rows.extend
+            )
     assert report is not None and page is not None and exported is not None
     assert (report.members, report.checked_in, report.unreachable) == (COUNT, -(-COUNT // 3), 1)
     assert (report.green, report.red, report.no_code) == (31, 11, 5)
@@ -193,7 +201,7 @@ async def test_a_reminders_recipients_are_written_by_one_insert_select(
     organization_id, _other = await seed(session_factory)
     with statements(engine) as seen:
         async with session_factory() as session:
-            job = await service.send_reminder(
+            job = await reminders_service.send_reminder(
                 session,
                 organization_id=organization_id,
                 actor_id=ADMIN,
@@ -227,15 +235,16 @@ async def _export_peak(
     import asyncio
     import tracemalloc
 
-    from bot.organizations import export, presenter
+    from bot.organizations import export
+    from bot.organizations.report import presenter as report_presenter
 
     tracemalloc.start()
     try:
         if kind == "csv":
-            row = presenter.csv_rows()
-            with export.CsvFile(presenter.csv_headers(), in_memory=1 << 16) as sheet:
+            row = report_presenter.csv_rows()
+            with export.CsvFile(report_presenter.csv_headers(), in_memory=1 << 16) as sheet:
                 async with sessions() as session:
-                    exported = await service.export_members(
+                    exported = await report_service.export_members(
                         session,
                         ADMIN,
                         ADMINS,
@@ -246,12 +255,12 @@ async def _export_peak(
                     )
                 _size, peak = tracemalloc.get_traced_memory()
         else:
-            cells = presenter.xlsx_rows()
+            cells = report_presenter.xlsx_rows()
             with export.XlsxFile(
-                presenter.csv_headers(), "Members", presenter.COLOUR_COLUMN, in_memory=1 << 16
+                report_presenter.csv_headers(), "Members", report_presenter.COLOUR_COLUMN, in_memory=1 << 16
             ) as book:
                 async with sessions() as session:
-                    exported = await service.export_members(
+                    exported = await report_service.export_members(
                         session,
                         ADMIN,
                         ADMINS,
@@ -277,9 +286,9 @@ async def test_the_export_with_member_numbers_stays_flat_in_memory_as_the_organi
     from sqlalchemy import insert
 
     async with session_factory() as session:
-        small = await service.create_organization(session, ADMIN, ADMINS, "Small", "小", NOW)
+        small = await admin_service.create_organization(session, ADMIN, ADMINS, "Small", "小", NOW)
     async with session_factory() as session:
-        large = await service.create_organization(session, ADMIN, ADMINS, "Large", "大", NOW)
+        large = await admin_service.create_organization(session, ADMIN, ADMINS, "Large", "大", NOW)
     assert small is not None and large is not None
     sizes = {small.id: 2_500, large.id: 12_500}
     async with session_factory.begin() as session:

@@ -9,11 +9,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast.service import Audience
 from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, Organization, Role, User
 from bot.domain.answers import Contact, Symptom
 from bot.i18n import create_i18n
-from bot.organizations import export, presenter, scheduler, service
-from bot.organizations.service import Audience, HrOutcome, JoinOutcome, ListKind
+from bot.organizations import export, scheduler
+from bot.organizations import service as common_service
+from bot.organizations.admin import service as admin_service
+from bot.organizations.admin.service import HrOutcome
+from bot.organizations.invites import service as invites_service
+from bot.organizations.invites.service import JoinOutcome
+from bot.organizations.reminders import service as reminders_service
+from bot.organizations.report import presenter as report_presenter
+from bot.organizations.report import service as report_service
+from bot.organizations.service import ListKind
 from bot.registration.service import submit_declaration
 from tests.stories import answers, check_in
 
@@ -49,16 +58,16 @@ async def declare(sessions: async_sessionmaker[AsyncSession], user_id: int, when
         await submit_declaration(session, user_id, answers(**changes), when, ZONE)
 
 
-async def create(sessions: async_sessionmaker[AsyncSession], name: str = "Uni") -> service.OrganizationSummary:
+async def create(sessions: async_sessionmaker[AsyncSession], name: str = "Uni") -> common_service.OrganizationSummary:
     async with sessions() as session:
-        organization = await service.create_organization(session, ADMIN, ADMINS, name, f"{name}中文", NOW)
+        organization = await admin_service.create_organization(session, ADMIN, ADMINS, name, f"{name}中文", NOW)
     assert organization is not None
     return organization
 
 
 async def make_hr(sessions: async_sessionmaker[AsyncSession], user_id: int, organization_id: int) -> None:
     async with sessions() as session:
-        change = await service.change_hr(session, ADMIN, ADMINS, organization_id, user_id, True, NOW)
+        change = await admin_service.change_hr(session, ADMIN, ADMINS, organization_id, user_id, True, NOW)
     assert change.outcome is HrOutcome.DONE
 
 
@@ -71,9 +80,9 @@ async def test_only_administrators_create_organizations_and_make_hr_members(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session:
-        assert await service.create_organization(session, 5, ADMINS, "X", "叉", NOW) is None
-        assert await service.list_organizations(session, 5, ADMINS, NOW) is None
-        refused = await service.change_hr(session, 5, ADMINS, 1, 5, True, NOW)
+        assert await admin_service.create_organization(session, 5, ADMINS, "X", "叉", NOW) is None
+        assert await admin_service.list_organizations(session, 5, ADMINS, NOW) is None
+        refused = await admin_service.change_hr(session, 5, ADMINS, 1, 5, True, NOW)
     assert refused.outcome is HrOutcome.DENIED
     entries = await audit(session_factory)
     assert [(entry.action, entry.actor_id, entry.details) for entry in entries] == [
@@ -84,18 +93,18 @@ async def test_only_administrators_create_organizations_and_make_hr_members(
 
     first, second = await create(session_factory, "A"), await create(session_factory, "B")
     assert first.invite_code != second.invite_code and len(first.invite_code) == 12
-    link = service.invite_link("the_bot", first.invite_code)
+    link = common_service.invite_link("the_bot", first.invite_code)
     assert link == f"https://t.me/the_bot?start=join-{first.invite_code}"
 
     await add_user(session_factory, 20, "zh")
     async with session_factory() as session:
-        granted = await service.change_hr(session, ADMIN, ADMINS, first.id, 20, True, NOW)
-        again = await service.change_hr(session, ADMIN, ADMINS, first.id, 20, True, NOW)
-        missing = await service.change_hr(session, ADMIN, ADMINS, 999, 20, True, NOW)
+        granted = await admin_service.change_hr(session, ADMIN, ADMINS, first.id, 20, True, NOW)
+        again = await admin_service.change_hr(session, ADMIN, ADMINS, first.id, 20, True, NOW)
+        missing = await admin_service.change_hr(session, ADMIN, ADMINS, 999, 20, True, NOW)
         # HR of the second organization too; then no longer of the first: the second stays.
-        await service.change_hr(session, ADMIN, ADMINS, second.id, 20, True, NOW)
-        revoked = await service.change_hr(session, ADMIN, ADMINS, first.id, 20, False, NOW)
-        listing = await service.list_organizations(session, ADMIN, ADMINS, NOW)
+        await admin_service.change_hr(session, ADMIN, ADMINS, second.id, 20, True, NOW)
+        revoked = await admin_service.change_hr(session, ADMIN, ADMINS, first.id, 20, False, NOW)
+        listing = await admin_service.list_organizations(session, ADMIN, ADMINS, NOW)
     assert (granted.outcome, granted.language, again.outcome) == (HrOutcome.DONE, "zh", HrOutcome.UNCHANGED)
     assert missing.outcome is HrOutcome.NO_ORGANIZATION and revoked.outcome is HrOutcome.DONE
     async with session_factory() as session:
@@ -116,19 +125,19 @@ async def test_joining_by_invite_moves_between_organizations(session_factory: as
     first, second = await create(session_factory, "A"), await create(session_factory, "B")
     await add_user(session_factory, 30)
     async with session_factory() as session:
-        assert (await service.invitation(session, 30, "nope")).organization is None
-        assert (await service.join(session, 30, "nope")).outcome is JoinOutcome.UNKNOWN_INVITE
-        assert (await service.join(session, 31, first.invite_code)).outcome is JoinOutcome.NO_ACCOUNT
-        joined = await service.join(session, 30, first.invite_code)
+        assert (await invites_service.invitation(session, 30, "nope")).organization is None
+        assert (await invites_service.join(session, 30, "nope")).outcome is JoinOutcome.UNKNOWN_INVITE
+        assert (await invites_service.join(session, 31, first.invite_code)).outcome is JoinOutcome.NO_ACCOUNT
+        joined = await invites_service.join(session, 30, first.invite_code)
         assert joined.outcome is JoinOutcome.JOINED and joined.left is None
-        invitation = await service.invitation(session, 30, first.invite_code)
+        invitation = await invites_service.invitation(session, 30, first.invite_code)
         assert invitation.already_member
-        assert (await service.join(session, 30, first.invite_code)).outcome is JoinOutcome.ALREADY_MEMBER
-        moving = await service.invitation(session, 30, second.invite_code)
+        assert (await invites_service.join(session, 30, first.invite_code)).outcome is JoinOutcome.ALREADY_MEMBER
+        moving = await invites_service.invitation(session, 30, second.invite_code)
         assert moving.current is not None and moving.current.id == first.id and not moving.already_member
-        moved = await service.join(session, 30, second.invite_code)
+        moved = await invites_service.join(session, 30, second.invite_code)
         assert moved.outcome is JoinOutcome.JOINED and moved.left is not None and moved.left.id == first.id
-        assert await service.organization_line(session, 31, "en") is None
+        assert await invites_service.organization_line(session, 31, "en") is None
     async with session_factory() as session:
         assert (await session.get(User, 30)).organization_id == second.id
 
@@ -156,21 +165,21 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
         (await session.get(User, 54)).unreachable_since = NOW
 
     async with session_factory() as session:
-        report = await service.report(session, hr, ADMINS, mine.id, NOW, ZONE)
+        report = await report_service.report(session, hr, ADMINS, mine.id, NOW, ZONE)
         assert report is not None
         assert (report.members, report.checked_in, report.not_checked_in) == (5, 2, 3)
         assert (report.green, report.yellow, report.red, report.no_code, report.unreachable) == (2, 1, 1, 1, 1)
-        page = await service.member_page(session, hr, ADMINS, mine.id, ListKind.NOT_CHECKED_IN, 0, NOW, ZONE)
+        page = await report_service.member_page(session, hr, ADMINS, mine.id, ListKind.NOT_CHECKED_IN, 0, NOW, ZONE)
         assert page is not None
         assert [(m.user_id, m.name, m.colour) for m in page.members] == [
             (54, "=cmd|' /C calc'!A0", "green"),
             (51, "张伟", "red"),
             (53, None, None),
         ]
-        not_green = await service.member_page(session, hr, ADMINS, mine.id, ListKind.NOT_GREEN, 0, NOW, ZONE)
+        not_green = await report_service.member_page(session, hr, ADMINS, mine.id, ListKind.NOT_GREEN, 0, NOW, ZONE)
         assert [m.user_id for m in not_green.members] == [52, 51, 53]
-        exported: list[service.Member] = []
-        export = await service.export_members(session, hr, ADMINS, mine.id, NOW, ZONE, exported.extend)
+        exported: list[report_service.Member] = []
+        export = await report_service.export_members(session, hr, ADMINS, mine.id, NOW, ZONE, exported.extend)
         assert export is not None and export.count == 5
         assert [(m.user_id, m.checked_in_today, m.last_checkin) for m in exported] == [
             (54, False, DAY - timedelta(days=1)),
@@ -180,28 +189,34 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
             (53, False, None),
         ]
         # The other organization, and everything for a stranger: refused, and audited with what was tried.
-        assert await service.report(session, hr, ADMINS, theirs.id, NOW, ZONE) is None
-        assert await service.member_page(session, hr, ADMINS, theirs.id, ListKind.NOT_GREEN, 0, NOW, ZONE) is None
-        assert await service.export_members(session, hr, ADMINS, theirs.id, NOW, ZONE, exported.extend) is None
-        assert await service.report(session, stranger, ADMINS, mine.id, NOW, ZONE) is None
-        assert await service.report(session, hr, ADMINS, 999, NOW, ZONE) is None
-        assert await service.set_schedule(session, hr, ADMINS, theirs.id, time(8), NOW, ZONE) is None
-        refused = await service.reminder_recipients(session, hr, ADMINS, theirs.id, Audience.EVERYONE, NOW, ZONE)
-        assert refused.outcome is service.SendOutcome.DENIED and refused.count == 0
+        assert await report_service.report(session, hr, ADMINS, theirs.id, NOW, ZONE) is None
+        assert (
+            await report_service.member_page(session, hr, ADMINS, theirs.id, ListKind.NOT_GREEN, 0, NOW, ZONE) is None
+        )
+        assert await report_service.export_members(session, hr, ADMINS, theirs.id, NOW, ZONE, exported.extend) is None
+        assert await report_service.report(session, stranger, ADMINS, mine.id, NOW, ZONE) is None
+        assert await report_service.report(session, hr, ADMINS, 999, NOW, ZONE) is None
+        assert await reminders_service.set_schedule(session, hr, ADMINS, theirs.id, time(8), NOW, ZONE) is None
+        refused = await reminders_service.reminder_recipients(
+            session, hr, ADMINS, theirs.id, Audience.EVERYONE, NOW, ZONE
+        )
+        assert refused.outcome is reminders_service.SendOutcome.DENIED and refused.count == 0
         # An administrator sees any organization.
-        assert (await service.report(session, ADMIN, ADMINS, theirs.id, NOW, ZONE)).members == 1
-        assert [o.id for o in await service.organizations_for(session, hr, ADMINS)] == [mine.id]
-        assert [o.id for o in await service.organizations_for(session, ADMIN, ADMINS)] == [mine.id, theirs.id]
-        assert await service.organizations_for(session, stranger, ADMINS) == []
-        everyone = await service.reminder_recipients(session, hr, ADMINS, mine.id, Audience.EVERYONE, NOW, ZONE)
-        assert everyone.outcome is service.SendOutcome.STARTED and everyone.count == 5
+        assert (await report_service.report(session, ADMIN, ADMINS, theirs.id, NOW, ZONE)).members == 1
+        assert [o.id for o in await report_service.organizations_for(session, hr, ADMINS)] == [mine.id]
+        assert [o.id for o in await report_service.organizations_for(session, ADMIN, ADMINS)] == [mine.id, theirs.id]
+        assert await report_service.organizations_for(session, stranger, ADMINS) == []
+        everyone = await reminders_service.reminder_recipients(
+            session, hr, ADMINS, mine.id, Audience.EVERYONE, NOW, ZONE
+        )
+        assert everyone.outcome is reminders_service.SendOutcome.STARTED and everyone.count == 5
         for audience, expected in (
             (Audience.EVERYONE, [50, 51, 52, 53, 54]),
             (Audience.NOT_CHECKED_IN, [51, 53, 54]),
             (Audience.NOT_GREEN, [51, 52, 53]),
         ):
-            assert await service.recipient_count(session, mine.id, audience, DAY) == len(expected)
-            job = await service.send_reminder(
+            assert await reminders_service.recipient_count(session, mine.id, audience, DAY) == len(expected)
+            job = await reminders_service.send_reminder(
                 session,
                 organization_id=mine.id,
                 actor_id=hr,
@@ -234,13 +249,13 @@ async def test_hr_sees_counts_and_lists_of_their_own_organization_only(
 async def test_a_schedule_set_after_its_time_starts_tomorrow(session_factory: async_sessionmaker[AsyncSession]) -> None:
     organization = await create(session_factory)
     async with session_factory() as session:
-        later = await service.set_schedule(session, ADMIN, ADMINS, organization.id, time(11, 0), NOW, ZONE)
+        later = await reminders_service.set_schedule(session, ADMIN, ADMINS, organization.id, time(11, 0), NOW, ZONE)
         assert later is not None and not later.starts_tomorrow
-        earlier = await service.set_schedule(session, ADMIN, ADMINS, organization.id, time(8, 30), NOW, ZONE)
+        earlier = await reminders_service.set_schedule(session, ADMIN, ADMINS, organization.id, time(8, 30), NOW, ZONE)
         assert earlier is not None and earlier.starts_tomorrow
         row = await session.get(Organization, organization.id)
         assert (row.reminder_at, row.reminded_on) == (time(8, 30), DAY)
-        off = await service.set_schedule(session, ADMIN, ADMINS, organization.id, None, NOW, ZONE)
+        off = await reminders_service.set_schedule(session, ADMIN, ADMINS, organization.id, None, NOW, ZONE)
         assert off is not None and off.organization.reminder_at is None
 
 
@@ -287,11 +302,11 @@ async def test_the_status_line_names_the_organization_in_the_readers_language(
     i18n = create_i18n()
     async with session_factory() as session:
         with i18n.context(), i18n.use_locale("en"):
-            assert await service.organization_line(session, 35, "en") is None
-            await service.join(session, 35, organization.invite_code)
-            assert await service.organization_line(session, 35, "en") == "Organization: Uni &lt;A&gt;"
+            assert await invites_service.organization_line(session, 35, "en") is None
+            await invites_service.join(session, 35, organization.invite_code)
+            assert await invites_service.organization_line(session, 35, "en") == "Organization: Uni &lt;A&gt;"
         with i18n.context(), i18n.use_locale("zh"):
-            assert "Uni &lt;A&gt;中文" in (await service.organization_line(session, 35, "zh") or "")
+            assert "Uni &lt;A&gt;中文" in (await invites_service.organization_line(session, 35, "zh") or "")
 
 
 async def test_members_are_numbered_in_each_organization_and_the_csv_tells_two_of_one_name_apart(
@@ -301,12 +316,12 @@ async def test_members_are_numbered_in_each_organization_and_the_csv_tells_two_o
     for user_id in (40, 41, 42):
         await add_user(session_factory, user_id)
     async with session_factory() as session:
-        assert (await service.join(session, 49, first.invite_code)).outcome is JoinOutcome.NO_ACCOUNT
+        assert (await invites_service.join(session, 49, first.invite_code)).outcome is JoinOutcome.NO_ACCOUNT
         for user_id in (41, 40, 42):
-            assert (await service.join(session, user_id, first.invite_code)).outcome is JoinOutcome.JOINED
+            assert (await invites_service.join(session, user_id, first.invite_code)).outcome is JoinOutcome.JOINED
         # Leaving and coming back is a new membership: a new number, never one given before.
-        await service.join(session, 41, second.invite_code)
-        await service.join(session, 41, first.invite_code)
+        await invites_service.join(session, 41, second.invite_code)
+        await invites_service.join(session, 41, first.invite_code)
     async with session_factory.begin() as session:
         numbers = {user.id: user.member_number for user in await session.scalars(select(User).order_by(User.id))}
         for user_id in (40, 41, 42):
@@ -318,10 +333,10 @@ async def test_members_are_numbered_in_each_organization_and_the_csv_tells_two_o
 
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("zh"):
-        row = presenter.csv_rows()
-        with export.CsvFile(presenter.csv_headers()) as sheet:
+        row = report_presenter.csv_rows()
+        with export.CsvFile(report_presenter.csv_headers()) as sheet:
             async with session_factory() as session:
-                exported = await service.export_members(
+                exported = await report_service.export_members(
                     session, 60, ADMINS, first.id, NOW, ZONE, lambda batch: sheet.add_rows(map(row, batch))
                 )
             text = sheet.getvalue().decode("utf-8-sig")

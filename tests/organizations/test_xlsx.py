@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.answers import Contact, Symptom
 from bot.i18n import create_i18n
-from bot.organizations import export, presenter, service
-from bot.organizations.service import JoinOutcome
+from bot.organizations import export
+from bot.organizations.invites import service as invites_service
+from bot.organizations.invites.service import JoinOutcome
+from bot.organizations.report import presenter as report_presenter
+from bot.organizations.report import service as report_service
 from tests.organizations.test_service import ADMINS, DAY, NOW, YESTERDAY, ZONE, add_user, create, declare, make_hr
 from tests.stories import check_in
 
@@ -37,20 +40,24 @@ async def _organizations(sessions: async_sessionmaker[AsyncSession]) -> tuple[in
     async with sessions() as session:
         # Joined by invite, as members do: each is given a member number.
         for user_id, organization in ((50, mine), (51, mine), (52, mine), (53, mine), (60, theirs)):
-            assert (await service.join(session, user_id, organization.invite_code)).outcome is JoinOutcome.JOINED
+            assert (
+                await invites_service.join(session, user_id, organization.invite_code)
+            ).outcome is JoinOutcome.JOINED
     return mine.id, theirs.id
 
 
 async def _xlsx(
     sessions: async_sessionmaker[AsyncSession], actor: int, organization_id: int
-) -> tuple[service.MemberExport | None, bytes]:
+) -> tuple[report_service.MemberExport | None, bytes]:
     """What the handler does: rows drawn in a thread a batch at a time, the workbook zipped in a thread."""
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("zh"):
-        row = presenter.xlsx_rows()
-        with export.XlsxFile(presenter.csv_headers(), presenter.xlsx_sheet_title(), presenter.COLOUR_COLUMN) as sheet:
+        row = report_presenter.xlsx_rows()
+        with export.XlsxFile(
+            report_presenter.csv_headers(), report_presenter.xlsx_sheet_title(), report_presenter.COLOUR_COLUMN
+        ) as sheet:
             async with sessions() as session:
-                exported = await service.export_members(
+                exported = await report_service.export_members(
                     session,
                     actor,
                     ADMINS,
@@ -109,9 +116,9 @@ async def test_only_hr_of_that_organization_gets_the_workbook(
     session_factory: async_sessionmaker[AsyncSession], actor: int
 ) -> None:
     mine, _theirs = await _organizations(session_factory)
-    written: list[service.Member] = []
+    written: list[report_service.Member] = []
     async with session_factory() as session:
-        assert await service.export_members(session, actor, ADMINS, mine, NOW, ZONE, written.extend) is None
+        assert await report_service.export_members(session, actor, ADMINS, mine, NOW, ZONE, written.extend) is None
     assert written == [], "a refusal reads no member"
     refused, data = await _xlsx(session_factory, actor, mine)
     assert refused is None and data == b""

@@ -1,0 +1,328 @@
+"""/remind (choose the audience, preview, send or write one's own text) and /schedule."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Collection
+from contextlib import suppress
+from datetime import tzinfo
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.broadcast import presenter as broadcast_presenter
+from bot.broadcast import service as broadcast
+from bot.broadcast.service import Audience
+from bot.clock import Clock
+from bot.domain.times import parse_time_of_day
+from bot.fsm import save_state
+from bot.messages import drop_buttons
+from bot.organizations import presenter as common_presenter
+from bot.organizations.choosing import choose_one, refusal_text
+from bot.organizations.keyboards import RemindStep, audience_keyboard, preview_keyboard
+from bot.organizations.reminders import presenter, service
+from bot.organizations.reminders.service import SendOutcome
+from bot.organizations.report import service as report_service
+from bot.organizations.service import MAX_REMINDER_LENGTH, Attempt
+
+logger = logging.getLogger(__name__)
+
+# The conversation data of a reminder being prepared: {"id", "org", "audience", "text", "back"}.
+DRAFT = "remind"
+
+
+class RemindFlow(StatesGroup):
+    text = State()
+
+
+# --- /remind -----------------------------------------------------------------------------------------
+
+
+async def process_remind(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    locale: str,
+) -> None:
+    if message.from_user is None:
+        return
+    organization = await choose_one(message, "remind", Attempt.REMIND, session, admin_ids, clock, locale)
+    if organization is not None:
+        await start_reminder(message, message.from_user.id, organization.id, state, session, admin_ids, clock, locale)
+
+
+async def start_reminder(
+    message: Message,
+    actor: int,
+    organization_id: int,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    locale: str,
+) -> None:
+    organization = await service.check_organization(session, actor, admin_ids, organization_id, Attempt.REMIND, clock())
+    if organization is None:
+        await message.answer(refusal_text(actor, admin_ids, organization_id))
+        return
+    # A new draft: the buttons of any earlier one stop working.
+    draft_id = secrets.token_hex(4)
+    await _leave_text_state(state)
+    await state.update_data({DRAFT: {"id": draft_id, "org": organization_id, "audience": None, "text": None}})
+    await message.answer(
+        presenter.choose_audience(organization, locale), reply_markup=audience_keyboard(organization_id, draft_id)
+    )
+
+
+async def _draft(state: FSMContext) -> dict[str, Any] | None:
+    draft = (await state.get_data()).get(DRAFT)
+    return draft if isinstance(draft, dict) else None
+
+
+async def _leave_text_state(state: FSMContext) -> None:
+    """Back to whatever the conversation was in before "Write my own text" (the form, say)."""
+    if await state.get_state() == RemindFlow.text.state:
+        draft = await _draft(state) or {}
+        await state.set_state(draft.get("back"))
+
+
+async def _forget_draft(state: FSMContext) -> None:
+    await _leave_text_state(state)
+    data = await state.get_data()
+    if DRAFT in data:
+        del data[DRAFT]
+        await state.set_data(data)
+
+
+async def process_remind_step(
+    callback: CallbackQuery,
+    callback_data: RemindStep,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    locale: str,
+    bot: Bot,
+) -> None:
+    message = callback.message
+    draft = await _draft(state)
+    # Only the buttons of the reminder being prepared, by the person preparing it, do anything.
+    if (
+        not isinstance(message, Message)
+        or draft is None
+        or draft.get("id") != callback_data.draft
+        or draft.get("org") != callback_data.org
+    ):
+        await callback.answer(common_presenter.stale_button())
+        return
+    actor = callback.from_user.id
+    if callback_data.step == "cancel":
+        await callback.answer()
+        await _forget_draft(state)
+        await drop_buttons(message)
+        await message.answer(presenter.reminder_cancelled())
+        return
+    try:
+        audience = Audience(callback_data.audience)
+    except ValueError:
+        await callback.answer(common_presenter.stale_button())
+        return
+    if callback_data.step == "who":
+        await callback.answer()
+        await drop_buttons(message)
+        # Every preview is a new version of the draft: the buttons of an earlier one stop working.
+        draft = {**draft, "audience": audience.value, "id": secrets.token_hex(4)}
+        await state.update_data({DRAFT: draft})
+        await _preview(message, actor, draft, session, admin_ids, clock, zone, locale)
+    elif callback_data.step == "own" and draft.get("audience") == audience.value:
+        await callback.answer()
+        await drop_buttons(message)
+        current = await state.get_state()
+        back = draft.get("back") if current == RemindFlow.text.state else current
+        await save_state(state, RemindFlow.text, {DRAFT: {**draft, "back": back}})
+        await message.answer(presenter.write_own_prompt())
+    elif callback_data.step == "send" and draft.get("audience") == audience.value:
+        await _send(callback, message, actor, draft, audience, state, session, admin_ids, clock, zone, bot)
+    else:
+        await callback.answer(common_presenter.stale_button())
+
+
+async def _preview(
+    message: Message,
+    actor: int,
+    draft: dict[str, Any],
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    locale: str,
+) -> None:
+    """What each person will get, in English and Chinese, with how many people that is now."""
+    organization_id, audience, text = int(draft["org"]), Audience(draft["audience"]), draft.get("text")
+    shown = await service.draft_reminder(session, actor, admin_ids, organization_id, audience, clock(), zone)
+    if shown is None:
+        await message.answer(refusal_text(actor, admin_ids, organization_id))
+        return
+    english, chinese = broadcast.preview(text, "en"), broadcast.preview(text, "zh")
+    await message.answer(
+        presenter.reminder_preview(shown.organization, locale, audience, shown.count, english, chinese),
+        reply_markup=preview_keyboard(organization_id, draft["id"], audience),
+    )
+
+
+async def _send(
+    callback: CallbackQuery,
+    message: Message,
+    actor: int,
+    draft: dict[str, Any],
+    audience: Audience,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    bot: Bot,
+) -> None:
+    organization_id = int(draft["org"])
+    # The draft goes first: a second press of "Send this" (or a button of the same preview) finds none.
+    await _forget_draft(state)
+    await drop_buttons(message)
+    now = clock()
+    chosen = await service.reminder_recipients(session, actor, admin_ids, organization_id, audience, now, zone)
+    if chosen.outcome is SendOutcome.DENIED:
+        await callback.answer(refusal_text(actor, admin_ids, organization_id), show_alert=True)
+        return
+    await callback.answer()
+    if chosen.outcome is SendOutcome.NOBODY:
+        await message.answer(presenter.nobody_to_remind(audience))
+        return
+    # The job first: once it is stored it is sent, whatever happens to the message that reports on it.
+    broadcast_id = await service.send_reminder(
+        session,
+        organization_id=organization_id,
+        actor_id=actor,
+        audience=audience,
+        text=draft.get("text"),
+        now=now,
+        zone=zone,
+    )
+    try:
+        progress = await bot.send_message(actor, presenter.sending(chosen.count))
+    except TelegramAPIError as error:
+        logger.warning(
+            "organizations: reminder %s is sending; its progress is not shown: %s", broadcast_id, type(error).__name__
+        )
+        return
+    final = await broadcast.show_progress(session, broadcast_id, progress.chat.id, progress.message_id)
+    if final is not None:
+        with suppress(TelegramAPIError):
+            await progress.edit_text(broadcast_presenter.summary_text(final))
+
+
+async def process_reminder_text(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    locale: str,
+) -> None:
+    draft = await _draft(state)
+    if message.from_user is None or draft is None or not draft.get("audience"):
+        await _leave_text_state(state)
+        return
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(presenter.text_needed())
+        return
+    if len(text) > MAX_REMINDER_LENGTH:
+        await message.answer(presenter.text_too_long(len(text)))
+        return
+    # Kept as typed; the broadcast engine escapes it for HTML, for the preview and for every recipient.
+    back = draft.get("back")
+    draft = {**draft, "text": text, "back": None, "id": secrets.token_hex(4)}
+    await save_state(state, back, {DRAFT: draft})
+    await _preview(message, message.from_user.id, draft, session, admin_ids, clock, zone, locale)
+
+
+async def process_reminder_cancel(message: Message, state: FSMContext) -> None:
+    await _forget_draft(state)
+    await message.answer(presenter.reminder_cancelled())
+
+
+# --- /schedule -----------------------------------------------------------------------------------------
+
+
+parse_time = parse_time_of_day
+
+
+async def process_schedule(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    locale: str,
+) -> None:
+    if message.from_user is None:
+        return
+    argument = (command.args or "").strip()
+    if argument.lower() in ("off", "关", "关闭"):
+        value = "off"
+    elif not argument:
+        value = ""
+    elif (at := parse_time(argument)) is not None:
+        value = at.strftime("%H%M")
+    else:
+        # Refused first, so someone with no organization learns nothing from the error either.
+        if not (await report_service.organizations_for(session, message.from_user.id, admin_ids)):
+            await choose_one(message, "schedule", Attempt.SCHEDULE, session, admin_ids, clock, locale)
+            return
+        await message.answer(presenter.not_a_time(argument))
+        return
+    organization = await choose_one(message, "schedule", Attempt.SCHEDULE, session, admin_ids, clock, locale, value)
+    if organization is not None:
+        await show_schedule(
+            message, message.from_user.id, organization.id, value, session, admin_ids, clock, zone, locale
+        )
+
+
+async def show_schedule(
+    message: Message,
+    actor: int,
+    organization_id: int,
+    value: str,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
+    locale: str,
+) -> None:
+    if not value:
+        organization = await service.schedule_of(session, actor, admin_ids, organization_id, clock())
+        if organization is None:
+            await message.answer(refusal_text(actor, admin_ids, organization_id))
+            return
+        await message.answer(presenter.schedule_text(organization, locale))
+        return
+    at = None if value == "off" else parse_time(value)
+    if value != "off" and at is None:
+        await message.answer(common_presenter.stale_button())
+        return
+    schedule = await service.set_schedule(session, actor, admin_ids, organization_id, at, clock(), zone)
+    if schedule is None:
+        await message.answer(refusal_text(actor, admin_ids, organization_id))
+        return
+    await message.answer(presenter.schedule_set(schedule, locale))

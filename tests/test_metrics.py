@@ -306,3 +306,32 @@ async def test_the_daily_job_records_its_run(session_factory: async_sessionmaker
     assert metrics.daily_completed_day._value.get() == datetime(2026, 11, 27, tzinfo=zone).timestamp()
     assert metrics.daily_seconds._value.get() > 0
     assert metrics.daily_failures._value.get() == 0
+
+
+async def test_people_by_colour_city_wide_are_counted_at_most_every_five_minutes(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    from bot.db.models import User
+    from bot.db.repositories.users import UserRepository
+
+    async with session_factory.begin() as session:
+        for number, colour in enumerate(["green", "green", "green", "yellow", "red", None], start=1):
+            await UserRepository(session).add_if_missing(number, 1000 + number, "en", NOW)
+            (await session.get_one(User, number)).colour = colour
+    now = NOW
+    metrics = create_metrics(lambda: now)
+
+    def gauge() -> dict[str, float]:
+        return {label: metrics.people.labels(colour=label)._value.get() for label in ("green", "yellow", "red", "none")}
+
+    await metrics.refresh(session_factory, engine)
+    assert gauge() == {"green": 3, "yellow": 1, "red": 1, "none": 1}
+
+    async with session_factory.begin() as session:
+        (await session.get_one(User, 4)).colour = "green"
+    now = NOW + timedelta(minutes=4, seconds=59)
+    await metrics.refresh(session_factory, engine)
+    assert gauge() == {"green": 3, "yellow": 1, "red": 1, "none": 1}  # not counted again within 5 minutes
+    now = NOW + timedelta(minutes=5)
+    await metrics.refresh(session_factory, engine)
+    assert gauge() == {"green": 4, "yellow": 0, "red": 1, "none": 1}

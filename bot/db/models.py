@@ -202,6 +202,39 @@ class CheckIn(Base):
     reported_at: Mapped[datetime]
 
 
+class _DayCounts:
+    """A day's check-ins by the colour people had when it was counted (no_code: none yet)."""
+
+    green: Mapped[int] = mapped_column(Integer)
+    yellow: Mapped[int] = mapped_column(Integer)
+    red: Mapped[int] = mapped_column(Integer)
+    no_code: Mapped[int] = mapped_column(Integer)
+
+
+class OrganizationDay(_DayCounts, Base):
+    """An organization's check-ins on a past day, by the colour each member had when they were counted.
+
+    Written once a day is over, by the daily job just after midnight (after the night's re-evaluation) or,
+    for a day it missed, by the first /report chart that needs it, and never changed: /report's 14-day
+    chart reads 13 of these rows instead of a row per member per day. Counts only, nobody's own data.
+    """
+
+    __tablename__ = "organization_days"
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
+class CityDay(_DayCounts, Base):
+    """Everyone's check-ins on a past day by colour, as OrganizationDay is an organization's: for /stats' chart."""
+
+    __tablename__ = "city_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
 class Assessment(Base):
     """A change of a user's status (colour, reasons, the day the count started), newest last.
 

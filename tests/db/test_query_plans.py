@@ -145,3 +145,31 @@ async def test_the_self_reminder_job_uses_indexes_only(
     statements = await _statements(engine, look)
     assert len(statements) >= 3
     assert await _full_scans(engine, statements) == []
+
+
+async def test_the_report_chart_reads_stored_days_and_members_by_index_only(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    from bot.organizations.admin.service import create_organization
+    from bot.organizations.invites.service import join
+    from bot.organizations.report.service import report_history
+    from bot.status.daily import store_yesterday
+
+    await _people(session_factory)
+    async with session_factory() as session:
+        organization = await create_organization(session, 1, {1}, "Uni", "大学", at(1))
+    assert organization is not None
+    for person in (1, 2):
+        async with session_factory() as session:
+            await join(session, person, organization.invite_code)
+    for back in range(1, 14):
+        await store_yesterday(session_factory, at(5).date() - timedelta(days=back))
+
+    async def chart() -> None:
+        async with session_factory() as session:
+            history = await report_history(session, 1, {1}, organization.id, at(5), ZONE)
+        assert history is not None and [day.checked_in for day in history.days[-4:-1]] == [2, 2, 2]
+
+    statements = await _statements(engine, chart)
+    assert len(statements) >= 3
+    assert await _full_scans(engine, statements) == []

@@ -1,4 +1,5 @@
-"""/report's chart: the 14 days' numbers in SQL on both databases, and a PNG that decodes and differs."""
+"""/report's and /stats' charts: the 14 days' numbers in SQL on both databases, stored days, and a PNG that
+decodes and differs."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import io
 from datetime import timedelta
 
 from PIL import Image
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Verification
+from bot.db.models import OrganizationDay, User, Verification
+from bot.db.repositories.organizations import OrganizationRepository
 from bot.i18n import create_i18n
 from bot.organizations import chart
 from bot.organizations.admin import presenter as admin_presenter
@@ -17,6 +20,8 @@ from bot.organizations.chart import ChartCache
 from bot.organizations.invites import service as invites_service
 from bot.organizations.report import presenter as report_presenter
 from bot.organizations.report import service as report_service
+from bot.sandbox.emulator import FakeUser
+from bot.status.daily import store_yesterday
 from tests.organizations.test_service import (
     ADMIN,
     ADMINS,
@@ -30,6 +35,8 @@ from tests.organizations.test_service import (
     declare,
     make_hr,
 )
+from tests.security.conftest import ADMIN as HARNESS_ADMIN
+from tests.security.conftest import Harness, texts
 from tests.stories import check_in
 
 HR = 900
@@ -89,6 +96,78 @@ async def test_the_chart_counts_check_ins_per_day_by_colour_and_draws_a_png(
     assert png != other_png
 
 
+async def stored_days(sessions: async_sessionmaker[AsyncSession], organization_id: int) -> dict[object, object]:
+    async with sessions() as session:
+        return dict(await OrganizationRepository(session).stored_days(organization_id, DAY - timedelta(days=30), DAY))
+
+
+async def test_past_days_are_counted_once_then_read_from_their_stored_totals(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    organization = await create(session_factory, "Uni")
+    await add_user(session_factory, HR)
+    await make_hr(session_factory, HR, organization.id)
+    for user_id in (10, 11, 12):
+        await member(session_factory, user_id, organization.invite_code)
+    await check_in(session_factory, 10, at(DAY - timedelta(days=1)))
+
+    async with session_factory() as session:
+        first = await report_service.report_history(session, HR, ADMINS, organization.id, NOW, ZONE)
+    assert first is not None and first.days[-2].checked_in == 1
+    async with session_factory() as session:
+        rows = await session.scalar(select(func.count()).select_from(OrganizationDay))
+    assert rows == 13  # every past day, those without a check-in as zeros; never today
+
+    # A stored day is read, not counted again: a check-in written into it afterwards does not show
+    # (the bot never writes one; this only tells a stored row from a recount).
+    await check_in(session_factory, 11, at(DAY - timedelta(days=1)))
+    async with session_factory() as session:
+        again = await report_service.report_history(session, HR, ADMINS, organization.id, NOW, ZONE)
+    assert again is not None and again.days == first.days
+
+
+async def test_the_daily_job_stores_yesterday_by_colour_for_every_organization(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    uni, plant = await create(session_factory, "Uni"), await create(session_factory, "Plant")
+    for user_id in (10, 11, 12):
+        await member(session_factory, user_id, uni.invite_code)
+    await member(session_factory, 20, plant.invite_code)
+    await add_user(session_factory, 30)  # in no organization
+    await declare(session_factory, 30, at(DAY - timedelta(days=5)))
+    yesterday = DAY - timedelta(days=1)
+    for user_id in (10, 11, 30):
+        await check_in(session_factory, user_id, at(yesterday))
+    # 11 checked in again today (its last check-in day is today, yesterday's is found by the index);
+    # 12 checked in two days ago and today, never yesterday.
+    await check_in(session_factory, 12, at(DAY - timedelta(days=2)))
+    for user_id in (11, 12):
+        await check_in(session_factory, user_id, NOW)
+    async with session_factory.begin() as session:
+        await session.execute(update(User).where(User.id == 11).values(colour="red"))
+
+    await store_yesterday(session_factory, yesterday)
+    assert await stored_days(session_factory, uni.id) == {yesterday: {"green": 1, "red": 1}}
+    assert await stored_days(session_factory, plant.id) == {yesterday: {}}
+    async with session_factory() as session:
+        everyone = await OrganizationRepository(session).stored_city_days(yesterday, yesterday)
+    assert everyone == {yesterday: {"green": 2, "red": 1}}  # 30, in no organization, too
+
+    # Run again (another process, or the job retried), after a colour changed: the first count stays.
+    async with session_factory.begin() as session:
+        await session.execute(update(User).where(User.id == 10).values(colour="yellow"))
+    await store_yesterday(session_factory, yesterday)
+    assert await stored_days(session_factory, uni.id) == {yesterday: {"green": 1, "red": 1}}
+
+    await add_user(session_factory, HR)
+    await make_hr(session_factory, HR, uni.id)
+    async with session_factory() as session:
+        history = await report_service.report_history(session, HR, ADMINS, uni.id, NOW, ZONE)
+    assert history is not None
+    assert history.days[-2].colours == {"green": 1, "red": 1}
+    assert history.days[-3].checked_in == 1  # counted from the check-ins, as no job stored it
+
+
 def test_the_cache_keeps_a_chart_for_five_minutes_only() -> None:
     now = [0.0]
     cache = ChartCache(seconds=300, size=2, clock=lambda: now[0])
@@ -130,3 +209,30 @@ async def test_stats_count_everyone_today_for_administrators_only(
     with i18n.context(), i18n.use_locale("zh"):
         text = admin_presenter.city_stats_text(stats, "zh")
     assert "人数：3" in text and "今日卡口核验次数：2" in text
+    # The chart: today from the counts, yesterday counted once (no job stored it) and then stored.
+    assert [day.day for day in stats.days] == [DAY - timedelta(days=13 - offset) for offset in range(14)]
+    assert stats.days[-1].colours == {"green": 1} and stats.days[-2].colours == {"green": 1}
+    assert stats.days[-6].checked_in == 2  # the two members' declarations five days ago
+    async with session_factory() as session:
+        stored = await OrganizationRepository(session).stored_city_days(DAY - timedelta(days=13), DAY)
+    assert len(stored) == 13 and stored[DAY - timedelta(days=1)] == {"green": 1}
+    with i18n.context(), i18n.use_locale("zh"):
+        labels = admin_presenter.city_chart_labels(stats, "zh")
+    assert labels.title == "全体人员：近14天打卡情况"
+    png = chart.draw(stats.days, counts.people, labels)
+    assert Image.open(io.BytesIO(png)).size == (800, 450)
+
+
+async def test_stats_sends_administrators_the_city_chart_and_nobody_else(harness: Harness) -> None:
+    await harness.add_account(HARNESS_ADMIN)
+    calls = await harness.send(HARNESS_ADMIN, "/stats")
+    assert [call.method for call in calls] == ["sendMessage", "sendPhoto"]
+    assert texts(calls)[0].startswith("<b>Everyone, ")
+    image = Image.open(io.BytesIO(calls[1].files["photo"]))
+    assert image.format == "PNG" and image.size == (800, 450)
+
+    stranger = FakeUser(id=5, first_name="Mallory", language_code="en")
+    await harness.add_account(stranger)
+    calls = await harness.send(stranger, "/stats")
+    assert [call.method for call in calls] == ["sendMessage"]
+    assert "Everyone" not in texts(calls)[0]

@@ -16,8 +16,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Organization, Role, User, Verification
+from bot.db.models import CheckIn, CityDay, Organization, OrganizationDay, Role, User, Verification
 from bot.db.repositories.rows import affected
+from bot.db.repositories.upsert import dialect_insert
 
 HR_ROLE = "hr"
 
@@ -45,6 +46,8 @@ class CityCounts:
     no_code: int
     checked_in: int
     verifications: int
+    # Today's check-ins by colour (None: no code yet), from the same pass.
+    checked_in_colours: dict[str | None, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +215,64 @@ class OrganizationRepository:
         )
         return [(day, colour, count) for day, colour, count in (await self._session.execute(statement)).all()]
 
+    async def stored_days(self, organization_id: int, first: date, last: date) -> dict[date, dict[str | None, int]]:
+        """The organization's stored days from `first` to `last` (check-ins by colour, the zeros left out),
+        by the primary key: as many rows as days, whatever the organization's size."""
+        statement = select(OrganizationDay).where(
+            OrganizationDay.organization_id == organization_id,
+            OrganizationDay.day >= first,
+            OrganizationDay.day <= last,
+        )
+        return {row.day: _counts_of(row) for row in await self._session.scalars(statement)}
+
+    async def stored_city_days(self, first: date, last: date) -> dict[date, dict[str | None, int]]:
+        """Everyone's stored days from `first` to `last`, as `stored_days` an organization's."""
+        statement = select(CityDay).where(CityDay.day >= first, CityDay.day <= last)
+        return {row.day: _counts_of(row) for row in await self._session.scalars(statement)}
+
+    async def store_city_days(self, days: dict[date, dict[str | None, int]]) -> None:
+        """As `store_days`, for everyone: a day already stored stays as it was."""
+        rows = [{"day": day, **_counts_row(counts)} for day, counts in days.items()]
+        if rows:
+            statement = dialect_insert(self._session, CityDay).values(rows)
+            await self._session.execute(statement.on_conflict_do_nothing(index_elements=[CityDay.day]))
+
+    async def store_days(self, days: dict[tuple[int, date], dict[str | None, int]]) -> None:
+        """Store past days' check-ins by colour, (organization, day) -> counts; a day already stored stays
+        as it was (two processes counting the same day, or the daily job run again, agree on the first)."""
+        rows = [
+            {"organization_id": organization_id, "day": day, **_counts_row(counts)}
+            for (organization_id, day), counts in days.items()
+        ]
+        if rows:
+            statement = dialect_insert(self._session, OrganizationDay).values(rows)
+            keys = [OrganizationDay.organization_id, OrganizationDay.day]
+            await self._session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+
+    async def checked_in_on(self, day: date) -> dict[tuple[int, date], dict[str | None, int]]:
+        """Every organization's check-ins on a past `day` by each member's colour now, zeros included.
+
+        One pass over the members (not over check-ins): a member checked in that day when it is their last
+        check-in day, or, for those who checked in since, when the (user_id, day) index finds that day.
+        """
+        statement = (
+            select(User.organization_id, User.colour, func.count())
+            .where(User.organization_id.is_not(None), _checked_in_on(day))
+            .group_by(User.organization_id, User.colour)
+        )
+        counted: dict[tuple[int, date], dict[str | None, int]] = {
+            (organization_id, day): {} for organization_id in await self._session.scalars(select(Organization.id))
+        }
+        for organization_id, colour, count in await self._session.execute(statement):
+            if organization_id is not None:  # never: the statement takes members only
+                counted.setdefault((organization_id, day), {})[colour] = count
+        return counted
+
+    async def city_checked_in_on(self, day: date) -> dict[str | None, int]:
+        """Everyone's check-ins on a past `day` by their colour now, as `checked_in_on` counts members'."""
+        statement = select(User.colour, func.count()).where(_checked_in_on(day)).group_by(User.colour)
+        return {colour: count for colour, count in (await self._session.execute(statement)).all()}
+
     async def checked_in_by_colour(self, organization_id: int, today: date) -> dict[str | None, int]:
         """Today's check-ins by colour, from the members' own rows (one per member, by the organization index)."""
         statement = (
@@ -224,6 +285,7 @@ class OrganizationRepository:
     async def city_counts(self, today: date, since: datetime, until: datetime) -> CityCounts:
         """Everyone's colours and today's check-ins in one pass over people (not days), and the checkpoint
         verifications between `since` and `until` by the index on their time."""
+        checked_in = User.last_checkin_on == today
         row = (
             await self._session.execute(
                 select(
@@ -233,6 +295,7 @@ class OrganizationRepository:
                     func.count().filter(User.colour == "red"),
                     func.count().filter(User.colour.is_(None)),
                     func.count().filter(User.last_checkin_on == today),
+                    *(func.count().filter(checked_in, colour) for colour in _COLOURS.values()),
                 )
             )
         ).one()
@@ -247,6 +310,7 @@ class OrganizationRepository:
             no_code=row[4],
             checked_in=row[5],
             verifications=verifications or 0,
+            checked_in_colours={colour: count for colour, count in zip(_COLOURS, row[6:], strict=True) if count},
         )
 
     async def count(self, organization_id: int, who: Who, today: date) -> int:
@@ -390,3 +454,33 @@ def _member_row(row: Row[int, str | None, str | None, date | None, str, bool, in
         unreachable=bool(unreachable),
         member_number=number,
     )
+
+
+_COLOURS: dict[str | None, ColumnElement[bool]] = {
+    "green": User.colour == "green",
+    "yellow": User.colour == "yellow",
+    "red": User.colour == "red",
+    None: User.colour.is_(None),
+}
+
+
+def _checked_in_on(day: date) -> ColumnElement[bool]:
+    """A person checked in on a past `day`: it is their last check-in day, or, for those who checked in
+    again since, the (user_id, day) index finds it (looked up only for them)."""
+    since = select(CheckIn.id).where(CheckIn.user_id == User.id, CheckIn.day == day).exists()
+    return or_(User.last_checkin_on == day, and_(User.last_checkin_on > day, since))
+
+
+def _counts_row(counts: dict[str | None, int]) -> dict[str, int]:
+    return {
+        "green": counts.get("green", 0),
+        "yellow": counts.get("yellow", 0),
+        "red": counts.get("red", 0),
+        "no_code": counts.get(None, 0),
+    }
+
+
+def _counts_of(row: OrganizationDay | CityDay) -> dict[str | None, int]:
+    """A stored day's counts by colour, the zeros left out (as a GROUP BY would give them)."""
+    counts = {"green": row.green, "yellow": row.yellow, "red": row.red, None: row.no_code}
+    return {colour: count for colour, count in counts.items() if count}

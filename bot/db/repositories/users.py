@@ -87,6 +87,11 @@ class UserRepository:
         )
         return sorted(result.scalars())
 
+    async def count_by_colour(self) -> dict[str | None, int]:
+        """Everyone by colour (None: no code yet): one pass over all people, for /metrics' cached gauge."""
+        statement = select(User.colour, func.count()).group_by(User.colour)
+        return {colour: count for colour, count in (await self._session.execute(statement)).all()}
+
     async def languages(self, user_ids: Iterable[int]) -> dict[int, str]:
         """The stored language of each of these people who has an account (one query for all)."""
         ids = set(user_ids)

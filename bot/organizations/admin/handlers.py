@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from datetime import tzinfo
 
 from aiogram import Bot
 from aiogram.filters import CommandObject
-from aiogram.types import LinkPreviewOptions, Message
+from aiogram.types import BufferedInputFile, LinkPreviewOptions, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from bot.broadcast import notices
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.db.repositories.organizations import HR_ROLE
+from bot.organizations import chart
 from bot.organizations import presenter as common_presenter
 from bot.organizations import service as common_service
 from bot.organizations.admin import presenter, service
@@ -153,6 +155,12 @@ async def process_stats(
         await message.answer(common_presenter.only_admins())
         return
     await message.answer(presenter.city_stats_text(stats, locale))
+    # The past days are stored totals (13 rows) and today's come from the counts above: drawing is the cost,
+    # off the event loop.
+    png = await asyncio.to_thread(
+        chart.draw, stats.days, stats.counts.people, presenter.city_chart_labels(stats, locale)
+    )
+    await message.answer_photo(BufferedInputFile(png, filename="stats.png"))
 
 
 async def process_orgs(

@@ -8,6 +8,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day
 from bot.organizations.admin.service import CityStats, HrChange, HrOutcome
+from bot.organizations.chart import ChartLabels
 from bot.organizations.presenter import (
     COLOUR_SYMBOLS,
     both_names,
@@ -16,6 +17,7 @@ from bot.organizations.presenter import (
     organization_name,
     reminder_time,
 )
+from bot.organizations.report.presenter import titled_chart_labels
 from bot.organizations.service import REVIEWER_ROLE, OrganizationSummary
 from bot.roles import presenter as roles_presenter
 
@@ -39,6 +41,11 @@ def city_stats_text(stats: CityStats, locale: str) -> str:
     if stats.appeals_open:
         lines.append("⚖️ " + _("Appeals against a colour under review: {count}").format(count=stats.appeals_open))
     return "\n".join(lines)
+
+
+def city_chart_labels(stats: CityStats, locale: str) -> ChartLabels:
+    title = _("Everyone: check-ins over the last {days} days").format(days=len(stats.days))
+    return titled_chart_labels(title, stats.days, locale)
 
 
 def org_usage() -> str:

@@ -15,6 +15,7 @@ from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import HR_ROLE, CityCounts, OrganizationRepository
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
+from bot.organizations.chart import DAYS, ChartDay
 from bot.organizations.service import (
     REVIEWER_ROLE,
     Attempt,
@@ -55,6 +56,8 @@ class CityStats:
     day: date
     counts: CityCounts
     appeals_open: int
+    # The chart's last DAYS days, today last: everyone's check-ins by colour.
+    days: list[ChartDay]
 
 
 async def city_stats(
@@ -67,10 +70,24 @@ async def city_stats(
     today = local_day(now, zone)
     since = datetime.combine(today, time(), zone)
     until = datetime.combine(today + timedelta(days=1), time(), zone)
-    counts = await OrganizationRepository(session).city_counts(today, since, until)
+    repository = OrganizationRepository(session)
+    counts = await repository.city_counts(today, since, until)
     appeals_open = await AppealRepository(session).count_open()
+    past = await _city_past_days(repository, today)
     await session.commit()
-    return CityStats(day=today, counts=counts, appeals_open=appeals_open)
+    today_bar = ChartDay(day=today, checked_in=counts.checked_in, colours=counts.checked_in_colours)
+    return CityStats(day=today, counts=counts, appeals_open=appeals_open, days=[*past, today_bar])
+
+
+async def _city_past_days(repository: OrganizationRepository, today: date) -> list[ChartDay]:
+    """The DAYS - 1 days before today from their stored totals (the daily job's); a day not stored is
+    counted once (a pass over everyone) and stored."""
+    days = [today - timedelta(days=back) for back in range(DAYS - 1, 0, -1)]
+    by_day = await repository.stored_city_days(days[0], days[-1])
+    missing = {day: await repository.city_checked_in_on(day) for day in days if day not in by_day}
+    await repository.store_city_days(missing)
+    by_day.update(missing)
+    return [ChartDay(day=day, checked_in=sum(by_day[day].values()), colours=by_day[day]) for day in days]
 
 
 async def list_organizations(

@@ -9,7 +9,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day, format_short_day
-from bot.organizations.chart import ChartLabels
+from bot.organizations.chart import ChartDay, ChartLabels
 from bot.organizations.presenter import (
     COLOUR_SYMBOLS,
     UNREACHABLE,
@@ -27,20 +27,25 @@ from bot.organizations.service import ListKind, OrganizationSummary
 def chart_labels(history: ReportHistory, locale: str) -> ChartLabels:
     """The chart's words; `$` escaped, which matplotlib would otherwise read as the start of a formula."""
     name = plain_name(history.organization, locale).replace("$", r"\$")
+    title = _("{organization}: check-ins over the last {days} days").format(organization=name, days=len(history.days))
+    return titled_chart_labels(title, history.days, locale)
+
+
+def titled_chart_labels(title: str, days: list[ChartDay], locale: str) -> ChartLabels:
+    """A 14-day chart's words under `title` (already translated, `$` escaped)."""
     return ChartLabels(
-        title=_("{organization}: check-ins over the last {days} days").format(
-            organization=name, days=len(history.days)
-        ),
+        title=title,
         people=_("People who checked in"),
         rate=_("Check-in rate (%)"),
-        # The bars colour each person by their colour today, not on the day: see checkins_by_day.
+        # Each past day's bars colour its check-ins by the colour people had when the day was counted,
+        # just after it ended (service.report_history); today's by their colour now.
         colour_names={
-            "green": _("Green today"),
-            "yellow": _("Yellow today"),
-            "red": _("Red today"),
+            "green": _("Green"),
+            "yellow": _("Yellow"),
+            "red": _("Red"),
             None: _("No code yet"),
         },
-        day_names=[format_short_day(day.day, locale) for day in history.days],
+        day_names=[format_short_day(day.day, locale) for day in days],
     )
 
 

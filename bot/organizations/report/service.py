@@ -150,10 +150,13 @@ async def report_history(
     zone: tzinfo,
     past: list[ChartDay] | None = None,
 ) -> ReportHistory | None:
-    """The last DAYS days for /report's chart (check-ins per day by today's colour); None when refused.
+    """The last DAYS days for /report's chart (check-ins per day by colour); None when refused.
 
-    `past`, the days before today from an earlier call today, spares the costly read: then only today's
-    check-ins are counted, from the members' own rows (their last check-in day and colour).
+    Past days come from their stored totals (organization_days: 13 rows), which the daily job writes
+    just after each midnight; a day it has not written (the first days after the upgrade, a missed night)
+    is counted here once from the check-ins, by each member's colour now, and stored. `past`, the days
+    before today from an earlier call today, spares even that read. Today is counted from the members'
+    own rows (their last check-in day and colour).
     """
     organization = await permitted_organization(session, actor_id, admin_ids, organization_id, Attempt.REPORT, now)
     if organization is None:
@@ -163,13 +166,17 @@ async def report_history(
     first = today - timedelta(days=DAYS - 1)
     members = (await repository.counts(organization_id, today)).members
     if past is None:
-        by_day: dict[date, dict[str | None, int]] = {}
-        for day, colour, count in await repository.checkins_by_day(organization_id, first, today - timedelta(days=1)):
-            by_day.setdefault(day, {})[colour] = count
-        past = [
-            ChartDay(day=day, checked_in=sum(by_day.get(day, {}).values()), colours=by_day.get(day, {}))
-            for day in (first + timedelta(days=offset) for offset in range(DAYS - 1))
-        ]
+        days = [first + timedelta(days=offset) for offset in range(DAYS - 1)]
+        by_day = await repository.stored_days(organization_id, days[0], days[-1])
+        missing = [day for day in days if day not in by_day]
+        if missing:
+            counted: dict[date, dict[str | None, int]] = {day: {} for day in missing}
+            for day, colour, count in await repository.checkins_by_day(organization_id, missing[0], missing[-1]):
+                if day in counted:
+                    counted[day][colour] = count
+            await repository.store_days({(organization_id, day): counts for day, counts in counted.items()})
+            by_day.update(counted)
+        past = [ChartDay(day=day, checked_in=sum(by_day[day].values()), colours=by_day[day]) for day in days]
     today_colours = await repository.checked_in_by_colour(organization_id, today)
     await session.commit()
     return ReportHistory(

@@ -68,6 +68,7 @@ from bot.organizations.reminders import service as reminders_service
 from bot.organizations.report import presenter as report_presenter
 from bot.organizations.report import service as report_service
 from bot.organizations.service import ListKind
+from bot.reminders.presenter import composer
 from bot.reminders.service import REMINDER, WARNING, ReminderTimes, queue_due
 from bot.retention import purge_expired
 from bot.status.daily import reevaluate, store_yesterday
@@ -203,7 +204,7 @@ def self_reminder_moment(ctx: Context) -> datetime:
 
 async def call_self_reminders(ctx: Context) -> tuple[int, int]:
     """A person's own reminders: a look of the job (every 30 s in each process). (reminded, warned)."""
-    queued = await queue_due(ctx.sessions, ctx.i18n, self_reminder_moment(ctx), ctx.zone, ReminderTimes())
+    queued = await queue_due(ctx.sessions, composer(ctx.i18n), self_reminder_moment(ctx), ctx.zone, ReminderTimes())
     return queued.reminded, queued.warned
 
 

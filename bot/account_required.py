@@ -16,7 +16,7 @@ from aiogram.types import Message, TelegramObject
 
 from bot.accounts import Account
 from bot.codes.presenter import no_code_yet
-from bot.registration.questions import is_form_state
+from bot.registration.questions import Registration
 
 
 class HasAccount(Filter):
@@ -27,7 +27,7 @@ class HasAccount(Filter):
 
 
 async def answer_no_code_yet(message: Message, state: FSMContext) -> None:
-    await message.answer(no_code_yet(is_form_state(await state.get_state())))
+    await message.answer(no_code_yet(await state.get_state() in Registration))
 
 
 async def answer_send_start(message: Message) -> None:

@@ -65,6 +65,7 @@ from bot.overrides import handlers as overrides
 from bot.personal_data import handlers as personal_data
 from bot.registration import handlers as registration
 from bot.reminders import handlers as reminders
+from bot.reminders.presenter import composer as reminder_notices
 from bot.reminders.service import ReminderTimes, remind_due
 from bot.retention import PURGE_INTERVAL, purge
 from bot.retry_after import RetryAfterMiddleware
@@ -331,7 +332,11 @@ def background_jobs(
     reminder_interval = 1 if settings.clock_file else 30
     jobs.every("daily reminders", reminder_interval, partial(fire_due_now, sessions, clock, settings.zone))
     times = reminder_times(settings)
-    jobs.every("reminders", reminder_interval, partial(remind_due, sessions, i18n, clock, settings.zone, times))
+    jobs.every(
+        "reminders",
+        reminder_interval,
+        partial(remind_due, sessions, reminder_notices(i18n), clock, settings.zone, times),
+    )
     return jobs
 
 

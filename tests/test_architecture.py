@@ -1,8 +1,6 @@
 """The layers of docs/architecture.md, checked: a module that imports upward fails here.
 
 Imports are read with `ast` from the source (nothing is imported), including those inside functions.
-Known crossings of today's code are listed in KNOWN with why; a new one fails, and a listed one that is gone
-fails too, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -18,22 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The wiring: the one place that may import every feature's handlers (to include their routers).
 WIRING = {"bot.app"}
-
-# (importer, imported handlers module) -> why it is still there. Issue 13 item 4 moves the form into a public
-# `registration/form.py` and the shared sending into services; each fix removes its line here.
-KNOWN: dict[tuple[str, str], str] = {
-    (
-        "bot.checkin.handlers",
-        "bot.registration.handlers",
-    ): "the check-in reuses the form: Form, start_form, resume_form",
-    ("bot.onboarding.handlers", "bot.registration.handlers"): "consent starts or resumes the form",
-    (
-        "bot.organizations.invites.handlers",
-        "bot.registration.handlers",
-    ): "joining with no declaration starts the form",
-    ("bot.registration.handlers", "bot.codes.handlers"): "a submitted form answers with the code: send_code",
-    ("bot.reminders.handlers", "bot.checkin.handlers"): "a reminder's Check in button runs process_checkin",
-}
+# What only handlers (and the presenters and keyboards they use) may import: Telegram and its helpers.
+FOR_HANDLERS = ("aiogram", "bot.menu", "bot.messages", "bot.filters", "bot.middlewares", "bot.errors")
 
 
 @dataclass(frozen=True)
@@ -85,16 +69,20 @@ def feature_of(name: str) -> str | None:
     return ".".join(parts[:2]) if len(parts) >= 3 and parts[0] == "bot" else None
 
 
-def handlers_module(name: str) -> str | None:
-    """`bot.codes.handlers.x` -> `bot.codes.handlers`; a feature split into seams has them one folder down
-    (`bot.organizations.report.handlers`)."""
+def role_module(name: str, roles: tuple[str, ...]) -> str | None:
+    """`bot.codes.handlers.x` -> `bot.codes.handlers` when "handlers" is in `roles`; a feature split into seams
+    has its modules one folder down (`bot.organizations.report.handlers`)."""
     parts = name.split(".")
     if len(parts) < 3 or parts[0] != "bot":
         return None
     for depth in (2, 3):
-        if len(parts) > depth and parts[depth] == "handlers":
+        if len(parts) > depth and parts[depth] in roles:
             return ".".join(parts[: depth + 1])
     return None
+
+
+def handlers_module(name: str) -> str | None:
+    return role_module(name, ("handlers",))
 
 
 def domain_violations(imports: list[Import]) -> list[str]:
@@ -125,6 +113,21 @@ def repository_violations(imports: list[Import]) -> list[str]:
     ]
 
 
+def is_service(name: str) -> bool:
+    return role_module(name, ("service",)) == name
+
+
+def is_ui(name: str) -> bool:
+    """Text and buttons: a presenter, keyboards or handlers of any feature, or Telegram itself."""
+    in_feature_ui = role_module(name, ("presenter", "keyboards", "handlers")) is not None
+    return in_feature_ui or any(within(name, package) for package in FOR_HANDLERS)
+
+
+def service_violations(imports: list[Import]) -> set[tuple[str, str]]:
+    """(service, what it imports) for each use case reaching up to text, buttons or Telegram."""
+    return {(i.importer, i.imported) for i in imports if is_service(i.importer) and is_ui(i.imported)}
+
+
 def handlers_crossings(imports: list[Import]) -> set[tuple[str, str]]:
     """(importer, handlers module) for each module importing the handlers of a feature not its own."""
     crossings = set()
@@ -149,14 +152,16 @@ def test_repositories_import_no_aiogram_handlers_or_features(imports: list[Impor
     assert repository_violations(imports) == []
 
 
-def test_no_new_module_imports_another_features_handlers(imports: list[Import]) -> None:
-    new = sorted(handlers_crossings(imports) - KNOWN.keys())
-    assert new == [], "import a service or a public module of the feature instead (docs/architecture.md)"
+def test_no_module_but_the_wiring_imports_another_features_handlers(imports: list[Import]) -> None:
+    crossings = sorted(handlers_crossings(imports))
+    assert crossings == [], "import a service or a public module of the feature instead (docs/architecture.md)"
 
 
-def test_every_known_crossing_is_still_there_so_the_list_only_shrinks(imports: list[Import]) -> None:
-    gone = sorted(KNOWN.keys() - handlers_crossings(imports))
-    assert gone == [], "fixed: remove these lines from KNOWN"
+def test_no_service_imports_text_buttons_or_telegram(imports: list[Import]) -> None:
+    violations = sorted(service_violations(imports))
+    assert violations == [], (
+        "return data from the service; words and buttons belong in presenters (docs/architecture.md)"
+    )
 
 
 # The checks themselves must be able to fail: each is fed a made-up tree with one upward import.
@@ -220,3 +225,27 @@ def test_importing_another_features_handlers_is_caught(
     tmp_path: Path, module: str, source: str, crossing: bool
 ) -> None:
     assert bool(handlers_crossings(made_up(tmp_path, module, source))) is crossing
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "violation"),
+    [
+        ("bot.history.service", "from aiogram.utils.i18n import gettext as _\n", True),
+        ("bot.history.service", "from aiogram.fsm.context import FSMContext\n", True),
+        ("bot.history.service", "from bot.history.presenter import line\n", True),
+        ("bot.history.service", "from bot.codes import keyboards\n", True),
+        ("bot.history.service", "def later() -> None:\n    from .presenter import line\n", True),
+        ("bot.history.service", "from bot.menu import CHECK_IN\n", True),
+        ("bot.organizations.report.service", "from bot.organizations.report.presenter import line\n", True),
+        ("bot.organizations.report.service", "from bot.organizations import presenter\n", True),
+        ("bot.organizations.report.service", "from bot.organizations import service\n", False),
+        ("bot.history.service", "from bot.codes.service import current_code\n", False),
+        ("bot.history.service", "from bot.db.repositories.users import UserRepository\n", False),
+        ("bot.history.presenter", "from aiogram.utils.i18n import gettext as _\n", False),
+        ("bot.history.handlers", "from bot.history.presenter import line\n", False),
+    ],
+)
+def test_a_service_importing_text_buttons_or_telegram_is_caught(
+    tmp_path: Path, module: str, source: str, violation: bool
+) -> None:
+    assert bool(service_violations(made_up(tmp_path, module, source))) is violation

@@ -49,8 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast import wakeup
 from bot.broadcast.budget import Budget, LocalBudget
 from bot.broadcast.limits import RateLimiter
-from bot.broadcast.presenter import progress_text, summary_text
-from bot.broadcast.service import Progress, recipient_text
+from bot.broadcast.presenter import progress_text, recipient_text, summary_text
+from bot.broadcast.service import Progress
 from bot.checkin.keyboards import start_keyboard
 from bot.clock import Clock, system_clock
 from bot.db.repositories.broadcasts import BLOCKED, FAILED, SENT, BroadcastRepository, Due, JobInfo

@@ -1,4 +1,4 @@
-"""Reminder jobs as the HR feature starts them, and what each recipient will read.
+"""Reminder jobs as the HR feature starts them (what each recipient reads is in presenter.py).
 
 `start_broadcast` only stores the job and its recipients; the sender (bot/broadcast/sender.py), running
 in every bot process, picks it up within a second (at once in the same process) and sends it.
@@ -10,16 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from html import escape
 
-from aiogram.utils.i18n import get_i18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import wakeup
 from bot.db.repositories.broadcasts import BLOCKED, FAILED, LEFT, SENT, BroadcastRepository
-from bot.menu import CHECK_IN
 
 
 class Audience(StrEnum):
@@ -83,27 +79,6 @@ async def start_broadcast(
     await session.commit()
     wakeup.notify()
     return broadcast_id
-
-
-def default_text() -> str:
-    """The default reminder, in the current locale."""
-    return _(
-        "Reminder from your organization: please do today's health check-in. Send /checkin or press {button}."
-    ).format(button=f"✅ {CHECK_IN}")
-
-
-def recipient_text(text: str | None) -> str:
-    """What a recipient reads, in the current locale: HR's own words as they wrote them, under a line saying
-    who they are from (a bare text from a bot reads like the bot's own), or the default."""
-    if text is None or not text.strip():
-        return default_text()
-    return _("📢 From your organization's HR office:") + "\n\n" + escape(text, quote=False)
-
-
-def preview(text: str | None, locale: str) -> str:
-    """What a recipient in `locale` will get (HR sees it before confirming)."""
-    with get_i18n().use_locale(locale):
-        return recipient_text(text)
 
 
 async def show_progress(session: AsyncSession, broadcast_id: int, chat_id: int, message_id: int) -> Progress | None:

@@ -21,10 +21,11 @@ from bot.filters import Words
 from bot.fsm import save_state
 from bot.menu import CHECK_IN, main_menu
 from bot.messages import drop_buttons, show_answer
-from bot.registration.handlers import Form, resume_form, start_form
+from bot.registration.form import Form, resume_form, start_form
 from bot.registration.keyboards import CANCEL
-from bot.registration.questions import Purpose, WizardData, is_form_state
+from bot.registration.questions import Purpose, Registration, WizardData
 from bot.registration.service import has_declared
+from bot.reminders.keyboards import ReminderAction, ReminderButton
 from bot.status.service import local_day
 
 
@@ -45,7 +46,7 @@ async def process_checkin(
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     current = await state.get_state()
-    if is_form_state(current):
+    if current in Registration:
         wizard = WizardData.load(await state.get_data())
         if wizard.purpose is Purpose.DECLARATION:
             # Leaving the form here would lose its answers; a check-in is one tap away once it is done.
@@ -75,6 +76,24 @@ async def process_start_button(
     await callback.answer()
     if isinstance(callback.message, Message):
         await process_checkin(callback.message, state, session, account, locale, clock, zone)
+
+
+async def process_reminder_button(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """A reminder's own Check in button (reminders' callback data): the same as sending /checkin."""
+    message = callback.message
+    if not isinstance(message, Message):
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    await process_checkin(message, state, session, account, locale, clock, zone)
 
 
 async def process_changed_answer(
@@ -146,6 +165,7 @@ def create_router() -> Router:
         Words(CHECK_IN, "check in", "checkin", "打卡", "签到", "每日打卡", fillers=ASKING_TO_CHECK_IN),
     )
     router.callback_query.register(process_start_button, CheckInCallback.filter(F.answer == CheckInAnswer.START))
+    router.callback_query.register(process_reminder_button, ReminderButton.filter(F.action == ReminderAction.CHECK_IN))
     router.callback_query.register(process_changed_answer, CheckInCallback.filter())
     router.message.register(process_cancel, StateFilter(CheckIn.changed), Words(CANCEL, "cancel", "取消"))
     router.message.register(process_other_message, StateFilter(CheckIn.changed), _not_a_command)

@@ -32,8 +32,8 @@ from bot.onboarding.texts import (
 )
 from bot.organizations.report.service import is_hr_member
 from bot.registration import service as registration
-from bot.registration.handlers import Form, resume_form, start_form
-from bot.registration.questions import is_form_state
+from bot.registration.form import Form, resume_form, start_form
+from bot.registration.questions import Registration
 from bot.roles.service import is_admin, may_review, may_verify
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
@@ -51,7 +51,7 @@ class PrivacyCallback(CallbackData, prefix="privacy"):
 
 
 async def _in_form(state: FSMContext) -> bool:
-    return is_form_state(await state.get_state())
+    return await state.get_state() in Registration
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

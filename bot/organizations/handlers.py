@@ -40,16 +40,15 @@ from bot.organizations.keyboards import (
     MemberList,
     MemberXlsx,
     OrgChoice,
-    RemindStep,
 )
 from bot.organizations.reminders import service as reminders_service
 from bot.organizations.reminders.handlers import (
     RemindFlow,
     process_remind,
-    process_remind_step,
     process_reminder_cancel,
     process_reminder_text,
     process_schedule,
+    remind_buttons,
     show_schedule,
     start_reminder,
 )
@@ -124,8 +123,8 @@ def create_router() -> Router:
     router.callback_query.register(process_member_list, MemberList.filter())
     router.callback_query.register(process_member_csv, MemberCsv.filter())
     router.callback_query.register(process_member_xlsx, MemberXlsx.filter())
-    router.callback_query.register(process_remind_step, RemindStep.filter())
     router.message.register(process_reminder_cancel, Command("cancel"), StateFilter(RemindFlow.text))
     # The text of "Write my own text"; commands go on to their handlers.
     router.message.register(process_reminder_text, StateFilter(RemindFlow.text), ~Has(F.text.startswith("/")))
+    router.include_router(remind_buttons())
     return router

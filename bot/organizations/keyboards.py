@@ -3,6 +3,8 @@ carries (an organization's number, a page) says what is asked, never that the pr
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -51,13 +53,24 @@ class MemberXlsx(CallbackData, prefix="hrxlsx"):
     org: ButtonNumber
 
 
-class RemindStep(CallbackData, prefix="remind"):
-    """A step of /remind. `draft` names the reminder being prepared: a button of another one changes nothing."""
+class RemindAction(StrEnum):
+    WHO = "who"  # the audience chosen: preview it
+    SEND = "send"
+    OWN = "own"  # write one's own text instead of the default
+    CANCEL = "cancel"
 
-    step: str  # "who", "send", "own", "cancel"
+
+class RemindStep(CallbackData, prefix="remind"):
+    """A step of /remind. `draft` names the reminder being prepared: a button of another one changes nothing.
+
+    The router picks the handler by `step`; a step or an audience no button carries does not parse. Packed as
+    before ("remind:who:5:ab12cd34:everyone", "remind:cancel:5:ab12cd34:"), so buttons in chats keep working.
+    """
+
+    step: RemindAction
     org: ButtonNumber
     draft: str
-    audience: str = ""
+    audience: Audience | None = None
 
 
 class JoinChoice(CallbackData, prefix="join"):
@@ -137,11 +150,11 @@ def audience_keyboard(organization_id: int, draft: str) -> InlineKeyboardMarkup:
     for audience in Audience:
         builder.button(
             text=reminders_presenter.audience_button(audience),
-            callback_data=RemindStep(step="who", org=organization_id, draft=draft, audience=audience.value),
+            callback_data=RemindStep(step=RemindAction.WHO, org=organization_id, draft=draft, audience=audience),
         )
     builder.button(
         text=invites_presenter.cancel_button(),
-        callback_data=RemindStep(step="cancel", org=organization_id, draft=draft),
+        callback_data=RemindStep(step=RemindAction.CANCEL, org=organization_id, draft=draft),
     )
     builder.adjust(1)
     return builder.as_markup()
@@ -150,12 +163,12 @@ def audience_keyboard(organization_id: int, draft: str) -> InlineKeyboardMarkup:
 def preview_keyboard(organization_id: int, draft: str, audience: Audience) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for step, text in (
-        ("send", reminders_presenter.send_button()),
-        ("own", reminders_presenter.write_own_button()),
-        ("cancel", invites_presenter.cancel_button()),
+        (RemindAction.SEND, reminders_presenter.send_button()),
+        (RemindAction.OWN, reminders_presenter.write_own_button()),
+        (RemindAction.CANCEL, invites_presenter.cancel_button()),
     ):
         builder.button(
-            text=text, callback_data=RemindStep(step=step, org=organization_id, draft=draft, audience=audience.value)
+            text=text, callback_data=RemindStep(step=step, org=organization_id, draft=draft, audience=audience)
         )
     builder.adjust(1)
     return builder.as_markup()

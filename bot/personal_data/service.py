@@ -11,9 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from aiogram.fsm.context import FSMContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
@@ -30,6 +29,16 @@ from bot.personal_data.erasure import decision_keeping_data
 from bot.status.service import local_day
 
 logger = logging.getLogger(__name__)
+
+
+class ConversationState(Protocol):
+    """The person's conversation state as the bot stores it (aiogram's FSMContext): read, then cleared on erasure."""
+
+    async def get_state(self) -> str | None: ...
+
+    async def get_data(self) -> dict[str, Any]: ...
+
+    async def clear(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +115,7 @@ class Erased:
         return self.account or self.conversation
 
 
-async def read_conversation(state: FSMContext) -> Conversation:
+async def read_conversation(state: ConversationState) -> Conversation:
     return Conversation(state=await state.get_state(), data=dict(await state.get_data()))
 
 
@@ -134,7 +143,7 @@ async def claim_export(session: AsyncSession, user_id: int, now: datetime) -> in
     return min(max(1, math.ceil(wait)), int(EXPORT_INTERVAL.total_seconds()))
 
 
-async def stored_data(session: AsyncSession, state: FSMContext, user_id: int) -> StoredData:
+async def stored_data(session: AsyncSession, state: ConversationState, user_id: int) -> StoredData:
     """Everything stored about `user_id`, read in one transaction, which ends before returning.
 
     The account is read from the database, not the account cache: this is what is stored.
@@ -192,7 +201,7 @@ async def _decision_keeping_data(
 
 
 async def erase_everything(
-    session: AsyncSession, state: FSMContext, accounts: Accounts, user_id: int, now: datetime, zone: tzinfo
+    session: AsyncSession, state: ConversationState, accounts: Accounts, user_id: int, now: datetime, zone: tzinfo
 ) -> Erased:
     """Erase everything stored about `user_id`: the one use case of /delete.
 

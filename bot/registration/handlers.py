@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import StateFilter
+from aiogram.filters import Filter, MagicData, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
-from bot.checkin.presenter import checkin_done_text
-from bot.checkin.service import record_checkin
 from bot.clock import Clock
-from bot.codes.handlers import send_code
+from bot.codes.sending import send_code
 from bot.codes.service import CodeSettings
 from bot.filters import Has, Words
-from bot.fsm import save_state
-from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
 from bot.registration import service
+from bot.registration.form import Finish, Form, accept, back, cancel, go_to, reask
 from bot.registration.keyboards import (
     BACK,
     CANCEL,
@@ -33,160 +30,34 @@ from bot.registration.keyboards import (
     WizardAction,
     WizardCallback,
     inline_question_keyboard,
-    question_keyboard,
-    summary_keyboard,
 )
-from bot.registration.presenter import chosen_text, question_text, summary_text
+from bot.registration.presenter import chosen_text
 from bot.registration.questions import (
     QUESTIONS,
     QUESTIONS_BY_KEY,
     InvalidAnswer,
     Kind,
-    Purpose,
     Question,
     Registration,
     WizardData,
-    first_question,
     next_question,
     parse_shared_phone,
-    previous_question,
     question_for_state,
-    record_answer,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Finish:
-    """What ending a form needs beyond asking questions: the database, who is answering, how to show a code."""
-
-    session: AsyncSession
-    account: Account | None
-    code_settings: CodeSettings
-    bot: Bot
-
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """What every step of the form needs: the chat to answer in, the conversation state, the language, the clock."""
-
-    # A button pressed under a message too old to edit gives an InaccessibleMessage: still answered in its chat.
-    message: Message | InaccessibleMessage
-    state: FSMContext
-    locale: str
-    clock: Clock
-    zone: tzinfo
-    # Given by the handlers that can take the last answer of a check-in, which ends without a summary.
-    finish: Finish | None = None
-
-    @property
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
-
-    async def wizard(self) -> WizardData:
-        return WizardData.load(await self.state.get_data())
-
-    async def question(self) -> Question | None:
-        return question_for_state(await self.state.get_state())
-
-
-async def start_form(form: Form, answers: dict[str, Any] | None = None, purpose: Purpose = Purpose.DECLARATION) -> None:
-    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked."""
-    answers = dict(answers or {})
-    carried = list(answers) if purpose is Purpose.CHECKIN else []
-    wizard = WizardData(answers=answers, purpose=purpose, carried=carried)
-    await _go_to(form, wizard, first_question(wizard.answers))
-
-
-async def resume_form(form: Form) -> None:
-    """Ask again where the person stopped: after a restart, a language change or a new /start."""
-    await _go_to(form, await form.wizard(), await form.question())
-
-
-async def _go_to(form: Form, wizard: WizardData, question: Question | None, error: str | None = None) -> None:
-    """Store where the form is and ask it: a question, or the summary when `question` is None."""
-    wizard.revision += 1
-    if question is None and wizard.purpose is Purpose.CHECKIN and form.finish is not None:
-        await _finish_checkin(form, form.finish, wizard)
-        return
-    if question is None:
-        wizard.editing = True
-        wizard.ticked = []
-        await save_state(form.state, Registration.summary, wizard.dump())
-        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
-        return
-    if question.kind is Kind.MULTI:
-        wizard.ticked = list(wizard.answers.get(question.key, []))
-    await save_state(form.state, question.state, wizard.dump())
-    await _ask(form, question, wizard, error)
-
-
-async def _ask(
-    form: Form, question: Question, wizard: WizardData, error: str | None = None, suggestions: tuple[str, ...] = ()
-) -> None:
-    applicable = wizard.to_ask()
-    position = applicable.index(question) + 1 if question in applicable else len(applicable)
-    await form.message.answer(
-        question_text(question, wizard.answers, position, len(applicable), form.locale, error),
-        reply_markup=question_keyboard(question, wizard, form.today, form.locale, suggestions),
-    )
-
-
-async def _reask(form: Form, error: str, suggestions: tuple[str, ...] = ()) -> None:
-    """Explain what was wrong and ask the same question again; nothing is changed."""
-    wizard = await form.wizard()
-    question = await form.question()
-    if question is None:
-        await form.message.answer(f"⚠️ {error}")
-        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
-        return
-    await _ask(form, question, wizard, error, suggestions)
 
 
 def _unreadable() -> str:
     return _("I can only read text or the buttons here.")
 
 
-async def _accept(form: Form, question: Question, value: object) -> None:
-    wizard = await form.wizard()
-    wizard.answers = record_answer(question, wizard.answers, value)
-    wizard.ticked = []
-    await _go_to(form, wizard, next_question(question, wizard.answers, wizard.editing, wizard.carried))
-
-
-# --- Back and Cancel, typed or pressed --------------------------------------------------------
-
-
-async def _back(form: Form) -> None:
-    wizard = await form.wizard()
-    current = await form.question()
-    previous = previous_question(current, wizard.answers, wizard.carried)
-    if previous is None:
-        await _reask(form, _("This is the first question."))
-        return
-    if current is not None and current.kind is Kind.PHONE:
-        # The phone question's keyboard (share my number) would stay under the questions before it.
-        await form.message.answer(f"⬅️ {BACK}", reply_markup=ReplyKeyboardRemove())
-    await _go_to(form, wizard, previous)
-
-
-async def _cancel(message: Message, state: FSMContext, session: AsyncSession, account: Account | None) -> None:
-    await state.clear()
-    if account is not None and await service.has_declared(session, account.id):
-        await message.answer(_("Cancelled. Your earlier answers are unchanged."), reply_markup=main_menu())
-    else:
-        await message.answer(
-            _("Cancelled. Nothing was saved. Send /start to begin again."), reply_markup=ReplyKeyboardRemove()
-        )
-
-
 async def process_back_word(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    await _back(Form(message, state, locale, clock, zone))
+    await back(Form(message, state, locale, clock, zone))
 
 
 async def process_cancel_word(
     message: Message, state: FSMContext, session: AsyncSession, account: Account | None
 ) -> None:
-    await _cancel(message, state, session, account)
+    await cancel(message, state, session, account)
 
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -196,19 +67,19 @@ async def process_shared_contact(message: Message, state: FSMContext, locale: st
     form = Form(message, state, locale, clock, zone)
     contact = message.contact
     if contact is None:  # the router sends only contacts here; answered like any other unreadable message
-        await _reask(form, _unreadable())
+        await reask(form, _unreadable())
         return
     if message.from_user is None or contact.user_id != message.from_user.id:
-        await _reask(form, _("Please share your own number with the button, or type it."))
+        await reask(form, _("Please share your own number with the button, or type it."))
         return
     question = QUESTIONS_BY_KEY["phone"]
     try:
         phone = parse_shared_phone(contact.phone_number)
     except InvalidAnswer as invalid:
-        await _reask(form, invalid.message)
+        await reask(form, invalid.message)
         return
     await message.answer("✅ " + _("Phone number saved."), reply_markup=ReplyKeyboardRemove())
-    await _accept(form, question, phone)
+    await accept(form, question, phone)
 
 
 async def process_typed_answer(
@@ -225,44 +96,107 @@ async def process_typed_answer(
     form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
     text = message.text
     if text is None:  # the router sends only text here; answered like any other unreadable message
-        await _reask(form, _unreadable())
+        await reask(form, _unreadable())
         return
     question = await form.question()
     if question is None:
-        await _reask(form, _("Please use the buttons under your answers."))
+        await reask(form, _("Please use the buttons under your answers."))
         return
     if question.parse is None:
         if not text.startswith("/") and (option := question.typed_option(text)) is not None:
-            await _accept(form, question, option.answer)
+            await accept(form, question, option.answer)
             return
-        await _reask(form, _("Please choose with the buttons under the question."))
+        await reask(form, _("Please choose with the buttons under the question."))
         return
     if text.startswith("/"):
-        await _reask(form, _("That is a command, not an answer. Please answer the question."))
+        await reask(form, _("That is a command, not an answer. Please answer the question."))
         return
     try:
         value = question.parse(text, (await form.wizard()).answers, form.today)
     except InvalidAnswer as invalid:
-        await _reask(form, invalid.message, invalid.suggestions)
+        await reask(form, invalid.message, invalid.suggestions)
         return
     if question.kind is Kind.PHONE:
         await message.answer("✅ " + _("Phone number saved."), reply_markup=ReplyKeyboardRemove())
-    await _accept(form, question, value)
+    await accept(form, question, value)
 
 
 async def process_unreadable_answer(
     message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
 ) -> None:
     """Stickers, photos, voice, someone else's contact: explain and ask again."""
-    await _reask(Form(message, state, locale, clock, zone), _unreadable())
+    await reask(Form(message, state, locale, clock, zone), _unreadable())
 
 
 # --- Buttons ----------------------------------------------------------------------------------
+# The router picks the handler by the button's action; `CurrentStep` lets through only a button made for the
+# message the form is at now, and any other goes to `process_stale_button`.
 
 
-async def process_form_button(
+class CurrentStep(Filter):
+    """The button belongs to the form's current message (its step and revision): gives the handler that
+    `message` (known to be editable) and the `question` it asks (None: the summary)."""
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: WizardCallback, state: FSMContext
+    ) -> bool | dict[str, Any]:
+        message = callback.message
+        if not isinstance(message, Message):  # too old for Telegram to let us answer in place
+            return False
+        current_state = await state.get_state()
+        step = _step(current_state)
+        revision = WizardData.load(await state.get_data()).revision
+        if step is None or (callback_data.step, callback_data.revision) != (step, revision):
+            return False
+        return {"message": message, "question": question_for_state(current_state)}
+
+
+def _step(state: str | None) -> str | None:
+    """The `step` the buttons of the form's current message carry; None outside the form."""
+    question = question_for_state(state)
+    return question.key if question else (SUMMARY_STEP if state == Registration.summary.state else None)
+
+
+async def process_stale_button(
+    callback: CallbackQuery, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
+) -> None:
+    """A button of an earlier message of the form: said so, its buttons dropped, the current question asked."""
+    message = callback.message
+    await callback.answer(_("That button belongs to an earlier message."))
+    if not isinstance(message, Message):
+        return
+    await drop_buttons(message)
+    if _step(await state.get_state()) is not None:
+        form = Form(message, state, locale, clock, zone)
+        await reask(form, _("That button belongs to an earlier message. Here is the current question."))
+
+
+async def _not_for_this_step(callback: CallbackQuery) -> None:
+    """A current button asking what its question does not offer (no button of ours does): nothing changes."""
+    await callback.answer(_("That button belongs to an earlier message."))
+
+
+async def process_cancel_button(
+    callback: CallbackQuery, message: Message, state: FSMContext, session: AsyncSession, account: Account | None
+) -> None:
+    await callback.answer()
+    await drop_buttons(message)
+    await cancel(message, state, session, account)
+
+
+async def process_back_button(
+    callback: CallbackQuery, message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
+) -> None:
+    await callback.answer()
+    await drop_buttons(message)
+    await back(Form(message, state, locale, clock, zone))
+
+
+async def process_pick_button(
     callback: CallbackQuery,
     callback_data: WizardCallback,
+    message: Message,
+    question: Question | None,
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
@@ -272,143 +206,168 @@ async def process_form_button(
     code_settings: CodeSettings,
     bot: Bot,
 ) -> None:
-    message = callback.message
-    if not isinstance(message, Message):  # too old for Telegram to let us answer in place
-        await callback.answer(_("That button belongs to an earlier message."))
-        return
+    """One of a choice question's options, or a day offered by a date question."""
     form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
-    current_state = await state.get_state()
-    question = question_for_state(current_state)
-    step = question.key if question else (SUMMARY_STEP if current_state == Registration.summary.state else None)
-    revision = (await form.wizard()).revision
-    if step is None or (callback_data.step, callback_data.revision) != (step, revision):
-        await callback.answer(_("That button belongs to an earlier message."))
-        await drop_buttons(message)
-        if step is not None:
-            await _reask(form, _("That button belongs to an earlier message. Here is the current question."))
-        return
-    action = callback_data.action
-    if action is WizardAction.CANCEL:
-        await callback.answer()
-        await drop_buttons(message)
-        await _cancel(message, state, session, account)
-        return
-    if action is WizardAction.BACK:
-        await callback.answer()
-        await drop_buttons(message)
-        await _back(form)
-        return
-    if question is None:
-        await _summary_button(callback, callback_data, form, session, account, code_settings, bot)
-        return
-    await _question_button(callback, callback_data, question, form, message)
-
-
-async def _question_button(
-    callback: CallbackQuery, callback_data: WizardCallback, question: Question, form: Form, message: Message
-) -> None:
-    """`message`: the form's, known here to be editable (the buttons under it become its answer)."""
-    action = callback_data.action
-    wizard = await form.wizard()
-    if (
-        action is WizardAction.PICK
-        and question.kind is Kind.CHOICE
-        and (option := question.option(callback_data.value))
-    ):
-        value = option.answer
-    elif action is WizardAction.PICK and question.kind is Kind.DATE and question.parse is not None:
+    if question is not None and question.kind is Kind.CHOICE and (option := question.option(callback_data.value)):
+        await _chosen(callback, message, form, question, option.answer)
+    elif question is not None and question.kind is Kind.DATE and question.parse is not None:
         try:
-            value = question.parse(callback_data.value, wizard.answers, form.today)
+            value = question.parse(callback_data.value, (await form.wizard()).answers, form.today)
         except InvalidAnswer as invalid:
             await callback.answer()
-            await _reask(form, invalid.message)
+            await reask(form, invalid.message)
             return
-    elif action is WizardAction.TICK and question.kind is Kind.MULTI and question.option(callback_data.value):
-        ticked = set(wizard.ticked) ^ {callback_data.value}
-        wizard.ticked = [option.value for option in question.options if option.value in ticked]
-        await form.state.update_data(ticked=wizard.ticked)
-        await callback.answer()
-        keyboard = inline_question_keyboard(question, wizard, form.today, form.locale)
-        # "not modified" after a double tap: the keyboard is right already
-        with suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=keyboard)
-        return
-    elif action is WizardAction.NONE and question.kind is Kind.MULTI:
-        value = []
-    elif action is WizardAction.DONE and question.kind is Kind.MULTI:
-        if not wizard.ticked:
-            await callback.answer(
-                _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")),
-                show_alert=True,
-            )
-            return
-        value = list(wizard.ticked)
+        await _chosen(callback, message, form, question, value)
     else:
-        await callback.answer(_("That button belongs to an earlier message."))
-        return
-    await callback.answer()
-    await show_answer(message, chosen_text(question, value, form.locale))
-    await _accept(form, question, value)
+        await _not_for_this_step(callback)
 
 
-async def _summary_button(
+async def process_tick_button(
     callback: CallbackQuery,
     callback_data: WizardCallback,
-    form: Form,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """Ticks or unticks one option of a question with several answers; the keyboard shows the ticks."""
+    if question is None or question.kind is not Kind.MULTI or not question.option(callback_data.value):
+        await _not_for_this_step(callback)
+        return
+    form = Form(message, state, locale, clock, zone)
+    wizard = await form.wizard()
+    ticked = set(wizard.ticked) ^ {callback_data.value}
+    wizard.ticked = [option.value for option in question.options if option.value in ticked]
+    await state.update_data(ticked=wizard.ticked)
+    await callback.answer()
+    keyboard = inline_question_keyboard(question, wizard, form.today, form.locale)
+    # "not modified" after a double tap: the keyboard is right already
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=keyboard)
+
+
+async def process_none_button(
+    callback: CallbackQuery,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
     session: AsyncSession,
     account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
     code_settings: CodeSettings,
     bot: Bot,
 ) -> None:
-    message = form.message
+    """ "None of these" under a question with several answers."""
+    if question is None or question.kind is not Kind.MULTI:
+        await _not_for_this_step(callback)
+        return
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    await _chosen(callback, message, form, question, [])
+
+
+async def process_done_button(
+    callback: CallbackQuery,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    """ "Done" under a question with several answers: the ticked ones are the answer."""
+    if question is None or question.kind is not Kind.MULTI:
+        await _not_for_this_step(callback)
+        return
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    ticked = (await form.wizard()).ticked
+    if not ticked:
+        await callback.answer(
+            _("Choose at least one, or press “{none}”.").format(none=str(question.none_label or "")),
+            show_alert=True,
+        )
+        return
+    await _chosen(callback, message, form, question, list(ticked))
+
+
+async def _chosen(callback: CallbackQuery, message: Message, form: Form, question: Question, value: object) -> None:
+    """The buttons under the question (`message`, the form's) become its answer; then the next question."""
+    await callback.answer()
+    await show_answer(message, chosen_text(question, value, form.locale))
+    await accept(form, question, value)
+
+
+async def process_edit_button(
+    callback: CallbackQuery,
+    callback_data: WizardCallback,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """A line of the summary pressed: its question is asked again."""
+    form = Form(message, state, locale, clock, zone)
     wizard = await form.wizard()
-    if callback_data.action is WizardAction.EDIT and (question := QUESTIONS_BY_KEY.get(callback_data.value)):
-        if not question.applies(wizard.answers):
-            await callback.answer(_("That button belongs to an earlier message."))
-            return
-        await callback.answer()
-        await drop_buttons(message)
-        await _go_to(form, wizard, question)
+    edited = QUESTIONS_BY_KEY.get(callback_data.value)
+    if question is not None or edited is None or not edited.applies(wizard.answers):
+        await _not_for_this_step(callback)
         return
-    if callback_data.action is not WizardAction.SUBMIT or account is None:
-        await callback.answer(_("That button belongs to an earlier message."))
+    await callback.answer()
+    await drop_buttons(message)
+    await go_to(form, wizard, edited)
+
+
+async def process_submit_button(
+    callback: CallbackQuery,
+    message: Message,
+    question: Question | None,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    """Submit under the summary: the declaration is saved and the code shown."""
+    if question is not None or account is None:
+        await _not_for_this_step(callback)
         return
+    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    wizard = await form.wizard()
     try:
         await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
     except service.IncompleteDeclaration:
         await callback.answer()
-        await _go_to(form, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True))
+        await go_to(form, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True))
         return
     await callback.answer(_("Submitted"))
     await drop_buttons(message)
-    await form.state.clear()
+    await state.clear()
     thanks = _("Thank you. Your declaration is saved; here is your health code.")
-    await send_code(message, session, account, form.locale, form.clock, form.zone, code_settings, bot, intro=thanks)
+    await send_code(message, session, account, locale, clock, zone, code_settings, bot, intro=thanks)
 
 
-async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> None:
-    if finish.account is None:  # deleted their data while checking in
-        await form.state.clear()
-        await form.message.answer(_("You have no code yet. Send /start to answer the health questions."))
-        return
-    try:
-        result = await record_checkin(finish.session, finish.account.id, wizard.answers, form.clock(), form.zone)
-    except service.IncompleteDeclaration:
-        await form.state.clear()
-        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
-        return
-    await form.state.clear()
-    await send_code(
-        form.message,
-        finish.session,
-        finish.account,
-        form.locale,
-        form.clock,
-        form.zone,
-        finish.code_settings,
-        finish.bot,
-        intro=checkin_done_text(result, form.locale),
-    )
+BUTTONS: dict[WizardAction, Callable[..., Awaitable[None]]] = {
+    WizardAction.CANCEL: process_cancel_button,
+    WizardAction.BACK: process_back_button,
+    WizardAction.PICK: process_pick_button,
+    WizardAction.TICK: process_tick_button,
+    WizardAction.NONE: process_none_button,
+    WizardAction.DONE: process_done_button,
+    WizardAction.EDIT: process_edit_button,
+    WizardAction.SUBMIT: process_submit_button,
+}
 
 
 def create_router() -> Router:
@@ -419,5 +378,11 @@ def create_router() -> Router:
     router.message.register(process_shared_contact, StateFilter(Registration.phone), Has(F.contact))
     router.message.register(process_typed_answer, StateFilter(Registration), Has(F.text))
     router.message.register(process_unreadable_answer, StateFilter(Registration))
-    router.callback_query.register(process_form_button, WizardCallback.filter())
+    # The form's buttons: parsed once for all their handlers, then one handler per action.
+    buttons = Router(name="registration buttons")
+    buttons.callback_query.filter(WizardCallback.filter())
+    for action, handler in BUTTONS.items():
+        buttons.callback_query.register(handler, MagicData(F.callback_data.action == action), CurrentStep())
+    buttons.callback_query.register(process_stale_button)
+    router.include_router(buttons)
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time, tzinfo
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -13,7 +13,6 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
-from bot.checkin import handlers as checkin
 from bot.clock import Clock
 from bot.db.repositories.reminders import RemindChoice
 from bot.domain.times import parse_time_of_day
@@ -80,7 +79,6 @@ async def process_reminder_button(
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
-    locale: str,
     clock: Clock,
     zone: tzinfo,
     reminder_times: ReminderTimes,
@@ -88,10 +86,6 @@ async def process_reminder_button(
     message = callback.message
     if not isinstance(message, Message):
         await callback.answer(_("That button belongs to an earlier message."))
-        return
-    if callback_data.action is ReminderAction.CHECK_IN:
-        await callback.answer()
-        await checkin.process_checkin(message, state, session, account, locale, clock, zone)
         return
     if callback_data.action is ReminderAction.AT and callback_data.minute >= MINUTES_A_DAY:
         # Forged: no button of ours carries it. Answered like any button of an earlier message.
@@ -176,7 +170,8 @@ def create_router() -> Router:
     """The reminder handlers, in the order their filters are tried."""
     router = Router(name="reminders")
     router.message.register(process_remindme, Command("remindme"))
-    router.callback_query.register(process_reminder_button, ReminderButton.filter())
+    # The Check in button under a reminder is the check-in's (bot/checkin/handlers.py): it runs /checkin.
+    router.callback_query.register(process_reminder_button, ReminderButton.filter(F.action != ReminderAction.CHECK_IN))
     router.message.register(process_cancel, StateFilter(ReminderFlow.time), Command("cancel"))
     router.message.register(process_typed_time, StateFilter(ReminderFlow.time), _not_a_command)
     return router

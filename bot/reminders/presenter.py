@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import time
 from html import escape
+from typing import Any
 
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.db.repositories.reminders import RemindChoice, ReminderSetting
+from bot.reminders.keyboards import reminder_buttons
+from bot.reminders.service import REMINDER, Compose
 
 
 def clock(at: time) -> str:
@@ -19,6 +23,19 @@ def reminder_text() -> str:
         "⏰ <b>Time for your daily check-in.</b>\n"
         "You have not checked in today. Press the button below, or send /checkin."
     )
+
+
+def composer(i18n: I18n) -> Compose:
+    """What the reminder job stores for each person: the reminder or the warning in their language, and the
+    buttons under it, as JSON for the outbox (the job runs outside any update, so the locale is set here)."""
+
+    def compose(language: str, kind: str) -> tuple[str, dict[str, Any]]:
+        with i18n.context(), i18n.use_locale(language):
+            text = reminder_text() if kind == REMINDER else warning_text()
+            buttons = reminder_buttons().model_dump(mode="json", exclude_none=True)
+        return text, buttons
+
+    return compose
 
 
 def warning_text() -> str:

@@ -17,16 +17,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
+from typing import Any
 
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import notices
 from bot.clock import Clock
 from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.reminders import Due, RemindChoice, ReminderRepository, ReminderSetting
-from bot.reminders.keyboards import reminder_buttons
-from bot.reminders.presenter import reminder_text, warning_text
 from bot.status.service import local_day
 
 logger = logging.getLogger(__name__)
@@ -51,24 +49,33 @@ class Queued:
 
 
 Claim = Callable[[ReminderRepository, int], Awaitable[list[Due]]]
+# (language, kind) -> the notice's text and its buttons as JSON: the presenter's `composer`, given by the caller
+# so that the job stores words without knowing them.
+Compose = Callable[[str, str], tuple[str, dict[str, Any]]]
 
 
 async def queue_due(
-    sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime, zone: tzinfo, times: ReminderTimes
+    sessions: async_sessionmaker[AsyncSession], compose: Compose, now: datetime, zone: tzinfo, times: ReminderTimes
 ) -> Queued:
     """Queue a notice for everyone due now who has not had that kind today: how many of each."""
     local = now.astimezone(zone)
     today, clock = local.date(), local.time().replace(tzinfo=None)
     reminded = warned = 0
     if clock >= times.default_at:
-        reminded += await _walk(sessions, i18n, now, REMINDER, lambda r, after: r.claim_by_default(today, after, BATCH))
-    reminded += await _walk(sessions, i18n, now, REMINDER, lambda r, after: r.claim_chosen(today, clock, after, BATCH))
+        reminded += await _walk(
+            sessions, compose, now, REMINDER, lambda r, after: r.claim_by_default(today, after, BATCH)
+        )
+    reminded += await _walk(
+        sessions, compose, now, REMINDER, lambda r, after: r.claim_chosen(today, clock, after, BATCH)
+    )
     if clock >= times.warning_at:
-        warned = await _walk(sessions, i18n, now, WARNING, lambda r, after: r.claim_warnings(today, after, BATCH))
+        warned = await _walk(sessions, compose, now, WARNING, lambda r, after: r.claim_warnings(today, after, BATCH))
     return Queued(reminded=reminded, warned=warned)
 
 
-async def _walk(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: datetime, kind: str, claim: Claim) -> int:
+async def _walk(
+    sessions: async_sessionmaker[AsyncSession], compose: Compose, now: datetime, kind: str, claim: Claim
+) -> int:
     queued = 0
     after = 0  # keyset: a batch never reads past the people already taken
     while True:
@@ -78,7 +85,7 @@ async def _walk(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: dat
                 await session.rollback()
                 return queued
             # The claim and the notices are committed together: a crash before the commit leaves both.
-            await notices.queue(session, [_notice(i18n, person, kind) for person in due], now)
+            await notices.queue(session, [_notice(compose, person, kind) for person in due], now)
             await session.commit()
         notices.wake()
         queued += len(due)
@@ -87,18 +94,16 @@ async def _walk(sessions: async_sessionmaker[AsyncSession], i18n: I18n, now: dat
             return queued
 
 
-def _notice(i18n: I18n, person: Due, kind: str) -> NewNotice:
-    with i18n.context(), i18n.use_locale(person.language):
-        text = reminder_text() if kind == REMINDER else warning_text()
-        buttons = reminder_buttons().model_dump(mode="json", exclude_none=True)
+def _notice(compose: Compose, person: Due, kind: str) -> NewNotice:
+    text, buttons = compose(person.language, kind)
     return NewNotice(person.user_id, kind, text, buttons)
 
 
 async def remind_due(
-    sessions: async_sessionmaker[AsyncSession], i18n: I18n, clock: Clock, zone: tzinfo, times: ReminderTimes
+    sessions: async_sessionmaker[AsyncSession], compose: Compose, clock: Clock, zone: tzinfo, times: ReminderTimes
 ) -> None:
     """One look for due reminders: a periodic step of the bot process (bot/background.py)."""
-    queued = await queue_due(sessions, i18n, clock(), zone, times)
+    queued = await queue_due(sessions, compose, clock(), zone, times)
     if queued.reminded or queued.warned:
         logger.info("reminders: %s reminded, %s warned", queued.reminded, queued.warned)
 

@@ -37,6 +37,8 @@ from bot.roles.keyboards import RoleCallback, role_keyboard
 from bot.roles.service import GRANTABLE, Action, Outcome, RoleChange, RoleName
 
 logger = logging.getLogger(__name__)
+# What /grant and /revoke and their buttons change: the service's use case for each.
+USE_CASES = {Action.GRANT: service.grant_role, Action.REVOKE: service.revoke_role}
 
 
 class IsAdmin(Filter):
@@ -130,8 +132,7 @@ async def _change(
     role: RoleName,
     clock: Clock,
 ) -> RoleChange:
-    use_case = service.grant_role if action is Action.GRANT else service.revoke_role
-    return await use_case(session, actor, admin_ids, user_id, role, clock())
+    return await USE_CASES[action](session, actor, admin_ids, user_id, role, clock())
 
 
 async def _report(chat_id: int, change: RoleChange, session: AsyncSession, bot: Bot, i18n: I18n, clock: Clock) -> None:
@@ -172,7 +173,7 @@ async def process_forward(message: Message, session: AsyncSession) -> None:
     )
 
 
-async def process_role_button(
+async def process_grant_button(
     callback: CallbackQuery,
     callback_data: RoleCallback,
     session: AsyncSession,
@@ -181,16 +182,38 @@ async def process_role_button(
     bot: Bot,
     i18n: I18n,
 ) -> None:
+    await _role_button(callback, callback_data, Action.GRANT, session, admin_ids, clock, bot, i18n)
+
+
+async def process_revoke_button(
+    callback: CallbackQuery,
+    callback_data: RoleCallback,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    await _role_button(callback, callback_data, Action.REVOKE, session, admin_ids, clock, bot, i18n)
+
+
+async def _role_button(
+    callback: CallbackQuery,
+    callback_data: RoleCallback,
+    action: Action,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
     actor = callback.from_user.id
-    try:
-        action, role = Action(callback_data.action), RoleName(callback_data.role)
-    except ValueError:
-        action, role = None, None
     if not service.is_admin(actor, admin_ids):
-        await service.deny(session, actor, action or "role button", clock())
+        await service.deny(session, actor, action, clock())
         await callback.answer(presenter.only_admins(), show_alert=True)
         return
-    if action not in (Action.GRANT, Action.REVOKE) or role not in GRANTABLE:
+    role = callback_data.role
+    if role not in GRANTABLE:  # "admin" is configuration: no button of ours carries it
         await callback.answer(_("That button belongs to an earlier message."))
         return
     await callback.answer()
@@ -228,5 +251,7 @@ def create_router() -> Router:
     router.message.register(process_roles, Command("roles"))
     # Administrators only: anyone else's forwarded message goes on to the rest of the bot.
     router.message.register(process_forward, Has(F.forward_origin), IsAdmin())
-    router.callback_query.register(process_role_button, RoleCallback.filter())
+    # One handler per action; any other (or a role button that does not parse) is answered by the fallback.
+    router.callback_query.register(process_grant_button, RoleCallback.filter(F.action == Action.GRANT))
+    router.callback_query.register(process_revoke_button, RoleCallback.filter(F.action == Action.REVOKE))
     return router

@@ -14,10 +14,14 @@ from bot.roles.service import GRANTABLE, Action, RoleName
 
 
 class RoleCallback(CallbackData, prefix="role"):
-    """What a button asks: grant or revoke `role` for Telegram user `user`. Checked again on every press."""
+    """What a button asks: grant or revoke `role` for Telegram user `user`. Checked again on every press.
 
-    action: str
-    role: str
+    Typed, so the router picks the handler by `action` and a button naming no known action or role does not
+    parse: it is answered as a button of an earlier message. The text on the wire is as before ("role:grant:hr:7").
+    """
+
+    action: Action
+    role: RoleName
     user: ButtonNumber
 
 
@@ -27,12 +31,12 @@ def role_keyboard(user_id: int, held: Collection[RoleName]) -> InlineKeyboardMar
         if role in held:
             builder.button(
                 text=presenter.revoke_button(role),
-                callback_data=RoleCallback(action=Action.REVOKE.value, role=role.value, user=user_id),
+                callback_data=RoleCallback(action=Action.REVOKE, role=role, user=user_id),
             )
         else:
             builder.button(
                 text=presenter.grant_button(role),
-                callback_data=RoleCallback(action=Action.GRANT.value, role=role.value, user=user_id),
+                callback_data=RoleCallback(action=Action.GRANT, role=role, user=user_id),
             )
     builder.adjust(1)
     return builder.as_markup()

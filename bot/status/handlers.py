@@ -21,8 +21,9 @@ from bot.codes.keyboards import WhyColour
 from bot.codes.presenter import no_code_yet
 from bot.codes.service import CodeSettings, current_code
 from bot.menu import main_menu
-from bot.organizations.invites.service import organization_line
-from bot.registration.questions import is_form_state
+from bot.organizations.invites.presenter import membership_line
+from bot.organizations.invites.service import membership
+from bot.registration.questions import Registration
 from bot.status.presenter import status_lines
 
 
@@ -37,8 +38,8 @@ async def _status_text(
     if current is None or account is None:
         return None
     lines = [_("<b>Your status</b>"), *status_lines(current.status, locale, now.astimezone(zone).date())]
-    if (organization := await organization_line(session, account.id, locale)) is not None:
-        lines.append(organization)
+    if (organization := await membership(session, account.id)) is not None:
+        lines.append(membership_line(organization, locale))
     appeal = await appeals.open_appeal(session, account.id)
     await session.commit()
     markup = None
@@ -62,7 +63,7 @@ async def process_status(
 ) -> None:
     status = await _status_text(session, account, locale, clock, zone, code_settings)
     if status is None:
-        await message.answer(no_code_yet(is_form_state(await state.get_state())))
+        await message.answer(no_code_yet(await state.get_state() in Registration))
         return
     text, markup = status
     await message.answer(text, reply_markup=markup or main_menu())

@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.limits import RateLimiter
+from bot.broadcast.presenter import default_text, preview
 from bot.broadcast.sender import Sender, SenderSettings
-from bot.broadcast.service import Audience, default_text, preview, progress, start_broadcast
+from bot.broadcast.service import Audience, progress, start_broadcast
 from bot.clock import Clock, system_clock
 from bot.db.models import Broadcast, BroadcastRecipient, User
 from bot.i18n import create_i18n

@@ -26,6 +26,7 @@ from bot.domain.tokens import SigningKey
 from bot.i18n import create_i18n
 from bot.registration.service import submit_declaration
 from bot.reminders import service as reminders
+from bot.reminders.presenter import composer
 from bot.reminders.service import ReminderTimes
 from bot.retention import purge_expired
 from bot.status.daily import reevaluate
@@ -139,7 +140,9 @@ async def test_the_self_reminder_job_uses_indexes_only(
 
     async def look() -> None:
         # 20:05: the default reminders, the chosen ones and the evening warnings are all due.
-        queued = await reminders.queue_due(session_factory, create_i18n(), at(5, 20, 5), ZONE, ReminderTimes())
+        queued = await reminders.queue_due(
+            session_factory, composer(create_i18n()), at(5, 20, 5), ZONE, ReminderTimes()
+        )
         assert queued.reminded == 2 and queued.warned == 1
 
     statements = await _statements(engine, look)

@@ -17,6 +17,7 @@ from bot.organizations import export, scheduler
 from bot.organizations import service as common_service
 from bot.organizations.admin import service as admin_service
 from bot.organizations.admin.service import HrOutcome
+from bot.organizations.invites import presenter as invites_presenter
 from bot.organizations.invites import service as invites_service
 from bot.organizations.invites.service import JoinOutcome
 from bot.organizations.reminders import service as reminders_service
@@ -137,7 +138,7 @@ async def test_joining_by_invite_moves_between_organizations(session_factory: as
         assert moving.current is not None and moving.current.id == first.id and not moving.already_member
         moved = await invites_service.join(session, 30, second.invite_code)
         assert moved.outcome is JoinOutcome.JOINED and moved.left is not None and moved.left.id == first.id
-        assert await invites_service.organization_line(session, 31, "en") is None
+        assert await invites_service.membership(session, 31) is None
     async with session_factory() as session:
         assert (await session.get(User, 30)).organization_id == second.id
 
@@ -302,11 +303,13 @@ async def test_the_status_line_names_the_organization_in_the_readers_language(
     i18n = create_i18n()
     async with session_factory() as session:
         with i18n.context(), i18n.use_locale("en"):
-            assert await invites_service.organization_line(session, 35, "en") is None
+            assert await invites_service.membership(session, 35) is None
             await invites_service.join(session, 35, organization.invite_code)
-            assert await invites_service.organization_line(session, 35, "en") == "Organization: Uni &lt;A&gt;"
+            member_of = await invites_service.membership(session, 35)
+            assert member_of is not None
+            assert invites_presenter.membership_line(member_of, "en") == "Organization: Uni &lt;A&gt;"
         with i18n.context(), i18n.use_locale("zh"):
-            assert "Uni &lt;A&gt;中文" in (await invites_service.organization_line(session, 35, "zh") or "")
+            assert "Uni &lt;A&gt;中文" in invites_presenter.membership_line(member_of, "zh")
 
 
 async def test_members_are_numbered_in_each_organization_and_the_csv_tells_two_of_one_name_apart(

@@ -21,6 +21,7 @@ from bot.i18n import create_i18n
 from bot.registration.service import submit_declaration
 from bot.reminders import service
 from bot.reminders.keyboards import ReminderAction, ReminderButton
+from bot.reminders.presenter import composer
 from bot.reminders.service import Queued, ReminderTimes, queue_due
 from bot.sandbox.emulator import FakeTelegram
 from tests.stories import ZONE, add_person, answers, at, check_in, send_notices
@@ -51,7 +52,7 @@ async def _queued(sessions: async_sessionmaker[AsyncSession]) -> dict[int, list[
 
 
 async def _run(sessions: async_sessionmaker[AsyncSession], now: datetime) -> Queued:
-    return await queue_due(sessions, create_i18n(), now, ZONE, TIMES)
+    return await queue_due(sessions, composer(create_i18n()), now, ZONE, TIMES)
 
 
 async def test_the_job_reminds_who_is_not_green_and_not_checked_in_and_who_chose_a_time(

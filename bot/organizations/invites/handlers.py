@@ -29,7 +29,7 @@ from bot.organizations.keyboards import (
     join_keyboard,
 )
 from bot.organizations.service import INVITE_PREFIX
-from bot.registration.handlers import Form, start_form
+from bot.registration.form import Form, start_form
 
 # --- Invites -----------------------------------------------------------------------------------------
 

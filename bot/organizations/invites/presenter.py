@@ -96,5 +96,5 @@ def join_cancelled() -> str:
 
 
 def membership_line(organization: OrganizationSummary, locale: str) -> str:
-    """For /status."""
+    """For /status: "Organization: <name>" in the current gettext locale (HTML-escaped)."""
     return _("Organization: {organization}").format(organization=organization_name(organization, locale))

@@ -77,11 +77,3 @@ async def membership(session: AsyncSession, user_id: int) -> OrganizationSummary
     organization = await OrganizationRepository(session).membership(user_id)
     await session.commit()
     return summary_of(organization) if organization is not None else None
-
-
-async def organization_line(session: AsyncSession, user_id: int, locale: str) -> str | None:
-    """For /status: "Organization: <name>" in the current gettext locale (HTML-escaped), or None for none."""
-    from bot.organizations.invites.presenter import membership_line
-
-    organization = await membership(session, user_id)
-    return membership_line(organization, locale) if organization is not None else None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from contextlib import suppress
 from datetime import tzinfo
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import CommandObject
+from aiogram.filters import CommandObject, Filter, MagicData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -26,7 +26,7 @@ from bot.fsm import save_state
 from bot.messages import drop_buttons
 from bot.organizations import presenter as common_presenter
 from bot.organizations.choosing import choose_one, refusal_text
-from bot.organizations.keyboards import RemindStep, audience_keyboard, preview_keyboard
+from bot.organizations.keyboards import RemindAction, RemindStep, audience_keyboard, preview_keyboard
 from bot.organizations.reminders import presenter, service
 from bot.organizations.reminders.service import SendOutcome
 from bot.organizations.report import service as report_service
@@ -103,58 +103,114 @@ async def _forget_draft(state: FSMContext) -> None:
         await state.set_data(data)
 
 
-async def process_remind_step(
+class CurrentDraft(Filter):
+    """The button belongs to the reminder being prepared (its draft and organization), pressed by whoever
+    prepares it (the draft is in their conversation): gives the handler the `message` and the `draft`."""
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: RemindStep, state: FSMContext
+    ) -> bool | dict[str, Any]:
+        message = callback.message
+        draft = await _draft(state)
+        if (
+            not isinstance(message, Message)
+            or draft is None
+            or draft.get("id") != callback_data.draft
+            or draft.get("org") != callback_data.org
+        ):
+            return False
+        return {"message": message, "draft": draft}
+
+
+async def process_remind_stale(callback: CallbackQuery) -> None:
+    """A button of another draft, or of one already sent or cancelled: nothing changes."""
+    await callback.answer(common_presenter.stale_button())
+
+
+async def process_remind_cancel(callback: CallbackQuery, message: Message, state: FSMContext) -> None:
+    await callback.answer()
+    await _forget_draft(state)
+    await drop_buttons(message)
+    await message.answer(presenter.reminder_cancelled())
+
+
+async def process_remind_who(
     callback: CallbackQuery,
     callback_data: RemindStep,
+    message: Message,
+    draft: dict[str, Any],
     state: FSMContext,
     session: AsyncSession,
     admin_ids: Collection[int],
     clock: Clock,
     zone: tzinfo,
     locale: str,
+) -> None:
+    """The audience chosen: the preview of what each person will get."""
+    if callback_data.audience is None:
+        await process_remind_stale(callback)
+        return
+    await callback.answer()
+    await drop_buttons(message)
+    # Every preview is a new version of the draft: the buttons of an earlier one stop working.
+    draft = {**draft, "audience": callback_data.audience.value, "id": secrets.token_hex(4)}
+    await state.update_data({DRAFT: draft})
+    await _preview(message, callback.from_user.id, draft, session, admin_ids, clock, zone, locale)
+
+
+async def process_remind_own(
+    callback: CallbackQuery, callback_data: RemindStep, message: Message, draft: dict[str, Any], state: FSMContext
+) -> None:
+    """ "Write my own text": the next message is the reminder's text."""
+    if not _previewed(callback_data, draft):
+        await process_remind_stale(callback)
+        return
+    await callback.answer()
+    await drop_buttons(message)
+    current = await state.get_state()
+    back = draft.get("back") if current == RemindFlow.text.state else current
+    await save_state(state, RemindFlow.text, {DRAFT: {**draft, "back": back}})
+    await message.answer(presenter.write_own_prompt())
+
+
+async def process_remind_send(
+    callback: CallbackQuery,
+    callback_data: RemindStep,
+    message: Message,
+    draft: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    admin_ids: Collection[int],
+    clock: Clock,
+    zone: tzinfo,
     bot: Bot,
 ) -> None:
-    message = callback.message
-    draft = await _draft(state)
-    # Only the buttons of the reminder being prepared, by the person preparing it, do anything.
-    if (
-        not isinstance(message, Message)
-        or draft is None
-        or draft.get("id") != callback_data.draft
-        or draft.get("org") != callback_data.org
-    ):
-        await callback.answer(common_presenter.stale_button())
+    if callback_data.audience is None or not _previewed(callback_data, draft):
+        await process_remind_stale(callback)
         return
     actor = callback.from_user.id
-    if callback_data.step == "cancel":
-        await callback.answer()
-        await _forget_draft(state)
-        await drop_buttons(message)
-        await message.answer(presenter.reminder_cancelled())
-        return
-    try:
-        audience = Audience(callback_data.audience)
-    except ValueError:
-        await callback.answer(common_presenter.stale_button())
-        return
-    if callback_data.step == "who":
-        await callback.answer()
-        await drop_buttons(message)
-        # Every preview is a new version of the draft: the buttons of an earlier one stop working.
-        draft = {**draft, "audience": audience.value, "id": secrets.token_hex(4)}
-        await state.update_data({DRAFT: draft})
-        await _preview(message, actor, draft, session, admin_ids, clock, zone, locale)
-    elif callback_data.step == "own" and draft.get("audience") == audience.value:
-        await callback.answer()
-        await drop_buttons(message)
-        current = await state.get_state()
-        back = draft.get("back") if current == RemindFlow.text.state else current
-        await save_state(state, RemindFlow.text, {DRAFT: {**draft, "back": back}})
-        await message.answer(presenter.write_own_prompt())
-    elif callback_data.step == "send" and draft.get("audience") == audience.value:
-        await _send(callback, message, actor, draft, audience, state, session, admin_ids, clock, zone, bot)
-    else:
-        await callback.answer(common_presenter.stale_button())
+    await _send(callback, message, actor, draft, callback_data.audience, state, session, admin_ids, clock, zone, bot)
+
+
+def _previewed(callback_data: RemindStep, draft: dict[str, Any]) -> bool:
+    """The button is under the preview of the audience the draft has now."""
+    return callback_data.audience is not None and draft.get("audience") == callback_data.audience.value
+
+
+def remind_buttons() -> Router:
+    """The buttons of /remind: parsed once, then one handler per step; any other goes to the stale answer."""
+    router = Router(name="organizations remind buttons")
+    router.callback_query.filter(RemindStep.filter())
+    steps: dict[RemindAction, Callable[..., Awaitable[None]]] = {
+        RemindAction.CANCEL: process_remind_cancel,
+        RemindAction.WHO: process_remind_who,
+        RemindAction.OWN: process_remind_own,
+        RemindAction.SEND: process_remind_send,
+    }
+    for step, handler in steps.items():
+        router.callback_query.register(handler, MagicData(F.callback_data.step == step), CurrentDraft())
+    router.callback_query.register(process_remind_stale)
+    return router
 
 
 async def _preview(
@@ -173,7 +229,7 @@ async def _preview(
     if shown is None:
         await message.answer(refusal_text(actor, admin_ids, organization_id))
         return
-    english, chinese = broadcast.preview(text, "en"), broadcast.preview(text, "zh")
+    english, chinese = broadcast_presenter.preview(text, "en"), broadcast_presenter.preview(text, "zh")
     await message.answer(
         presenter.reminder_preview(shown.organization, locale, audience, shown.count, english, chinese),
         reply_markup=preview_keyboard(organization_id, draft["id"], audience),

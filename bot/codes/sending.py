@@ -1,0 +1,68 @@
+"""Sending a person their code: the one way every feature answers with it (codes' public module).
+
+Handlers of other features (the form, a check-in) import this instead of codes/handlers.py.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BufferedInputFile, InaccessibleMessage, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Account
+from bot.clock import Clock
+from bot.codes import presenter, service
+from bot.codes.keyboards import why_keyboard
+from bot.codes.service import CodeSettings
+from bot.menu import main_menu
+
+
+async def send_code(
+    message: Message | InaccessibleMessage,
+    session: AsyncSession,
+    account: Account,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    settings: CodeSettings,
+    bot: Bot,
+    in_form: bool = False,
+    intro: str | None = None,
+) -> None:
+    """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
+
+    `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
+    colour and the way to green, and the main menu; the photo carries the "Why this colour?" button.
+    """
+    now = clock()
+    current = await service.current_code(session, account, locale, now, zone, settings)
+    if current is None:
+        await message.answer(presenter.no_code_yet(in_form))
+        return
+    if intro is not None:
+        explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone)
+        await message.answer(explained, reply_markup=main_menu())
+    caption = presenter.caption(current, locale, now, zone)
+    key = presenter.image_key(current, zone, settings)
+    name = current.holder_name
+    if (cached := presenter.cached_file_id(current, key)) is not None:
+        try:
+            # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
+            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=why_keyboard())
+            return
+        except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
+            pass
+    if name is None:
+        name = await service.holder_name(session, account.id)
+    png = presenter.render(current, name, zone, settings)
+    sent = await bot.send_photo(
+        message.chat.id,
+        BufferedInputFile(png, filename="health-code.png"),
+        caption=caption,
+        reply_markup=why_keyboard(),
+    )
+    if sent.photo:
+        await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)

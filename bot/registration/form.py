@@ -1,0 +1,187 @@
+"""The form as other features use it: `Form`, `start_form`, `resume_form` (registration's public module).
+
+The form asks the questions of `questions`, keeps its place in the conversation state and ends with the
+summary (a declaration) or with the code (a check-in). The check-in, the onboarding and the organizations
+start or resume it from here, never from registration/handlers.py; those handlers only read the update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InaccessibleMessage, Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Account
+from bot.checkin.presenter import checkin_done_text
+from bot.checkin.service import record_checkin
+from bot.clock import Clock
+from bot.codes.sending import send_code
+from bot.codes.service import CodeSettings
+from bot.fsm import save_state
+from bot.menu import main_menu
+from bot.registration import service
+from bot.registration.keyboards import BACK, question_keyboard, summary_keyboard
+from bot.registration.presenter import question_text, summary_text
+from bot.registration.questions import (
+    Kind,
+    Purpose,
+    Question,
+    Registration,
+    WizardData,
+    first_question,
+    next_question,
+    previous_question,
+    question_for_state,
+    record_answer,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """What ending a form needs beyond asking questions: the database, who is answering, how to show a code."""
+
+    session: AsyncSession
+    account: Account | None
+    code_settings: CodeSettings
+    bot: Bot
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What every step of the form needs: the chat to answer in, the conversation state, the language, the clock."""
+
+    # A button pressed under a message too old to edit gives an InaccessibleMessage: still answered in its chat.
+    message: Message | InaccessibleMessage
+    state: FSMContext
+    locale: str
+    clock: Clock
+    zone: tzinfo
+    # Given by the handlers that can take the last answer of a check-in, which ends without a summary.
+    finish: Finish | None = None
+
+    @property
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    async def wizard(self) -> WizardData:
+        return WizardData.load(await self.state.get_data())
+
+    async def question(self) -> Question | None:
+        return question_for_state(await self.state.get_state())
+
+
+async def start_form(form: Form, answers: dict[str, Any] | None = None, purpose: Purpose = Purpose.DECLARATION) -> None:
+    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked."""
+    answers = dict(answers or {})
+    carried = list(answers) if purpose is Purpose.CHECKIN else []
+    wizard = WizardData(answers=answers, purpose=purpose, carried=carried)
+    await go_to(form, wizard, first_question(wizard.answers))
+
+
+async def resume_form(form: Form) -> None:
+    """Ask again where the person stopped: after a restart, a language change or a new /start."""
+    await go_to(form, await form.wizard(), await form.question())
+
+
+async def go_to(form: Form, wizard: WizardData, question: Question | None, error: str | None = None) -> None:
+    """Store where the form is and ask it: a question, or the summary when `question` is None."""
+    wizard.revision += 1
+    if question is None and wizard.purpose is Purpose.CHECKIN and form.finish is not None:
+        await _finish_checkin(form, form.finish, wizard)
+        return
+    if question is None:
+        wizard.editing = True
+        wizard.ticked = []
+        await save_state(form.state, Registration.summary, wizard.dump())
+        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
+        return
+    if question.kind is Kind.MULTI:
+        wizard.ticked = list(wizard.answers.get(question.key, []))
+    await save_state(form.state, question.state, wizard.dump())
+    await _ask(form, question, wizard, error)
+
+
+async def _ask(
+    form: Form, question: Question, wizard: WizardData, error: str | None = None, suggestions: tuple[str, ...] = ()
+) -> None:
+    applicable = wizard.to_ask()
+    position = applicable.index(question) + 1 if question in applicable else len(applicable)
+    await form.message.answer(
+        question_text(question, wizard.answers, position, len(applicable), form.locale, error),
+        reply_markup=question_keyboard(question, wizard, form.today, form.locale, suggestions),
+    )
+
+
+async def reask(form: Form, error: str, suggestions: tuple[str, ...] = ()) -> None:
+    """Explain what was wrong and ask the same question again; nothing is changed."""
+    wizard = await form.wizard()
+    question = await form.question()
+    if question is None:
+        await form.message.answer(f"⚠️ {error}")
+        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
+        return
+    await _ask(form, question, wizard, error, suggestions)
+
+
+async def accept(form: Form, question: Question, value: object) -> None:
+    wizard = await form.wizard()
+    wizard.answers = record_answer(question, wizard.answers, value)
+    wizard.ticked = []
+    await go_to(form, wizard, next_question(question, wizard.answers, wizard.editing, wizard.carried))
+
+
+# --- Back and Cancel, typed or pressed --------------------------------------------------------
+
+
+async def back(form: Form) -> None:
+    wizard = await form.wizard()
+    current = await form.question()
+    previous = previous_question(current, wizard.answers, wizard.carried)
+    if previous is None:
+        await reask(form, _("This is the first question."))
+        return
+    if current is not None and current.kind is Kind.PHONE:
+        # The phone question's keyboard (share my number) would stay under the questions before it.
+        await form.message.answer(f"⬅️ {BACK}", reply_markup=ReplyKeyboardRemove())
+    await go_to(form, wizard, previous)
+
+
+async def cancel(message: Message, state: FSMContext, session: AsyncSession, account: Account | None) -> None:
+    await state.clear()
+    if account is not None and await service.has_declared(session, account.id):
+        await message.answer(_("Cancelled. Your earlier answers are unchanged."), reply_markup=main_menu())
+    else:
+        await message.answer(
+            _("Cancelled. Nothing was saved. Send /start to begin again."), reply_markup=ReplyKeyboardRemove()
+        )
+
+
+async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> None:
+    if finish.account is None:  # deleted their data while checking in
+        await form.state.clear()
+        await form.message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
+    try:
+        result = await record_checkin(finish.session, finish.account.id, wizard.answers, form.clock(), form.zone)
+    except service.IncompleteDeclaration:
+        await form.state.clear()
+        await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
+        return
+    await form.state.clear()
+    await send_code(
+        form.message,
+        finish.session,
+        finish.account,
+        form.locale,
+        form.clock,
+        form.zone,
+        finish.code_settings,
+        finish.bot,
+        intro=checkin_done_text(result, form.locale),
+    )

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bot.sandbox.people import SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
-from tests.e2e.harness import Person
+from tests.people import Person
 from tests.scenarios import answer_identity, file_id, onboard, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

@@ -73,7 +73,9 @@ from bot.roles import handlers as roles
 from bot.status import handlers as status
 from bot.status.daily import DailyJob
 from bot.verification import handlers as verification
-from bot.verification.throttle import RedisFailureThrottle, Throttle
+from bot.verification.throttle import FailureThrottle, RedisFailureThrottle, Throttle
+from bot.webapp import server as webapp
+from bot.webapp.server import WebAppContext
 from bot.webhook import UpdateRequestHandler
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,11 @@ def create_dispatcher(
     dispatcher["report_charts"] = ChartCache()
     dispatcher["reminder_times"] = reminder_times(settings)
     dispatcher["appeal_hours"] = settings.appeal_hours
+    dispatcher["webapp_url"] = settings.webapp_url
+    dispatcher["webapp_frame_ancestors"] = tuple(settings.webapp_frame_ancestors.split())
+    # One count of failed checks for the chat and the Mini App's scanner: a forger gains nothing by switching.
+    throttle = _verify_throttle(storage) or FailureThrottle()
+    dispatcher["verify_throttle"] = throttle
     # A RedisStorage means several processes behind one webhook: a re-sent update may reach another of them.
     redis = getattr(storage, "redis", None)
     recorded = None if redis is not None else HandledUpdates(session_factory)
@@ -181,7 +188,7 @@ def create_dispatcher(
         # Before onboarding, which answers a plain /start: an invite opens the bot with /start join-<code>,
         # a scanned code with /start <token>.
         organizations.create_router(),
-        verification.create_router(_verify_throttle(storage)),
+        verification.create_router(throttle),
         checkin.create_router(),
         reminders.create_router(),
         status.create_router(),
@@ -210,7 +217,9 @@ def _verify_throttle(storage: BaseStorage) -> Throttle | None:
 
 def code_settings_for(settings: Settings, bot_username: str) -> CodeSettings:
     return CodeSettings(
-        bot_username=bot_username, keys=tuple(key_from_secret(secret) for secret in settings.code_secrets())
+        bot_username=bot_username,
+        keys=tuple(key_from_secret(secret) for secret in settings.code_secrets()),
+        webapp_url=settings.webapp_url,
     )
 
 
@@ -247,6 +256,7 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
     i18n = create_i18n()
     jobs = BackgroundJobs()
     metrics_runner: web.AppRunner | None = None
+    webapp_runner: web.AppRunner | None = None
     try:
         dispatcher, jobs = await prepare(settings, sessions, storage, isolation, bot, i18n, clock, metrics)
         # Everything loaded so far lives as long as the process: keeping it out of the collector's
@@ -254,10 +264,13 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         gc.collect()
         gc.freeze()
         if settings.webhook_mode:
-            await _serve_webhook(settings, dispatcher, bot, engine, sessions, metrics)
+            await _serve_webhook(settings, dispatcher, bot, engine, sessions, metrics, i18n)
         else:
             if settings.metrics_port is not None:
                 metrics_runner = await serve_metrics_alone(settings, metrics, sessions, engine)
+            if settings.webapp_url is not None:
+                context = webapp_context(dispatcher, bot, sessions, i18n)
+                webapp_runner = await webapp.serve_alone(context, settings.webapp_host, settings.webapp_port)
             await bot.delete_webhook(drop_pending_updates=False)
             logger.info("polling as @%s", (await bot.me()).username)
             await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
@@ -266,6 +279,8 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         await jobs.stop()
         if metrics_runner is not None:
             await metrics_runner.cleanup()
+        if webapp_runner is not None:
+            await webapp_runner.cleanup()
         await bot.session.close()
         await storage.close()
         await engine.dispose()
@@ -360,11 +375,14 @@ def create_webhook_app(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession] | None = None,
     metrics: Metrics | None = None,
+    i18n: I18n | None = None,
 ) -> web.Application:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     app = web.Application()
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
+    if settings.webapp_url is not None and sessions is not None:
+        webapp.add_routes(app, webapp_context(dispatcher, bot, sessions, i18n or create_i18n()))
     if metrics is not None and sessions is not None:
         # Next to /healthz: nginx (deploy/nginx) passes neither /metrics nor anything else but the webhook.
         add_metrics_route(app, metrics, sessions, engine)
@@ -373,6 +391,24 @@ def create_webhook_app(
     )
     setup_application(app, dispatcher, bot=bot)
     return app
+
+
+def webapp_context(
+    dispatcher: Dispatcher, bot: Bot, sessions: async_sessionmaker[AsyncSession], i18n: I18n
+) -> WebAppContext:
+    """The Mini App's API with the chat's own clock, zone, keys, admins and failed-check throttle."""
+    return WebAppContext(
+        bot_token=bot.token,
+        sessions=sessions,
+        clock=dispatcher["clock"],
+        zone=dispatcher["zone"],
+        code_settings=dispatcher["code_settings"],
+        admin_ids=dispatcher["admin_ids"],
+        i18n=i18n,
+        throttle=dispatcher["verify_throttle"],
+        frame_ancestors=dispatcher["webapp_frame_ancestors"],
+        metrics=dispatcher.get("metrics"),
+    )
 
 
 def webhook_path(settings: Settings) -> str:
@@ -386,11 +422,12 @@ async def _serve_webhook(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
     metrics: Metrics,
+    i18n: I18n,
 ) -> None:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings)
-    runner = web.AppRunner(create_webhook_app(settings, dispatcher, bot, engine, sessions, metrics))
+    runner = web.AppRunner(create_webhook_app(settings, dispatcher, bot, engine, sessions, metrics, i18n))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     # port is set; loopback by default, as the metrics describe the deployment to whoever reads them.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The Mini App's public HTTPS address (behind the same reverse proxy as the webhook), e.g.
+    # https://bot.example.org/app; unset, the chat works without it. In polling mode it is served on a small
+    # server of its own at WEBAPP_HOST:WEBAPP_PORT (loopback: the proxy in front is what the public reaches).
+    webapp_url: str | None = None
+    webapp_host: str = "127.0.0.1"
+    webapp_port: int = Field(default=8081, ge=1, le=65535)
+    # Origins besides Telegram's that may show the Mini App in a frame, space-separated: the sandbox's chat page.
+    webapp_frame_ancestors: str = ""
     retention_days: int = Field(default=60, ge=1, le=3650)
     # Hours a reviewer has to decide an appeal against a colour (one province promised 24).
     appeal_hours: int = Field(default=24, ge=1, le=24 * 14)
@@ -128,6 +136,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be the full public URL, e.g. https://bot.example.org/telegram")
         return value or None
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_address(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the full public URL of the Mini App, e.g. https://bot.example.org/app")
+        return value.rstrip("/") or None if value else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,19 +5,22 @@ Handlers of other features (the form, a check-in) import this instead of codes/h
 
 from __future__ import annotations
 
+import logging
 from datetime import tzinfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BufferedInputFile, InaccessibleMessage, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
-from bot.codes.keyboards import why_keyboard
+from bot.codes.keyboards import live_code_menu_button, why_keyboard
 from bot.codes.service import CodeSettings
 from bot.menu import main_menu
+
+logger = logging.getLogger(__name__)
 
 
 async def send_code(
@@ -46,12 +49,13 @@ async def send_code(
         explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone)
         await message.answer(explained, reply_markup=main_menu())
     caption = presenter.caption(current, locale, now, zone)
+    keyboard = why_keyboard(settings.webapp_url)
     key = presenter.image_key(current, zone, settings)
     name = current.holder_name
     if (cached := presenter.cached_file_id(current, key)) is not None:
         try:
             # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
-            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=why_keyboard())
+            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=keyboard)
             return
         except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
             pass
@@ -62,7 +66,18 @@ async def send_code(
         message.chat.id,
         BufferedInputFile(png, filename="health-code.png"),
         caption=caption,
-        reply_markup=why_keyboard(),
+        reply_markup=keyboard,
     )
     if sent.photo:
         await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
+    if settings.webapp_url is not None:
+        # A new picture means a new code (a new day, colour or language): the menu button follows, in the
+        # person's language, without a call on every code shown from the cache.
+        await _set_menu_button(bot, message.chat.id, settings.webapp_url)
+
+
+async def _set_menu_button(bot: Bot, chat_id: int, webapp_url: str) -> None:
+    try:
+        await bot.set_chat_menu_button(chat_id=chat_id, menu_button=live_code_menu_button(webapp_url))
+    except TelegramAPIError as error:  # the code is sent; a missing shortcut is no reason to fail the update
+        logger.warning("codes: could not set the menu button: %s", type(error).__name__)

@@ -25,6 +25,8 @@ class CodeSettings:
     validity: timedelta = timedelta(hours=24)
     # A code that would expire within this margin is renewed rather than shown, so it never dies at the gate.
     renew_margin: timedelta = timedelta(hours=6)
+    # The Mini App's address (WEBAPP_URL): the live code is one tap from every code shown. None: no Mini App.
+    webapp_url: str | None = None
 
     def link(self, token: str) -> str:
         return deep_link(self.bot_username, token)

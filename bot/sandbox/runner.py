@@ -21,7 +21,7 @@ from bot.roles.service import RoleName, grant_role
 
 from .emulator import FakeTelegram
 from .people import PEOPLE, SandboxRole, with_role
-from .process import BotProcess
+from .process import BotProcess, free_port
 from .web import create_app
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ class Sandbox:
         self.links: list[SandboxLink] = []
         self.bot: BotProcess | None = None
         self.clock: SandboxClock | None = None
+        # The bot's Mini App (issue 17): its own server in polling mode, on a free loopback port.
+        self.webapp_url: str | None = None
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
 
@@ -120,10 +122,22 @@ class Sandbox:
             now=datetime.now(UTC),
             admin_ids=[with_role(SandboxRole.ADMIN).id],
             cwd=self.data_dir,
+            extra_env=self._webapp_env(),
         )
         self.clock = SandboxClock(self.bot)
         await self.bot.start()
         self._ticker = asyncio.create_task(self.clock.keep_ticking())
+
+    def _webapp_env(self) -> dict[str, str]:
+        """The Mini App served by the bot on a loopback port, framed by the chat page (its origin allowed)."""
+        port = free_port()
+        self.webapp_url = f"http://127.0.0.1:{port}/app"
+        return {
+            "WEBAPP_URL": self.webapp_url,
+            "WEBAPP_HOST": "127.0.0.1",
+            "WEBAPP_PORT": str(port),
+            "WEBAPP_FRAME_ANCESTORS": self.url.rstrip("/"),
+        }
 
     async def stop(self) -> None:
         if self._ticker is not None:

@@ -23,15 +23,21 @@ from aiogram.utils.i18n import I18n
 from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcast import notices
 from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.filters import Has
+from bot.menu import main_menu
 from bot.messages import drop_buttons
 from bot.verification import presenter, service
-from bot.verification.keyboards import TemperatureCallback, correction_keyboard, temperature_keyboard
+from bot.verification.holder_notice import tell_holder
+from bot.verification.keyboards import (
+    TemperatureCallback,
+    correction_keyboard,
+    scanner_keyboard,
+    temperature_keyboard,
+)
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
-from bot.verification.service import Card, NotStaff, Recorded, TemperatureResult, Throttled
+from bot.verification.service import NotStaff, Recorded, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
 
 if TYPE_CHECKING:
@@ -145,7 +151,7 @@ async def _answer_token(
         session, user.id, admin_ids, token, clock(), zone, code_settings.keys, verify_throttle
     )
     if metrics is not None:
-        metrics.verified(_verdict(result))
+        metrics.verified(service.outcome_label(result))
     if isinstance(result, NotStaff):
         await message.answer(presenter.neutral_text(result.has_code))
     elif isinstance(result, Throttled):
@@ -153,15 +159,6 @@ async def _answer_token(
     else:
         keyboard = temperature_keyboard(result.verification_id) if result.valid else None
         await message.answer(presenter.card_text(result, locale, zone), reply_markup=keyboard)
-
-
-def _verdict(result: Card | Throttled | NotStaff) -> str:
-    """A staff check's verdict; a refused one counted too, so a wave of them shows."""
-    if isinstance(result, NotStaff):
-        return "not_staff"
-    if isinstance(result, Throttled):
-        return "throttled"
-    return result.verdict.value
 
 
 async def verify_scanned(
@@ -198,7 +195,14 @@ async def verify_command(
     if not (command.args or "").strip():
         user = message.from_user
         allowed = user is not None and await service.can_verify(session, user.id, admin_ids)
-        await message.answer(presenter.how_to_verify_text() if allowed else presenter.staff_only_text())
+        if not allowed:
+            await message.answer(presenter.staff_only_text())
+        elif code_settings.webapp_url is None:
+            await message.answer(presenter.how_to_verify_text())
+        else:
+            # Only staff get the scanner's button; the page's API checks the role again on every scan.
+            keyboard = scanner_keyboard(code_settings.webapp_url, main_menu().keyboard)
+            await message.answer(presenter.how_to_verify_text(scanner=True), reply_markup=keyboard)
         return
     token = start_payload_token(command.args)
     await _answer_token(
@@ -283,31 +287,13 @@ async def record_temperature(
             with suppress(TelegramBadRequest):
                 await message.edit_text(card, reply_markup=keyboard)
         if result.fever or result.outcome is Recorded.CHANGED:
-            await _tell_holder(session, i18n, result, clock)
+            await tell_holder(session, i18n, result, clock)
         return
     if result.outcome is Recorded.ALREADY:
         return  # a double tap: the card already shows the reading and its undo button
     # Someone else's card (a forwarded one?) stays as its staff member sees it; any other card is done.
     if result.outcome is not Recorded.NOT_YOURS and message is not None:
         await drop_buttons(message)
-
-
-async def _tell_holder(session: AsyncSession, i18n: I18n, result: TemperatureResult, clock: Clock) -> None:
-    if result.holder_id is None:
-        return
-    language = result.holder_language or i18n.default_locale
-    with i18n.context(), i18n.use_locale(language):
-        if result.fever:
-            text = presenter.holder_fever_text(result, language)
-        else:
-            text = presenter.holder_correction_text(result)
-    kind = "fever" if result.fever else "fever_corrected"
-    if result.outcome is Recorded.CHANGED:
-        # A correction made before its mistake was sent: the mistake is withdrawn and nothing is said.
-        taken_back = "fever_corrected" if result.fever else "fever"
-        await notices.take_back_or_tell(session, result.holder_id, taken_back, kind, text, clock())
-        return
-    await notices.tell(session, result.holder_id, kind, text, clock())
 
 
 def create_router(throttle: Throttle | None = None) -> Router:

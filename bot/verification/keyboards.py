@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, WebAppInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -36,3 +36,9 @@ def correction_keyboard(verification_id: int, fever: bool) -> InlineKeyboardMark
     text = "↩ " + (_("Undo: change to normal") if fever else _("Undo: change to fever (37.3 °C or more)"))
     builder.button(text=text, callback_data=TemperatureCallback(verification=verification_id, fever=not fever))
     return builder.as_markup()
+
+
+def scanner_keyboard(webapp_url: str, rows: list[list[KeyboardButton]]) -> ReplyKeyboardMarkup:
+    """The Mini App's checkpoint scanner above the usual `rows`: for staff only (the caller checks the role)."""
+    scan = KeyboardButton(text="📷 " + _("Scan codes"), web_app=WebAppInfo(url=webapp_url + "/scan"))
+    return ReplyKeyboardMarkup(keyboard=[[scan], *rows], resize_keyboard=True, is_persistent=True)

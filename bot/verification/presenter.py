@@ -33,11 +33,14 @@ def staff_only_text() -> str:
     return _("Only checkpoint staff can verify health codes.")
 
 
-def how_to_verify_text() -> str:
-    return _(
+def how_to_verify_text(scanner: bool = False) -> str:
+    text = _(
         "Send /verify followed by the code or its link, or a photo of the code. Scanning it with the phone's "
         "camera opens it here too."
     )
+    if scanner:
+        text += "\n" + _("Faster at a gate: press “Scan codes” below and scan one code after another.")
+    return text
 
 
 def no_code_in_photo_text() -> str:
@@ -219,3 +222,13 @@ def holder_correction_text(result: TemperatureResult) -> str:
             _("Your code is {colour}.").format(colour=colour_line(colour)),
         ]
     )
+
+
+def refusal_text(card: Card, locale: str, zone: tzinfo) -> str:
+    """Why a code is not valid (HTML): the chat's card and the Mini App's scanner say the same."""
+    return _reason_text(card, locale, zone)
+
+
+def shown_name(name: str) -> str:
+    """A holder's name as a card shows it (HTML-escaped; "—" when nothing of it would show)."""
+    return _shown_name(name)

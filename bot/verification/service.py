@@ -163,6 +163,16 @@ async def verify(
     return Card(row.id, verdict, holder, valid_until, shown)
 
 
+def outcome_label(result: Card | Throttled | NotStaff) -> str:
+    """A check's outcome for the metrics, whichever way it came (chat or scanner); a refused one counted too,
+    so a wave of them shows."""
+    if isinstance(result, NotStaff):
+        return "not_staff"
+    if isinstance(result, Throttled):
+        return "throttled"
+    return result.verdict.value
+
+
 async def _current_colour(session: AsyncSession, found: HolderRow, now: datetime, zone: tzinfo) -> str:
     """The colour now. Re-derived from the history, unless the person's current code was made today from
     the latest status: within a day only events change a status, and each re-derives it when it happens

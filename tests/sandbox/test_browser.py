@@ -16,9 +16,9 @@ from playwright.async_api import Browser, expect
 
 from bot.sandbox.people import SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
-from tests.e2e.harness import Person
-from tests.e2e.scenarios import back_from_abroad, file_id, register
+from tests.people import Person
 from tests.sandbox.conftest import ChatPage, chat_page
+from tests.scenarios import back_from_abroad, file_id, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -20,9 +20,9 @@ from bot.sandbox.miniapp import sign_init_data
 from bot.sandbox.people import SandboxPerson, SandboxRole, with_role
 from bot.sandbox.process import TIMEZONE
 from bot.sandbox.runner import SANDBOX_BOT_USERNAME, Sandbox
-from tests.e2e.harness import Person
-from tests.e2e.scenarios import back_from_abroad, register
+from tests.people import Person
 from tests.sandbox.conftest import ChatPage, chat_page
+from tests.scenarios import back_from_abroad, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

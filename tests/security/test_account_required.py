@@ -17,7 +17,7 @@ from bot.codes.keyboards import WhyColour
 from bot.registration.questions import Registration
 from bot.sandbox.emulator import FakeUser
 from bot.status import handlers as status_handlers
-from tests.security.conftest import Harness, texts
+from tests.inprocess import Harness, texts
 
 NEWCOMER = FakeUser(id=30, first_name="New", language_code="en")
 MEMBER = FakeUser(id=40, first_name="Member", language_code="en")

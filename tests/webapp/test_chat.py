@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import Harness
+from tests.inprocess import Harness
 from tests.webapp.conftest import HOLDER, STAFF, STRANGER, WEBAPP_URL, add_holder, add_staff
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox.emulator import FakeTelegram, RecordedCall
-from tests.e2e.harness import Person, message_text
+from tests.people import Person, message_text
 
 
 def photos(fake: FakeTelegram, after: int) -> list[RecordedCall]:

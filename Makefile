@@ -67,11 +67,12 @@ nginx:
 test: install browser nginx
 	$(PY) -m pytest
 
-# The in-process tier, for between edits: SQLite only, no bot process, no browser, no Redis, no real-time waits. The selection is
+# The in-process tier, for between edits: SQLite only, no bot process, no browser, no Redis, no real-time waits,
+# a quarter of the property examples (HYPOTHESIS_PROFILE, tests/conftest.py). The selection is
 # the markers in pyproject.toml ([tool.pytest.ini_options]); `make test` stays the whole suite, which CI runs.
 FAST_MARKERS := not e2e and not subprocess and not browser and not redis and not postgresql and not slow
 test-fast: install
-	TEST_DATABASES=sqlite $(PY) -m pytest -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	TEST_DATABASES=sqlite HYPOTHESIS_PROFILE=fast $(PY) -m pytest -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 # The same checks as .pre-commit-config.yaml, over the whole tree: lint, formatting, strict types.
 lint: install

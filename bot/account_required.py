@@ -12,7 +12,7 @@ from typing import Any
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.accounts import Account
 from bot.codes.presenter import no_code_yet
@@ -33,6 +33,13 @@ async def answer_no_code_yet(message: Message, state: FSMContext) -> None:
 async def answer_send_start(message: Message) -> None:
     """For commands that always pointed to /start, whatever the conversation's state."""
     await message.answer(no_code_yet(in_form=False))
+
+
+async def answer_button_send_start(query: CallbackQuery) -> None:
+    """A button that starts something for account holders (check in), pressed by someone without one."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(no_code_yet(in_form=False))
 
 
 def for_account_holders(

@@ -261,27 +261,11 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
     metrics_runner: web.AppRunner | None = None
     webapp_runner: web.AppRunner | None = None
     try:
-        me = await bot.get_me()
-        dispatcher = create_dispatcher(
-            settings=settings,
-            session_factory=sessions,
-            storage=storage,
-            events_isolation=isolation,
-            i18n=i18n,
-            code_settings=code_settings_for(settings, me.username or ""),
-            clock=clock,
-            metrics=metrics,
-        )
-        await set_command_menu(bot, i18n)
+        dispatcher, jobs = await prepare(settings, sessions, storage, isolation, bot, i18n, clock, metrics)
         # Everything loaded so far lives as long as the process: keeping it out of the collector's
         # generations removed most of the full-collection pauses in the webhook tail (docs/performance.md).
         gc.collect()
         gc.freeze()
-        jobs = background_jobs(settings, sessions, storage, bot, i18n, clock, metrics)
-        # Started and stopped with the dispatcher (polling or the webhook app): its shutdown awaits every
-        # job, so a job's last database work ends before the engine and the bot session are closed below.
-        dispatcher.startup.register(jobs.start)
-        dispatcher.shutdown.register(jobs.stop)
         if settings.webhook_mode:
             await _serve_webhook(settings, dispatcher, bot, engine, sessions, metrics, i18n)
         else:
@@ -291,7 +275,7 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
                 context = webapp_context(dispatcher, bot, sessions, i18n)
                 webapp_runner = await webapp.serve_alone(context, settings.webapp_host, settings.webapp_port)
             await bot.delete_webhook(drop_pending_updates=False)
-            logger.info("polling as @%s", me.username)
+            logger.info("polling as @%s", (await bot.me()).username)
             await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
         # Again, for a run that failed between the dispatcher's startup and its shutdown (a no-op otherwise).
@@ -303,6 +287,38 @@ async def run(settings: Settings, clock: Clock = system_clock) -> None:
         await bot.session.close()
         await storage.close()
         await engine.dispose()
+
+
+async def prepare(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    isolation: BaseEventIsolation,
+    bot: Bot,
+    i18n: I18n,
+    clock: Clock,
+    metrics: Metrics | None = None,
+) -> tuple[Dispatcher, BackgroundJobs]:
+    """The dispatcher of a bot process, its command menu set, and its background jobs; `run` and the
+    in-process tests (tests/inprocess.py) share it, so both run what a deployment runs."""
+    me = await bot.me()  # cached: `run` logs the name again
+    dispatcher = create_dispatcher(
+        settings=settings,
+        session_factory=sessions,
+        storage=storage,
+        events_isolation=isolation,
+        i18n=i18n,
+        code_settings=code_settings_for(settings, me.username or ""),
+        clock=clock,
+        metrics=metrics,
+    )
+    await set_command_menu(bot, i18n)
+    jobs = background_jobs(settings, sessions, storage, bot, i18n, clock, metrics)
+    # Started and stopped with the dispatcher (polling or the webhook app): its shutdown awaits every
+    # job, so a job's last database work ends before the engine and the bot session are closed.
+    dispatcher.startup.register(jobs.start)
+    dispatcher.shutdown.register(jobs.stop)
+    return dispatcher, jobs
 
 
 def background_jobs(

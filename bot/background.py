@@ -47,11 +47,26 @@ class BackgroundJobs:
 
     def __init__(self) -> None:
         self._work: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+        self._steps: list[Step] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def every(self, name: str, interval: float, step: Step) -> None:
         """Add a periodic step (see `PeriodicJob`)."""
-        self._work.append((name, PeriodicJob(name, interval, step).run))
+        # One step of a job at a time: `run_each_once` must not overlap the loop's own run of it.
+        lock = asyncio.Lock()
+
+        async def one_at_a_time() -> object:
+            async with lock:
+                return await step()
+
+        self._steps.append(one_at_a_time)
+        self._work.append((name, PeriodicJob(name, interval, one_at_a_time).run))
+
+    async def run_each_once(self) -> None:
+        """Every periodic step once, now, in the order added: what the loops would do by their next turn,
+        without waiting for it (the in-process tests move the clock, then ask for this). Errors propagate."""
+        for step in self._steps:
+            await step()
 
     def task(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Add a long-running task that loops by itself (the sender); `stop()` cancels and awaits it too."""

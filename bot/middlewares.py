@@ -130,3 +130,17 @@ class DuplicateUpdateMiddleware(BaseMiddleware):
         except Exception as error:  # the update is done; a lost mark only risks handling a later copy again
             logger.warning("update %s: its handled mark was not stored (%s)", update_id, type(error).__name__)
         return result
+
+
+class Provide(BaseMiddleware):
+    """Builds a router's typed services from the update's data (its session, the clock, the settings), so a
+    handler asks for the one use case it calls by name. Registered as an inner middleware it runs only once
+    the filters chose a handler, so an update that passes the router by builds nothing."""
+
+    def __init__(self, **factories: Callable[[dict[str, Any]], object]) -> None:
+        self._factories = factories
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        for name, factory in self._factories.items():
+            data[name] = factory(data)
+        return await handler(event, data)

@@ -6,8 +6,9 @@ SQLite only. The full suite, `make test`, leaves it unset and runs on both.
 
 from __future__ import annotations
 
-# Fixtures of stories that several test folders tell (people, their days, a Bot on the fake API).
-pytest_plugins = ["tests.stories"]
+# Fixtures of stories that several test folders tell (people, their days, a Bot on the fake API), and the
+# bot in this process (`harness`, `fake`, `start_bot`: tests/inprocess.py).
+pytest_plugins = ["tests.stories", "tests.inprocess"]
 
 import asyncio
 import os
@@ -15,12 +16,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import Base
+
+# `make test-fast` (HYPOTHESIS_PROFILE=fast) tries fewer examples of each property; the whole suite, the default.
+settings.register_profile("fast", max_examples=25)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 ALL_BACKENDS = ("sqlite", "postgresql")

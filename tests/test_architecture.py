@@ -139,6 +139,24 @@ def handlers_crossings(imports: list[Import]) -> set[tuple[str, str]]:
     return crossings
 
 
+def transaction_calls(project: Path = ROOT) -> list[str]:
+    """`x.commit()` / `x.rollback()` in a handlers module or a repository: the use case (layer 2) owns the
+    transaction, so a handler that only called a service cannot leave half of it stored or end it early."""
+    found = []
+    for path in sorted((project / "bot").rglob("*.py")):
+        module = module_name(path, project)
+        if handlers_module(module) is None and not within(module, "bot.db.repositories"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"commit", "rollback"}
+            ):
+                found.append(f"{module}:{node.lineno} calls .{node.func.attr}()")
+    return found
+
+
 @pytest.fixture(scope="module")
 def imports() -> list[Import]:
     return all_imports()
@@ -162,6 +180,10 @@ def test_no_service_imports_text_buttons_or_telegram(imports: list[Import]) -> N
     assert violations == [], (
         "return data from the service; words and buttons belong in presenters (docs/architecture.md)"
     )
+
+
+def test_neither_handlers_nor_repositories_commit_or_roll_back() -> None:
+    assert transaction_calls() == [], "commit once at the end of the use case in the service (docs/architecture.md)"
 
 
 # The checks themselves must be able to fail: each is fed a made-up tree with one upward import.
@@ -249,3 +271,18 @@ def test_a_service_importing_text_buttons_or_telegram_is_caught(
     tmp_path: Path, module: str, source: str, violation: bool
 ) -> None:
     assert bool(service_violations(made_up(tmp_path, module, source))) is violation
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["bot.checkin.handlers", "bot.organizations.invites.handlers", "bot.db.repositories.users"],
+)
+@pytest.mark.parametrize("call", ["await session.commit()", "await self._session.rollback()"])
+def test_a_commit_in_a_handler_or_a_repository_is_caught(tmp_path: Path, module: str, call: str) -> None:
+    write(tmp_path, module, f"async def handle(session, self):\n    {call}\n")
+    assert transaction_calls(tmp_path) != []
+
+
+def test_a_commit_in_a_service_passes(tmp_path: Path) -> None:
+    write(tmp_path, "bot.checkin.service", "async def record(session):\n    await session.commit()\n")
+    assert transaction_calls(tmp_path) == []

@@ -3,8 +3,7 @@ queue, uphold with a category and words, grant for some days). Thin: the service
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import tzinfo
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -13,7 +12,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
 from bot.appeals import presenter, service
@@ -33,12 +31,12 @@ from bot.appeals.keyboards import (
     withdraw_keyboard,
 )
 from bot.appeals.presenter import NoticeWording
-from bot.clock import Clock
+from bot.appeals.service import AppealService
 from bot.domain.appeals import Category
 from bot.fsm import save_state
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
-from bot.roles.service import deny, may_review
+from bot.middlewares import Provide
 
 MAX_DECISION_TEXT = 500
 
@@ -57,38 +55,29 @@ class ReviewForm(StatesGroup):
 # --- The person ---------------------------------------------------------------------------------------------
 
 
-async def process_appeal(
-    message: Message, state: FSMContext, session: AsyncSession, account: Account | None, clock: Clock, zone: tzinfo
-) -> None:
-    await _start(message, state, session, account, clock, zone)
+async def process_appeal(message: Message, state: FSMContext, account: Account | None, appeals: AppealService) -> None:
+    await _start(message, state, account, appeals)
 
 
 async def process_this_is_wrong(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    clock: Clock,
-    zone: tzinfo,
+    callback: CallbackQuery, state: FSMContext, account: Account | None, appeals: AppealService
 ) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await _start(callback.message, state, session, account, clock, zone)
+        await _start(callback.message, state, account, appeals)
 
 
-async def _start(
-    message: Message, state: FSMContext, session: AsyncSession, account: Account | None, clock: Clock, zone: tzinfo
-) -> None:
+async def _start(message: Message, state: FSMContext, account: Account | None, appeals: AppealService) -> None:
     if account is None:
         await message.answer(presenter.no_code())
         return
     try:
-        current = await service.contestable(session, account.id, clock(), zone)
+        current = await appeals.contestable(account.id)
     except service.NothingToAppeal:
         await message.answer(presenter.nothing_to_appeal())
         return
     if current.open_appeal is not None:
-        text = presenter.under_review(current.open_appeal, account.language, zone)
+        text = presenter.under_review(current.open_appeal, account.language, appeals.zone)
         await message.answer(text, reply_markup=withdraw_keyboard())
         return
     await save_state(state, AppealForm.reason, {"appeal_reasons": list(current.reasons)})
@@ -143,21 +132,18 @@ async def process_step(
     callback: CallbackQuery,
     callback_data: AppealCallback,
     state: FSMContext,
-    session: AsyncSession,
     account: Account | None,
-    clock: Clock,
-    zone: tzinfo,
-    appeal_hours: int,
+    appeals: AppealService,
 ) -> None:
     message = callback.message
     current = await state.get_state()
     step = callback_data.step
     if step is AppealStep.START:
-        await process_this_is_wrong(callback, state, session, account, clock, zone)
+        await process_this_is_wrong(callback, state, account, appeals)
         return
     if step is AppealStep.WITHDRAW:
         await callback.answer()
-        done = account is not None and await service.withdraw(session, account.id, clock())
+        done = account is not None and await appeals.withdraw(account.id)
         if isinstance(message, Message):
             await show_answer(message, presenter.withdrawn() if done else presenter.nothing_to_withdraw())
         return
@@ -176,7 +162,7 @@ async def process_step(
         await _confirm(message, state)
         return
     if step is AppealStep.SUBMIT and current == AppealForm.confirm.state and account is not None:
-        await _submit(message, state, session, account, clock, zone, appeal_hours)
+        await _submit(message, state, account, appeals)
         return
     await drop_buttons(message)
 
@@ -187,28 +173,11 @@ async def _confirm(message: Message, state: FSMContext) -> None:
     await message.answer(text, reply_markup=confirm_keyboard())
 
 
-async def _submit(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account,
-    clock: Clock,
-    zone: tzinfo,
-    hours: int,
-) -> None:
+async def _submit(message: Message, state: FSMContext, account: Account, appeals: AppealService) -> None:
     data = await state.get_data()
     await state.clear()
     try:
-        appeal = await service.submit(
-            session,
-            account.id,
-            data["appeal_reason"],
-            data["appeal_text"],
-            data.get("appeal_photo"),
-            clock(),
-            zone,
-            hours,
-        )
+        appeal = await appeals.submit(account.id, data["appeal_reason"], data["appeal_text"], data.get("appeal_photo"))
     except service.AlreadyOpen:
         answer = presenter.already_open()
     except service.NotOnRecord:
@@ -216,7 +185,7 @@ async def _submit(
     except service.NothingToAppeal:
         answer = presenter.nothing_to_appeal()
     else:
-        answer = presenter.submitted(appeal, account.language, zone)
+        answer = presenter.submitted(appeal, account.language, appeals.zone)
     await show_answer(message, answer)
 
 
@@ -228,30 +197,14 @@ async def process_appeal_cancel(message: Message, state: FSMContext) -> None:
 # --- Reviewers ----------------------------------------------------------------------------------------------
 
 
-async def process_queue(
-    message: Message,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-) -> None:
+async def process_queue(message: Message, locale: str, appeals: AppealService) -> None:
     actor = message.from_user.id if message.from_user else 0
-    await _show_next(message, session, actor, admin_ids, None, locale, clock, zone)
+    await _show_next(message, actor, None, locale, appeals)
 
 
-async def _show_next(
-    message: Message,
-    session: AsyncSession,
-    actor: int,
-    admin_ids: Collection[int],
-    after_id: int | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-) -> None:
+async def _show_next(message: Message, actor: int, after_id: int | None, locale: str, appeals: AppealService) -> None:
     try:
-        item = await service.queue_item(session, actor, admin_ids, after_id, clock(), zone)
+        item = await appeals.queue_item(actor, after_id)
     except service.NotAllowed:
         await message.answer(presenter.only_reviewers())
         return
@@ -261,18 +214,15 @@ async def _show_next(
     if item.appeal.photo_file_id:
         await message.answer_photo(item.appeal.photo_file_id)
     keyboard = decision_keyboard(item.appeal.id, item.has_next)
-    await message.answer(presenter.card(item, locale, zone), reply_markup=keyboard)
+    await message.answer(presenter.card(item, locale, appeals.zone), reply_markup=keyboard)
 
 
 async def process_review(
     callback: CallbackQuery,
     callback_data: ReviewCallback,
     state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    appeals: AppealService,
     i18n: I18n,
 ) -> None:
     actor = callback.from_user.id
@@ -281,8 +231,8 @@ async def process_review(
         await _stale(callback)
         return
     # Checked on every press, before anything is read: a forged button reveals nothing.
-    if not await may_review(session, actor, admin_ids):
-        await deny(session, actor, f"review_{callback_data.action.value}", clock())
+    if not await appeals.may_review(actor):
+        await appeals.deny(actor, f"review_{callback_data.action.value}")
         await callback.answer(presenter.only_reviewers(), show_alert=True)
         return
     action, appeal_id = callback_data.action, callback_data.appeal
@@ -295,7 +245,7 @@ async def process_review(
     await callback.answer()
     if action is ReviewAction.NEXT:
         await drop_buttons(message)
-        await _show_next(message, session, actor, admin_ids, appeal_id, locale, clock, zone)
+        await _show_next(message, actor, appeal_id, locale, appeals)
     elif action is ReviewAction.UPHOLD:
         await message.answer(presenter.choose_category(), reply_markup=category_keyboard(appeal_id))
     elif action is ReviewAction.GRANT:
@@ -308,9 +258,8 @@ async def process_review(
     else:
         await drop_buttons(message)
         try:
-            appeal = await service.grant(
-                session, actor, admin_ids, appeal_id, callback_data.value, clock(), zone, NoticeWording(i18n, zone)
-            )
+            wording = NoticeWording(i18n, appeals.zone)
+            appeal = await appeals.grant(actor, appeal_id, callback_data.value, wording)
         except service.AlreadyDecided:
             await message.answer(presenter.already_decided())
             return
@@ -321,15 +270,7 @@ async def process_review(
         await message.answer(presenter.decided_granted(appeal.grant_ends_on, locale))
 
 
-async def process_decision_text(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    i18n: I18n,
-) -> None:
+async def process_decision_text(message: Message, state: FSMContext, appeals: AppealService, i18n: I18n) -> None:
     text = " ".join((message.text or "").split())
     if len(text) < 2:
         await message.answer(presenter.ask_decision_text(MAX_DECISION_TEXT))
@@ -342,9 +283,8 @@ async def process_decision_text(
     actor = message.from_user.id if message.from_user else 0
     category = Category(data["review_category"])
     try:
-        await service.uphold(
-            session, actor, admin_ids, int(data["review_appeal"]), category, text, clock(), NoticeWording(i18n, zone)
-        )
+        wording = NoticeWording(i18n, appeals.zone)
+        await appeals.uphold(actor, int(data["review_appeal"]), category, text, wording)
     except service.AlreadyDecided:
         await message.answer(presenter.already_decided())
         return
@@ -370,9 +310,16 @@ async def _not_a_command(message: Message) -> bool:
     return not (message.text or "").startswith("/")
 
 
+def _appeals(data: dict[str, Any]) -> AppealService:
+    return AppealService(data["session"], data["admin_ids"], data["clock"], data["zone"], data["appeal_hours"])
+
+
 def create_router() -> Router:
     """The appeal handlers, in the order their filters are tried."""
     router = Router(name="appeals")
+    provide = Provide(appeals=_appeals)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     router.message.register(process_appeal, Command("appeal"))
     router.message.register(process_queue, Command("appeals"))
     router.message.register(process_appeal_cancel, StateFilter(AppealForm), Command("cancel"))

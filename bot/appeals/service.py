@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import notices
+from bot.clock import Clock
 from bot.db.models import Appeal, User
 from bot.db.repositories.appeals import GRANTED, UPHELD, AppealRepository
 from bot.db.repositories.audit import AuditRepository
@@ -31,7 +32,7 @@ from bot.domain.answers import Colour
 from bot.domain.appeals import Category
 from bot.domain.status import OverrideCategory, status_at
 from bot.overrides import service as overrides
-from bot.roles.service import RoleName, deny, is_admin
+from bot.roles.service import RoleName, deny, is_admin, may_review
 from bot.status.service import load_history, local_day
 
 # An administrator's colour is contested as a whole: it has no reasons of the rules behind it.
@@ -318,3 +319,40 @@ async def _check_appeal(
 async def appeals_of(session: AsyncSession, user_id: int) -> Sequence[Appeal]:
     """For /history and /mydata: the person's appeals, oldest first."""
     return await AppealRepository(session).of_user(user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AppealService:
+    """Appeals bound to one update's session and the bot's settings: the person's side and the reviewers'.
+    Every use case still checks the actor itself; the time is read when each is called, as before."""
+
+    session: AsyncSession
+    admin_ids: Collection[int]
+    clock: Clock
+    zone: tzinfo
+    # How long a reviewer has to decide (APPEAL_HOURS).
+    hours: int
+
+    async def contestable(self, user_id: int) -> Contestable:
+        return await contestable(self.session, user_id, self.clock(), self.zone)
+
+    async def submit(self, user_id: int, reason: str, text: str, photo_file_id: str | None) -> Appeal:
+        return await submit(self.session, user_id, reason, text, photo_file_id, self.clock(), self.zone, self.hours)
+
+    async def withdraw(self, user_id: int) -> bool:
+        return await withdraw(self.session, user_id, self.clock())
+
+    async def may_review(self, actor_id: int) -> bool:
+        return await may_review(self.session, actor_id, self.admin_ids)
+
+    async def deny(self, actor_id: int, attempted: str) -> None:
+        await deny(self.session, actor_id, attempted, self.clock())
+
+    async def queue_item(self, actor_id: int, after_id: int | None) -> QueueItem | None:
+        return await queue_item(self.session, actor_id, self.admin_ids, after_id, self.clock(), self.zone)
+
+    async def uphold(self, actor_id: int, appeal_id: int, category: Category, text: str, wording: Wording) -> Appeal:
+        return await uphold(self.session, actor_id, self.admin_ids, appeal_id, category, text, self.clock(), wording)
+
+    async def grant(self, actor_id: int, appeal_id: int, days: int, wording: Wording) -> Appeal:
+        return await grant(self.session, actor_id, self.admin_ids, appeal_id, days, self.clock(), self.zone, wording)

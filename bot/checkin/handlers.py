@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.account_required import answer_button_send_start, answer_send_start, for_account_holders
 from bot.accounts import Account
 from bot.checkin import service
 from bot.checkin.keyboards import CheckInAnswer, CheckInCallback, CheckInFor, changed_keyboard, members_keyboard
@@ -25,7 +26,6 @@ from bot.messages import drop_buttons, show_answer
 from bot.registration.form import Form, resume_form, start_form
 from bot.registration.keyboards import CANCEL
 from bot.registration.questions import Purpose, Registration, WizardData
-from bot.registration.service import has_declared
 from bot.reminders.keyboards import ReminderAction, ReminderButton
 from bot.status.service import local_day
 
@@ -38,14 +38,11 @@ async def process_checkin(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    account: Account | None,
+    account: Account,
     locale: str,
     clock: Clock,
     zone: tzinfo,
 ) -> None:
-    if account is None:
-        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
-        return
     current = await state.get_state()
     if current in Registration:
         wizard = WizardData.load(await state.get_data())
@@ -54,13 +51,11 @@ async def process_checkin(
             await message.answer(_("Please finish these questions first, or send /cancel."))
             await resume_form(Form(message, state, locale, clock, zone))
             return
-    if not await has_declared(session, account.id):
-        await session.commit()
+    already = await service.checked_in_on(session, account.id, local_day(clock(), zone))
+    if already is None:
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
-    already = await service.checked_in_on(session, account.id, local_day(clock(), zone))
-    members = await family.members(session, account.id)
-    await session.commit()
+    members = await family.list_members(session, account.id)
     await save_state(state, CheckIn.changed, {})
     await message.answer(question_text(already), reply_markup=changed_keyboard())
     if members:
@@ -80,13 +75,14 @@ async def process_checkin_for(
 ) -> None:
     """ "Check in for Mia": the same question about them; a forged or someone else's id finds nothing."""
     message = callback.message
-    member = await family.member(session, account.id, callback_data.member) if account is not None else None
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
     if member is None or not isinstance(message, Message):
-        await session.commit()
         await callback.answer(_("That button belongs to an earlier message."))
         return
     already = await service.checked_in_on(session, member.id, local_day(clock(), zone))
-    await session.commit()
+    if already is None:  # erased since the button was sent
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
     await callback.answer()
     if (
         await state.get_state() in Registration
@@ -102,7 +98,7 @@ async def process_start_button(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
-    account: Account | None,
+    account: Account,
     locale: str,
     clock: Clock,
     zone: tzinfo,
@@ -128,6 +124,9 @@ async def process_reminder_button(
         await callback.answer(_("That button belongs to an earlier message."))
         return
     await callback.answer()
+    if account is None:
+        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
+        return
     await process_checkin(message, state, session, account, locale, clock, zone)
 
 
@@ -156,13 +155,12 @@ async def process_changed_answer(
     # The holder checked in for: the presser, or a family member of theirs chosen with "Check in for ...".
     chosen_member = (await state.get_data()).get("member")
     member = (
-        await family.member(session, account.id, chosen_member)
+        await family.find_member(session, account.id, chosen_member)
         if account is not None and isinstance(chosen_member, int)
         else None
     )
     holder = member.id if member is not None else account.id if account is not None and chosen_member is None else None
     answers = await service.checkin_answers(session, holder, local_day(clock(), zone), changed) if holder else None
-    await session.commit()
     if answers is None:  # their data was deleted meanwhile
         await state.clear()
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
@@ -203,12 +201,20 @@ ASKING_TO_CHECK_IN = (
 def create_router() -> Router:
     """The check-in handlers, in the order their filters are tried."""
     router = Router(name="checkin")
-    router.message.register(process_checkin, Command("checkin"))
-    router.message.register(
+    # Without an account, "/start" whatever the state, as these answered before the filter took their check.
+    for_account_holders(router.message, process_checkin, Command("checkin"), otherwise=answer_send_start)
+    for_account_holders(
+        router.message,
         process_checkin,
         Words(CHECK_IN, "check in", "checkin", "打卡", "签到", "每日打卡", fillers=ASKING_TO_CHECK_IN),
+        otherwise=answer_send_start,
     )
-    router.callback_query.register(process_start_button, CheckInCallback.filter(F.answer == CheckInAnswer.START))
+    for_account_holders(
+        router.callback_query,
+        process_start_button,
+        CheckInCallback.filter(F.answer == CheckInAnswer.START),
+        otherwise=answer_button_send_start,
+    )
     router.callback_query.register(process_reminder_button, ReminderButton.filter(F.action == ReminderAction.CHECK_IN))
     router.callback_query.register(process_changed_answer, CheckInCallback.filter())
     router.callback_query.register(process_checkin_for, CheckInFor.filter())

@@ -14,7 +14,13 @@ from bot.db.repositories.declarations import DeclarationRepository
 from bot.domain.answers import Declaration, InvalidDeclaration
 from bot.domain.status import Report
 from bot.registration.questions import ALWAYS_ASKED_AGAIN
-from bot.registration.service import IncompleteDeclaration, add_declaration, answers_for_update, record_day_report
+from bot.registration.service import (
+    IncompleteDeclaration,
+    add_declaration,
+    answers_for_update,
+    has_declared,
+    record_day_report,
+)
 from bot.status.service import Reassessed, local_day, reassess
 
 # What "has anything changed?" leads into: travel, contacts, a diagnosis.
@@ -37,8 +43,10 @@ async def checkin_answers(session: AsyncSession, user_id: int, today: date, chan
     """The last declaration's answers to carry into a check-in; None before the first declaration.
 
     "Something changed" leaves travel, contacts and diagnosis unanswered, so they are asked again.
+    Ends its (read) transaction, so no connection is held while the caller talks to Telegram.
     """
     answers = await answers_for_update(session, user_id, today)
+    await session.commit()
     if not answers:
         return None
     if changed:
@@ -47,8 +55,17 @@ async def checkin_answers(session: AsyncSession, user_id: int, today: date, chan
     return answers
 
 
-async def checked_in_on(session: AsyncSession, user_id: int, day: date) -> bool:
-    return await CheckInRepository(session).on_day(user_id, day) is not None
+async def checked_in_on(session: AsyncSession, user_id: int, day: date) -> bool | None:
+    """Whether today's check-in was already given; None before the first declaration (nothing to check in on).
+
+    Ends its (read) transaction, so no connection is held while the caller talks to Telegram.
+    """
+    if not await has_declared(session, user_id):
+        await session.commit()
+        return None
+    already = await CheckInRepository(session).on_day(user_id, day) is not None
+    await session.commit()
+    return already
 
 
 async def record_checkin(

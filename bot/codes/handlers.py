@@ -36,8 +36,7 @@ async def show_code(
 ) -> None:
     in_form = await state.get_state() in Registration
     await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
-    members = await family.members(session, account.id)
-    await session.commit()
+    members = await family.list_members(session, account.id)
     if members:
         # Their own code first (the one shown at a gate most); the family's one press away.
         await message.answer(family_presenter.choose_code(), reply_markup=family_keyboard(members, can_add=False))
@@ -57,8 +56,7 @@ async def show_member_code(
     """A member's code, found only among the presser's own members: a forged or someone else's id gets the
     same answer as a stale button, and nothing about whether that member exists."""
     message = callback.message
-    member = await family.member(session, account.id, callback_data.member) if account is not None else None
-    await session.commit()
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
     if account is None or member is None or message is None:
         await callback.answer(_("That button belongs to an earlier message."))
         return
@@ -78,16 +76,13 @@ async def show_member_code_by_name(
     name: str,
 ) -> None:
     """ "show Mia's code": their member of that name (or first name), or which names there are."""
-    member = await family.member_named(session, account.id, name)
+    member, members = await family.find_member_named(session, account.id, name)
     if member is None:
-        members = await family.members(session, account.id)
-        await session.commit()
         await message.answer(
             family_presenter.no_member_named(name, members),
             reply_markup=family_keyboard(members, can_add=False) if members else None,
         )
         return
-    await session.commit()
     await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
 
 

@@ -3,8 +3,11 @@ Mini App, the live code (which a screenshot cannot fake) one press away too."""
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -14,6 +17,14 @@ class WhyColour(CallbackData, prefix="why"):
 
 
 def why_keyboard(webapp_url: str | None = None) -> InlineKeyboardMarkup:
+    return _why_keyboard(get_i18n().current_locale, webapp_url)
+
+
+@functools.cache
+def _why_keyboard(locale: str, webapp_url: str | None) -> InlineKeyboardMarkup:
+    # One per language (and the deployment's one Mini App address), as the main menu: built anew it was
+    # 7 % of a warm /code (docs/scaling.md). `locale` is the cache key; the labels are read in that same
+    # locale, which is the current one.
     builder = InlineKeyboardBuilder()
     builder.button(text="❓ " + _("Why this colour?"), callback_data=WhyColour())
     if webapp_url is not None:

@@ -20,8 +20,7 @@ from bot.menu import FAMILY
 
 
 async def show_family(message: Message, session: AsyncSession, account: Account) -> None:
-    members = await service.members(session, account.id)
-    await session.commit()
+    members = await service.list_members(session, account.id)
     can_add = len(members) < service.MEMBER_LIMIT
     await message.answer(presenter.family_text(members), reply_markup=family_keyboard(members, can_add))
 
@@ -30,8 +29,7 @@ async def process_add(callback: CallbackQuery, session: AsyncSession, account: A
     if account is None or not isinstance(callback.message, Message):
         await callback.answer(_("That button belongs to an earlier message."))
         return
-    can_add = await service.can_add(session, account.id)
-    await session.commit()
+    can_add = await service.room_for_another(session, account.id)
     await callback.answer()
     if not can_add:
         await callback.message.answer(presenter.limit_reached())

@@ -131,3 +131,43 @@ async def default_contact(session: AsyncSession, manager_id: int) -> dict[str, A
     latest = await DeclarationRepository(session).latest(manager_id)
     phone = latest.answers.get("phone") if latest is not None else None
     return {"phone": phone} if isinstance(phone, str) and phone else {}
+
+
+# Read use cases for the handlers: each reads and ends its transaction, so no handler commits (handlers
+# never do: tests/test_architecture.py) and no read holds a transaction open across a Telegram call.
+
+
+async def list_members(session: AsyncSession, manager_id: int) -> list[Member]:
+    """The account's members (/family, /code, /checkin), read in a transaction that ends here."""
+    found = await members(session, manager_id)
+    await session.commit()
+    return found
+
+
+async def find_member(session: AsyncSession, manager_id: int, member_id: int) -> Member | None:
+    """`member` as a use case of its own: None for a forged or someone else's id; the transaction ends here."""
+    found = await member(session, manager_id, member_id)
+    await session.commit()
+    return found
+
+
+async def find_member_named(session: AsyncSession, manager_id: int, name: str) -> tuple[Member | None, list[Member]]:
+    """ "show Mia's code": the member of that name, or (when none is) all of the account's members to choose from."""
+    found = await member_named(session, manager_id, name)
+    everyone = await members(session, manager_id) if found is None else []
+    await session.commit()
+    return found, everyone
+
+
+async def room_for_another(session: AsyncSession, manager_id: int) -> bool:
+    """Whether the account may add a member (under MEMBER_LIMIT); the transaction ends here."""
+    room = await can_add(session, manager_id)
+    await session.commit()
+    return room
+
+
+async def new_member_form(session: AsyncSession, manager_id: int) -> dict[str, Any] | None:
+    """The answers a new member's form starts with (default_contact), or None at MEMBER_LIMIT."""
+    answers = await default_contact(session, manager_id) if await can_add(session, manager_id) else None
+    await session.commit()
+    return answers

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.db.models import Appeal, Assessment, CheckIn, Verification
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.history import DeclarationDigest, HistoryRepository
@@ -146,3 +148,15 @@ def _codes(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return None
     return tuple(value)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryService:
+    """/history bound to one update's session and the bot's clock and zone."""
+
+    session: AsyncSession
+    clock: Clock
+    zone: tzinfo
+
+    async def of(self, user_id: int) -> History:
+        return await load_history(self.session, user_id, self.clock(), self.zone)

@@ -21,6 +21,7 @@ from bot.filters import Words
 from bot.i18n import SUPPORTED_LOCALES, format_day, semicolons
 from bot.menu import HELP, UPDATE_DECLARATION, main_menu
 from bot.messages import drop_buttons
+from bot.onboarding.service import help_for
 from bot.onboarding.texts import (
     admin_help_text,
     help_text,
@@ -30,11 +31,9 @@ from bot.onboarding.texts import (
     reviewer_help_text,
     staff_help_text,
 )
-from bot.organizations.report.service import is_hr_member
 from bot.registration import service as registration
 from bot.registration.form import Form, resume_form, start_form
 from bot.registration.questions import Registration
-from bot.roles.service import is_admin, may_review, may_verify
 from bot.status.presenter import COLOUR_SYMBOLS, COLOUR_WORDS, reason_text
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
@@ -203,19 +202,17 @@ async def process_help(
     """The commands, and those of checkpoint staff and administrators to them only."""
     if message.from_user is None:
         return
+    found = await help_for(session, message.from_user.id, account.id if account is not None else None, admin_ids)
     parts = [help_text()]
-    user_id = message.from_user.id
-    if await may_verify(session, user_id, admin_ids):
+    if found.staff:
         parts.append(staff_help_text())
-    if is_admin(user_id, admin_ids) or await is_hr_member(session, user_id):  # administrators may use them too
+    if found.hr:
         parts.append(hr_help_text())
-    if await may_review(session, user_id, admin_ids):
+    if found.reviewer:
         parts.append(reviewer_help_text())
-    if is_admin(user_id, admin_ids):
+    if found.admin:
         parts.append(admin_help_text())
-    menu = main_menu() if account is not None and await registration.has_declared(session, account.id) else None
-    await session.commit()
-    await message.answer("\n\n".join(parts), reply_markup=menu)
+    await message.answer("\n\n".join(parts), reply_markup=main_menu() if found.declared else None)
 
 
 async def process_cancel_outside_form(message: Message) -> None:

@@ -6,8 +6,7 @@ import logging
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -17,17 +16,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcast import notices
-from bot.clock import Clock
 from bot.domain.answers import Colour
 from bot.domain.status import ADMIN_CATEGORIES, OverrideCategory
 from bot.messages import drop_buttons
+from bot.middlewares import Provide
 from bot.overrides import presenter, service
 from bot.overrides.keyboards import CANCEL, OverrideChoice, category_keyboard
+from bot.overrides.service import OverrideService
 from bot.roles.presenter import person
-from bot.roles.service import is_admin
 from bot.roles.targets import find_person
 from bot.status.service import local_day
 
@@ -82,22 +79,19 @@ def parse_rest(rest: str, today: date) -> tuple[date | None, str]:
 async def process_override(
     message: Message,
     command: CommandObject,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    overrides: OverrideService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
     bot: Bot,
     i18n: I18n,
     state: FSMContext,
 ) -> None:
     if message.from_user is None:
         return
-    now = clock()
+    now = overrides.clock()
     actor = message.from_user.id
-    if not is_admin(actor, admin_ids):
+    if not overrides.is_admin(actor):
         # The same answer whatever the arguments: a refusal reveals nothing about anyone.
-        await service.refuse(session, actor, now, "override")
+        await overrides.refuse(actor, now)
         await message.answer(_("Only administrators can do that."))
         return
     parts = (command.args or "").split(maxsplit=2)
@@ -105,7 +99,8 @@ async def process_override(
         await message.answer(presenter.usage_text())
         return
     target, word = parts[0], parts[1].lower()
-    user_id = await find_person(session, bot, target)
+    # The Telegram lookup stays here: services import nothing of Telegram.
+    user_id = await find_person(overrides.session, bot, target)
     if user_id is None:
         await message.answer(
             _(
@@ -114,18 +109,18 @@ async def process_override(
         )
         return
     if word in END_WORDS:
-        await _end(message, session, admin_ids, actor, user_id, bot, i18n, now, zone)
+        await _end(message, overrides, actor, user_id, i18n, now)
         return
     colour = COLOUR_WORDS.get(word)
     if colour is None:
         await message.answer(presenter.usage_text())
         return
     try:
-        ends_on, note = parse_rest(parts[2] if len(parts) > 2 else "", local_day(now, zone))
+        ends_on, note = parse_rest(parts[2] if len(parts) > 2 else "", local_day(now, overrides.zone))
     except InvalidOverride as invalid:
         await message.answer(f"⚠️ {escape(invalid.message)}\n\n{presenter.usage_text()}")
         return
-    holder = await service.find_holder(session, user_id)
+    holder = await overrides.find_holder(user_id)
     if holder is None:
         await message.answer(_("Nobody with that id has registered: there is no code to override."))
         return
@@ -165,17 +160,14 @@ async def process_choice(
     callback: CallbackQuery,
     callback_data: OverrideChoice,
     state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    overrides: OverrideService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
     i18n: I18n,
 ) -> None:
-    now = clock()
+    now = overrides.clock()
     actor = callback.from_user.id
-    if not is_admin(actor, admin_ids):
-        await service.refuse(session, actor, now, "override")
+    if not overrides.is_admin(actor):
+        await overrides.refuse(actor, now)
         await callback.answer(_("Only administrators can do that."), show_alert=True)
         return
     draft = await _draft(state)
@@ -202,14 +194,12 @@ async def process_choice(
     await _forget_draft(state)
     if message is not None:
         await drop_buttons(message)
-    if ends_on is not None and ends_on <= local_day(now, zone):
+    if ends_on is not None and ends_on <= local_day(now, overrides.zone):
         # Pressed a day or more later: the end date chosen then may have passed.
         await _say(callback, _("The end date must be after today and within {days} days.").format(days=MAX_DAYS_AHEAD))
         return
     try:
-        done = await service.set_override(
-            session, admin_ids, actor, user_id, colour, note, ends_on, now, zone, category=category
-        )
+        done = await overrides.set_override(actor, user_id, colour, note, ends_on, now, category)
     except service.NoSuchPerson:
         await _say(callback, _("Nobody with that id has registered: there is no code to override."))
         return
@@ -217,7 +207,7 @@ async def process_choice(
     await _say(callback, presenter.confirmation_text(who, str(colour), note, ends_on, locale, category))
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_text(str(colour), note, ends_on, done.language, category)
-    await notices.tell(session, user_id, "override", text, now)
+    await overrides.tell(user_id, text, now)
 
 
 def _decision(draft: dict[str, Any]) -> tuple[int, Colour, date | None, str]:
@@ -238,23 +228,15 @@ async def _say(callback: CallbackQuery, text: str) -> None:
 
 
 async def _end(
-    message: Message,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    actor: int,
-    user_id: int,
-    bot: Bot,
-    i18n: I18n,
-    now: datetime,
-    zone: tzinfo,
+    message: Message, overrides: OverrideService, actor: int, user_id: int, i18n: I18n, now: datetime
 ) -> None:
     try:
-        done = await service.end_override(session, admin_ids, actor, user_id, now, zone)
+        done = await overrides.end_override(actor, user_id, now)
     except service.NoSuchPerson:
         await message.answer(_("Nobody with that id has registered: there is no code to override."))
         return
     if done is None:
-        holder = await service.find_holder(session, user_id)
+        holder = await overrides.find_holder(user_id)
         who = person(user_id, holder.username, holder.name) if holder else person(user_id)
         await message.answer(_("{person} has no override in force.").format(person=who))
         return
@@ -262,11 +244,18 @@ async def _end(
     await message.answer(presenter.ended_text(person(user_id, done.username, done.name), colour))
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_ended_text(colour)
-    await notices.tell(session, user_id, "override", text, now)
+    await overrides.tell(user_id, text, now)
+
+
+def _overrides(data: dict[str, Any]) -> OverrideService:
+    return OverrideService(data["session"], data["admin_ids"], data["clock"], data["zone"])
 
 
 def create_router() -> Router:
     router = Router(name="overrides")
+    provide = Provide(overrides=_overrides)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     router.message.register(process_override, Command("override"))
     router.callback_query.register(process_choice, OverrideChoice.filter())
     return router

@@ -13,6 +13,8 @@ from datetime import date, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
+from bot.clock import Clock
 from bot.db.models import Override, User
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.codes import CodeRepository
@@ -142,3 +144,44 @@ def _overridden(holder: User, reassessed: Reassessed) -> Overridden:
         name=holder.display_name,
         username=holder.username,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideService:
+    """An administrator's overrides bound to one update's session and the bot's settings; every use case
+    still checks the actor itself."""
+
+    session: AsyncSession
+    admin_ids: Collection[int]
+    clock: Clock
+    zone: tzinfo
+
+    def is_admin(self, user_id: int) -> bool:
+        return is_admin(user_id, self.admin_ids)
+
+    async def refuse(self, actor_id: int, now: datetime) -> None:
+        await refuse(self.session, actor_id, now, "override")
+
+    async def find_holder(self, user_id: int) -> Holder | None:
+        return await find_holder(self.session, user_id)
+
+    async def set_override(
+        self,
+        actor_id: int,
+        user_id: int,
+        colour: Colour,
+        reason: str,
+        ends_on: date | None,
+        now: datetime,
+        category: OverrideCategory,
+    ) -> Overridden:
+        return await set_override(
+            self.session, self.admin_ids, actor_id, user_id, colour, reason, ends_on, now, self.zone, category
+        )
+
+    async def end_override(self, actor_id: int, user_id: int, now: datetime) -> Overridden | None:
+        return await end_override(self.session, self.admin_ids, actor_id, user_id, now, self.zone)
+
+    async def tell(self, user_id: int, text: str, now: datetime) -> None:
+        """The person hears of it through the outbox, after the decision was stored."""
+        await notices.tell(self.session, user_id, "override", text, now)

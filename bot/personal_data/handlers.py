@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from enum import StrEnum
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
@@ -12,14 +12,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Account, Accounts
+from bot.accounts import Account
 from bot.callbacks import ButtonNumber, MemberNumber
-from bot.clock import Clock
-from bot.family import service as family
 from bot.messages import drop_buttons
+from bot.middlewares import Provide
 from bot.personal_data import presenter, service
+from bot.personal_data.service import PersonalDataService
 
 
 class DeleteChoice(StrEnum):
@@ -55,23 +54,21 @@ def delete_keyboard(account: Account | None, members: tuple[tuple[int, str], ...
     return builder.as_markup()
 
 
-async def process_mydata(
-    message: Message, state: FSMContext, session: AsyncSession, locale: str, zone: tzinfo, clock: Clock
-) -> None:
+async def process_mydata(message: Message, state: FSMContext, locale: str, personal_data: PersonalDataService) -> None:
     if message.from_user is None:
         return
-    now = clock()
+    now = personal_data.clock()
     # Counted before anything is read: a refused request builds nothing.
-    wait = await service.claim_export(session, message.from_user.id, now)
+    wait = await personal_data.claim_export(message.from_user.id, now)
     if wait:
         await message.answer(presenter.export_limited(wait))
         return
-    data = await service.stored_data(session, state, message.from_user.id)
+    data = await personal_data.stored_data(state, message.from_user.id)
     if data.empty:
         await message.answer(presenter.nothing_stored())
         return
     await message.answer_document(
-        BufferedInputFile(presenter.data_text(data, locale, zone, now), filename=presenter.TEXT_FILENAME)
+        BufferedInputFile(presenter.data_text(data, locale, personal_data.zone, now), filename=presenter.TEXT_FILENAME)
     )
     await message.answer_document(
         BufferedInputFile(presenter.data_json(data, now), filename=presenter.JSON_FILENAME),
@@ -80,20 +77,14 @@ async def process_mydata(
 
 
 async def process_delete(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    locale: str,
-    zone: tzinfo,
-    clock: Clock,
+    message: Message, state: FSMContext, account: Account | None, locale: str, personal_data: PersonalDataService
 ) -> None:
     if message.from_user is None:
         return
     if account is None and not await service.read_conversation(state):
         await message.answer(presenter.nothing_stored())
         return
-    preview = await service.erasure_preview(session, message.from_user.id, clock(), zone)
+    preview = await personal_data.erasure_preview(message.from_user.id)
     if preview.kept_by is not None:
         await message.answer(presenter.deletion_refused(preview.kept_by, locale))
         return
@@ -105,19 +96,15 @@ async def process_delete(
 async def process_delete_member(
     callback: CallbackQuery,
     callback_data: DeleteMember,
-    session: AsyncSession,
     account: Account | None,
     bot: Bot,
     locale: str,
-    zone: tzinfo,
-    clock: Clock,
+    personal_data: PersonalDataService,
 ) -> None:
     if account is None:
         await callback.answer(_("That button belongs to an earlier message."))
         return
-    member = await family.member(session, account.id, callback_data.member)
-    name = (member.name or "") if member is not None else ""
-    outcome, decision = await service.erase_member(session, account.id, callback_data.member, clock(), zone)
+    outcome, decision, name = await personal_data.erase_member(account.id, callback_data.member)
     if outcome is service.MemberErased.NOT_YOURS:
         await callback.answer(_("That button belongs to an earlier message."))
         return
@@ -135,13 +122,10 @@ async def process_delete_choice(
     callback: CallbackQuery,
     callback_data: DeleteCallback,
     state: FSMContext,
-    session: AsyncSession,
     account: Account | None,
-    accounts: Accounts,
     bot: Bot,
     locale: str,
-    zone: tzinfo,
-    clock: Clock,
+    personal_data: PersonalDataService,
 ) -> None:
     stale = callback_data.choice not in set(DeleteChoice) or (
         account is not None
@@ -158,7 +142,7 @@ async def process_delete_choice(
     if callback_data.choice == DeleteChoice.KEEP:
         await bot.send_message(chat_id, presenter.kept())
         return
-    erased = await service.erase_everything(session, state, accounts, callback.from_user.id, clock(), zone)
+    erased = await personal_data.erase_everything(state, callback.from_user.id)
     if erased.kept_by is not None:
         # Set since the confirmation was shown: checked again where the deletion happens.
         await bot.send_message(chat_id, presenter.deletion_refused(erased.kept_by, locale))
@@ -169,9 +153,16 @@ async def process_delete_choice(
     await bot.send_message(chat_id, presenter.deleted(), reply_markup=ReplyKeyboardRemove())
 
 
+def _personal_data(data: dict[str, Any]) -> PersonalDataService:
+    return PersonalDataService(data["session"], data["accounts"], data["clock"], data["zone"])
+
+
 def create_router() -> Router:
     """The personal data handlers, in the order their filters are tried."""
     router = Router(name="personal_data")
+    provide = Provide(personal_data=_personal_data)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     router.message.register(process_mydata, Command("mydata"))
     router.message.register(process_delete, Command("delete"))
     router.callback_query.register(process_delete_choice, DeleteCallback.filter())

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Accounts
+from bot.clock import Clock
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
@@ -285,21 +286,49 @@ class MemberErased(StrEnum):
 
 async def erase_member(
     session: AsyncSession, manager_id: int, member_id: int, now: datetime, zone: tzinfo
-) -> tuple[MemberErased, Decision | None]:
+) -> tuple[MemberErased, Decision | None, str]:
     """Erase one family member, as erase_everything does a person: their row and (by the cascade) all of
     theirs, the audit log unlinked; refused while a health authority's decision about their code is in force.
+    Also gives the member's name, read before the erasure, to say whose data went.
     """
     repository = PersonalDataRepository(session)
-    if await FamilyRepository(session).member(manager_id, member_id) is None:
+    member = await FamilyRepository(session).member(manager_id, member_id)
+    if member is None:
         await session.commit()
-        return MemberErased.NOT_YOURS, None
+        return MemberErased.NOT_YOURS, None, ""
+    name = member.name or ""
     await repository.lock_user(member_id)
     decision = await _decision_keeping_data(repository, member_id, now, zone)
     if decision is not None:
         await session.commit()
-        return MemberErased.KEPT, decision
+        return MemberErased.KEPT, decision, name
     await repository.delete_user(member_id)
     await AuditRepository(session).unlink_person(member_id)
     await session.commit()
     logger.info("personal data: a family member was erased at their manager's request")
-    return MemberErased.ERASED, None
+    return MemberErased.ERASED, None, name
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataService:
+    """/mydata and /delete bound to one update's session, the account cache and the bot's clock and zone."""
+
+    session: AsyncSession
+    accounts: Accounts
+    clock: Clock
+    zone: tzinfo
+
+    async def claim_export(self, user_id: int, now: datetime) -> int:
+        return await claim_export(self.session, user_id, now)
+
+    async def stored_data(self, state: ConversationState, user_id: int) -> StoredData:
+        return await stored_data(self.session, state, user_id)
+
+    async def erasure_preview(self, user_id: int) -> ErasurePreview:
+        return await erasure_preview(self.session, user_id, self.clock(), self.zone)
+
+    async def erase_everything(self, state: ConversationState, user_id: int) -> Erased:
+        return await erase_everything(self.session, state, self.accounts, user_id, self.clock(), self.zone)
+
+    async def erase_member(self, manager_id: int, member_id: int) -> tuple[MemberErased, Decision | None, str]:
+        return await erase_member(self.session, manager_id, member_id, self.clock(), self.zone)

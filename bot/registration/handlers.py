@@ -421,13 +421,11 @@ async def process_member_relation(
     if account is None or not isinstance(message, Message):
         await callback.answer(_("That button belongs to an earlier message."))
         return
-    if not await family.can_add(session, account.id):
-        await session.commit()
+    contact = await family.new_member_form(session, account.id)
+    if contact is None:
         await callback.answer()
         await message.answer(family_presenter.limit_reached())
         return
-    contact = await family.default_contact(session, account.id)
-    await session.commit()
     await callback.answer()
     under_way = await state.get_state() in Registration
     if under_way and WizardData.load(await state.get_data()).purpose is not Purpose.CHECKIN:

@@ -45,6 +45,15 @@ def free_port() -> int:
         return port
 
 
+def write_clock(path: Path, now: datetime) -> None:
+    """Sets the bot's "now" (its CLOCK_FILE) to `now`, an aware moment."""
+    assert now.tzinfo is not None
+    # Written whole and then renamed: the bot reads the file at any moment and must never see half of it.
+    scratch = path.with_suffix(".writing")
+    scratch.write_text(now.isoformat(), encoding="utf-8")
+    scratch.replace(path)
+
+
 class BotProcess:
     """One `python -m bot` process whose Bot API is `fake`; its output goes to `data_dir/bot.log`."""
 
@@ -79,11 +88,7 @@ class BotProcess:
 
     def set_clock(self, now: datetime) -> None:
         assert self.clock_path is not None, "start the bot with now=... to move its clock"
-        assert now.tzinfo is not None
-        # Written whole and then renamed: the bot reads the file at any moment and must never see half of it.
-        scratch = self.clock_path.with_suffix(".writing")
-        scratch.write_text(now.isoformat(), encoding="utf-8")
-        scratch.replace(self.clock_path)
+        write_clock(self.clock_path, now)
 
     @property
     def webhook_base(self) -> str:

@@ -20,6 +20,8 @@ from bot.organizations.service import invite_link
 from bot.roles.service import RoleName, grant_role
 
 from .emulator import FakeTelegram
+from .miniapp import WEBAPP_PATH
+from .miniapp import add_routes as add_miniapp_routes
 from .people import PEOPLE, SandboxRole, with_role
 from .process import BotProcess, free_port
 from .web import create_app
@@ -89,7 +91,8 @@ class Sandbox:
         self.links: list[SandboxLink] = []
         self.bot: BotProcess | None = None
         self.clock: SandboxClock | None = None
-        # The bot's Mini App (issue 17): its own server in polling mode, on a free loopback port.
+        # The bot serves its Mini App on a port of its own (polling mode); the page frames it through its own.
+        self.webapp_port: int | None = None
         self.webapp_url: str | None = None
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -102,11 +105,19 @@ class Sandbox:
     async def start(self) -> None:
         # The page's port first: when it is taken, most often by a sandbox already running on this folder,
         # nothing has been touched yet, least of all that sandbox's folder.
-        self._runner = web.AppRunner(create_app(self), shutdown_timeout=1.0)
+        app = create_app(self)
+        add_miniapp_routes(app)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         if self.port == 0:
             self.port = self._runner.addresses[0][1]
+        self.webapp_port = free_port()
+        # The public address the bot puts on its web_app buttons: this page, which plays Telegram's app.
+        loopback = self.host in ("0.0.0.0", "::")
+        self.webapp_url = (
+            f"http://127.0.0.1:{self.port}{WEBAPP_PATH}" if loopback else self.url.rstrip("/") + WEBAPP_PATH
+        )
         self._fresh_data_dir()
         await self.fake.start()
         for person in self.people:
@@ -122,22 +133,16 @@ class Sandbox:
             now=datetime.now(UTC),
             admin_ids=[with_role(SandboxRole.ADMIN).id],
             cwd=self.data_dir,
-            extra_env=self._webapp_env(),
+            extra_env={
+                "WEBAPP_URL": self.webapp_url,
+                "WEBAPP_HOST": "127.0.0.1",
+                "WEBAPP_PORT": str(self.webapp_port),
+                "WEBAPP_FRAME_ANCESTORS": self.url.rstrip("/"),
+            },
         )
         self.clock = SandboxClock(self.bot)
         await self.bot.start()
         self._ticker = asyncio.create_task(self.clock.keep_ticking())
-
-    def _webapp_env(self) -> dict[str, str]:
-        """The Mini App served by the bot on a loopback port, framed by the chat page (its origin allowed)."""
-        port = free_port()
-        self.webapp_url = f"http://127.0.0.1:{port}/app"
-        return {
-            "WEBAPP_URL": self.webapp_url,
-            "WEBAPP_HOST": "127.0.0.1",
-            "WEBAPP_PORT": str(port),
-            "WEBAPP_FRAME_ANCESTORS": self.url.rstrip("/"),
-        }
 
     async def stop(self) -> None:
         if self._ticker is not None:

@@ -35,7 +35,13 @@ MAX_TEXT = 4096  # Telegram's clients split longer messages; the sandbox refuses
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
 MAX_SKIP_DAYS = 30
 _START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Telegram accepts in ?start=
-_STATIC_FILES = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
+_STATIC_FILES = {
+    "index.html": "text/html",
+    "app.js": "text/javascript",
+    "style.css": "text/css",
+    # Telegram.WebApp for the Mini App's pages in the sandbox's panel (bot/sandbox/miniapp.py).
+    "telegram-web-app.js": "text/javascript",
+}
 HEARTBEAT_SECONDS = 15
 
 
@@ -92,7 +98,7 @@ def _sandbox(request: web.Request) -> Sandbox:
     return request.app[SANDBOX_KEY]
 
 
-def _person(request: web.Request) -> SandboxPerson:
+def person_of(request: web.Request) -> SandboxPerson:
     try:
         found = person(int(request.match_info["person"]))
     except ValueError:
@@ -102,7 +108,7 @@ def _person(request: web.Request) -> SandboxPerson:
     return found
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -144,15 +150,18 @@ async def _state(request: web.Request) -> web.Response:
             "zone": TIMEZONE,
             "links": [{"label": link.label, "url": link.url} for link in sandbox.links],
             "commands": commands,
+            "webapp_url": sandbox.webapp_url,
         }
     )
 
 
 async def _chat(request: web.Request) -> web.Response:
     sandbox = _sandbox(request)
-    chat = _person(request)
+    chat = person_of(request)
     messages = [to_page(sandbox, message) for message in sandbox.fake.chat_history(chat.id)]
-    return web.json_response({"messages": messages, "keyboard": _keyboard(sandbox, chat.id)})
+    return web.json_response(
+        {"messages": messages, "keyboard": _keyboard(sandbox, chat.id), "menu_button": _menu_button(sandbox, chat.id)}
+    )
 
 
 async def _file(request: web.Request) -> web.Response:
@@ -178,6 +187,15 @@ def _clock(sandbox: Sandbox) -> dict[str, Any]:
 
 def _keyboard(sandbox: Sandbox, chat_id: int) -> dict[str, Any] | None:
     return sandbox.fake.reply_keyboard(chat_id)
+
+
+def _menu_button(sandbox: Sandbox, chat_id: int) -> dict[str, Any] | None:
+    """The chat's menu button when the bot made it open a Mini App (setChatMenuButton); otherwise none."""
+    buttons = sandbox.fake.menu_buttons
+    button = buttons.get(chat_id, buttons.get(None))
+    if not button or button.get("type") != "web_app":
+        return None
+    return {"text": button.get("text", ""), "web_app": button.get("web_app", {})}
 
 
 def to_page(sandbox: Sandbox, message: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +231,7 @@ def to_page(sandbox: Sandbox, message: dict[str, Any]) -> dict[str, Any]:
     if "inline_keyboard" in markup:
         page["inline_keyboard"] = [
             [
-                {key: button[key] for key in ("text", "callback_data", "url", "copy_text") if key in button}
+                {key: button[key] for key in ("text", "callback_data", "url", "copy_text", "web_app") if key in button}
                 for button in row
             ]
             for row in markup["inline_keyboard"]
@@ -225,8 +243,8 @@ def to_page(sandbox: Sandbox, message: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _send_text(request: web.Request) -> web.Response:
-    sender = _person(request)
-    text = (await _json_body(request)).get("text")
+    sender = person_of(request)
+    text = (await json_body(request)).get("text")
     if not isinstance(text, str) or not text.strip():
         raise Refused(400, "type a message first")
     if len(text) > MAX_TEXT:
@@ -237,8 +255,8 @@ async def _send_text(request: web.Request) -> web.Response:
 
 async def _press_button(request: web.Request) -> web.Response:
     """As Telegram: only a button the message shows now can be pressed, however old the message is."""
-    sender = _person(request)
-    body = await _json_body(request)
+    sender = person_of(request)
+    body = await json_body(request)
     message_id, data = body.get("message_id"), body.get("callback_data")
     fake = _sandbox(request).fake
     message = fake.message(sender.id, message_id) if isinstance(message_id, int) else None
@@ -253,13 +271,13 @@ async def _press_button(request: web.Request) -> web.Response:
 
 async def _share_contact(request: web.Request) -> web.Response:
     """The "share my phone number" button: Telegram sends the person's own number, with their user id."""
-    sender = _person(request)
+    sender = person_of(request)
     await _sandbox(request).fake.send_contact(sender.user, sender.phone, sender.id)
     return web.json_response({"ok": True})
 
 
 async def _send_photo(request: web.Request) -> web.Response:
-    sender = _person(request)
+    sender = person_of(request)
     data = await _uploaded_photo(request)
     try:
         await _sandbox(request).fake.send_photo(sender.user, data)
@@ -283,9 +301,9 @@ async def _uploaded_photo(request: web.Request) -> bytes:
 
 async def _open_link(request: web.Request) -> web.Response:
     """A t.me/<bot>?start=<payload> link opened on this person's phone: Telegram sends `/start <payload>`."""
-    opener = _person(request)
-    url = (await _json_body(request)).get("url")
-    payload = _start_payload(_sandbox(request), url)
+    opener = person_of(request)
+    url = (await json_body(request)).get("url")
+    payload = start_payload(_sandbox(request), url)
     if payload is None:
         raise Refused(400, "not a link to this bot")
     await _sandbox(request).fake.send_message(opener.user, f"/start {payload}" if payload else "/start")
@@ -294,21 +312,21 @@ async def _open_link(request: web.Request) -> web.Response:
 
 async def _scan(request: web.Request) -> web.Response:
     """This person points their phone's camera at a picture in a chat: the QR code in it is read for real."""
-    scanner = _person(request)
-    file_id = (await _json_body(request)).get("file_id")
+    scanner = person_of(request)
+    file_id = (await json_body(request)).get("file_id")
     sandbox = _sandbox(request)
     stored = sandbox.fake.stored_file(file_id) if isinstance(file_id, str) else None
     if stored is None or stored.kind != "photo":
         raise Refused(404, "no such picture")
-    text = await asyncio.to_thread(_read_qr, stored.data)
-    payload = _start_payload(sandbox, text)
+    text = await asyncio.to_thread(read_qr, stored.data)
+    payload = start_payload(sandbox, text)
     if payload is None:
         raise Refused(422, "no code of this bot in the picture")
     await sandbox.fake.send_message(scanner.user, f"/start {payload}" if payload else "/start")
     return web.json_response({"ok": True})
 
 
-def _read_qr(data: bytes) -> str | None:
+def read_qr(data: bytes) -> str | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             results = zxingcpp.read_barcodes(image.convert("L"))
@@ -317,7 +335,7 @@ def _read_qr(data: bytes) -> str | None:
     return next((result.text for result in results if result.text), None)
 
 
-def _start_payload(sandbox: Sandbox, url: object) -> str | None:
+def start_payload(sandbox: Sandbox, url: object) -> str | None:
     """The start payload of a link to this bot ("" for a link without one); None for anything else."""
     if not isinstance(url, str) or len(url) > 2048:
         return None
@@ -333,7 +351,7 @@ def _start_payload(sandbox: Sandbox, url: object) -> str | None:
 
 
 async def _skip_days(request: web.Request) -> web.Response:
-    days = (await _json_body(request)).get("days")
+    days = (await json_body(request)).get("days")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_SKIP_DAYS:
         raise Refused(400, f"skip between 1 and {MAX_SKIP_DAYS} days")
     sandbox = _sandbox(request)
@@ -392,6 +410,8 @@ def page_event(sandbox: Sandbox, event: dict[str, Any]) -> dict[str, Any]:
             return {"type": kind, "chat_id": chat_id, "message": to_page(sandbox, message)}
     if kind == "keyboard":
         return {"type": kind, "chat_id": chat_id, "keyboard": _keyboard(sandbox, chat_id)}
+    if kind == "menu_button":
+        return {"type": kind, "chat_id": chat_id, "menu_button": _menu_button(sandbox, chat_id)}
     return event
 
 

@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from contextlib import suppress
-from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
-from aiogram.types import CallbackQuery, Message, PhotoSize, TelegramObject
+from aiogram.types import CallbackQuery, Message, PhotoSize
 from aiogram.utils.i18n import I18n
 from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.codes.service import CodeSettings
 from bot.filters import Has
 from bot.menu import main_menu
 from bot.messages import drop_buttons
+from bot.middlewares import Provide
 from bot.verification import presenter, service
-from bot.verification.holder_notice import tell_holder
+from bot.verification.holder_notice import holder_text
 from bot.verification.keyboards import (
     TemperatureCallback,
     correction_keyboard,
@@ -37,7 +36,7 @@ from bot.verification.keyboards import (
     temperature_keyboard,
 )
 from bot.verification.reader import start_payload_token, token_in_image, token_in_text
-from bot.verification.service import NotStaff, Recorded, Throttled
+from bot.verification.service import NotStaff, Recorded, Throttled, VerificationService
 from bot.verification.throttle import FailureThrottle, Throttle
 
 if TYPE_CHECKING:
@@ -112,44 +111,27 @@ class PastedCode(Filter):
         return {"pasted_token": token} if token is not None else False
 
 
-class _Provide(BaseMiddleware):
-    """Hands the router's own objects (the throttle) to its handlers."""
+def _services(throttle: Throttle) -> Provide:
+    def verification(data: dict[str, Any]) -> VerificationService:
+        settings: CodeSettings = data["code_settings"]
+        return VerificationService(
+            data["session"], data["admin_ids"], data["clock"], data["zone"], settings.keys, throttle
+        )
 
-    def __init__(self, **values: Any) -> None:
-        self._values = values
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        data.update(self._values)
-        return await handler(event, data)
+    return Provide(verification=verification)
 
 
 # --- Answering ------------------------------------------------------------------------------
 
 
 async def _answer_token(
-    message: Message,
-    token: str,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    verify_throttle: Throttle,
-    metrics: Metrics | None = None,
+    message: Message, token: str, verification: VerificationService, locale: str, metrics: Metrics | None
 ) -> None:
     """The card for staff (the role is checked in the use case); the neutral words for anyone else."""
     user = message.from_user
     if user is None:
         return
-    result = await service.verify(
-        session, user.id, admin_ids, token, clock(), zone, code_settings.keys, verify_throttle
-    )
+    result = await verification.verify(user.id, token)
     if metrics is not None:
         metrics.verified(service.outcome_label(result))
     if isinstance(result, NotStaff):
@@ -158,43 +140,31 @@ async def _answer_token(
         await message.answer(presenter.throttled_text(result.seconds))
     else:
         keyboard = temperature_keyboard(result.verification_id) if result.valid else None
-        await message.answer(presenter.card_text(result, locale, zone), reply_markup=keyboard)
+        await message.answer(presenter.card_text(result, locale, verification.zone), reply_markup=keyboard)
 
 
 async def verify_scanned(
     message: Message,
     command: CommandObject,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    verification: VerificationService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    verify_throttle: Throttle,
     metrics: Metrics | None = None,
 ) -> None:
     """/start <token>: what a phone camera opens when it scans a code."""
-    token = start_payload_token(command.args)
-    await _answer_token(
-        message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
-    )
+    await _answer_token(message, start_payload_token(command.args), verification, locale, metrics)
 
 
 async def verify_command(
     message: Message,
     command: CommandObject,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    verification: VerificationService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
     code_settings: CodeSettings,
-    verify_throttle: Throttle,
     metrics: Metrics | None = None,
 ) -> None:
     if not (command.args or "").strip():
         user = message.from_user
-        allowed = user is not None and await service.can_verify(session, user.id, admin_ids)
+        allowed = user is not None and await verification.can_verify(user.id)
         if not allowed:
             await message.answer(presenter.staff_only_text())
         elif code_settings.webapp_url is None:
@@ -204,79 +174,46 @@ async def verify_command(
             keyboard = scanner_keyboard(code_settings.webapp_url, main_menu().keyboard)
             await message.answer(presenter.how_to_verify_text(scanner=True), reply_markup=keyboard)
         return
-    token = start_payload_token(command.args)
-    await _answer_token(
-        message, token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
-    )
+    await _answer_token(message, start_payload_token(command.args), verification, locale, metrics)
 
 
 async def verify_pasted(
     message: Message,
     pasted_token: str,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    verification: VerificationService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    verify_throttle: Throttle,
     metrics: Metrics | None = None,
 ) -> None:
-    await _answer_token(
-        message, pasted_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
-    )
+    await _answer_token(message, pasted_token, verification, locale, metrics)
 
 
 async def verify_staff_photo(
     message: Message,
     photo_token: str | None,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    verification: VerificationService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    verify_throttle: Throttle,
     metrics: Metrics | None = None,
 ) -> None:
     if photo_token is None:
         await message.answer(presenter.no_code_in_photo_text())
         return
-    await _answer_token(
-        message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
-    )
+    await _answer_token(message, photo_token, verification, locale, metrics)
 
 
 async def verify_code_photo(
     message: Message,
     photo_token: str,
-    session: AsyncSession,
-    admin_ids: Collection[int],
+    verification: VerificationService,
     locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    verify_throttle: Throttle,
     metrics: Metrics | None = None,
 ) -> None:
-    await _answer_token(
-        message, photo_token, session, admin_ids, locale, clock, zone, code_settings, verify_throttle, metrics
-    )
+    await _answer_token(message, photo_token, verification, locale, metrics)
 
 
 async def record_temperature(
-    query: CallbackQuery,
-    callback_data: TemperatureCallback,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    bot: Bot,
-    i18n: I18n,
+    query: CallbackQuery, callback_data: TemperatureCallback, verification: VerificationService, i18n: I18n
 ) -> None:
-    result = await service.record_temperature(
-        session, query.from_user.id, admin_ids, callback_data.verification, callback_data.fever, clock(), zone
-    )
+    result = await verification.record_temperature(query.from_user.id, callback_data.verification, callback_data.fever)
     message = query.message
     await query.answer(presenter.temperature_answer(result.outcome), show_alert=not result.outcome.stored)
     if result.outcome.stored:
@@ -287,7 +224,7 @@ async def record_temperature(
             with suppress(TelegramBadRequest):
                 await message.edit_text(card, reply_markup=keyboard)
         if result.fever or result.outcome is Recorded.CHANGED:
-            await tell_holder(session, i18n, result, clock)
+            await verification.tell_holder(result, holder_text(i18n, result))
         return
     if result.outcome is Recorded.ALREADY:
         return  # a double tap: the card already shows the reading and its undo button
@@ -302,7 +239,7 @@ def create_router(throttle: Throttle | None = None) -> Router:
     `throttle`: failed checks counted across processes (Redis); by default in this process.
     """
     router = Router(name="verification")
-    provide = _Provide(verify_throttle=throttle or FailureThrottle())
+    provide = _services(throttle or FailureThrottle())
     router.message.middleware(provide)
     router.callback_query.middleware(provide)
     router.message.register(verify_scanned, CommandStart(deep_link=True))

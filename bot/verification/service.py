@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
+from bot.clock import Clock
 from bot.db.models import Verification
 from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.audit import AuditRepository
@@ -299,3 +301,45 @@ async def _change(repository: VerificationRepository, row: Verification, fever: 
         row.id, was, FEVER_C if fever else NORMAL_C, now, now - CORRECTION_WINDOW
     )
     return Recorded.CHANGED if changed else Recorded.ALREADY
+
+
+async def tell_holder(session: AsyncSession, result: TemperatureResult, text: str, now: datetime) -> None:
+    """The holder hears of a fever or a correction through the outbox, after the reading was stored; a
+    correction made before its mistake was sent withdraws the mistake and says nothing."""
+    if result.holder_id is None:
+        return
+    kind = "fever" if result.fever else "fever_corrected"
+    if result.outcome is Recorded.CHANGED:
+        taken_back = "fever_corrected" if result.fever else "fever"
+        await notices.take_back_or_tell(session, result.holder_id, taken_back, kind, text, now)
+        return
+    await notices.tell(session, result.holder_id, kind, text, now)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationService:
+    """The checkpoint's use cases bound to one update's session and the bot's settings, so a handler asks for
+    this one object instead of the session, the admins, the clock, the zone, the keys and the throttle."""
+
+    session: AsyncSession
+    admin_ids: Collection[int]
+    clock: Clock
+    zone: tzinfo
+    keys: Sequence[SigningKey]
+    throttle: Throttle
+
+    async def can_verify(self, user_id: int) -> bool:
+        return await can_verify(self.session, user_id, self.admin_ids)
+
+    async def verify(self, user_id: int, token: str) -> Card | Throttled | NotStaff:
+        return await verify(
+            self.session, user_id, self.admin_ids, token, self.clock(), self.zone, self.keys, self.throttle
+        )
+
+    async def record_temperature(self, staff_id: int, verification_id: int, fever: bool) -> TemperatureResult:
+        return await record_temperature(
+            self.session, staff_id, self.admin_ids, verification_id, fever, self.clock(), self.zone
+        )
+
+    async def tell_holder(self, result: TemperatureResult, text: str) -> None:
+        await tell_holder(self.session, result, text, self.clock())

@@ -21,4 +21,9 @@ def page_texts() -> dict[str, str]:
         "document": _("ID document, last four"),
         "scan_again": _("Scan the next code"),
         "error": _("Something went wrong. Close this page and open it again from the chat."),
+        # The switcher between the person's own code and their family members' (issue 16).
+        "holders": _("Whose code"),
+        "scan_hint": _("Point the camera at a health code"),
+        # The chat's own words for a person without the role: the same refusal wherever they try.
+        "forbidden": _("Only checkpoint staff can verify health codes."),
     }

@@ -15,7 +15,7 @@ from bot.db.repositories.roles import RoleRepository
 from bot.domain.answers import OwnStatus
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser
-from tests.security.conftest import ADMIN, NOW, Harness, texts
+from tests.inprocess import ADMIN, NOW, Harness, texts
 from tests.stories import ZONE, answers
 
 PERSON = FakeUser(id=51, first_name="Wei", language_code="zh")

@@ -912,7 +912,8 @@ def earliest_green(status: Status, today: date) -> date:
     return status.green_on or FAR
 
 
-PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
+# Twice the profile's examples: 200 in the whole suite, fewer in `make test-fast` (tests/conftest.py).
+PROPERTY_SETTINGS = settings(max_examples=2 * settings.default.max_examples, deadline=None)
 
 
 @PROPERTY_SETTINGS

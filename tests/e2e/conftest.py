@@ -12,20 +12,14 @@ import pytest
 from bot.sandbox.emulator import FakeTelegram
 from tests.e2e.harness import BotProcess, WarmInterpreter
 
-BOT_USERNAME = "health_code_test_bot"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token="123456789:E2E-test-token", bot_username=BOT_USERNAME) as server:
-        yield server
-
 
 @pytest.fixture
 async def start_bot(
     fake: FakeTelegram, clean_database: str, tmp_path: Path
 ) -> AsyncIterator[Callable[..., BotProcess]]:
-    """Starts the bot process; every process started is stopped at the end, and its log shown on failure."""
+    """Starts the bot process; every process started is stopped at the end, and its log shown on failure.
+
+    It overrides the in-process `start_bot` of tests/inprocess.py here: what only a process shows."""
     started: list[BotProcess] = []
 
     async def start(

@@ -27,7 +27,7 @@ from bot.sandbox.emulator import FakeTelegram, FakeUser
 from bot.sandbox.process import free_port
 from tests.e2e import test_redis
 from tests.e2e.harness import ROOT, BotProcess, Person, count_rows, message_text, wait_until
-from tests.e2e.scenarios import register
+from tests.scenarios import register
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from bot.db.models import Declaration, FsmState
 from bot.sandbox.emulator import FakeTelegram, FakeUser
 from bot.sandbox.process import WEBHOOK_SECRET, free_port
 from tests.e2e.harness import BotProcess, Person, count_rows, message_text, wait_until
-from tests.e2e.scenarios import answer_health, onboard, register
+from tests.scenarios import answer_health, onboard, register
 
 pytestmark = pytest.mark.e2e
 

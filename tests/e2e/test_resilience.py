@@ -1,4 +1,6 @@
-"""What goes wrong in real life: a killed bot process, old buttons, forged callbacks, bad settings, webhook callers."""
+"""What goes wrong in real life that only a process shows: a killed bot process, bad settings, webhook callers.
+
+Old buttons and forged callbacks: tests/registration/test_conversation.py, in this process."""
 
 from __future__ import annotations
 
@@ -15,23 +17,18 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox.emulator import FakeTelegram, FakeUser, find_button
+from bot.sandbox.emulator import FakeTelegram, FakeUser
 from bot.sandbox.process import WEBHOOK_SECRET, free_port
-from tests.e2e.harness import ROOT, Person, message_text
+from tests.e2e.harness import ROOT, Person
+from tests.scenarios import onboard
 
 pytestmark = pytest.mark.e2e
-
-
-async def _onboard(person: Person) -> None:
-    await person.say("/start", expect="Choose your language")
-    await person.press("English", expect="Privacy notice")
-    await person.press("I agree", expect="What is your full name")
 
 
 async def test_a_killed_bot_continues_at_the_same_question(fake: FakeTelegram, start_bot) -> None:
     bot = await start_bot("polling")
     ana = Person(fake, FakeUser(id=3003, first_name="Ana", language_code="pt-br"))
-    await _onboard(ana)
+    await onboard(ana)
     await ana.say("Ana Souza", expect="nationality")
     await ana.say("Brazil", expect="ID document")
     await ana.press("Passport", expect="number of that document")
@@ -46,32 +43,6 @@ async def test_a_killed_bot_continues_at_the_same_question(fake: FakeTelegram, s
     await ana.press("Haishu", expect="address")
     await ana.press("Back", expect="Current answer: Haishu")
     await ana.say("Cancel", expect="Cancelled")
-
-
-async def test_buttons_from_old_messages_and_forged_data_change_nothing(fake: FakeTelegram, start_bot) -> None:
-    await start_bot("polling")
-    bo = Person(fake, FakeUser(id=4004, first_name="Bo", language_code="en"))
-    await _onboard(bo)
-    await bo.say("Bo Chen", expect="nationality")
-    await bo.say("CN", expect="ID document")
-    id_question = bo.last_message_with_buttons()
-    await bo.press("Passport", expect="number of that document")
-
-    # The ID-type question's message lost its buttons when it was answered, but an old client can still press them.
-    await fake.press_button(bo.user, id_question, find_button(id_question, "resident ID"))
-    await bo.expect("earlier message")
-    await bo.expect("number of that document")
-    for forged in (
-        "reg:id_number:pick:../../etc",
-        "reg:summary:submit:",
-        "lang:xx",
-        "nonsense",
-        "reg:id_number:bogus:1",
-    ):
-        await fake.press_button(bo.user, id_question, forged)
-    await bo.say("E7654321", expect="mobile number")
-    await bo.say("Back", expect="number of that document")
-    assert "E7654321" in message_text(await bo.expect("Current answer"))
 
 
 async def test_webhook_refuses_requests_without_the_secret_and_reports_health(fake: FakeTelegram, start_bot) -> None:

@@ -1,5 +1,5 @@
-"""Telegram's limits in the real bot process: a reply that meets a 429 arrives late rather than never, and
-with REDIS_URL two processes share one send budget.
+"""Telegram's limits in the real bot process: with REDIS_URL two processes share one send budget (a reply
+that meets a 429: tests/broadcast/test_reply_after_429.py, in this process).
 
 The fake Bot API enforces Telegram's limits here (30 messages a second, one a second per chat), answering
 429 with retry_after beyond them.
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.sandbox.emulator import FakeTelegram, FakeUser, RateLimit
-from tests.e2e.harness import BotProcess, Person, message_text, wait_until
+from bot.sandbox.emulator import FakeTelegram, RateLimit
+from tests.e2e.harness import BotProcess, wait_until
 from tests.e2e.test_broadcast_crash import job_row, people_and_job, received
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -30,25 +30,6 @@ async def redis() -> AsyncIterator[Redis]:
     await client.flushdb()
     yield client
     await client.aclose()
-
-
-async def test_two_quick_messages_in_one_chat_both_get_their_answer(fake: FakeTelegram, start_bot) -> None:
-    await start_bot("polling")
-    ana = Person(fake, FakeUser(id=3101, first_name="Ana", language_code="en"))
-    await ana.say("/start", expect="Choose your language")
-    fake.limits.rate_limit = RateLimit(per_second=30, per_chat_per_second=1)
-    mark = fake.mark()
-    # Sent at once: the second answer would follow the first within the second Telegram allows one chat.
-    await fake.send_message(ana.user, "/privacy")
-    await fake.send_message(ana.user, "/help")
-
-    def answers() -> list[str]:
-        return [message_text(message) for _index, message in ana.bot_messages(mark)]
-
-    await wait_until(lambda: len(answers()) >= 2, "both answers", timeout=15)
-    assert fake.limits.too_many_requests >= 1, "the second answer met a 429 and was sent again after it"
-    assert len(answers()) == 2, answers()
-    assert not any("went wrong" in text for text in answers())
 
 
 async def test_two_processes_sending_two_reminders_at_once_share_one_budget(

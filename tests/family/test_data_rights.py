@@ -11,7 +11,7 @@ from bot.family.service import Relation, add_member
 from bot.personal_data.handlers import DeleteMember
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import NOW, Harness, texts
+from tests.inprocess import NOW, Harness, texts
 from tests.stories import ZONE, answers
 
 PARENT = FakeUser(id=8301, first_name="Lin", language_code="en")

@@ -13,7 +13,7 @@ from bot.family.presenter import name_in_code_request
 from bot.family.service import MEMBER_LIMIT, Relation, add_member
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import NOW, Harness, texts
+from tests.inprocess import NOW, Harness, texts
 from tests.stories import ZONE, answers
 
 PARENT = FakeUser(id=8101, first_name="Lin", language_code="en")

@@ -11,7 +11,7 @@ from bot.family.service import Relation, add_member
 from bot.organizations.keyboards import JoinFor, MemberList
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser
-from tests.security.conftest import NOW, Harness, texts
+from tests.inprocess import NOW, Harness, texts
 from tests.stories import ZONE, answers, send_notices, told
 
 PARENT = FakeUser(id=8501, first_name="Lin", language_code="en")

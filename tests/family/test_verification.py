@@ -9,7 +9,7 @@ from bot.db.models import Code
 from bot.family.service import Relation, add_member
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser
-from tests.security.conftest import ADMIN, NOW, Harness, texts
+from tests.inprocess import ADMIN, NOW, Harness, texts
 from tests.stories import ZONE, answers
 
 PARENT = FakeUser(id=8201, first_name="Lin", language_code="en")

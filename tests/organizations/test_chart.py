@@ -22,6 +22,8 @@ from bot.organizations.report import presenter as report_presenter
 from bot.organizations.report import service as report_service
 from bot.sandbox.emulator import FakeUser
 from bot.status.daily import store_yesterday
+from tests.inprocess import ADMIN as HARNESS_ADMIN
+from tests.inprocess import Harness, texts
 from tests.organizations.test_service import (
     ADMIN,
     ADMINS,
@@ -35,8 +37,6 @@ from tests.organizations.test_service import (
     declare,
     make_hr,
 )
-from tests.security.conftest import ADMIN as HARNESS_ADMIN
-from tests.security.conftest import Harness, texts
 from tests.stories import check_in
 
 HR = 900

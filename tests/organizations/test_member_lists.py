@@ -277,6 +277,8 @@ async def _export_peak(
     return exported.count, peak
 
 
+# 15,000 members written and exported (the xlsx half a minute on a loaded machine): the whole suite's.
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 async def test_the_export_with_member_numbers_stays_flat_in_memory_as_the_organization_grows(
     session_factory: async_sessionmaker[AsyncSession], kind: str

@@ -18,7 +18,7 @@ from bot.db.models import Broadcast, Organization, Role
 from bot.organizations.keyboards import RemindAction, RemindStep
 from bot.organizations.reminders.handlers import DRAFT, RemindFlow
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import ADMIN, NOW, Harness, texts
+from tests.inprocess import ADMIN, NOW, Harness, texts
 
 HR = FakeUser(id=41, first_name="Hana", language_code="en")
 STALE = "That button belongs to an earlier message."

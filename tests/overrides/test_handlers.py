@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.db.models import AuditEntry, Override, User
 from bot.overrides.keyboards import OverrideChoice
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import ADMIN, Harness, texts
+from tests.inprocess import ADMIN, Harness, texts
 from tests.stories import send_notices, told
 
 LI = FakeUser(id=4101, first_name="Li", username="liwei", language_code="zh")

@@ -16,7 +16,7 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.registration.keyboards import WizardAction, WizardCallback
 from bot.registration.questions import Registration
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import Harness, texts
+from tests.inprocess import Harness, texts
 
 JANE = FakeUser(id=61, first_name="Jane", language_code="en")
 STALE = "That button belongs to an earlier message."

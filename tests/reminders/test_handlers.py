@@ -12,7 +12,7 @@ from bot.domain.answers import Place
 from bot.registration.service import submit_declaration
 from bot.reminders.keyboards import ReminderAction, ReminderButton
 from bot.sandbox.emulator import FakeUser
-from tests.security.conftest import NOW, Harness, texts
+from tests.inprocess import NOW, Harness, texts
 from tests.stories import ZONE, answers
 
 JANE = FakeUser(id=71, first_name="Jane", language_code="en")

@@ -13,7 +13,7 @@ from bot.db.models import AuditEntry, Role
 from bot.roles.keyboards import RoleCallback
 from bot.roles.service import Action, RoleName
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import ADMIN, Harness
+from tests.inprocess import ADMIN, Harness
 
 PERSON = FakeUser(id=71, first_name="Pat", language_code="en")
 NOBODY = FakeUser(id=72, first_name="Mallory", language_code="en")

@@ -3,17 +3,82 @@ on each test database backend."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bot.db.engine import create_engine
 from bot.db.models import Base
 from bot.sandbox.runner import Sandbox
 
 LOG_TAIL = 6000
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))
+# Without the background-networking switches Chromium keeps calling Google, which this network refuses.
+CHROMIUM_SWITCHES = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Chromium is not installed: run `make browser` (Debian's chromium package)")
+    return found
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, driven by Playwright (which downloads no browser), for the chat page and the Mini App."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_SWITCHES)
+        yield launched
+        await launched.close()
+
+
+@dataclass
+class ChatPage:
+    """The sandbox's chat page in a browser tab; errors in its scripts (and its frames') are collected."""
+
+    page: Page
+    folder: Path  # this test's screenshots, kept after the run so a failure can be looked at
+    errors: list[str] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def chat_page(
+    browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest, **context_options: Any
+) -> AsyncIterator[ChatPage]:
+    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    context = await browser.new_context(**context_options)
+    page = await context.new_page()
+    opened = ChatPage(page, folder)
+    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    await page.goto(sandbox.url)
+    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
+    try:
+        yield opened
+    finally:
+        await context.close()
+        print(f"screenshots: {folder}")
+    assert not opened.errors, f"errors in the page's script: {opened.errors}"
 
 
 @asynccontextmanager
@@ -59,3 +124,15 @@ def shared_sandbox(_module_sandbox: Sandbox) -> Iterator[Sandbox]:
     acts as, and judge the rest by what changed while it ran."""
     yield _module_sandbox
     print_bot_log(_module_sandbox)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client as another program on this machine would be: the page's API judges it by its headers alone."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        yield session
+
+
+def same_origin(sandbox: Sandbox) -> dict[str, str]:
+    """The Origin the chat page's own requests carry."""
+    return {"Origin": sandbox.url.rstrip("/")}

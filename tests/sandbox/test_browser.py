@@ -7,61 +7,31 @@ the run, so a failure can be looked at.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from bot.sandbox.people import SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
-from tests.e2e.harness import Person
-from tests.e2e.scenarios import answer_identity, file_id, onboard, register
+from tests.people import Person
+from tests.sandbox.conftest import ChatPage, chat_page
+from tests.scenarios import back_from_abroad, file_id, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "test-artifacts" / "screenshots"))
-# Without the background-networking switches Chromium keeps calling Google, which this network refuses.
-CHROMIUM_SWITCHES = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPLY_TIMEOUT_MS = 15_000
-
-
-def chromium_path() -> str:
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("Chromium is not installed: run `make browser` (Debian's chromium package)")
-    return found
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_SWITCHES)
-        yield launched
-        await launched.close()
 
 
 class Phone:
     """The chat page, showing one person's chat at a time; every step is also a screenshot."""
 
-    def __init__(self, page: Page, folder: Path) -> None:
-        self.page = page
-        self.folder = folder
-        self.errors: list[str] = []
+    def __init__(self, opened: ChatPage) -> None:
+        self.page = opened.page
+        self.folder = opened.folder
         self._shots = 0
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     async def shot(self, name: str) -> None:
         self._shots += 1
@@ -90,39 +60,26 @@ class Phone:
 
 @pytest.fixture
 async def phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Phone]:
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    context = await browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
-    page = await context.new_page()
-    await page.goto(sandbox.url)
-    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
-    shown = Phone(page, folder)
-    yield shown
-    await shown.shot("end")
-    await context.close()
-    print(f"screenshots: {folder}")
-    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+    options = {"viewport": {"width": 1280, "height": 860}, "accept_downloads": True}
+    async with chat_page(browser, sandbox, request, **options) as opened:
+        shown = Phone(opened)
+        yield shown
+        await shown.shot("end")
 
 
 @pytest.fixture
 async def small_phone(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[Phone]:
     """The chat page on a phone-sized screen (390×844 CSS pixels, an iPhone 12 to 14), touch and all."""
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    context = await browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
-    )
-    page = await context.new_page()
-    await page.goto(sandbox.url)
-    await expect(page.locator(".person")).to_have_count(len(sandbox.people))
-    shown = Phone(page, folder)
-    yield shown
-    await shown.shot("end")
-    await context.close()
-    print(f"screenshots: {folder}")
-    assert not shown.errors, f"errors in the page's script: {shown.errors}"
+    options = {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    }
+    async with chat_page(browser, sandbox, request, **options) as opened:
+        shown = Phone(opened)
+        yield shown
+        await shown.shot("end")
 
 
 async def register_in_chinese(phone: Phone) -> None:
@@ -150,20 +107,6 @@ async def register_in_chinese(phone: Phone) -> None:
     await phone.type("36.6", "请核对")
     await phone.shot("summary")
     await phone.press("提交", "绿码")
-
-
-async def back_from_abroad(person: Person) -> None:
-    """Registers on their own phone (driven through the emulator, as another device would): red, for a stay abroad."""
-    await onboard(person)
-    await answer_identity(person, "Anna Schmidt")
-    await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
-    await person.press("Abroad")
-    await person.press("Done", expect="close contact")
-    await person.press("None of these", expect="told you that you are")
-    await person.press("None of these", expect="symptoms now")
-    await person.press("No symptoms", expect="body temperature")
-    await person.say("36.6", expect="Please check your answers")
-    await person.press("Submit", expect=lambda message: "photo" in message and "RED CODE" in message.get("caption", ""))
 
 
 async def test_register_in_chinese_then_staff_scan_and_hr_sees_who_has_not_checked_in(phone: Phone) -> None:

@@ -11,7 +11,7 @@ import io
 import ipaddress
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,7 @@ from bot.sandbox.emulator import FakeTelegram
 from bot.sandbox.people import PEOPLE, SandboxPerson, SandboxRole, with_role
 from bot.sandbox.runner import MARKER, SANDBOX_BOT_USERNAME, Sandbox, SandboxError
 from bot.sandbox.web import to_page
+from tests.sandbox.conftest import same_origin
 
 pytestmark = pytest.mark.e2e
 
@@ -40,16 +41,6 @@ LI_WEI, ANNA = (person for person in PEOPLE if person.role is SandboxRole.REGIST
 WANG_FANG = with_role(SandboxRole.STAFF)  # forged button presses
 MARIA = with_role(SandboxRole.HR)  # photos, documents, scans and links
 SAM = with_role(SandboxRole.ADMIN)  # refusals only: the bot must never hear from him
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        yield session
-
-
-def same_origin(sandbox: Sandbox) -> dict[str, str]:
-    return {"Origin": sandbox.url.rstrip("/")}
 
 
 async def eventually(check: Callable[[], T | None], what: str, timeout: float = 15) -> T:

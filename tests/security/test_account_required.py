@@ -11,11 +11,13 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.checkin.keyboards import CheckInAnswer, CheckInCallback
 from bot.codes import handlers as codes_handlers
+from bot.codes.keyboards import WhyColour
 from bot.registration.questions import Registration
 from bot.sandbox.emulator import FakeUser
 from bot.status import handlers as status_handlers
-from tests.security.conftest import Harness, texts
+from tests.inprocess import Harness, texts
 
 NEWCOMER = FakeUser(id=30, first_name="New", language_code="en")
 MEMBER = FakeUser(id=40, first_name="Member", language_code="en")
@@ -25,6 +27,8 @@ NO_CODE_IN_FORM = "You have no code yet: it comes when you finish the questions 
 NEEDING_AN_ACCOUNT = ["/code", "my code", "show me my health code please", "/status"]
 # These always pointed to /start, even with a form's state left over.
 POINTING_TO_START = ["/update", "update", "更新"]
+# So did the check-in (it checked `account is None` itself); with an account but no declaration it says the same.
+CHECKING_IN = ["/checkin", "check in", "打卡"]
 
 
 @pytest.mark.parametrize("text", NEEDING_AN_ACCOUNT)
@@ -62,9 +66,9 @@ async def test_someone_with_an_account_reaches_the_command(
     assert NO_CODE not in answers
 
 
-@pytest.mark.parametrize("text", POINTING_TO_START)
+@pytest.mark.parametrize("text", [*POINTING_TO_START, *CHECKING_IN])
 @pytest.mark.parametrize("in_form", [False, True])
-async def test_update_without_an_account_points_to_start(harness: Harness, text: str, in_form: bool) -> None:
+async def test_update_and_checkin_without_an_account_point_to_start(harness: Harness, text: str, in_form: bool) -> None:
     harness.fake.add_user(NEWCOMER)
     if in_form:
         key = StorageKey(bot_id=harness.bot.id, chat_id=NEWCOMER.id, user_id=NEWCOMER.id)
@@ -83,3 +87,24 @@ async def test_the_fallback_takes_nothing_else(harness: Harness) -> None:
     harness.fake.add_user(NEWCOMER)
     [notice] = texts(await harness.send(NEWCOMER, "/start"))
     assert NO_CODE not in notice
+
+
+@pytest.mark.parametrize("text", CHECKING_IN)
+async def test_checkin_with_an_account_but_no_declaration_points_to_start(harness: Harness, text: str) -> None:
+    """Past the filter, the use case finds no declaration: the same answer, and no check-in begun."""
+    await harness.add_account(MEMBER)
+    assert texts(await harness.send(MEMBER, text)) == [NO_CODE]
+    key = StorageKey(bot_id=harness.bot.id, chat_id=MEMBER.id, user_id=MEMBER.id)
+    assert await harness.dispatcher.fsm.storage.get_state(key) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [CheckInCallback(answer=CheckInAnswer.START).pack(), WhyColour().pack()],
+    ids=["check in button", "why this colour"],
+)
+async def test_a_button_without_an_account_points_to_start(harness: Harness, data: str) -> None:
+    harness.fake.add_user(NEWCOMER)
+    calls = await harness.press(NEWCOMER, data)
+    assert texts(calls) == [NO_CODE]
+    assert [call.method for call in calls].count("answerCallbackQuery") == 1

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import Organization, Role
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import ADMIN, NOW, Harness, logged_errors, texts
+from tests.inprocess import ADMIN, NOW, Harness, logged_errors, texts
 
 HUGE = "99999999999999999999"
 STALE = "That button belongs to an earlier message."

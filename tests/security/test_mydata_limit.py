@@ -10,7 +10,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import NOW, Harness, another_process, texts
+from tests.inprocess import NOW, Harness, another_process, texts
 
 PAT = FakeUser(id=60, first_name="Pat", language_code="en")
 WEI = FakeUser(id=61, first_name="Wei", language_code="zh")

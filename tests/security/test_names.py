@@ -21,7 +21,7 @@ from bot.registration.questions import InvalidAnswer, parse_full_name
 from bot.sandbox.emulator import FakeUser
 from bot.verification import presenter
 from bot.verification.service import Card, Holder, Verdict
-from tests.security.conftest import Harness, texts
+from tests.inprocess import Harness, texts
 
 I18N = create_i18n()
 ZONE = ZoneInfo("Asia/Shanghai")

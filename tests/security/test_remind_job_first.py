@@ -16,7 +16,7 @@ from bot.broadcast.sender import Sender, SenderSettings
 from bot.db.models import Broadcast, Organization, Role, User
 from bot.i18n import create_i18n
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import ADMIN, NOW, Harness, logged_errors, texts
+from tests.inprocess import ADMIN, NOW, Harness, logged_errors, texts
 
 HR = FakeUser(id=41, first_name="Hana", language_code="en")
 MEMBERS = [FakeUser(id=user_id, first_name="Member", language_code="en") for user_id in (51, 52)]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import Organization, Role, User
 from bot.db.repositories.users import UserRepository
 from bot.sandbox.emulator import FakeUser
-from tests.security.conftest import ADMIN, NOW, Harness, texts
+from tests.inprocess import ADMIN, NOW, Harness, texts
 
 OLD_HOLDER = FakeUser(id=10, first_name="Former", username="someone_else_now")
 OFFICER = FakeUser(id=20, first_name="Officer", username="gate_officer")

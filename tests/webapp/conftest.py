@@ -26,8 +26,7 @@ from bot.i18n import create_i18n
 from bot.sandbox.emulator import FakeUser
 from bot.status.service import reassess
 from bot.webapp.server import create_app
-from tests.security.conftest import ADMIN, NOW, Harness
-from tests.security.conftest import harness as harness  # noqa: F401  (a fixture, found by name)
+from tests.inprocess import ADMIN, NOW, Harness
 from tests.stories import answers
 
 STAFF = 4001

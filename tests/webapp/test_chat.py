@@ -9,7 +9,7 @@ from typing import Any
 from bot.family.keyboards import MemberCode
 from bot.family.service import Relation, add_member
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.security.conftest import NOW, Harness
+from tests.inprocess import NOW, Harness
 from tests.stories import ZONE, answers
 from tests.webapp.conftest import HOLDER, STAFF, STRANGER, WEBAPP_URL, add_holder, add_staff
 

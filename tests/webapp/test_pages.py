@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import webapp_context
 from bot.i18n import create_i18n
 from bot.webapp.server import create_app
-from tests.security.conftest import Harness
+from tests.inprocess import Harness
 from tests.webapp.conftest import WebApp
 
 CSP = (

@@ -15,7 +15,7 @@ from bot.sandbox.emulator import FakeUser
 from bot.sandbox.process import free_port
 from bot.verification.throttle import LIMIT
 from bot.webapp.server import create_app, serve_alone
-from tests.security.conftest import Harness
+from tests.inprocess import Harness
 from tests.webapp.conftest import HOLDER, STAFF, WebApp, add_staff, init_data
 
 

@@ -82,9 +82,8 @@ async def process_join_for(
     locale: str,
 ) -> None:
     message = callback.message
-    member = await family.member(session, account.id, callback_data.member) if account is not None else None
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
     if member is None or not isinstance(message, Message):
-        await session.commit()
         await callback.answer(common_presenter.stale_button())
         return
     await callback.answer()

@@ -54,22 +54,24 @@ class Joined:
 
 
 async def join(session: AsyncSession, user_id: int, invite_code: str) -> Joined:
-    """Join the organization of the invite, leaving any other (a person belongs to at most one)."""
-    repository = OrganizationRepository(session)
+    """Join the organization of the invite, leaving any other (a person belongs to at most one).
+
+    One commit whichever way it ends: the membership when it changed, else the end of the reads."""
+    joined = await _join(OrganizationRepository(session), user_id, invite_code)
+    await session.commit()
+    return joined
+
+
+async def _join(repository: OrganizationRepository, user_id: int, invite_code: str) -> Joined:
     organization = await repository.by_invite(invite_code) if invite_code else None
     if organization is None:
-        await session.commit()
         return Joined(JoinOutcome.UNKNOWN_INVITE)
     current = await repository.membership(user_id)
     if current is not None and current.id == organization.id:
-        await session.commit()
         return Joined(JoinOutcome.ALREADY_MEMBER, summary_of(organization))
     if not await repository.set_membership(user_id, organization.id):
-        await session.commit()
         return Joined(JoinOutcome.NO_ACCOUNT, summary_of(organization))
-    result = Joined(JoinOutcome.JOINED, summary_of(organization), summary_of(current) if current is not None else None)
-    await session.commit()
-    return result
+    return Joined(JoinOutcome.JOINED, summary_of(organization), summary_of(current) if current is not None else None)
 
 
 async def membership(session: AsyncSession, user_id: int) -> OrganizationSummary | None:

@@ -160,8 +160,9 @@ class Chats(Files):
 
         Events: {"type": "message" | "edited", "chat_id", "message_id"}, {"type": "deleted", "chat_id",
         "message_id"}, {"type": "keyboard", "chat_id"}, {"type": "action", "chat_id", "action"} (typing…),
-        {"type": "answer", "chat_id", "text", "show_alert"} (a button's pop-up). Read the state itself
-        with `chat_history`, `message` and `reply_keyboard`.
+        {"type": "answer", "chat_id", "text", "show_alert"} (a button's pop-up), {"type": "menu_button",
+        "chat_id"} (None: every chat's default). Read the state itself with `chat_history`, `message`,
+        `reply_keyboard` and `menu_buttons`.
         """
         self._observers.append(callback)
         return lambda: self._observers.remove(callback) if callback in self._observers else None
@@ -275,6 +276,8 @@ class Chats(Files):
             raise bad_request("can't parse menu button JSON object")
         chat_id = int_param(params, "chat_id", None)
         self.menu_buttons[chat_id] = button
+        # A chat's menu button shows at once in its client (the Mini App's "My code" appears with the first code).
+        self._emit({"type": "menu_button", "chat_id": chat_id})
         return True
 
     async def _get_chat_menu_button(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:

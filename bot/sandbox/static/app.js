@@ -12,6 +12,10 @@ const state = {
   keyboardHidden: false,  // a one-time keyboard folds away after a press, as in Telegram
   unread: new Map(),
   held: null,             // events that arrived while a chat was loading
+  menuButtons: new Map(), // person id -> the chat's Mini App menu button (or null)
+  webappUrl: null,        // the bot's Mini App address (its web_app buttons point there)
+  miniapp: null,          // the Mini App open in the panel: { person, path, initData, frame }
+  dark: false,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -102,7 +106,9 @@ async function loadChat() {
     $("#messages").replaceChildren(...chat.messages.map(renderMessage));
     if (!chat.messages.length) $("#messages").append(renderEmptyChat());
     state.keyboards.set(shown.id, chat.keyboard);
+    state.menuButtons.set(shown.id, chat.menu_button);
     renderKeyboard();
+    renderMenuButton();
     scrollToEnd();
   } finally {
     const held = state.held;
@@ -225,6 +231,9 @@ function renderInlineKeyboard(message) {
       if (button.callback_data !== undefined) {
         element.addEventListener("click", () =>
           act(post(chatPath("/buttons"), { message_id: message.id, callback_data: button.callback_data })));
+      } else if (button.web_app !== undefined) {
+        element.classList.add("web-app-button");
+        element.addEventListener("click", () => openMiniApp(button.web_app.url));
       } else if (button.url !== undefined) {
         element.classList.add("url-button");
         element.addEventListener("click", () => followLink(button.url));
@@ -418,7 +427,10 @@ function fillKeyboard() {
       element.type = "button";
       element.className = "reply-button";
       element.textContent = label;
-      if (button.request_contact) {
+      if (button.web_app) {
+        element.dataset.webApp = "true";
+        element.addEventListener("click", () => openMiniApp(button.web_app.url));
+      } else if (button.request_contact) {
         element.dataset.requestContact = "true";
         element.addEventListener("click", () => pressReplyButton(keyboard, () => post(chatPath("/contact"), {})));
       } else {
@@ -437,6 +449,130 @@ function pressReplyButton(keyboard, send) {
     renderKeyboard();
   }
   act(send());
+}
+
+function renderMenuButton() {
+  const button = state.menuButtons.get(state.current.id);
+  const element = $("#menu-app");
+  element.hidden = !button;
+  element.textContent = button ? button.text : "";
+}
+
+// ------------------------------------------------------------------ the Mini App, as Telegram's web view
+
+// Opens a web_app button's page for the person shown, with initData the sandbox signs as Telegram would.
+async function openMiniApp(url) {
+  let opened;
+  try {
+    opened = await post(chatPath("/webapp"), { url });
+  } catch (error) {
+    toast(error.message);
+    return;
+  }
+  closeScanner(false);
+  const frame = document.createElement("iframe");
+  frame.id = "miniapp-frame";
+  frame.title = "Mini App";
+  // Telegram's launch parameters travel in the fragment, which the page reads and no server sees.
+  const launch = new URLSearchParams({
+    tgWebAppData: opened.init_data,
+    tgWebAppVersion: "8.0",
+    tgWebAppPlatform: "web",
+    tgWebAppThemeParams: JSON.stringify(themeParams()),
+  });
+  frame.src = `${opened.path}#${launch}`;
+  $("#miniapp-frame")?.remove();
+  $("#miniapp-screen").prepend(frame);
+  state.miniapp = { person: state.current, frame };
+  $("#miniapp-title").textContent = `${state.bot.name} · ${state.current.name}`;
+  $("#miniapp").hidden = false;
+}
+
+function closeMiniApp() {
+  closeScanner(false);
+  $("#miniapp-frame")?.remove();
+  state.miniapp = null;
+  $("#miniapp").hidden = true;
+}
+
+function themeParams() {
+  return state.dark
+    ? { bg_color: "#17212b", text_color: "#f5f5f5", hint_color: "#708499", link_color: "#6ab3f3",
+      button_color: "#5288c1", button_text_color: "#ffffff", secondary_bg_color: "#232e3c" }
+    : { bg_color: "#ffffff", text_color: "#000000", hint_color: "#707579", link_color: "#3390ec",
+      button_color: "#3390ec", button_text_color: "#ffffff", secondary_bg_color: "#f4f4f5" };
+}
+
+function tellMiniApp(type, data) {
+  state.miniapp?.frame.contentWindow?.postMessage({ sandboxTelegram: type, data }, location.origin);
+}
+
+// The scanner "sees" what is on screen: each person's latest code in their chat, or a typed text.
+async function openScanner(text) {
+  $("#qr-popup-text").textContent = text || "";
+  $("#qr-popup").hidden = false;
+  const { codes } = await api("/api/webapp/codes");
+  $("#qr-codes").replaceChildren(...codes.map((code) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "qr-code";
+    button.dataset.personId = code.person_id;
+    const image = document.createElement("img");
+    image.src = code.photo;
+    image.alt = "";
+    const name = document.createElement("span");
+    name.textContent = code.name;
+    button.append(image, name);
+    button.addEventListener("click", () => tellMiniApp("qr_text", code.text));
+    return button;
+  }));
+  if (!codes.length) $("#qr-codes").textContent = "No code on screen yet: someone has to get one in their chat first.";
+}
+
+function closeScanner(tell) {
+  if ($("#qr-popup").hidden) return;
+  $("#qr-popup").hidden = true;
+  if (tell) tellMiniApp("scan_closed");
+}
+
+let hapticTimer = null;
+function showHaptic(data) {
+  const element = $("#haptic");
+  element.textContent = `📳 ${data.kind} ${data.style || ""}`.trim();
+  element.dataset.kind = data.kind;
+  element.dataset.style = data.style || "";
+  element.classList.add("shown");
+  clearTimeout(hapticTimer);
+  hapticTimer = setTimeout(() => element.classList.remove("shown"), 1200);
+}
+
+function setUpMiniApp() {
+  window.addEventListener("message", (event) => {
+    const frame = state.miniapp?.frame;
+    if (!frame || event.source !== frame.contentWindow || event.origin !== location.origin) return;
+    const { sandboxWebApp: type, data } = event.data || {};
+    if (type === "scan_open") openScanner(data.text).catch((error) => toast(error.message));
+    else if (type === "scan_close") closeScanner(false);
+    else if (type === "haptic") showHaptic(data);
+    else if (type === "close") closeMiniApp();
+  });
+  $("#miniapp-close").addEventListener("click", closeMiniApp);
+  $("#qr-popup-close").addEventListener("click", () => closeScanner(true));
+  $("#qr-typed-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("#qr-typed").value.trim();
+    $("#qr-typed").value = "";
+    if (text) tellMiniApp("qr_text", text);
+  });
+  $("#miniapp-theme").addEventListener("click", () => {
+    state.dark = !state.dark;
+    $("#miniapp-theme").textContent = state.dark ? "☀" : "🌙";
+    tellMiniApp("theme", themeParams());
+  });
+  $("#menu-app").addEventListener("click", () => openMiniApp(state.menuButtons.get(state.current.id).web_app.url));
+  $("#open-code").addEventListener("click", () => openMiniApp(state.webappUrl));
+  $("#open-scanner").addEventListener("click", () => openMiniApp(`${state.webappUrl}/scan`));
+  $("#miniapp-launcher").hidden = !state.webappUrl;
 }
 
 // ------------------------------------------------------------------ composing
@@ -596,6 +732,16 @@ function handle(event) {
     return;
   }
   const shown = state.current && event.chat_id === state.current.id;
+  if (event.type === "menu_button") {
+    if (event.chat_id == null) { // every chat's default changed: ask again for the chat shown
+      state.menuButtons.clear();
+      if (state.current) loadChat();
+      return;
+    }
+    state.menuButtons.set(event.chat_id, event.menu_button);
+    if (shown) renderMenuButton();
+    return;
+  }
   if (event.type === "keyboard") {
     state.keyboards.set(event.chat_id, event.keyboard);
     if (shown) {
@@ -636,11 +782,13 @@ async function start() {
   state.people = sandbox.people;
   state.commands = sandbox.commands;
   state.zone = sandbox.zone;
+  state.webappUrl = sandbox.webapp_url;
   $("#chat-title").textContent = sandbox.bot.name;
   renderClock(sandbox.clock);
   renderLinks(sandbox.links);
   $("#next-day").addEventListener("click", () => act(post("/api/clock", { days: 1 }).then(renderClock)));
   setUpComposer();
+  setUpMiniApp();
   listen();
   const fromHash = Number((location.hash.match(/person=(\d+)/) || [])[1]);
   await switchTo(state.people.some((person) => person.id === fromHash) ? fromHash : state.people[0].id);

@@ -1,18 +1,14 @@
-"""An administrator's override end to end: the real bot process, its clock moved past the override's end."""
+"""An administrator's override end to end: the bot in this process (tests/inprocess.py), its clock moved past the override's end."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.db.models import AuditEntry, Override, Role, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import register
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, count_rows, inline_buttons, message_text
+from tests.scenarios import register
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY_1 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
-import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -24,11 +23,10 @@ from bot.db.repositories.organizations import OrganizationRepository
 from bot.domain.answers import Contact
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import ROOT, Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import register
+from bot.sandbox.process import PROJECT_ROOT as ROOT
+from tests.people import Person, count_rows, inline_buttons, message_text
+from tests.scenarios import register
 from tests.stories import answers
-
-pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 DAY = date(2026, 3, 2)

@@ -1,4 +1,4 @@
-"""/history end to end: the real bot process against the fake Bot API, with earlier days written to the database."""
+"""/history end to end: the bot in this process (tests/inprocess.py) against the fake Bot API, with earlier days written to the database."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import insert
 
 from bot.db.engine import create_engine
 from bot.db.models import CheckIn
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import Person, inline_buttons, message_text
-from tests.e2e.scenarios import onboard, register
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, inline_buttons, message_text
+from tests.scenarios import onboard, register
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=ZONE)

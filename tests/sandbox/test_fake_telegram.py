@@ -24,8 +24,10 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     MenuButtonCommands,
+    MenuButtonWebApp,
     Message,
     ReplyKeyboardMarkup,
+    WebAppInfo,
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -406,6 +408,18 @@ async def test_commands_are_stored_per_scope_and_language(bot: Bot, fake: FakeTe
     assert await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
     assert (await bot.get_chat_menu_button()).type == "commands"
     assert await bot.set_my_description("not implemented by the fake, still ok")
+
+
+async def test_a_chats_menu_button_shows_in_its_client_at_once(bot: Bot, fake: FakeTelegram) -> None:
+    fake.add_user(BOB)
+    seen: list[dict[str, object]] = []
+    stop = fake.observe(seen.append)
+    button = MenuButtonWebApp(text="My code", web_app=WebAppInfo(url="https://example.org/app"))
+    assert await bot.set_chat_menu_button(chat_id=BOB.id, menu_button=button)
+    stop()
+    assert seen == [{"type": "menu_button", "chat_id": BOB.id}]
+    assert fake.menu_buttons[BOB.id]["web_app"] == {"url": "https://example.org/app"}
+    assert (await bot.get_chat_menu_button(chat_id=BOB.id)).type == "web_app"
 
 
 async def test_html_is_parsed_like_telegram_and_bad_markup_refused(bot: Bot, fake: FakeTelegram) -> None:

@@ -1,18 +1,15 @@
-"""The daily check-in end to end: the real bot process, its clock a file the test moves from day to day."""
+"""The daily check-in end to end: the bot in this process (tests/inprocess.py), its clock a file the test
+moves from day to day."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.db.models import Assessment, CheckIn, Declaration
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import photos, register
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, count_rows, inline_buttons, message_text
+from tests.scenarios import photos, register
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 DAY_1 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)

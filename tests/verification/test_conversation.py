@@ -1,4 +1,5 @@
-"""Checkpoint verification end to end: the real bot process, its clock a file, against the fake Bot API.
+"""Checkpoint verification end to end: the bot in this process (tests/inprocess.py), its clock a file, against
+the fake Bot API.
 
 A registrant's code image is decoded as a phone camera would, and its link opened by checkpoint staff
 (the card) and by anyone else (a neutral message that names nobody).
@@ -21,11 +22,9 @@ from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Role, User, Verification
 from bot.domain.tokens import deep_link, issue_token, key_from_secret
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
-from tests.e2e.conftest import BOT_USERNAME
-from tests.e2e.harness import CODE_SECRET, BotProcess, Person, inline_buttons, message_text
-from tests.e2e.scenarios import file_id, photos, register
-
-pytestmark = pytest.mark.e2e
+from tests.inprocess import BOT_USERNAME, CODE_SECRET, InProcessBot
+from tests.people import Person, inline_buttons, message_text
+from tests.scenarios import file_id, photos, register
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 DAY_1 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)
@@ -123,14 +122,6 @@ async def registered_holder(fake: FakeTelegram, jane: Person, database_url: str)
     shown = code_of(fake, photo)
     assert shown[2] == code_of(fake, first)[2], "the same code until something changes"
     return shown
-
-
-class RotatedBot(BotProcess):
-    """The bot with CODE_SECRET set to a list (the first signs, the rest still verify)."""
-
-    def __init__(self, *args: Any, code_secret: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.code_secret = code_secret  # the launcher passes it on as CODE_SECRET
 
 
 # --- Tests ----------------------------------------------------------------------------------------
@@ -337,10 +328,11 @@ async def test_a_rotated_out_key_verifies_while_listed_and_not_after(
     await make_staff(clean_database, SAM.id)
     jane = Person(fake, JANE)
     old_key = key_from_secret(CODE_SECRET)
-    processes: list[BotProcess] = []
+    processes: list[InProcessBot] = []
 
-    async def start(code_secret: str) -> BotProcess:
-        process = RotatedBot(fake, clean_database, tmp_path, now=DAY_1, code_secret=code_secret)
+    async def start(code_secret: str) -> InProcessBot:
+        # CODE_SECRET a list: the first signs, the rest still verify.
+        process = InProcessBot(fake, clean_database, tmp_path, now=DAY_1, code_secret=code_secret)
         await process.start()
         processes.append(process)
         return process
@@ -361,7 +353,6 @@ async def test_a_rotated_out_key_verifies_while_listed_and_not_after(
     finally:
         for process in processes:
             await process.stop()
-            print(f"--- bot log ---\n{process.log()[-4000:]}")
 
 
 async def test_many_codes_that_do_not_verify_are_slowed_down_and_audited(

@@ -1,18 +1,14 @@
-"""An appeal end to end: the real bot process, from a red code through an appeal to green."""
+"""An appeal end to end: the bot in this process (tests/inprocess.py), from a red code through an appeal to green."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.db.models import Appeal, AuditEntry
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import Person, count_rows, message_text
-from tests.e2e.scenarios import register
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, count_rows, message_text
+from tests.scenarios import register
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY_1 = datetime(2026, 3, 2, 9, 0, tzinfo=ZONE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox.emulator import FakeTelegram, RecordedCall
-from tests.e2e.harness import Person, message_text
+from tests.people import Person, message_text
 
 
 def photos(fake: FakeTelegram, after: int) -> list[RecordedCall]:
@@ -50,3 +50,17 @@ async def register(fake: FakeTelegram, person: Person, name: str = "Jane Doe") -
     [photo] = photos(fake, mark)
     assert photo.files, "the first code is drawn and uploaded"
     return photo
+
+
+async def back_from_abroad(person: Person, name: str = "Anna Schmidt") -> None:
+    """Registers on their own phone (driven through the emulator, as another device would): red, for a stay abroad."""
+    await onboard(person)
+    await answer_identity(person, name)
+    await person.press("Yes, I am in Ningbo", expect="stayed in any of these")
+    await person.press("Abroad")
+    await person.press("Done", expect="close contact")
+    await person.press("None of these", expect="told you that you are")
+    await person.press("None of these", expect="symptoms now")
+    await person.press("No symptoms", expect="body temperature")
+    await person.say("36.6", expect="Please check your answers")
+    await person.press("Submit", expect=lambda message: "photo" in message and "RED CODE" in message.get("caption", ""))

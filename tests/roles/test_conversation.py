@@ -6,17 +6,14 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Role
 from bot.i18n import format_moment
 from bot.sandbox.emulator import FakeTelegram, FakeUser
-from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import onboard
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, count_rows, inline_buttons, message_text
+from tests.scenarios import onboard
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 ONLY_ADMINS = "Only administrators can do that."

@@ -1,18 +1,15 @@
-"""The commands and words that work at any time, end to end: the real bot process against the fake Bot API."""
+"""The commands and words that work at any time, end to end: the bot in this process (tests/inprocess.py)
+against the fake Bot API."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.db.models import Declaration, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
-from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import answer_identity, file_id, onboard, photos, register
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, count_rows, inline_buttons, message_text
+from tests.scenarios import answer_identity, file_id, onboard, photos, register
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the bot's TIMEZONE in the harness
 COMMAND_NAMES = [

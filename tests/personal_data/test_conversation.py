@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import create_engine
 from bot.db.models import Assessment, CheckIn, Code, Declaration, User
 from bot.sandbox.emulator import FakeTelegram, FakeUser, RecordedCall
-from tests.e2e.harness import Person, count_rows, inline_buttons, message_text
-from tests.e2e.scenarios import onboard, register
-
-pytestmark = pytest.mark.e2e
+from tests.people import Person, count_rows, inline_buttons, message_text
+from tests.scenarios import onboard, register
 
 TABLES = (User, Declaration, CheckIn, Assessment, Code)
 

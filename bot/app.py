@@ -41,6 +41,7 @@ from bot.codes.service import CodeSettings
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory, create_storage_engine
 from bot.domain.tokens import key_from_secret
+from bot.family import handlers as family
 from bot.filters import Has
 from bot.fsm.isolation import ChatEventIsolation
 from bot.fsm.storage import SqlStorage
@@ -86,6 +87,7 @@ COMMANDS = (
     ("checkin", N_("Daily check-in")),
     ("status", N_("My colour and the way to green")),
     ("update", N_("Declare again")),
+    ("family", N_("Codes for family members without a phone")),
     ("remindme", N_("My daily check-in reminder")),
     ("history", N_("My declarations, check-ins and colours")),
     ("appeal", N_("Contest a wrong colour")),
@@ -185,6 +187,7 @@ def create_dispatcher(
     # "Show my code" first: it is what people send most, at gates, and every router before it costs filter checks.
     dispatcher.include_routers(
         codes.create_router(),
+        family.create_router(),
         # Before onboarding, which answers a plain /start: an invite opens the bot with /start join-<code>,
         # a scanned code with /start <token>.
         organizations.create_router(),

@@ -14,3 +14,10 @@ from typing import Annotated
 from pydantic import Field
 
 ButtonNumber = Annotated[int, Field(ge=0, lt=2**63)]
+
+# A family member's id (bot.family.service.new_member_id): negative, so never a Telegram user's; bounded
+# like the others, and still only an id to look up among the presser's own members.
+MemberNumber = Annotated[int, Field(ge=-(2**62), le=-1)]
+
+# A holder's id in a cursor (HR's list pages): a Telegram id or a family member's; 0 for none.
+HolderNumber = Annotated[int, Field(ge=-(2**62), lt=2**63)]

@@ -12,6 +12,7 @@ SHOW_CODE = __("Show my code")
 CHECK_IN = __("Check in")
 UPDATE_DECLARATION = __("Update my declaration")
 HELP = __("Help")
+FAMILY = __("My family")
 
 
 def main_menu() -> ReplyKeyboardMarkup:
@@ -26,6 +27,7 @@ def _main_menu(locale: str) -> ReplyKeyboardMarkup:
         keyboard=[
             [KeyboardButton(text=f"🔳 {SHOW_CODE}"), KeyboardButton(text=f"✅ {CHECK_IN}")],
             [KeyboardButton(text=f"📝 {UPDATE_DECLARATION}"), KeyboardButton(text=f"❓ {HELP}")],
+            [KeyboardButton(text=f"👪 {FAMILY}")],
         ],
         resize_keyboard=True,
         is_persistent=True,

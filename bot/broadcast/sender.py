@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import math
 import os
@@ -295,13 +296,19 @@ class Sender:
             with self._i18n.context(), self._i18n.use_locale(recipient.language):
                 # The check-in button goes under HR's own words too: they need not say how to check in.
                 composed = texts[recipient.language] = (recipient_text(job.text), start_keyboard())
-        text, keyboard = composed
+        text, start = composed
+        keyboard: InlineKeyboardMarkup | None = start
+        # A family member has no chat: the message goes to the account managing them, headed with the
+        # member's name, without the check-in button (it would check in whoever presses it, not them).
+        chat_id = recipient.chat_id or recipient.user_id
+        if recipient.member_name is not None:
+            text, keyboard = f"👤 <b>{html.escape(recipient.member_name)}</b>\n{text}", None
 
         attempts = recipient.attempts
         while True:
-            await self._wait_turn(job.id, recipient.user_id)
+            await self._wait_turn(job.id, chat_id)
             try:
-                await self._bot.send_message(recipient.user_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+                await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
             except TelegramRetryAfter as error:
                 # Not the recipient's fault: wait as told, slow everything down for as long, try again.
                 self.retry_afters += 1
@@ -336,7 +343,7 @@ class Sender:
             broadcasts = BroadcastRepository(session)
             await broadcasts.mark_done(recipient.id, outcome, self._clock(), attempts=attempts)
             if outcome == BLOCKED:
-                await broadcasts.mark_unreachable(recipient.user_id, self._clock())
+                await broadcasts.mark_unreachable(chat_id, self._clock())
             await session.commit()
 
     async def _wait_turn(self, job_id: int | None, chat_id: int, *, patient: bool = True) -> bool:

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.account_required import answer_button_send_start, answer_send_start, for_account_holders
 from bot.accounts import Account
 from bot.checkin import service
-from bot.checkin.keyboards import CheckInAnswer, CheckInCallback, changed_keyboard
-from bot.checkin.presenter import question_text
+from bot.checkin.keyboards import CheckInAnswer, CheckInCallback, CheckInFor, changed_keyboard, members_keyboard
+from bot.checkin.presenter import members_text, question_text, title
 from bot.clock import Clock
+from bot.family import service as family
 from bot.filters import Words
 from bot.fsm import save_state
 from bot.menu import CHECK_IN, main_menu
@@ -54,8 +55,43 @@ async def process_checkin(
     if already is None:
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
+    members = await family.list_members(session, account.id)
     await save_state(state, CheckIn.changed, {})
     await message.answer(question_text(already), reply_markup=changed_keyboard())
+    if members:
+        await message.answer(
+            members_text(), reply_markup=members_keyboard([(member.id, member.name or "") for member in members])
+        )
+
+
+async def process_checkin_for(
+    callback: CallbackQuery,
+    callback_data: CheckInFor,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """ "Check in for Mia": the same question about them; a forged or someone else's id finds nothing."""
+    message = callback.message
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
+    if member is None or not isinstance(message, Message):
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    already = await service.checked_in_on(session, member.id, local_day(clock(), zone))
+    if already is None:  # erased since the button was sent
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    if (
+        await state.get_state() in Registration
+        and WizardData.load(await state.get_data()).purpose is not Purpose.CHECKIN
+    ):
+        await message.answer(_("Please finish these questions first, or send /cancel."))
+        return
+    await save_state(state, CheckIn.changed, {"member": member.id})
+    await message.answer(question_text(already, member.name or ""), reply_markup=changed_keyboard())
 
 
 async def process_start_button(
@@ -116,15 +152,24 @@ async def process_changed_answer(
         await _cancel(message, state)
         return
     changed = callback_data.answer is CheckInAnswer.CHANGED
-    answers = await service.checkin_answers(session, account.id, local_day(clock(), zone), changed) if account else None
+    # The holder checked in for: the presser, or a family member of theirs chosen with "Check in for ...".
+    chosen_member = (await state.get_data()).get("member")
+    member = (
+        await family.find_member(session, account.id, chosen_member)
+        if account is not None and isinstance(chosen_member, int)
+        else None
+    )
+    holder = member.id if member is not None else account.id if account is not None and chosen_member is None else None
+    answers = await service.checkin_answers(session, holder, local_day(clock(), zone), changed) if holder else None
     if answers is None:  # their data was deleted meanwhile
         await state.clear()
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
     chosen = _("Something changed") if changed else _("Nothing changed: same as yesterday")
-    title = _("<b>Daily check-in</b>")
-    await show_answer(message, f"{title}\n✅ {chosen}")
-    await start_form(Form(message, state, locale, clock, zone), answers, purpose=Purpose.CHECKIN)
+    heading = title(member.name or "" if member is not None else None)
+    await show_answer(message, f"{heading}\n✅ {chosen}")
+    member_id = member.id if member is not None else None
+    await start_form(Form(message, state, locale, clock, zone), answers, purpose=Purpose.CHECKIN, member=member_id)
 
 
 async def process_cancel(message: Message, state: FSMContext) -> None:
@@ -172,6 +217,7 @@ def create_router() -> Router:
     )
     router.callback_query.register(process_reminder_button, ReminderButton.filter(F.action == ReminderAction.CHECK_IN))
     router.callback_query.register(process_changed_answer, CheckInCallback.filter())
+    router.callback_query.register(process_checkin_for, CheckInFor.filter())
     router.message.register(process_cancel, StateFilter(CheckIn.changed), Words(CANCEL, "cancel", "取消"))
     router.message.register(process_other_message, StateFilter(CheckIn.changed), _not_a_command)
     return router

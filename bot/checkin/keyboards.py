@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.callbacks import MemberNumber
 from bot.menu import CHECK_IN
 
 
@@ -18,6 +20,26 @@ class CheckInAnswer(StrEnum):
 
 class CheckInCallback(CallbackData, prefix="chk"):
     answer: CheckInAnswer
+
+
+class CheckInFor(CallbackData, prefix="chkfor"):
+    """Check in for this family member; looked up among the presser's own members only."""
+
+    member: MemberNumber
+
+
+def members_keyboard(members: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("Check in for {name}").format(name=name or "…"),
+                    callback_data=CheckInFor(member=member_id).pack(),
+                )
+            ]
+            for member_id, name in members
+        ]
+    )
 
 
 def changed_keyboard() -> InlineKeyboardMarkup:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram.utils.i18n import gettext as _
 
 from bot.checkin.service import CheckInResult
@@ -9,9 +11,16 @@ from bot.i18n import format_day
 from bot.status.presenter import colour_line
 
 
-def question_text(already_today: bool) -> str:
+def title(member_name: str | None = None) -> str:
+    """The check-in's heading; `member_name` when it is for a family member."""
+    if member_name is None:
+        return _("<b>Daily check-in</b>")
+    return _("<b>Daily check-in for {name}</b>").format(name=escape(member_name))
+
+
+def question_text(already_today: bool, member_name: str | None = None) -> str:
     lines = [
-        _("<b>Daily check-in</b>"),
+        title(member_name),
         _(
             "Has anything changed since your last report: a new close contact, travel, "
             "or a diagnosis or medical observation?"
@@ -20,6 +29,10 @@ def question_text(already_today: bool) -> str:
     if already_today:
         lines += ["", _("You have already checked in today; a new check-in replaces it.")]
     return "\n".join(lines)
+
+
+def members_text() -> str:
+    return _("Or check in for a family member:")
 
 
 def checkin_done_text(result: CheckInResult, locale: str) -> str:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.account_required import for_account_holders
@@ -13,6 +15,9 @@ from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes.sending import send_code
 from bot.codes.service import CodeSettings
+from bot.family import presenter as family_presenter
+from bot.family import service as family
+from bot.family.keyboards import MemberCode, family_keyboard
 from bot.filters import Words
 from bot.menu import SHOW_CODE
 from bot.registration.questions import Registration
@@ -31,6 +36,81 @@ async def show_code(
 ) -> None:
     in_form = await state.get_state() in Registration
     await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
+    members = await family.list_members(session, account.id)
+    if members:
+        # Their own code first (the one shown at a gate most); the family's one press away.
+        await message.answer(family_presenter.choose_code(), reply_markup=family_keyboard(members, can_add=False))
+
+
+async def show_member_code(
+    callback: CallbackQuery,
+    callback_data: MemberCode,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    """A member's code, found only among the presser's own members: a forged or someone else's id gets the
+    same answer as a stale button, and nothing about whether that member exists."""
+    message = callback.message
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
+    if account is None or member is None or message is None:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
+
+
+async def show_member_code_by_name(
+    message: Message,
+    session: AsyncSession,
+    account: Account,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+    name: str,
+) -> None:
+    """ "show Mia's code": their member of that name (or first name), or which names there are."""
+    member, members = await family.find_member_named(session, account.id, name)
+    if member is None:
+        await message.answer(
+            family_presenter.no_member_named(name, members),
+            reply_markup=family_keyboard(members, can_add=False) if members else None,
+        )
+        return
+    await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
+
+
+async def _send_member_code(
+    message: Message | InaccessibleMessage,
+    session: AsyncSession,
+    account: Account,
+    member: family.Member,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+    code_settings: CodeSettings,
+    bot: Bot,
+) -> None:
+    holder = family.holder(member, account.language)
+    await message.answer(family_presenter.member_code_intro(member))
+    await send_code(message, session, holder, locale, clock, zone, code_settings, bot, member=True)
+
+
+class MemberCodeByName(Filter):
+    """ "show Mia's code", "Mia's code", "出示Mia的健康码": passes the name on to the handler."""
+
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        text = message.text
+        if not text or len(text) > 120 or message.forward_origin is not None:
+            return False
+        name = family_presenter.name_in_code_request(text)
+        return {"name": name} if name else False
 
 
 # Words that wrap a request for the code, as people type it: "show me my code please", "请出示我的健康码".
@@ -67,4 +147,7 @@ def create_router() -> Router:
             fillers=ASKING_FOR_THE_CODE,
         ),
     )
+    # Outside any conversation only: mid-form or while HR writes a reminder, "…'s code" is their text.
+    for_account_holders(router.message, show_member_code_by_name, StateFilter(None), MemberCodeByName())
+    router.callback_query.register(show_member_code, MemberCode.filter())
     return router

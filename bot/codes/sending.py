@@ -34,11 +34,15 @@ async def send_code(
     bot: Bot,
     in_form: bool = False,
     intro: str | None = None,
+    member: bool = False,
 ) -> None:
     """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
 
     `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
     colour and the way to green, and the main menu; the photo carries the "Why this colour?" button.
+    `member`: the code is a family member's (`account` is the member as holder, shown in this chat): its
+    photo goes without "Why this colour?", which answers the presser's own status, and the chat's menu
+    button (the presser's own live code) is left alone.
     """
     now = clock()
     current = await service.current_code(session, account, locale, now, zone, settings)
@@ -49,7 +53,7 @@ async def send_code(
         explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone)
         await message.answer(explained, reply_markup=main_menu())
     caption = presenter.caption(current, locale, now, zone)
-    keyboard = why_keyboard(settings.webapp_url)
+    keyboard = None if member else why_keyboard(settings.webapp_url)
     key = presenter.image_key(current, zone, settings)
     name = current.holder_name
     if (cached := presenter.cached_file_id(current, key)) is not None:
@@ -70,7 +74,7 @@ async def send_code(
     )
     if sent.photo:
         await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
-    if settings.webapp_url is not None:
+    if settings.webapp_url is not None and not member:
         # A new picture means a new code (a new day, colour or language): the menu button follows, in the
         # person's language, without a call on every code shown from the cache.
         await _set_menu_button(bot, message.chat.id, settings.webapp_url)

@@ -30,6 +30,8 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 # Written as SQL text, not a bound parameter, so the planner can match a query to the partial index
 # below (a parameter's value is unknown to a generic plan, and PostgreSQL then ignores the index).
 NOT_GREEN = "colour <> 'green'"
+# Where a walk over users in id order starts: below every id, a family member's (negative) included.
+BEFORE_ANY_ID = -(2**63)
 # A person who chose their own daily check-in reminder (/remindme 8:30): reminded whatever their colour.
 REMIND_ON = "remind_choice = 'on'"
 
@@ -161,6 +163,13 @@ class User(Base):
     # transaction that stores the notice, so each is queued once a day however many processes look.
     reminded_on: Mapped[date | None]
     warned_on: Mapped[date | None]
+    # A family member without a Telegram account of their own (a child, a grandparent; issue 16): the
+    # account that manages them, whose chat gets everything meant for them. None: a Telegram account, whose
+    # id is its chat. A member's id is negative, so it can never be a Telegram user's (always positive).
+    # Deleting the account deletes its members (and, through them, all their rows).
+    managed_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What the member is to that account: "child", "parent", "spouse" or "other" (bot.family.service).
+    relation: Mapped[str | None] = mapped_column(String(16))
 
 
 class Declaration(Base):

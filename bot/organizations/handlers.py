@@ -31,11 +31,13 @@ from bot.organizations.invites.handlers import (
     process_invite_agree,
     process_invite_language,
     process_join_choice,
+    process_join_for,
 )
 from bot.organizations.keyboards import (
     InviteAgree,
     InviteLanguage,
     JoinChoice,
+    JoinFor,
     MemberCsv,
     MemberList,
     MemberXlsx,
@@ -111,6 +113,7 @@ def create_router() -> Router:
     # Only /start join-<code>: any other payload (a scanned code) goes on to verification.
     router.message.register(process_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
     router.callback_query.register(process_join_choice, JoinChoice.filter())
+    router.callback_query.register(process_join_for, JoinFor.filter())
     router.callback_query.register(process_invite_language, InviteLanguage.filter())
     router.callback_query.register(process_invite_agree, InviteAgree.filter())
     router.message.register(process_org, Command("org"))

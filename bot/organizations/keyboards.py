@@ -3,6 +3,7 @@ carries (an organization's number, a page) says what is asked, never that the pr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -10,7 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcast.service import Audience
-from bot.callbacks import ButtonNumber
+from bot.callbacks import ButtonNumber, HolderNumber, MemberNumber
 from bot.i18n import SUPPORTED_LOCALES
 from bot.organizations import presenter as common_presenter
 from bot.organizations.invites import presenter as invites_presenter
@@ -41,8 +42,8 @@ class MemberList(CallbackData, prefix="hrlist"):
     kind: str
     page: ButtonNumber = 0
     nav: ButtonNumber = 0
-    after: ButtonNumber = 0
-    before: ButtonNumber = 0
+    after: HolderNumber = 0
+    before: HolderNumber = 0
 
 
 class MemberCsv(CallbackData, prefix="hrcsv"):
@@ -78,6 +79,14 @@ class JoinChoice(CallbackData, prefix="join"):
 
     invite: str
     yes: ButtonNumber
+
+
+class JoinFor(CallbackData, prefix="joinfor"):
+    """A family member joins the invite's organization (a child its school): the invite is checked again, and
+    the member looked up among the presser's own members only."""
+
+    invite: str
+    member: MemberNumber
 
 
 class InviteLanguage(CallbackData, prefix="invlang"):
@@ -174,10 +183,20 @@ def preview_keyboard(organization_id: int, draft: str, audience: Audience) -> In
     return builder.as_markup()
 
 
-def join_keyboard(invite: str) -> InlineKeyboardMarkup:
+def join_keyboard(
+    invite: str, members: Sequence[tuple[int, str]] = (), account_may_join: bool = True
+) -> InlineKeyboardMarkup:
+    """Join, or one of the family members (id, name) joins, or nothing."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=invites_presenter.join_button(), callback_data=JoinChoice(invite=invite, yes=1))
+    if account_may_join:
+        builder.button(text=invites_presenter.join_button(), callback_data=JoinChoice(invite=invite, yes=1))
+    for member_id, name in members:
+        builder.button(
+            text=invites_presenter.join_for_button(name), callback_data=JoinFor(invite=invite, member=member_id)
+        )
     builder.button(text=invites_presenter.cancel_button(), callback_data=JoinChoice(invite=invite, yes=0))
+    if members:  # one per line, names and all; Join and Cancel alone stay side by side
+        builder.adjust(1)
     return builder.as_markup()
 
 

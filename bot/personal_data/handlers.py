@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import Account
-from bot.callbacks import ButtonNumber
+from bot.callbacks import ButtonNumber, MemberNumber
 from bot.messages import drop_buttons
 from bot.middlewares import Provide
 from bot.personal_data import presenter, service
@@ -33,12 +33,20 @@ class DeleteCallback(CallbackData, prefix="del"):
     account: ButtonNumber
 
 
-def delete_keyboard(account: Account | None) -> InlineKeyboardMarkup:
+class DeleteMember(CallbackData, prefix="delmem"):
+    """Delete one family member's data; the id is looked up among the presser's own members only."""
+
+    member: MemberNumber
+
+
+def delete_keyboard(account: Account | None, members: tuple[tuple[int, str], ...] = ()) -> InlineKeyboardMarkup:
     public_id = account.public_id if account is not None else 0
     builder = InlineKeyboardBuilder()
     builder.button(
         text=presenter.delete_button(), callback_data=DeleteCallback(choice=DeleteChoice.ERASE, account=public_id)
     )
+    for member_id, name in members:
+        builder.button(text=presenter.delete_member_button(name), callback_data=DeleteMember(member=member_id))
     builder.button(
         text=presenter.keep_button(), callback_data=DeleteCallback(choice=DeleteChoice.KEEP, account=public_id)
     )
@@ -80,7 +88,34 @@ async def process_delete(
     if preview.kept_by is not None:
         await message.answer(presenter.deletion_refused(preview.kept_by, locale))
         return
-    await message.answer(presenter.delete_confirmation(preview, locale), reply_markup=delete_keyboard(account))
+    await message.answer(
+        presenter.delete_confirmation(preview, locale), reply_markup=delete_keyboard(account, preview.members)
+    )
+
+
+async def process_delete_member(
+    callback: CallbackQuery,
+    callback_data: DeleteMember,
+    account: Account | None,
+    bot: Bot,
+    locale: str,
+    personal_data: PersonalDataService,
+) -> None:
+    if account is None:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    outcome, decision, name = await personal_data.erase_member(account.id, callback_data.member)
+    if outcome is service.MemberErased.NOT_YOURS:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    if callback.message is not None:
+        await drop_buttons(callback.message)
+    chat_id = callback.message.chat.id if callback.message is not None else callback.from_user.id
+    if decision is not None:
+        await bot.send_message(chat_id, presenter.deletion_refused(decision, locale))
+        return
+    await bot.send_message(chat_id, presenter.member_deleted(name))
 
 
 async def process_delete_choice(
@@ -131,4 +166,5 @@ def create_router() -> Router:
     router.message.register(process_mydata, Command("mydata"))
     router.message.register(process_delete, Command("delete"))
     router.callback_query.register(process_delete_choice, DeleteCallback.filter())
+    router.callback_query.register(process_delete_member, DeleteMember.filter())
     return router

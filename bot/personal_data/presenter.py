@@ -20,6 +20,7 @@ from bot.appeals.categories import category_text as appeal_category_text
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.domain.status import Override as Decision
 from bot.domain.temperature import FEVER_C
+from bot.family import presenter as family_presenter
 from bot.i18n import format_day, format_moment, semicolons
 from bot.personal_data.service import Conversation, ErasurePreview, HeldRole, OrganizationName, StoredData
 from bot.registration.presenter import answer_text
@@ -80,6 +81,14 @@ def delete_confirmation(preview: ErasurePreview, locale: str) -> str:
         paragraphs.append("\n".join(lines))
     if preview.open_appeal:
         paragraphs.append(_("Your appeal under review is withdrawn."))
+    if preview.members:
+        names = semicolons([name or "-" for _id, name in preview.members])
+        paragraphs.append(
+            _(
+                "Your family members' data goes with it: {names}. To delete only one member's data, press their "
+                "button below."
+            ).format(names=escape(names))
+        )
     paragraphs.append(_("<b>This cannot be undone.</b> To keep a copy first, send /mydata."))
     return "\n\n".join(paragraphs)
 
@@ -140,9 +149,12 @@ def kept() -> str:
 
 def data_json(data: StoredData, exported_at: datetime) -> bytes:
     """Every stored column of every row, UTF-8, dates and moments in ISO 8601 (moments in UTC)."""
-    document = {
-        "format_version": FORMAT_VERSION,
-        "exported_at": exported_at,
+    document = {"format_version": FORMAT_VERSION, "exported_at": exported_at, **_document(data)}
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_value).encode("utf-8")
+
+
+def _document(data: StoredData) -> dict[str, Any]:
+    return {
         "account": _row(data.user) if data.user is not None else None,
         "declarations": [_row(row) for row in data.declarations],
         "checkins": [_row(row) for row in data.checkins],
@@ -156,8 +168,8 @@ def data_json(data: StoredData, exported_at: datetime) -> bytes:
         "conversation": (
             {"state": data.conversation.state, "data": data.conversation.data} if data.conversation else None
         ),
+        "family_members": [_document(member) for member in data.members],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_value).encode("utf-8")
 
 
 def _row(row: Any, without: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
@@ -189,15 +201,36 @@ def data_text(data: StoredData, locale: str, zone: tzinfo, exported_at: datetime
         writer.line(_("You have no account."))
     else:
         _account(writer, data.user)
-        _declarations(writer, data.declarations)
-        _checkins(writer, data.checkins)
-        _assessments(writer, data.assessments)
-        _overrides(writer, data.overrides)
-        _checks(writer, data.checks)
-        _appeals(writer, data.appeals)
-        _code(writer, data.code)
+        _holder_sections(writer, data)
     _conversation(writer, data.conversation)
+    for member in data.members:
+        _member(writer, member)
     return writer.render().encode("utf-8")
+
+
+def _member(writer: _Text, member: StoredData) -> None:
+    """A family member's data, under a title of its own, in the same sections as the account's."""
+    user = member.user
+    if user is None:
+        return
+    writer.line("")
+    writer.line("")
+    writer.title(_("Family member: {name}").format(name=user.display_name or "-"))
+    writer.field(_("Relationship"), family_presenter.relation_label(user.relation))
+    writer.field(_("Code id (the only id their code carries)"), str(user.public_id))
+    writer.field(_("Added"), writer.moment(user.created_at))
+    _holder_sections(writer, member)
+
+
+def _holder_sections(writer: _Text, data: StoredData) -> None:
+    """What is stored about a holder of a code, the account's own or a family member's."""
+    _declarations(writer, data.declarations)
+    _checkins(writer, data.checkins)
+    _assessments(writer, data.assessments)
+    _overrides(writer, data.overrides)
+    _checks(writer, data.checks)
+    _appeals(writer, data.appeals)
+    _code(writer, data.code)
 
 
 def _width(text: str) -> int:
@@ -450,3 +483,11 @@ def _conversation(writer: _Text, conversation: Conversation) -> None:
         _answers(writer, answers, indent=1)
     for key, value in data.items():
         writer.field(key, _plain(value))
+
+
+def delete_member_button(name: str) -> str:
+    return _("Delete only {name}'s data").format(name=name or "-")
+
+
+def member_deleted(name: str) -> str:
+    return _("Deleted: everything stored about {name}. Their code no longer works.").format(name=escape(name or "-"))

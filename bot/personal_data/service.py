@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from bot.clock import Clock
 from bot.db.models import Appeal, Assessment, CheckIn, Code, Declaration, Override, User, Verification
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
+from bot.db.repositories.family import FamilyRepository
 from bot.db.repositories.organizations import OrganizationRepository
 from bot.db.repositories.personal_data import PersonalDataRepository
 from bot.db.repositories.roles import RoleRepository
@@ -69,6 +71,8 @@ class StoredData:
     appeals: Sequence[Appeal] = ()
     code: Code | None = None
     conversation: Conversation = field(default_factory=Conversation)
+    # The family members this account manages (bot.family), each with everything stored about them.
+    members: Sequence[StoredData] = ()
 
     @property
     def empty(self) -> bool:
@@ -102,6 +106,8 @@ class ErasurePreview:
     roles: tuple[HeldRole, ...] = ()
     # An appeal under review goes with the rest: it is withdrawn.
     open_appeal: bool = False
+    # The family members this account manages (id, name): they go with it, or one alone (erase_member).
+    members: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,25 +160,39 @@ async def stored_data(session: AsyncSession, state: ConversationState, user_id: 
     if user is None:
         await session.commit()
         return StoredData(user=None, conversation=await read_conversation(state))
-    data = StoredData(
-        user=user,
-        declarations=await repository.declarations(user_id),
-        checkins=await repository.checkins(user_id),
-        assessments=await repository.assessments(user_id),
-        overrides=await repository.overrides(user_id),
-        checks=await repository.checks(user_id),
-        appeals=await repository.appeals(user_id),
-        code=await repository.code(user_id),
-        conversation=await read_conversation(state),
-    )
+    # A member's rows are read as a person's: at most MEMBER_LIMIT of them, so a few queries each.
+    members = [await _holder_data(repository, member) for member in await repository.members(user_id)]
+    data = await _holder_data(repository, user, await read_conversation(state), members)
     # End the read: no connection is held while the documents are uploaded.
     await session.commit()
     return data
 
 
+async def _holder_data(
+    repository: PersonalDataRepository,
+    user: User,
+    conversation: Conversation | None = None,
+    members: Sequence[StoredData] = (),
+) -> StoredData:
+    return StoredData(
+        user=user,
+        declarations=await repository.declarations(user.id),
+        checkins=await repository.checkins(user.id),
+        assessments=await repository.assessments(user.id),
+        overrides=await repository.overrides(user.id),
+        checks=await repository.checks(user.id),
+        appeals=await repository.appeals(user.id),
+        code=await repository.code(user.id),
+        conversation=conversation or Conversation(),
+        members=members,
+    )
+
+
 async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zone: tzinfo) -> ErasurePreview:
     """What erasing `user_id` would do (or the decision refusing it), read in one transaction that ends here."""
-    decision = await _decision_keeping_data(PersonalDataRepository(session), user_id, now, zone)
+    repository = PersonalDataRepository(session)
+    members = await repository.members(user_id)
+    decision = await _decision_keeping_data(repository, user_id, now, zone, [member.id for member in members])
     organizations = OrganizationRepository(session)
     membership = await organizations.membership(user_id)
     roles = await RoleRepository(session).of_user(user_id)
@@ -188,17 +208,22 @@ async def erasure_preview(session: AsyncSession, user_id: int, now: datetime, zo
             for role in roles
         ),
         open_appeal=open_appeal,
+        members=tuple((member.id, member.display_name or "") for member in members),
     )
 
 
 async def _decision_keeping_data(
-    repository: PersonalDataRepository, user_id: int, now: datetime, zone: tzinfo
+    repository: PersonalDataRepository, user_id: int, now: datetime, zone: tzinfo, members: Sequence[int] = ()
 ) -> Decision | None:
-    decisions = [
-        Decision(Colour(row.colour), row.reason, row.starts_on, row.ends_on)
-        for row in await repository.overrides(user_id)
-    ]
-    return decision_keeping_data(decisions, local_day(now, zone))
+    """A decision in force about this person's code, or about a family member's (who would go with them)."""
+    for holder in (user_id, *members):
+        decisions = [
+            Decision(Colour(row.colour), row.reason, row.starts_on, row.ends_on)
+            for row in await repository.overrides(holder)
+        ]
+        if (decision := decision_keeping_data(decisions, local_day(now, zone))) is not None:
+            return decision
+    return None
 
 
 async def erase_everything(
@@ -225,7 +250,8 @@ async def erase_everything(
     had_conversation = bool(await read_conversation(state))
     repository = PersonalDataRepository(session)
     await repository.lock_user(user_id)
-    decision = await _decision_keeping_data(repository, user_id, now, zone)
+    members = [member.id for member in await repository.members(user_id)]
+    decision = await _decision_keeping_data(repository, user_id, now, zone, members)
     if decision is not None:
         await session.commit()  # ends the read and lets the row go
         logger.info("personal data: erasure refused, a health authority's decision is in force")
@@ -239,6 +265,8 @@ async def erase_everything(
         # The audit log keeps what administrators decided (an override's colour, a role) for accountability,
         # but no longer whom it concerned or who acted.
         await AuditRepository(session).unlink_person(user_id)
+        for member in members:
+            await AuditRepository(session).unlink_person(member)
         await session.commit()
     finally:
         # Also after a failure: the cache must never claim an account the database may no longer have.
@@ -247,6 +275,38 @@ async def erase_everything(
     if deleted:
         logger.info("personal data: an account was erased at its owner's request")
     return Erased(account=deleted, conversation=had_conversation)
+
+
+class MemberErased(StrEnum):
+    ERASED = "erased"
+    # Not this account's member (a forged or stale button): nothing is read or said about that id.
+    NOT_YOURS = "not_yours"
+    KEPT = "kept"
+
+
+async def erase_member(
+    session: AsyncSession, manager_id: int, member_id: int, now: datetime, zone: tzinfo
+) -> tuple[MemberErased, Decision | None, str]:
+    """Erase one family member, as erase_everything does a person: their row and (by the cascade) all of
+    theirs, the audit log unlinked; refused while a health authority's decision about their code is in force.
+    Also gives the member's name, read before the erasure, to say whose data went.
+    """
+    repository = PersonalDataRepository(session)
+    member = await FamilyRepository(session).member(manager_id, member_id)
+    if member is None:
+        await session.commit()
+        return MemberErased.NOT_YOURS, None, ""
+    name = member.name or ""
+    await repository.lock_user(member_id)
+    decision = await _decision_keeping_data(repository, member_id, now, zone)
+    if decision is not None:
+        await session.commit()
+        return MemberErased.KEPT, decision, name
+    await repository.delete_user(member_id)
+    await AuditRepository(session).unlink_person(member_id)
+    await session.commit()
+    logger.info("personal data: a family member was erased at their manager's request")
+    return MemberErased.ERASED, None, name
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,3 +329,6 @@ class PersonalDataService:
 
     async def erase_everything(self, state: ConversationState, user_id: int) -> Erased:
         return await erase_everything(self.session, state, self.accounts, user_id, self.clock(), self.zone)
+
+    async def erase_member(self, manager_id: int, member_id: int) -> tuple[MemberErased, Decision | None, str]:
+        return await erase_member(self.session, manager_id, member_id, self.clock(), self.zone)

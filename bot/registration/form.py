@@ -7,6 +7,7 @@ start or resume it from here, never from registration/handlers.py; those handler
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Any
@@ -23,6 +24,8 @@ from bot.checkin.service import record_checkin
 from bot.clock import Clock
 from bot.codes.sending import send_code
 from bot.codes.service import CodeSettings
+from bot.family import presenter as family_presenter
+from bot.family import service as family
 from bot.fsm import save_state
 from bot.menu import main_menu
 from bot.registration import service
@@ -76,11 +79,18 @@ class Form:
         return question_for_state(await self.state.get_state())
 
 
-async def start_form(form: Form, answers: dict[str, Any] | None = None, purpose: Purpose = Purpose.DECLARATION) -> None:
-    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked."""
+async def start_form(
+    form: Form,
+    answers: dict[str, Any] | None = None,
+    purpose: Purpose = Purpose.DECLARATION,
+    relation: str | None = None,
+    member: int | None = None,
+) -> None:
+    """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked, and
+    a family member's form the contact given by default (shown in the summary, to change there)."""
     answers = dict(answers or {})
-    carried = list(answers) if purpose is Purpose.CHECKIN else []
-    wizard = WizardData(answers=answers, purpose=purpose, carried=carried)
+    carried = list(answers) if purpose in (Purpose.CHECKIN, Purpose.MEMBER) else []
+    wizard = WizardData(answers=answers, purpose=purpose, carried=carried, relation=relation, member=member)
     await go_to(form, wizard, first_question(wizard.answers))
 
 
@@ -113,7 +123,7 @@ async def _ask(
     applicable = wizard.to_ask()
     position = applicable.index(question) + 1 if question in applicable else len(applicable)
     await form.message.answer(
-        question_text(question, wizard.answers, position, len(applicable), form.locale, error),
+        question_text(question, wizard.answers, position, len(applicable), form.locale, error, wizard.about_them),
         reply_markup=question_keyboard(question, wizard, form.today, form.locale, suggestions),
     )
 
@@ -167,9 +177,20 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await form.state.clear()
         await form.message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
-    try:
-        result = await record_checkin(finish.session, finish.account.id, wizard.answers, form.clock(), form.zone)
-    except service.IncompleteDeclaration:
+    holder: Account | None = finish.account
+    heading = ""
+    if wizard.member is not None:
+        # A check-in for a family member: stored as theirs once they are found to be this account's (None:
+        # deleted meanwhile).
+        member = await family.member(finish.session, finish.account.id, wizard.member)
+        await finish.session.commit()
+        holder = family.holder(member, finish.account.language) if member is not None else None
+        heading = family_presenter.member_code_intro(member) + "\n" if member is not None else ""
+    result = None
+    if holder is not None:
+        with suppress(service.IncompleteDeclaration):
+            result = await record_checkin(finish.session, holder.id, wizard.answers, form.clock(), form.zone)
+    if holder is None or result is None:
         await form.state.clear()
         await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
         return
@@ -177,11 +198,12 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
     await send_code(
         form.message,
         finish.session,
-        finish.account,
+        holder,
         form.locale,
         form.clock,
         form.zone,
         finish.code_settings,
         finish.bot,
-        intro=checkin_done_text(result, form.locale),
+        intro=heading + checkin_done_text(result, form.locale),
+        member=holder is not finish.account,
     )

@@ -19,10 +19,14 @@ from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes.sending import send_code
 from bot.codes.service import CodeSettings
+from bot.family import presenter as family_presenter
+from bot.family import service as family
+from bot.family.keyboards import MemberRelation
 from bot.filters import Has, Words
+from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
 from bot.registration import service
-from bot.registration.form import Finish, Form, accept, back, cancel, go_to, reask
+from bot.registration.form import Finish, Form, accept, back, cancel, go_to, reask, start_form
 from bot.registration.keyboards import (
     BACK,
     CANCEL,
@@ -37,6 +41,7 @@ from bot.registration.questions import (
     QUESTIONS_BY_KEY,
     InvalidAnswer,
     Kind,
+    Purpose,
     Question,
     Registration,
     WizardData,
@@ -345,6 +350,9 @@ async def process_submit_button(
         return
     form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
     wizard = await form.wizard()
+    if wizard.purpose is Purpose.MEMBER:
+        await _submit_member(callback, message, form, wizard, Finish(session, account, code_settings, bot))
+        return
     try:
         await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
     except service.IncompleteDeclaration:
@@ -356,6 +364,77 @@ async def process_submit_button(
     await state.clear()
     thanks = _("Thank you. Your declaration is saved; here is your health code.")
     await send_code(message, session, account, locale, clock, zone, code_settings, bot, intro=thanks)
+
+
+async def _submit_member(
+    callback: CallbackQuery, message: Message, form: Form, wizard: WizardData, finish: Finish
+) -> None:
+    """A family member's form submitted: the member, their declaration and their colour land together."""
+    assert finish.account is not None
+    # Stored by this bot from a checked button (MemberRelation); anything else reads as "other".
+    relation = family.Relation(wizard.relation) if wizard.relation in set(family.Relation) else family.Relation.OTHER
+    try:
+        added = await family.add_member(
+            finish.session, finish.account.id, relation, wizard.answers, form.clock(), form.zone
+        )
+    except service.IncompleteDeclaration:
+        await callback.answer()
+        await go_to(form, wizard, next_question(QUESTIONS[0], wizard.answers, editing=True))
+        return
+    except (family.LimitReached, family.NotAnAccount):
+        await callback.answer()
+        await drop_buttons(message)
+        await form.state.clear()
+        await message.answer(family_presenter.limit_reached(), reply_markup=main_menu())
+        return
+    await callback.answer(_("Submitted"))
+    await drop_buttons(message)
+    await form.state.clear()
+    holder = family.holder(added.member, finish.account.language)
+    await send_code(
+        message,
+        finish.session,
+        holder,
+        form.locale,
+        form.clock,
+        form.zone,
+        finish.code_settings,
+        finish.bot,
+        intro=family_presenter.added(added.member),
+        member=True,
+    )
+
+
+async def process_member_relation(
+    callback: CallbackQuery,
+    callback_data: MemberRelation,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    clock: Clock,
+    zone: tzinfo,
+) -> None:
+    """The relationship chosen under /family: the form, asked about the member, with this account's phone
+    as their contact (shown in the summary, to change there)."""
+    message = callback.message
+    if account is None or not isinstance(message, Message):
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    contact = await family.new_member_form(session, account.id)
+    if contact is None:
+        await callback.answer()
+        await message.answer(family_presenter.limit_reached())
+        return
+    await callback.answer()
+    under_way = await state.get_state() in Registration
+    if under_way and WizardData.load(await state.get_data()).purpose is not Purpose.CHECKIN:
+        # Starting the member's form here would lose the answers of the one under way.
+        await message.answer(_("Please finish these questions first, or send /cancel."))
+        return
+    await show_answer(message, family_presenter.relation_chosen(callback_data.relation))
+    form = Form(message, state, locale, clock, zone)
+    await start_form(form, contact, Purpose.MEMBER, str(callback_data.relation))
 
 
 BUTTONS: dict[WizardAction, Callable[..., Awaitable[None]]] = {
@@ -385,4 +464,5 @@ def create_router() -> Router:
         buttons.callback_query.register(handler, MagicData(F.callback_data.action == action), CurrentStep())
     buttons.callback_query.register(process_stale_button)
     router.include_router(buttons)
+    router.callback_query.register(process_member_relation, MemberRelation.filter())
     return router

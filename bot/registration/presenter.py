@@ -39,13 +39,19 @@ def answer_text(question: Question, value: Any, locale: str) -> str:
 
 
 def question_text(
-    question: Question, answers: Answers, position: int, total: int, locale: str, error: str | None = None
+    question: Question,
+    answers: Answers,
+    position: int,
+    total: int,
+    locale: str,
+    error: str | None = None,
+    about_them: bool = False,
 ) -> str:
     lines = []
     if error:
         lines += [f"⚠️ {escape(error)}", ""]
     lines.append(_("<b>Question {number} of {total}</b>").format(number=position, total=total))
-    lines.append(escape(str(question.prompt)))
+    lines.append(escape(str(question.prompt_for(about_them))))
     lines += area_lines(question, locale)
     if question.key in answers:
         lines += ["", _("Current answer: {answer}").format(answer=answer_text(question, answers[question.key], locale))]

@@ -62,6 +62,8 @@ class Registration(StatesGroup):
 class Purpose(StrEnum):
     DECLARATION = "declaration"
     CHECKIN = "checkin"
+    # A family member's first declaration, answered by the account adding them (bot.family).
+    MEMBER = "member"
 
 
 class Kind(StrEnum):
@@ -106,6 +108,11 @@ class Question:
     columns: int = 1
     # Reasons the whole answer is "none of these"; never preselected, it has to be pressed.
     none_label: LazyProxy | None = None
+    # The prompt asked about a family member ("What is their name?"); None: `prompt` reads right for them too.
+    about_them: LazyProxy | None = None
+
+    def prompt_for(self, about_them: bool) -> LazyProxy:
+        return self.about_them if about_them and self.about_them is not None else self.prompt
 
     @property
     def state(self) -> State:
@@ -343,6 +350,7 @@ QUESTIONS: tuple[Question, ...] = (
         __("What is your full name, as in your ID document?"),
         Kind.TEXT,
         parse=parse_full_name,
+        about_them=__("What is their full name, as in their ID document?"),
     ),
     Question(
         "nationality",
@@ -350,6 +358,7 @@ QUESTIONS: tuple[Question, ...] = (
         __("What is your nationality? Type the country, e.g. China, Germany, 英国."),
         Kind.TEXT,
         parse=parse_nationality_answer,
+        about_them=__("What is their nationality? Type the country, e.g. China, Germany, 英国."),
     ),
     Question(
         "id_type",
@@ -363,6 +372,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option(IdType.HMT_PERMIT, __("Hong Kong / Macao / Taiwan permit")),
         ),
         invalidates=("id_number",),
+        about_them=__("Which ID document will they use?"),
     ),
     Question(
         "id_number",
@@ -377,6 +387,9 @@ QUESTIONS: tuple[Question, ...] = (
         __("What is your mobile number? Press the button to share this account's number, or type it."),
         Kind.PHONE,
         parse=parse_phone,
+        about_them=__(
+            "What mobile number reaches them (or you, for them)? Press the button to give this account's number, or type it."
+        ),
     ),
     Question(
         "district",
@@ -396,6 +409,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option(District.XIANGSHAN, __("Xiangshan")),
         ),
         columns=2,
+        about_them=__("In which district or county of Ningbo do they live?"),
     ),
     Question(
         "address",
@@ -403,6 +417,7 @@ QUESTIONS: tuple[Question, ...] = (
         __("What is your address there (street, building, room)?"),
         Kind.TEXT,
         parse=parse_address,
+        about_them=__("What is their address there (street, building, room)?"),
     ),
     Question(
         "in_ningbo",
@@ -414,6 +429,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option("no", __("No, I am arriving later"), stored=False),
         ),
         invalidates=("arrival_date",),
+        about_them=__("Are they in Ningbo now?"),
     ),
     Question(
         "arrival_date",
@@ -422,6 +438,7 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.DATE,
         parse=parse_arrival_date,
         applies=lambda answers: answers.get("in_ningbo") is False,
+        about_them=__("On which date will they arrive in Ningbo? Press a date or type it, e.g. 2026-03-01."),
     ),
     Question(
         "places",
@@ -434,6 +451,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option(Place.ABROAD, __("Abroad")),
         ),
         none_label=__("None of these"),
+        about_them=__("In the last 14 days, have they stayed in any of these? Choose all that apply, then Done."),
     ),
     Question(
         "contacts",
@@ -447,6 +465,9 @@ QUESTIONS: tuple[Question, ...] = (
             Option(Contact.SAME_BUILDING, __("A confirmed case in the building where I live")),
         ),
         none_label=__("None of these"),
+        about_them=__(
+            "In the last 14 days, have they been in close contact with any of these? Choose all that apply, then Done."
+        ),
     ),
     Question(
         "own_status",
@@ -460,6 +481,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option(OwnStatus.OBSERVATION, __("Under medical observation or quarantine")),
             Option(OwnStatus.NONE, __("None of these")),
         ),
+        about_them=__("Has a doctor or health authority told them that they are any of these?"),
     ),
     Question(
         "symptoms",
@@ -474,6 +496,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option(Symptom.OTHER_RESPIRATORY, __("Other respiratory symptoms")),
         ),
         none_label=__("No symptoms"),
+        about_them=__("Do they have any of these symptoms now? Choose all that apply, then Done."),
     ),
     Question(
         "temperature_c",
@@ -481,6 +504,7 @@ QUESTIONS: tuple[Question, ...] = (
         __("What is your body temperature now? E.g. 36.6 or 97.9F."),
         Kind.TEXT,
         parse=parse_temperature_answer,
+        about_them=__("What is their body temperature now? E.g. 36.6 or 97.9F."),
     ),
 )
 
@@ -554,6 +578,15 @@ class WizardData:
     purpose: Purpose = field(default_factory=lambda: Purpose.DECLARATION)
     # The answers carried over from the last declaration: not asked, not counted, not gone back to.
     carried: list[str] = field(default_factory=list)
+    # A family member's form: what they are to the account answering (bot.family.service.Relation).
+    relation: str | None = None
+    # A check-in for a family member: their id, checked again to be this account's when it is stored.
+    member: int | None = None
+
+    @property
+    def about_them(self) -> bool:
+        """Asked about a family member, not the person answering."""
+        return self.purpose is Purpose.MEMBER or self.member is not None
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> WizardData:
@@ -566,6 +599,8 @@ class WizardData:
             revision=revision if isinstance(revision, int) else 0,
             purpose=Purpose(purpose) if purpose in {str(p) for p in Purpose} else Purpose.DECLARATION,
             carried=list(data.get("carried") or []),
+            relation=str(data["relation"]) if data.get("relation") else None,
+            member=data["member"] if isinstance(data.get("member"), int) else None,
         )
 
     def dump(self) -> dict[str, Any]:
@@ -576,6 +611,8 @@ class WizardData:
             "revision": self.revision,
             "purpose": str(self.purpose),
             "carried": self.carried,
+            "relation": self.relation,
+            "member": self.member,
         }
 
     def to_ask(self) -> list[Question]:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import notices
 from bot.clock import Clock
+from bot.db.models import BEFORE_ANY_ID
 from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.reminders import Due, RemindChoice, ReminderRepository, ReminderSetting
 from bot.status.service import local_day
@@ -77,7 +78,7 @@ async def _walk(
     sessions: async_sessionmaker[AsyncSession], compose: Compose, now: datetime, kind: str, claim: Claim
 ) -> int:
     queued = 0
-    after = 0  # keyset: a batch never reads past the people already taken
+    after = BEFORE_ANY_ID  # keyset: a batch never reads past the people already taken (members' ids are negative)
     while True:
         async with sessions() as session:
             due = await claim(ReminderRepository(session), after)

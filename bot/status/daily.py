@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import notices
 from bot.clock import Clock
-from bot.db.models import Assessment
+from bot.db.models import BEFORE_ANY_ID, Assessment
 from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.notices import NewNotice
 from bot.db.repositories.organizations import OrganizationRepository
@@ -81,7 +81,9 @@ async def reevaluate(sessions: async_sessionmaker[AsyncSession], now: datetime, 
     today = local_day(now, zone)
     reevaluated = changed = 0
     for claim in (UserRepository.claim_not_green, UserRepository.claim_override_ended):
-        after = 0  # keyset: ids only grow within a run, so a batch never reads past the people already taken
+        # keyset: ids only grow within a run, so a batch never reads past the people already taken; from
+        # below every id, since a family member's is negative
+        after = BEFORE_ANY_ID
         while True:
             with _collector_paused():
                 claimed, batch_changed = await _reevaluate_batch(sessions, claim, today, after, now, zone)

@@ -142,6 +142,8 @@ def card_text(card: Card, locale: str, zone: tzinfo) -> str:
             lines.append(_("Last check-in: {date}").format(date=format_day(holder.last_checkin, locale)))
         else:
             lines.append(_("Last check-in: none"))
+        if holder.on_another_phone:
+            lines.append(_("A family member's code: it is held on someone else's phone."))
     if card.valid:
         lines += ["", temperature_prompt()]
     return "\n".join(lines)

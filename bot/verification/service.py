@@ -61,6 +61,8 @@ class Holder:
     id_last4: str
     colour: str
     last_checkin: date | None
+    # A family member's code, held on someone else's phone (whose is never shown).
+    on_another_phone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,7 @@ def _holder(found: HolderRow, colour: str) -> Holder:
         id_last4=id_number[-4:],
         colour=colour,
         last_checkin=found.last_checkin,
+        on_another_phone=bool(found.is_member),
     )
 
 

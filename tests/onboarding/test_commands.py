@@ -18,6 +18,7 @@ COMMAND_NAMES = [
     "checkin",
     "status",
     "update",
+    "family",
     "remindme",
     "history",
     "appeal",

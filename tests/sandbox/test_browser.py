@@ -268,3 +268,43 @@ async def test_a_red_code_appealed_on_the_page_and_granted_by_the_reviewer_turns
     last_day = re.search(r"Green until (\w+ \d+, \d{4})", history)
     assert last_day is not None and f"Green until {last_day.group(1)};" in granted
     await phone.shot("history-after-the-appeal")
+
+
+async def test_a_parent_adds_a_child_on_the_page_and_staff_scan_the_childs_code(phone: Phone, sandbox: Sandbox) -> None:
+    """Issue 16: Anna, registered on her own phone, adds her daughter, who has none; 王芳 scans the daughter's
+    code on Anna's screen and sees the daughter's name and colour, and that the code is on someone else's phone."""
+    page = phone.page
+    anna = next(p for p in sandbox.people if p.role is SandboxRole.REGISTRANT and p.user.language_code == "en")
+    await register(sandbox.fake, Person(sandbox.fake, anna.user), name="Anna Schmidt")
+
+    await page.click(f'.person[data-person-id="{anna.id}"]')
+    await phone.type("/family", "No family members yet")
+    await phone.press("Add a family member", "Who is the family member to you?")
+    await phone.press("Child", "What is their full name")
+    await phone.type("Mia Schmidt", "What is their nationality")
+    await phone.type("Germany", "Which ID document will they use")
+    await phone.press("Passport", "number of that document")
+    await phone.type("E87654321", "In which district or county of Ningbo do they live")
+    await phone.press("Yinzhou", "What is their address")
+    await phone.type("199 Taikang East Road, building 3", "Are they in Ningbo now")
+    await phone.press("Yes", "have they stayed in any of these")
+    await phone.press("None of these", "have they been in close contact")
+    await phone.press("None of these", "told them")
+    await phone.press("None of these", "Do they have any of these symptoms")
+    await phone.press("No symptoms", "What is their body temperature")
+    await phone.type("36.6", "Please check your answers")
+    await phone.shot("child-summary-with-the-parents-phone")
+    await phone.press("Submit", "GREEN CODE")
+    await phone.shot("child-code")
+
+    code = page.locator(".message.incoming img.photo").last
+    await code.click()
+    staff = with_role(SandboxRole.STAFF)
+    await page.click(f'#scan-dialog .scan-as[data-person-id="{staff.id}"]')
+    await expect(page.locator("#viewer")).to_contain_text(staff.name)
+    await phone.bot_says("通行")
+    card = await phone.last_from_bot().inner_text()
+    assert card.startswith("✅ PASS · 通行 — GREEN CODE 绿码")
+    assert "Mia Schmidt" in card and "家人的健康码：由他人手机持有。" in card
+    assert "Anna" not in card, "never whose phone"
+    await phone.shot("staff-sees-the-childs-card")

@@ -48,6 +48,11 @@ FORGED = [
     f"rmd:at:{HUGE}",
     "rmd:at:-1",
     "rmd:at:1440",
+    # A family member's id is negative: a positive one (a Telegram id) or one out of range does not parse.
+    "famcode:5",
+    f"famcode:-{HUGE}",
+    f"famcode:-{2**62 + 1}",
+    "famrel:nephew",
 ]
 
 

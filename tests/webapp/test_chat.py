@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.family.keyboards import MemberCode
+from bot.family.service import Relation, add_member
 from bot.sandbox.emulator import FakeUser, RecordedCall
-from tests.inprocess import Harness
+from tests.inprocess import NOW, Harness
+from tests.stories import ZONE, answers
 from tests.webapp.conftest import HOLDER, STAFF, STRANGER, WEBAPP_URL, add_holder, add_staff
 
 
@@ -52,6 +55,22 @@ async def test_every_code_carries_the_live_code_button_and_sets_the_menu_button_
     # Shown again from Telegram's cache: the button is there, the menu is already set.
     calls = await harness.send(holder, "/code")
     assert web_apps([call for call in calls if call.method == "sendPhoto"]) == [("📱 打开动态健康码", WEBAPP_URL)]
+    assert menu_buttons(calls) == []
+
+
+async def test_a_family_members_code_carries_neither_the_live_code_button_nor_the_menu_button(
+    chat_with_webapp: Harness,
+) -> None:
+    """Both open the presser's own live code: under their child's code they would show the wrong person."""
+    harness = chat_with_webapp
+    await add_holder(harness, HOLDER)
+    async with harness.sessions() as session:
+        added = await add_member(session, HOLDER, Relation.CHILD, answers(full_name="Mia Chen"), NOW, ZONE)
+    holder = FakeUser(id=HOLDER, first_name="Li", language_code="en")
+    calls = await harness.press(holder, MemberCode(member=added.member.id).pack())
+    [photo] = [call for call in calls if call.method == "sendPhoto"]
+    assert int(photo.params["chat_id"]) == HOLDER
+    assert web_apps(calls) == []
     assert menu_buttons(calls) == []
 
 

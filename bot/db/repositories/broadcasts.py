@@ -61,6 +61,10 @@ class Due:
     # None when the person is gone: erased while the job was being stored (no foreign key holds them).
     language: str | None
     unreachable: bool
+    # Where the message goes: their own chat, or for a family member (no chat of their own) the chat of
+    # the account managing them, with `member_name` to head it.
+    chat_id: int = 0
+    member_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,15 +247,21 @@ class BroadcastRepository:
     async def due(self, broadcast_id: int, now: datetime, limit: int) -> list[Due]:
         """Recipients still to send whose time has come, "sending" ones (in flight at a crash) included;
         those whose person is gone too (`language` None), so the job can drop them and finish."""
+        manager = aliased(User)
         statement = (
             select(
                 BroadcastRecipient.id,
                 BroadcastRecipient.user_id,
                 BroadcastRecipient.attempts,
                 User.language,
-                User.unreachable_since,
+                # A family member's manager blocking the bot makes the member unreachable too.
+                func.coalesce(manager.unreachable_since, User.unreachable_since),
+                func.coalesce(User.managed_by, BroadcastRecipient.user_id),
+                case((User.managed_by.is_not(None), func.coalesce(User.display_name, "")), else_=None),
             )
             .outerjoin(User, User.id == BroadcastRecipient.user_id)
+            # By primary key, and only for members (managed_by is NULL for everyone else).
+            .outerjoin(manager, manager.id == User.managed_by)
             .where(
                 BroadcastRecipient.broadcast_id == broadcast_id,
                 BroadcastRecipient.state.in_(LEFT),
@@ -261,7 +271,7 @@ class BroadcastRepository:
             .limit(limit)
         )
         rows = await self._session.execute(statement)
-        return [Due(row[0], row[1], row[2], row[3], row[4] is not None) for row in rows]
+        return [Due(row[0], row[1], row[2], row[3], row[4] is not None, row[5], row[6]) for row in rows]
 
     async def left(self, broadcast_id: int) -> tuple[int, datetime | None]:
         """How many recipients are still to send, and when the earliest one waiting for a retry is due."""

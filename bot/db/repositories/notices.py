@@ -8,6 +8,7 @@ there are sent again, so at most the one message in flight at a crash is doubled
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Notice, User
+from bot.db.repositories.family import FamilyRepository
 from bot.db.repositories.rows import affected, table_of
 
 
@@ -44,6 +46,9 @@ class NoticeRepository:
         self._session = session
 
     async def add(self, notices: Sequence[NewNotice], now: datetime) -> None:
+        """Store them. One meant for a family member (no chat of their own) goes to the chat of the account
+        managing them, headed with the member's name: never a send to an id that is not a Telegram chat."""
+        notices = await self._to_managers(notices)
         if notices:
             await self._session.execute(
                 table_of(Notice).insert(),
@@ -60,9 +65,28 @@ class NoticeRepository:
                 ],
             )
 
+    async def _to_managers(self, notices: Sequence[NewNotice]) -> Sequence[NewNotice]:
+        managers = await FamilyRepository(self._session).managers(sorted({n.user_id for n in notices}))
+        if not managers:
+            return notices
+        redirected: list[NewNotice] = []
+        for notice in notices:
+            if notice.user_id not in managers:
+                redirected.append(notice)
+                continue
+            manager, name = managers[notice.user_id]
+            # The name without words around it, so it reads in any language; the text below is already in
+            # the language of the member's row, which is their manager's. A button acts for whoever presses
+            # it (the manager, never the member), so a member's notice goes without its buttons.
+            header = f"👤 <b>{html.escape(name)}</b>\n" if name else "👤\n"
+            redirected.append(NewNotice(manager, notice.kind, header + notice.text))
+        return redirected
+
     async def is_unreachable(self, user_id: int) -> bool:
-        """They blocked the bot (Telegram said 403 to an earlier message): a notice would only be refused."""
-        since = await self._session.scalar(select(User.unreachable_since).where(User.id == user_id))
+        """They blocked the bot (Telegram said 403 to an earlier message): a notice would only be refused.
+        For a family member, whether their manager did."""
+        chat = select(func.coalesce(User.managed_by, User.id)).where(User.id == user_id).scalar_subquery()
+        since = await self._session.scalar(select(User.unreachable_since).where(User.id == chat))
         return since is not None
 
     async def due(self, now: datetime, limit: int) -> list[NoticeToSend]:

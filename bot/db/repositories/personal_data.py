@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -71,6 +71,11 @@ class PersonalDataRepository:
     async def code(self, user_id: int) -> Code | None:
         return await self._session.scalar(select(Code).where(Code.user_id == user_id))
 
+    async def members(self, user_id: int) -> Sequence[User]:
+        """The family members this account manages (through the index on managed_by)."""
+        statement = select(User).where(User.managed_by == user_id).order_by(User.created_at, User.name_key, User.id)
+        return (await self._session.scalars(statement)).all()
+
     async def delete_user(self, user_id: int) -> bool:
         """Delete the user's row and their reminder rows; their declarations, check-ins, assessments and code
         go with it (ON DELETE CASCADE).
@@ -84,7 +89,13 @@ class PersonalDataRepository:
         # Who was sent which reminder: no foreign key cascades there (migration 0012); through the user_id index.
         await self._session.execute(
             delete(BroadcastRecipient)
-            .where(BroadcastRecipient.user_id == user_id)
+            .where(
+                or_(
+                    BroadcastRecipient.user_id == user_id,
+                    # Their family members' too: the members themselves go by the cascade on managed_by.
+                    BroadcastRecipient.user_id.in_(select(User.id).where(User.managed_by == user_id)),
+                )
+            )
             .execution_options(synchronize_session=False)
         )
         result = await self._session.execute(

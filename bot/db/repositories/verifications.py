@@ -33,6 +33,9 @@ class HolderRow:
     full_name: Any  # stored JSON values, unchecked
     id_number: Any
     last_checkin: date | None
+    # A family member's code (bot.family): shown from the phone of the account managing them. Who that is
+    # is never read here.
+    is_member: bool = False
 
 
 class VerificationRepository:
@@ -134,6 +137,7 @@ def _holder_statement() -> Select[Any]:
             Declaration.answers["full_name"],
             Declaration.answers["id_number"],
             last_checkin,
+            User.managed_by.is_not(None),
         )
         .select_from(User)
         .outerjoin(Assessment, Assessment.id == latest_assessment)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
 from bot.clock import Clock
+from bot.family import service as family
 from bot.i18n import SUPPORTED_LOCALES
 from bot.messages import drop_buttons
 from bot.onboarding.texts import privacy_notice
@@ -24,6 +25,7 @@ from bot.organizations.keyboards import (
     InviteAgree,
     InviteLanguage,
     JoinChoice,
+    JoinFor,
     invite_agree_keyboard,
     invite_language_keyboard,
     join_keyboard,
@@ -54,16 +56,41 @@ async def process_invite(
 
 
 async def _offer_join(message: Message, session: AsyncSession, user_id: int, invite_code: str, locale: str) -> None:
-    """For someone with an account: "Join X?", with buttons."""
+    """For someone with an account: "Join X?", with buttons; one more for each family member (a child's
+    school sends its invite to the parent)."""
+    members = [(member.id, member.name or "") for member in await family.members(session, user_id)]
     invitation = await service.invitation(session, user_id, invite_code)
     if invitation.organization is None:
         await message.answer(presenter.unknown_invite())
-    elif invitation.already_member:
+    elif invitation.already_member and not members:
         await message.answer(presenter.already_member(invitation.organization, locale))
     else:
-        await message.answer(
-            presenter.join_question(invitation, locale), reply_markup=join_keyboard(invitation.organization.invite_code)
+        text = (
+            presenter.already_member(invitation.organization, locale)
+            if invitation.already_member
+            else presenter.join_question(invitation, locale)
         )
+        keyboard = join_keyboard(invitation.organization.invite_code, members, not invitation.already_member)
+        await message.answer(text, reply_markup=keyboard)
+
+
+async def process_join_for(
+    callback: CallbackQuery,
+    callback_data: JoinFor,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+) -> None:
+    message = callback.message
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
+    if member is None or not isinstance(message, Message):
+        await callback.answer(common_presenter.stale_button())
+        return
+    await callback.answer()
+    await drop_buttons(message)
+    # The invite code is checked again here, as for the account's own Join.
+    joined = await service.join(session, member.id, callback_data.invite)
+    await message.answer(presenter.member_join_result(member.name or "", joined, locale))
 
 
 async def process_join_choice(

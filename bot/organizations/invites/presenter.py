@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram.utils.i18n import gettext as _
 
 from bot.onboarding.texts import in_both_languages
@@ -64,6 +66,27 @@ def agree_button() -> str:
 
 def join_button() -> str:
     return _("Join")
+
+
+def join_for_button(name: str) -> str:
+    return _("{name} joins").format(name=name or "…")
+
+
+def member_join_result(name: str, joined: Joined, locale: str) -> str:
+    """A family member joined (or not): named, never told anything about the account beyond that."""
+    if joined.outcome is JoinOutcome.UNKNOWN_INVITE or joined.organization is None:
+        return unknown_invite()
+    organization = organization_name(joined.organization, locale)
+    if joined.outcome is JoinOutcome.ALREADY_MEMBER:
+        return _("{name} is already a member of <b>{organization}</b>.").format(
+            name=escape(name), organization=organization
+        )
+    text = _("{name} is now a member of <b>{organization}</b>.").format(name=escape(name), organization=organization)
+    if joined.left is not None:
+        text += " " + _("{name} left <b>{organization}</b>.").format(
+            name=escape(name), organization=organization_name(joined.left, locale)
+        )
+    return text
 
 
 def cancel_button() -> str:

@@ -45,7 +45,14 @@ def renew_after(current: CurrentCode, zone: tzinfo, settings: CodeSettings) -> d
 
 
 def holder(
-    current: CurrentCode, name: str, png: bytes, locale: str, now: datetime, zone: tzinfo, settings: CodeSettings
+    current: CurrentCode,
+    name: str,
+    png: bytes,
+    locale: str,
+    now: datetime,
+    zone: tzinfo,
+    settings: CodeSettings,
+    key: str = OWN_CODE_ID,
 ) -> dict[str, Any]:
     """One code on the page; `png` is the chat's picture of it (the same QR, the same token)."""
     status = current.status
@@ -55,7 +62,7 @@ def holder(
     next_step = _("Next step: {step}").format(step=next_step_text(status, today))
     split = lines.index(next_step) if next_step in lines else len(lines)
     return {
-        "id": OWN_CODE_ID,
+        "id": key,
         "name": name,
         "colour": colour,
         "colour_label": str(COLOUR_WORDS[colour]) if colour in COLOUR_WORDS else colour,

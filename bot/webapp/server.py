@@ -37,7 +37,7 @@ from bot.verification.throttle import FailureThrottle, Throttle
 from bot.webapp import presenter
 from bot.webapp.auth import WebAppPerson, person_from_init_data
 from bot.webapp.checks import check_key, read_check, sign_check
-from bot.webapp.service import account_of, own_code, staff_day
+from bot.webapp.service import account_of, family_codes, own_code, staff_day
 from bot.webapp.texts import page_texts
 
 logger = logging.getLogger(__name__)
@@ -131,20 +131,29 @@ async def code(request: web.Request, person: WebAppPerson, body: dict[str, Any])
         account = await account_of(session, context.accounts, person.user_id)
         locale = account.language if account is not None else locale_for_telegram_language(person.language_code)
         shown = await own_code(session, account, now, context.zone, context.code_settings) if account else None
-    png = None
-    if shown is not None:
-        card = codes_presenter.code_card(shown.current, shown.name, context.zone, context.code_settings)
-        # Drawing is CPU work (milliseconds): off the event loop, as the chat's photo decoding is.
-        png = await asyncio.to_thread(render_code_png, card)
+        members = (
+            await family_codes(session, account, now, context.zone, context.code_settings)
+            if account is not None and shown is not None
+            else []
+        )
+    codes = [(presenter.OWN_CODE_ID, shown)] if shown is not None else []
+    # A member's place in the list, not their id: the page only needs to tell the codes apart.
+    codes += [(f"member-{number}", member) for number, member in enumerate(members, start=1)]
+    # Drawing is CPU work (milliseconds): off the event loop, as the chat's photo decoding is.
+    pictures = [
+        await asyncio.to_thread(
+            render_code_png, codes_presenter.code_card(held.current, held.name, context.zone, context.code_settings)
+        )
+        for _, held in codes
+    ]
     with context.i18n.context(), context.i18n.use_locale(locale):
         reply: dict[str, Any] = {"language": locale, "server_time": now.isoformat(), "texts": page_texts()}
-        if shown is None or png is None:
-            reply["holders"] = []
+        reply["holders"] = [
+            presenter.holder(held.current, held.name, png, locale, now, context.zone, context.code_settings, key)
+            for (key, held), png in zip(codes, pictures, strict=True)
+        ]
+        if not codes:
             reply["message"] = presenter.no_code_message()
-        else:
-            reply["holders"] = [
-                presenter.holder(shown.current, shown.name, png, locale, now, context.zone, context.code_settings)
-            ]
     return answer(reply)
 
 

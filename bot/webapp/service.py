@@ -12,6 +12,7 @@ from bot.accounts import Account, Accounts
 from bot.codes.service import CodeSettings, CurrentCode, current_code, holder_name
 from bot.db.engine import one_statement_at_a_time
 from bot.db.repositories.verifications import VerificationRepository
+from bot.family import service as family
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,20 @@ async def own_code(
         name = await holder_name(session, account.id)
         await session.commit()
     return ShownCode(current, name)
+
+
+async def family_codes(
+    session: AsyncSession, account: Account, now: datetime, zone: tzinfo, settings: CodeSettings
+) -> list[ShownCode]:
+    """The codes of the family members this account manages, in /family's order, each as /code shows it: the
+    page's switcher offers them after the person's own (issue 16). A member without a code yet is left out."""
+    shown = []
+    for member in await family.list_members(session, account.id):
+        code = await own_code(session, family.holder(member, account.language), now, zone, settings)
+        if code is not None:
+            shown.append(code)
+    await session.commit()
+    return shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Notice, Verification
+from bot.db.models import Code, Notice, Verification
+from bot.family.service import Relation, add_member
 from bot.verification.reader import decode_qr_texts, token_in_text
+from tests.inprocess import NOW
+from tests.stories import answers
 from tests.webapp.conftest import HOLDER, OTHER_STAFF, RED_HOLDER, STAFF, STRANGER, WebApp, add_staff, init_data
 
 ENDPOINTS = ("/app/api/code", "/app/api/verify", "/app/api/checkpoint")
@@ -212,3 +216,34 @@ async def test_without_an_account_there_is_no_code_and_a_way_to_get_one(webapp: 
     assert answer["holders"] == []
     assert answer["language"] == "zh"
     assert "/start" in answer["message"]
+
+
+async def test_a_parent_gets_their_own_code_first_then_each_family_members(webapp: WebApp) -> None:
+    own_token = await webapp.add_holder(HOLDER)
+    zone = webapp.harness.dispatcher["zone"]
+    async with webapp.harness.sessions() as session:
+        added = await add_member(session, HOLDER, Relation.CHILD, answers(full_name="Mia Chen"), NOW, zone)
+    status, answer = await webapp.post("/app/api/code", HOLDER)
+    assert status == 200
+    own, child = answer["holders"]
+    assert (own["id"], own["name"]) == ("me", "Li Hua")
+    assert (child["id"], child["name"], child["colour"]) == ("member-1", "Mia Chen", "green")
+    assert str(added.member.id) not in json.dumps(answer)
+    texts = [decode_qr_texts(base64.b64decode(holder["qr_png"].split(",", 1)[1])) for holder in (own, child)]
+    [[own_text], [child_text]] = texts
+    assert token_in_text(own_text) == own_token
+    async with webapp.harness.sessions() as session:
+        child_token = await session.scalar(select(Code.token).where(Code.user_id == added.member.id))
+    assert child_token is not None and token_in_text(child_text) == child_token
+
+
+async def test_someone_elses_family_is_not_on_the_page(webapp: WebApp) -> None:
+    await webapp.add_holder(HOLDER)
+    await webapp.add_holder(RED_HOLDER)
+    zone = webapp.harness.dispatcher["zone"]
+    async with webapp.harness.sessions() as session:
+        await add_member(session, RED_HOLDER, Relation.PARENT, answers(full_name="Wang Fang"), NOW, zone)
+    status, answer = await webapp.post("/app/api/code", HOLDER)
+    assert status == 200
+    assert [holder["id"] for holder in answer["holders"]] == ["me"]
+    assert "Wang Fang" not in json.dumps(answer, ensure_ascii=False)

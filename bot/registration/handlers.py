@@ -7,7 +7,7 @@ from contextlib import suppress
 from datetime import tzinfo
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter, MagicData, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
 from bot.clock import Clock
-from bot.codes.sending import send_code
-from bot.codes.service import CodeSettings
+from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
 from bot.family import service as family
 from bot.family.keyboards import MemberRelation
 from bot.filters import Has, Words
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
+from bot.middlewares import Provide
 from bot.registration import service
 from bot.registration.form import Finish, Form, accept, back, cancel, go_to, reask, start_form
 from bot.registration.keyboards import (
@@ -95,10 +95,9 @@ async def process_typed_answer(
     zone: tzinfo,
     session: AsyncSession,
     account: Account | None,
-    code_settings: CodeSettings,
-    bot: Bot,
+    codes: CodeService,
 ) -> None:
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = Form(message, state, locale, clock, zone, Finish(session, account, codes))
     text = message.text
     if text is None:  # the router sends only text here; answered like any other unreadable message
         await reask(form, _unreadable())
@@ -208,11 +207,10 @@ async def process_pick_button(
     locale: str,
     clock: Clock,
     zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    codes: CodeService,
 ) -> None:
     """One of a choice question's options, or a day offered by a date question."""
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = Form(message, state, locale, clock, zone, Finish(session, account, codes))
     if question is not None and question.kind is Kind.CHOICE and (option := question.option(callback_data.value)):
         await _chosen(callback, message, form, question, option.answer)
     elif question is not None and question.kind is Kind.DATE and question.parse is not None:
@@ -263,14 +261,13 @@ async def process_none_button(
     locale: str,
     clock: Clock,
     zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    codes: CodeService,
 ) -> None:
     """ "None of these" under a question with several answers."""
     if question is None or question.kind is not Kind.MULTI:
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = Form(message, state, locale, clock, zone, Finish(session, account, codes))
     await _chosen(callback, message, form, question, [])
 
 
@@ -284,14 +281,13 @@ async def process_done_button(
     locale: str,
     clock: Clock,
     zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    codes: CodeService,
 ) -> None:
     """ "Done" under a question with several answers: the ticked ones are the answer."""
     if question is None or question.kind is not Kind.MULTI:
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = Form(message, state, locale, clock, zone, Finish(session, account, codes))
     ticked = (await form.wizard()).ticked
     if not ticked:
         await callback.answer(
@@ -341,17 +337,16 @@ async def process_submit_button(
     locale: str,
     clock: Clock,
     zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    codes: CodeService,
 ) -> None:
     """Submit under the summary: the declaration is saved and the code shown."""
     if question is not None or account is None:
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = Form(message, state, locale, clock, zone, Finish(session, account, codes))
     wizard = await form.wizard()
     if wizard.purpose is Purpose.MEMBER:
-        await _submit_member(callback, message, form, wizard, Finish(session, account, code_settings, bot))
+        await _submit_member(callback, message, form, wizard, Finish(session, account, codes))
         return
     try:
         await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
@@ -363,7 +358,7 @@ async def process_submit_button(
     await drop_buttons(message)
     await state.clear()
     thanks = _("Thank you. Your declaration is saved; here is your health code.")
-    await send_code(message, session, account, locale, clock, zone, code_settings, bot, intro=thanks)
+    await codes.send(message, account, intro=thanks)
 
 
 async def _submit_member(
@@ -391,15 +386,9 @@ async def _submit_member(
     await drop_buttons(message)
     await form.state.clear()
     holder = family.holder(added.member, finish.account.language)
-    await send_code(
+    await finish.codes.send(
         message,
-        finish.session,
         holder,
-        form.locale,
-        form.clock,
-        form.zone,
-        finish.code_settings,
-        finish.bot,
         intro=family_presenter.added(added.member),
         member=True,
     )
@@ -452,6 +441,9 @@ BUTTONS: dict[WizardAction, Callable[..., Awaitable[None]]] = {
 def create_router() -> Router:
     """The registration handlers, in the order their filters are tried."""
     router = Router(name="registration")
+    provide = Provide(codes=code_service)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     router.message.register(process_back_word, StateFilter(Registration), Words(BACK, "back", "返回"))
     router.message.register(process_cancel_word, StateFilter(Registration), Words(CANCEL, "cancel", "取消"))
     router.message.register(process_shared_contact, StateFilter(Registration.phone), Has(F.contact))

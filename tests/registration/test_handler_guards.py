@@ -18,6 +18,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import Chat, Contact, Message, User
 
+from bot.codes.sending import CodeService
 from bot.codes.service import CodeSettings
 from bot.domain.tokens import key_from_secret
 from bot.i18n import create_i18n
@@ -93,7 +94,8 @@ async def test_a_message_without_text_gets_the_unreadable_answer_and_changes_not
     with i18n.context(), i18n.use_locale("en"):
         settings = CodeSettings(bot_username="health_code_bot", keys=(key_from_secret("test-secret"),))
         # No session or account: the answer comes before either is needed.
-        await process_typed_answer(message(bot), state, "en", lambda: NOW, ZONE, None, None, settings, bot)
+        codes = CodeService(None, lambda: NOW, ZONE, settings, bot, "en")
+        await process_typed_answer(message(bot), state, "en", lambda: NOW, ZONE, None, None, codes)
     assert len(session.sent) == 1 and UNREADABLE in session.sent[0]
     assert await unchanged(state, "nationality")
 

@@ -21,7 +21,7 @@ from bot.accounts import Account
 from bot.checkin.presenter import checkin_done_text
 from bot.checkin.service import record_checkin
 from bot.clock import Clock
-from bot.codes.sending import CodeService
+from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
 from bot.family import service as family
 from bot.fsm import save_state
@@ -198,3 +198,26 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         intro=heading + checkin_done_text(result, form.locale),
         member=holder is not finish.account,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Forms:
+    """The form's parts of one update (built by `Provide` from `forms_of`): a handler names the message the
+    form answers in, and whether this step may end a check-in (`finishing`, which carries `finish`)."""
+
+    state: FSMContext
+    locale: str
+    clock: Clock
+    zone: tzinfo
+    finish: Finish
+
+    def on(self, message: Message | InaccessibleMessage) -> Form:
+        return Form(message, self.state, self.locale, self.clock, self.zone)
+
+    def finishing(self, message: Message | InaccessibleMessage) -> Form:
+        return Form(message, self.state, self.locale, self.clock, self.zone, self.finish)
+
+
+def forms_of(data: dict[str, Any]) -> Forms:
+    finish = Finish(data["session"], data.get("account"), code_service(data))
+    return Forms(data["state"], data["locale"], data["clock"], data["zone"], finish)

@@ -30,6 +30,34 @@ class MemberCode(CallbackData, prefix="famcode"):
     member: MemberNumber
 
 
+class MemberStatus(CallbackData, prefix="famstat"):
+    """Show this member's /status (bot/status)."""
+
+    member: MemberNumber
+
+
+class MemberHistory(CallbackData, prefix="famhist"):
+    """Show this member's /history (bot/history)."""
+
+    member: MemberNumber
+
+
+def status_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for member in members:
+        builder.button(text=presenter.status_label(member), callback_data=MemberStatus(member=member.id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def history_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for member in members:
+        builder.button(text=presenter.history_label(member), callback_data=MemberHistory(member=member.id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 def family_keyboard(members: Sequence[Member], can_add: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for member in members:

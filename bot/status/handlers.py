@@ -39,7 +39,10 @@ async def _status_text(
     if found is None:
         return None
     heading = _("<b>Your status</b>") if member is None else family_presenter.status_heading(member)
-    lines = [heading, *status_lines(found.current.status, locale, now.astimezone(status.zone).date())]
+    lines = [
+        heading,
+        *status_lines(found.current.status, locale, now.astimezone(status.zone).date(), member is not None),
+    ]
     if found.organization is not None:
         lines.append(membership_line(found.organization, locale))
     markup = None

@@ -48,6 +48,7 @@ async def test_a_parent_sees_their_childs_status_from_status(harness: Harness) -
     [text] = texts(shown)
     assert text.startswith("<b>Status of Mia Chen</b>")
     assert "🟢" not in text.split("\n")[1], "the child's colour, not the parent's green"
+    assert "their temperature is 37.3 °C or more" in text and "your" not in text.casefold(), "words about the child"
     [sent] = [call for call in shown if call.method == "sendMessage"]
     assert "reply_markup" not in sent.params, "no “This is wrong”: it would appeal the parent's own colour"
     assert texts(await harness.send(STRANGER, "/status"))[-1].startswith("<b>Your status</b>"), "no family, no buttons"

@@ -3,7 +3,7 @@ family (bot.family.service.member): a forged or someone else's id finds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -42,20 +42,22 @@ class MemberHistory(CallbackData, prefix="famhist"):
     member: MemberNumber
 
 
-def status_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+def _member_keyboard(
+    members: Sequence[Member], label: Callable[[Member], str], data: Callable[[int], CallbackData]
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for member in members:
-        builder.button(text=presenter.status_label(member), callback_data=MemberStatus(member=member.id))
+        builder.button(text=label(member), callback_data=data(member.id))
     builder.adjust(1)
     return builder.as_markup()
+
+
+def status_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+    return _member_keyboard(members, presenter.status_label, lambda member: MemberStatus(member=member))
 
 
 def history_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for member in members:
-        builder.button(text=presenter.history_label(member), callback_data=MemberHistory(member=member.id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return _member_keyboard(members, presenter.history_label, lambda member: MemberHistory(member=member))
 
 
 def family_keyboard(members: Sequence[Member], can_add: bool) -> InlineKeyboardMarkup:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.domain.answers import Colour, Contact, District, IdType, OwnStatus, Place, Symptom
 from bot.domain.assessment import all_reason_codes, load_rules
 from bot.registration.questions import QUESTIONS_BY_KEY
-from bot.status.presenter import COLOUR_WORDS, NEXT_STEPS, REASONS
+from bot.status.presenter import COLOUR_WORDS, NEXT_STEPS, REASONS, THEIR_REASONS
 
 
 def test_every_reason_in_the_rules_has_a_label() -> None:
     assert set(all_reason_codes()) <= set(REASONS)
+    assert set(THEIR_REASONS) == set(REASONS), "a family member's reasons have words about them too"
 
 
 def test_every_next_step_and_colour_has_words() -> None:

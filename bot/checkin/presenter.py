@@ -19,15 +19,21 @@ def title(member_name: str | None = None) -> str:
 
 
 def question_text(already_today: bool, member_name: str | None = None) -> str:
-    lines = [
-        title(member_name),
-        _(
+    if member_name is None:
+        question = _(
             "Has anything changed since your last report: a new close contact, travel, "
             "or a diagnosis or medical observation?"
-        ),
-    ]
+        )
+        already = _("You have already checked in today; a new check-in replaces it.")
+    else:
+        question = _(
+            "Has anything changed for {name} since their last report: a new close contact, travel, "
+            "or a diagnosis or medical observation?"
+        ).format(name=escape(member_name))
+        already = _("{name} is already checked in today; a new check-in replaces it.").format(name=escape(member_name))
+    lines = [title(member_name), question]
     if already_today:
-        lines += ["", _("You have already checked in today; a new check-in replaces it.")]
+        lines += ["", already]
     return "\n".join(lines)
 
 
@@ -35,8 +41,11 @@ def members_text() -> str:
     return _("Or check in for a family member:")
 
 
-def checkin_done_text(result: CheckInResult, locale: str) -> str:
+def checkin_done_text(result: CheckInResult, locale: str, about_them: bool = False) -> str:
+    """`about_them`: the check-in was a family member's, made by the account that manages them."""
     lines = [_("✅ Checked in for {date}.").format(date=format_day(result.day, locale))]
+    if about_them:
+        return "\n".join(lines + _done_about_them(result))
     if result.kept_earlier:
         lines.append(
             _(
@@ -51,3 +60,21 @@ def checkin_done_text(result: CheckInResult, locale: str) -> str:
     if result.reassessed.colour_changed:
         lines.append(_("Your colour is now: {colour}").format(colour=colour_line(result.reassessed.row.colour)))
     return "\n".join(lines)
+
+
+def _done_about_them(result: CheckInResult) -> list[str]:
+    lines = []
+    if result.kept_earlier:
+        lines.append(
+            _(
+                "This replaces their earlier check-in today, but the fever or symptoms reported earlier today "
+                "stay on today's record."
+            )
+        )
+    elif result.replaced:
+        lines.append(_("This replaces their earlier check-in today."))
+    if result.declared:
+        lines.append(_("Their changed answers are saved as a new declaration."))
+    if result.reassessed.colour_changed:
+        lines.append(_("Their colour is now: {colour}").format(colour=colour_line(result.reassessed.row.colour)))
+    return lines

@@ -26,9 +26,10 @@ def caption(current: CurrentCode, locale: str, now: datetime, zone: tzinfo) -> s
     )
 
 
-def explanation(current: CurrentCode, locale: str, now: datetime, zone: tzinfo) -> str:
-    """Why the colour and the way to green: sent above a code after a declaration or a check-in."""
-    return "\n".join(status_lines(current.status, locale, now.astimezone(zone).date()))
+def explanation(current: CurrentCode, locale: str, now: datetime, zone: tzinfo, about_them: bool = False) -> str:
+    """Why the colour and the way to green: sent above a code after a declaration or a check-in
+    (`about_them`: a family member's code, in words about them)."""
+    return "\n".join(status_lines(current.status, locale, now.astimezone(zone).date(), about_them))
 
 
 # The colour's name on the image is in both languages whatever the holder's: the code is read at gates

@@ -61,7 +61,7 @@ class CodeService:
             await message.answer(presenter.no_code_yet(in_form))
             return
         if intro is not None:
-            explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone)
+            explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone, about_them=member)
             await message.answer(explained, reply_markup=main_menu())
         caption = presenter.caption(current, locale, now, zone)
         keyboard = None if member else why_keyboard(settings.webapp_url)

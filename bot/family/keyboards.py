@@ -3,7 +3,7 @@ family (bot.family.service.member): a forged or someone else's id finds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -28,6 +28,36 @@ class MemberCode(CallbackData, prefix="famcode"):
     """Show this member's code (bot/codes)."""
 
     member: MemberNumber
+
+
+class MemberStatus(CallbackData, prefix="famstat"):
+    """Show this member's /status (bot/status)."""
+
+    member: MemberNumber
+
+
+class MemberHistory(CallbackData, prefix="famhist"):
+    """Show this member's /history (bot/history)."""
+
+    member: MemberNumber
+
+
+def _member_keyboard(
+    members: Sequence[Member], label: Callable[[Member], str], data: Callable[[int], CallbackData]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for member in members:
+        builder.button(text=label(member), callback_data=data(member.id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def status_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+    return _member_keyboard(members, presenter.status_label, lambda member: MemberStatus(member=member))
+
+
+def history_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+    return _member_keyboard(members, presenter.history_label, lambda member: MemberHistory(member=member))
 
 
 def family_keyboard(members: Sequence[Member], can_add: bool) -> InlineKeyboardMarkup:

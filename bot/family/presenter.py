@@ -57,6 +57,30 @@ def show_code_label(member: Member) -> str:
     return _("Show {name}'s code").format(name=member.name or "…")
 
 
+def status_label(member: Member) -> str:
+    return _("Status of {name}").format(name=member.name or "…")
+
+
+def history_label(member: Member) -> str:
+    return _("History of {name}").format(name=member.name or "…")
+
+
+def choose_status() -> str:
+    return _("Your family members' status:")
+
+
+def choose_history() -> str:
+    return _("Your family members' history:")
+
+
+def status_heading(member: Member) -> str:
+    return _("<b>Status of {name}</b>").format(name=_name(member))
+
+
+def history_heading(member: Member) -> str:
+    return _("<b>History of {name}</b>, newest first").format(name=_name(member))
+
+
 def ask_relation() -> str:
     return _("Who is the family member to you?")
 

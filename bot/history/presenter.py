@@ -42,8 +42,9 @@ def no_history_text() -> str:
     return _("You have no history yet. Send /start to answer the health questions.")
 
 
-def page_text(page: Page, locale: str, zone: tzinfo) -> str:
-    lines = [_("<b>Your history</b>, newest first")]
+def page_text(page: Page, locale: str, zone: tzinfo, heading: str | None = None) -> str:
+    """`heading` names a family member when the history is theirs."""
+    lines = [heading or _("<b>Your history</b>, newest first")]
     if page.count > 1:
         lines.append(_("Page {page} of {pages}").format(page=page.number + 1, pages=page.count))
     blocks = ["\n".join(lines), *(render_entry(entry, locale, zone) for entry in page.entries)]

@@ -16,6 +16,8 @@ from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.history import DeclarationDigest, HistoryRepository
 from bot.db.repositories.overrides import OverrideRepository
 from bot.domain.status import missed_days
+from bot.family import service as family
+from bot.family.service import Member
 from bot.history.entries import (
     AppealEntry,
     AppealOutcomeEntry,
@@ -160,3 +162,10 @@ class HistoryService:
 
     async def of(self, user_id: int) -> History:
         return await load_history(self.session, user_id, self.clock(), self.zone)
+
+    async def members(self, manager_id: int) -> list[Member]:
+        return await family.list_members(self.session, manager_id)
+
+    async def member(self, manager_id: int, member_id: int) -> Member | None:
+        """None for a forged or someone else's member id."""
+        return await family.find_member(self.session, manager_id, member_id)

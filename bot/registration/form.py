@@ -106,7 +106,9 @@ async def go_to(form: Form, wizard: WizardData, question: Question | None, error
         wizard.editing = True
         wizard.ticked = []
         await save_state(form.state, Registration.summary, wizard.dump())
-        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
+        await form.message.answer(
+            summary_text(wizard.answers, form.locale, wizard.about_them), reply_markup=summary_keyboard(wizard)
+        )
         return
     if question.kind is Kind.MULTI:
         wizard.ticked = list(wizard.answers.get(question.key, []))
@@ -131,7 +133,9 @@ async def reask(form: Form, error: str, suggestions: tuple[str, ...] = ()) -> No
     question = await form.question()
     if question is None:
         await form.message.answer(f"⚠️ {error}")
-        await form.message.answer(summary_text(wizard.answers, form.locale), reply_markup=summary_keyboard(wizard))
+        await form.message.answer(
+            summary_text(wizard.answers, form.locale, wizard.about_them), reply_markup=summary_keyboard(wizard)
+        )
         return
     await _ask(form, question, wizard, error, suggestions)
 
@@ -195,7 +199,7 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
     await finish.codes.send(
         form.message,
         holder,
-        intro=heading + checkin_done_text(result, form.locale),
+        intro=heading + checkin_done_text(result, form.locale, about_them=holder is not finish.account),
         member=holder is not finish.account,
     )
 

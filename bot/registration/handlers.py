@@ -267,7 +267,8 @@ async def process_done_button(
 async def _chosen(callback: CallbackQuery, message: Message, form: Form, question: Question, value: object) -> None:
     """The buttons under the question (`message`, the form's) become its answer; then the next question."""
     await callback.answer()
-    await show_answer(message, chosen_text(question, value, form.locale))
+    about_them = (await form.wizard()).about_them
+    await show_answer(message, chosen_text(question, value, form.locale, about_them))
     await accept(form, question, value)
 
 

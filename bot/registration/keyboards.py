@@ -86,7 +86,7 @@ def inline_question_keyboard(
         current = wizard.answers.get(step)
         choices = [
             _button(
-                f"{'● ' if current is not None and option.answer == current else ''}{option.label}",
+                f"{'● ' if current is not None and option.answer == current else ''}{option.label_for(wizard.about_them)}",
                 step,
                 revision,
                 WizardAction.PICK,
@@ -99,7 +99,7 @@ def inline_question_keyboard(
         rows = [
             [
                 _button(
-                    f"{'☑️' if option.value in wizard.ticked else '⬜'} {option.label}",
+                    f"{'☑️' if option.value in wizard.ticked else '⬜'} {option.label_for(wizard.about_them)}",
                     step,
                     revision,
                     WizardAction.TICK,

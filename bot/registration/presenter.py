@@ -17,15 +17,16 @@ from bot.i18n import DEFAULT_LOCALE, format_day, semicolons
 from bot.registration.questions import QUESTIONS, Answers, Kind, Question
 
 
-def answer_text(question: Question, value: Any, locale: str) -> str:
-    """An answer as the user should read it back, HTML-escaped (answers are user input)."""
+def answer_text(question: Question, value: Any, locale: str, about_them: bool = False) -> str:
+    """An answer as the user should read it back, HTML-escaped (answers are user input); `about_them`: in the
+    words of a form about a family member."""
     if question.kind in (Kind.CHOICE,):
         option = question.option_for_answer(value)
-        return escape(str(option.label)) if option else escape(str(value))
+        return escape(str(option.label_for(about_them))) if option else escape(str(value))
     if question.kind is Kind.MULTI:
         if not value:
             return escape(str(question.none_label))
-        labels = [str(option.label) for option in question.options if option.value in value]
+        labels = [str(option.label_for(about_them)) for option in question.options if option.value in value]
         return escape(semicolons(labels))
     if question.kind is Kind.DATE:
         return escape(format_day(date.fromisoformat(value), locale))
@@ -54,7 +55,12 @@ def question_text(
     lines.append(escape(str(question.prompt_for(about_them))))
     lines += area_lines(question, locale)
     if question.key in answers:
-        lines += ["", _("Current answer: {answer}").format(answer=answer_text(question, answers[question.key], locale))]
+        lines += [
+            "",
+            _("Current answer: {answer}").format(
+                answer=answer_text(question, answers[question.key], locale, about_them)
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -77,7 +83,7 @@ def area_lines(question: Question, locale: str) -> list[str]:
     return lines
 
 
-def summary_text(answers: Answers, locale: str) -> str:
+def summary_text(answers: Answers, locale: str, about_them: bool = False) -> str:
     lines = [_("<b>Please check your answers</b>"), ""]
     for question in QUESTIONS:
         if question.applies(answers) and question.key in answers:
@@ -85,13 +91,13 @@ def summary_text(answers: Answers, locale: str) -> str:
             lines.append(
                 _("{label}: {value}").format(
                     label=f"<b>{escape(str(question.title))}</b>",
-                    value=answer_text(question, answers[question.key], locale),
+                    value=answer_text(question, answers[question.key], locale, about_them),
                 )
             )
     lines += ["", _("Press an answer to change it, or Submit to get your code.")]
     return "\n".join(lines)
 
 
-def chosen_text(question: Question, value: Any, locale: str) -> str:
+def chosen_text(question: Question, value: Any, locale: str, about_them: bool = False) -> str:
     """What an answered question's message is edited into, so its old buttons cannot be pressed again."""
-    return f"{escape(str(question.prompt))}\n✅ {answer_text(question, value, locale)}"
+    return f"{escape(str(question.prompt_for(about_them)))}\n✅ {answer_text(question, value, locale, about_them)}"

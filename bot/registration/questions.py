@@ -89,6 +89,11 @@ class Option:
     value: str
     label: LazyProxy
     stored: Any = None
+    # The label when the form is about a family member ("Yes, they are in Ningbo"); None: `label` reads right.
+    about_them: LazyProxy | None = None
+
+    def label_for(self, about_them: bool) -> LazyProxy:
+        return self.about_them if about_them and self.about_them is not None else self.label
 
     @property
     def answer(self) -> Any:
@@ -136,7 +141,16 @@ class Question:
         if self.kind is not Kind.CHOICE:
             return None
         loose = _without_suffix(typed)
-        found = next((option for option in self.options if _without_suffix(squash(str(option.label))) == loose), None)
+        found = next(
+            (
+                option
+                for option in self.options
+                # Either wording, whoever the form is about: typing a button's words is what it means.
+                if loose
+                in {_without_suffix(squash(str(label))) for label in (option.label, option.about_them) if label}
+            ),
+            None,
+        )
         if found is None and typed in _NONE_WORDS:
             found = self.option("none")
         return found
@@ -425,8 +439,8 @@ QUESTIONS: tuple[Question, ...] = (
         __("Are you in Ningbo now?"),
         Kind.CHOICE,
         options=(
-            Option("yes", __("Yes, I am in Ningbo"), stored=True),
-            Option("no", __("No, I am arriving later"), stored=False),
+            Option("yes", __("Yes, I am in Ningbo"), stored=True, about_them=__("Yes, they are in Ningbo")),
+            Option("no", __("No, I am arriving later"), stored=False, about_them=__("No, they are arriving later")),
         ),
         invalidates=("arrival_date",),
         about_them=__("Are they in Ningbo now?"),
@@ -462,7 +476,11 @@ QUESTIONS: tuple[Question, ...] = (
             Option(Contact.CONFIRMED_CASE, __("A confirmed case")),
             Option(Contact.SUSPECTED_CASE, __("A suspected case")),
             Option(Contact.FEVER_OR_RESPIRATORY, __("Someone with fever or respiratory symptoms")),
-            Option(Contact.SAME_BUILDING, __("A confirmed case in the building where I live")),
+            Option(
+                Contact.SAME_BUILDING,
+                __("A confirmed case in the building where I live"),
+                about_them=__("A confirmed case in the building where they live"),
+            ),
         ),
         none_label=__("None of these"),
         about_them=__(

@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.account_required import answer_button_send_start, for_account_holders
 from bot.accounts import Account
@@ -16,6 +17,9 @@ from bot.appeals import presenter as appeals_presenter
 from bot.appeals.keyboards import this_is_wrong_keyboard
 from bot.codes.keyboards import WhyColour
 from bot.codes.presenter import no_code_yet
+from bot.family import presenter as family_presenter
+from bot.family import service as family
+from bot.family.keyboards import MemberStatus, status_keyboard
 from bot.menu import main_menu
 from bot.middlewares import Provide
 from bot.organizations.invites.presenter import membership_line
@@ -25,28 +29,38 @@ from bot.status.presenter import status_lines
 
 
 async def _status_text(
-    status: StatusService, account: Account, locale: str
+    status: StatusService, account: Account, locale: str, member: family.Member | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None] | None:
     """The colour, why, the next step and the way to green, with "This is wrong" under a yellow or red one
-    that is not already under appeal; None before the first declaration."""
+    that is not already under appeal; None before the first declaration. About a `member` (the holder is
+    then theirs) the heading names them, and no "This is wrong": an appeal is the account's own."""
     now = status.clock()
     found = await status.overview(account, locale, now)
     if found is None:
         return None
-    lines = [_("<b>Your status</b>"), *status_lines(found.current.status, locale, now.astimezone(status.zone).date())]
+    heading = _("<b>Your status</b>") if member is None else family_presenter.status_heading(member)
+    lines = [
+        heading,
+        *status_lines(found.current.status, locale, now.astimezone(status.zone).date(), member is not None),
+    ]
     if found.organization is not None:
         lines.append(membership_line(found.organization, locale))
     markup = None
     if found.appeal is not None:
         lines.append(appeals_presenter.under_review(found.appeal, locale, status.zone))
-    elif found.current.status.colour != "green":
+    elif found.current.status.colour != "green" and member is None:
         # The way out of a colour the person thinks wrong, right under its explanation.
         markup = this_is_wrong_keyboard()
     return "\n".join(lines), markup
 
 
 async def process_status(
-    message: Message, state: FSMContext, account: Account, locale: str, status: StatusService
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    account: Account,
+    locale: str,
+    status: StatusService,
 ) -> None:
     text = await _status_text(status, account, locale)
     if text is None:
@@ -54,6 +68,31 @@ async def process_status(
         return
     answer, markup = text
     await message.answer(answer, reply_markup=markup or main_menu())
+    members = await family.list_members(session, account.id)
+    if members:
+        await message.answer(family_presenter.choose_status(), reply_markup=status_keyboard(members))
+
+
+async def member_status(
+    query: CallbackQuery,
+    callback_data: MemberStatus,
+    session: AsyncSession,
+    account: Account | None,
+    locale: str,
+    status: StatusService,
+) -> None:
+    """A member's status, found only among the presser's own members: a forged or someone else's id gets
+    the answer of a stale button and learns nothing about whether that member exists."""
+    member = await family.find_member(session, account.id, callback_data.member) if account is not None else None
+    if account is None or member is None or not isinstance(query.message, Message):
+        await query.answer(_("That button belongs to an earlier message."))
+        return
+    await query.answer()
+    text = await _status_text(status, family.holder(member, account.language), locale, member)
+    if text is None:  # a member always has a declaration; kept for a row half-purged by retention
+        await query.message.answer(no_code_yet(in_form=False))
+        return
+    await query.message.answer(text[0])
 
 
 async def explain_colour(query: CallbackQuery, account: Account, locale: str, status: StatusService) -> None:
@@ -81,4 +120,5 @@ def create_router() -> Router:
     router.callback_query.middleware(provide)
     for_account_holders(router.message, process_status, Command("status"))
     for_account_holders(router.callback_query, explain_colour, WhyColour.filter(), otherwise=answer_button_send_start)
+    router.callback_query.register(member_status, MemberStatus.filter())
     return router

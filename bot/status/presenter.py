@@ -35,6 +35,26 @@ REASONS = {
     "place_high_risk": __("you stayed in another high-risk area"),
 }
 
+# The same reasons about a family member, read by the account that manages them (bot/family).
+THEIR_REASONS = {
+    "own_status_confirmed": __("they are a confirmed case"),
+    "own_status_suspected": __("they are a suspected case"),
+    "own_status_asymptomatic": __("they have an asymptomatic infection"),
+    "own_status_observation": __("they are under medical observation or quarantine"),
+    "contact_confirmed_case": __("close contact with a confirmed case"),
+    "place_hardest_hit": __("they stayed in a hardest-hit area"),
+    "place_abroad": __("they stayed abroad in the last 14 days"),
+    "symptom_fever": __("they have a fever"),
+    "symptom_cough": __("they have a cough"),
+    "symptom_shortness_of_breath": __("they have shortness of breath"),
+    "symptom_other_respiratory": __("they have respiratory symptoms"),
+    "temperature_fever": __("their temperature is 37.3 °C or more"),
+    "contact_fever_or_respiratory": __("close contact with someone with fever or respiratory symptoms"),
+    "contact_suspected_case": __("close contact with a suspected case"),
+    "contact_same_building": __("a confirmed case in the building where they live"),
+    "place_high_risk": __("they stayed in another high-risk area"),
+}
+
 # What a health authority decided (an administrator's override), as the person reads it.
 OVERRIDE_CATEGORIES = {
     OverrideCategory.RELEASED: __("released from medical observation"),
@@ -60,8 +80,9 @@ BEFORE_ARRIVAL = {
 }
 
 
-def reason_text(code: str) -> str:
-    label = REASONS.get(code)
+def reason_text(code: str, about_them: bool = False) -> str:
+    """`about_them`: in the words of someone reading about their family member."""
+    label = (THEIR_REASONS if about_them else REASONS).get(code)
     return str(label) if label is not None else code
 
 
@@ -99,16 +120,17 @@ def note_text(note: str) -> str:
     return _("Note from the health authority: «{note}»").format(note=escape(note))
 
 
-def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None) -> str:
+def reasons_text(codes: list[str] | tuple[str, ...], limit: int | None = None, about_them: bool = False) -> str:
     # Escaped: a stored code the labels do not know (from a newer rules file) is shown as it is.
-    shown = semicolons(escape(reason_text(code)) for code in codes[:limit])
+    shown = semicolons(escape(reason_text(code, about_them)) for code in codes[:limit])
     if limit is not None and len(codes) > limit:
         return _("{reasons} and {count} more").format(reasons=shown, count=len(codes) - limit)
     return shown
 
 
-def status_lines(status: Status, locale: str, today: date) -> list[str]:
-    """Why the colour, what to do, and the way to green: the count, the next check-in, the earliest dates."""
+def status_lines(status: Status, locale: str, today: date, about_them: bool = False) -> list[str]:
+    """Why the colour, what to do, and the way to green: the count, the next check-in, the earliest dates.
+    `about_them`: the status is a family member's, read by the account that manages them."""
     colour = str(status.colour)
     lines = [colour_line(colour)]
     if status.override_category == OverrideCategory.APPEAL_GRANTED:
@@ -131,14 +153,17 @@ def status_lines(status: Status, locale: str, today: date) -> list[str]:
         if status.changes_on is not None:
             lines.append(_("Until {date}").format(date=format_day(status.changes_on, locale)))
     elif status.reasons:
-        lines.append(_("Why: {reasons}").format(reasons=reasons_text(status.reasons)))
+        lines.append(_("Why: {reasons}").format(reasons=reasons_text(status.reasons, about_them=about_them)))
+    elif about_them:
+        lines.append(_("Why: nothing in their declarations and check-ins puts them at risk."))
     else:
         lines.append(_("Why: nothing in your declarations and check-ins puts you at risk."))
     if status.other_reasons:
-        lines.append(_("Also still active: {reasons}").format(reasons=reasons_text(status.other_reasons)))
+        others = reasons_text(status.other_reasons, about_them=about_them)
+        lines.append(_("Also still active: {reasons}").format(reasons=others))
     lines.append(_("Next step: {step}").format(step=next_step_text(status, today)))
     if colour != "green" and status.override_reason is None:
-        lines += _way_to_green(status, locale, today)
+        lines += _way_to_green(status, locale, today, about_them)
     lines.append(_checkin_line(status, locale, today))
     return lines
 
@@ -151,7 +176,7 @@ def next_step_text(status: Status, today: date) -> str:
     return str(NEXT_STEPS.get(status.next_step, status.next_step))
 
 
-def _way_to_green(status: Status, locale: str, today: date) -> list[str]:
+def _way_to_green(status: Status, locale: str, today: date, about_them: bool) -> list[str]:
     if not status.clears_by_checkins:
         return [_("Only a health authority's decision can release this code.")]
     lines = []
@@ -160,7 +185,10 @@ def _way_to_green(status: Status, locale: str, today: date) -> list[str]:
             _("Day {day} of {days} of normal daily check-ins.").format(day=status.day_number, days=status.period_days)
         )
     elif status.since is not None and status.since > today:
-        lines.append(_("Your count of days starts on {date}.").format(date=format_day(status.since, locale)))
+        starts = _("Their count of days starts on {date}.") if about_them else _("Your count of days starts on {date}.")
+        lines.append(starts.format(date=format_day(status.since, locale)))
+    elif about_them:
+        lines.append(_("Their count of days starts again tomorrow, after today's fever or symptoms."))
     else:
         lines.append(_("Your count of days starts again tomorrow, after today's fever or symptoms."))
     if status.missed_from is not None:
@@ -168,11 +196,12 @@ def _way_to_green(status: Status, locale: str, today: date) -> list[str]:
     if status.changes_on is not None and status.changes_on != status.green_on:
         lines.append(_("The colour can be lower from {date}.").format(date=format_day(status.changes_on, locale)))
     if status.green_on is not None:
-        lines.append(
-            _("Earliest date it can turn green: {date}, if you check in every day with no fever or symptoms.").format(
-                date=format_day(status.green_on, locale)
-            )
+        green = (
+            _("Earliest date it can turn green: {date}, if they are checked in every day with no fever or symptoms.")
+            if about_them
+            else _("Earliest date it can turn green: {date}, if you check in every day with no fever or symptoms.")
         )
+        lines.append(green.format(date=format_day(status.green_on, locale)))
     return lines
 
 

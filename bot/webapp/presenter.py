@@ -58,7 +58,8 @@ def holder(
     status = current.status
     colour = current.code.colour
     today = now.astimezone(zone).date()
-    lines = status_lines(status, locale, today)
+    # A family member's code (any key but the person's own) is explained in words about them.
+    lines = status_lines(status, locale, today, about_them=key != OWN_CODE_ID)
     next_step = _("Next step: {step}").format(step=next_step_text(status, today))
     split = lines.index(next_step) if next_step in lines else len(lines)
     return {

@@ -47,12 +47,15 @@ async def test_a_parent_checks_in_for_their_child(harness: Harness) -> None:
     assert texts(asked)[-1] == "Or check in for a family member:"
     chosen = await _press(harness, PARENT, asked, "Check in for Mia Chen")
     assert texts(chosen)[0].startswith("<b>Daily check-in for Mia Chen</b>")
+    assert "Has anything changed for Mia Chen since their last report" in texts(chosen)[0]
     calls = await _press(harness, PARENT, chosen, "Nothing changed")
     assert "Do they have any of these symptoms now?" in texts(calls)[-1]
     calls = await _press(harness, PARENT, calls, "No symptoms")
     assert "What is their body temperature now?" in texts(calls)[-1]
-    done = await harness.send(PARENT, "36.7")
-    assert any(text.startswith("The health code of Mia Chen:\n✅ Checked in for") for text in texts(done))
+    done = await harness.send(PARENT, "38.2")
+    [intro] = [text for text in texts(done) if text.startswith("The health code of Mia Chen:\n✅ Checked in for")]
+    assert "Their colour is now:" in intro and "their temperature is 37.3" in intro, "words about the child"
+    assert "your" not in intro.casefold() and " you " not in intro
     [photo] = [call for call in done if call.method == "sendPhoto"]
     assert int(photo.params["chat_id"]) == PARENT.id
     today = (NOW + timedelta(days=1)).astimezone(ZONE).date()

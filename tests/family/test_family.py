@@ -54,7 +54,8 @@ async def _add_child(harness: Harness) -> list[RecordedCall]:
     calls = await _press(harness, PARENT, calls, "Yinzhou")
     calls = await harness.send(PARENT, "199 Taikang East Road, building 3")
     assert "Are they in Ningbo now?" in texts(calls)[-1]
-    calls = await _press(harness, PARENT, calls, "Yes")
+    assert "No, they are arriving later" in str(calls[-1].params["reply_markup"]), "the answers are about them too"
+    calls = await _press(harness, PARENT, calls, "Yes, they are in Ningbo")
     assert "have they stayed in any of these?" in texts(calls)[-1]
     calls = await _press(harness, PARENT, calls, "None of these")
     calls = await _press(harness, PARENT, calls, "None of these")
@@ -64,6 +65,7 @@ async def _add_child(harness: Harness) -> list[RecordedCall]:
     calls = await harness.send(PARENT, "36.6")
     summary = texts(calls)[-1]
     assert "Mia Chen" in summary and "+86 138 0013 8000" in summary, "the parent's phone by default"
+    assert "Yes, they are in Ningbo" in summary
     return await _press(harness, PARENT, calls, "Submit")
 
 

@@ -228,6 +228,7 @@ async def test_a_parent_gets_their_own_code_first_then_each_family_members(webap
     own, child = answer["holders"]
     assert (own["id"], own["name"]) == ("me", "Li Hua")
     assert (child["id"], child["name"], child["colour"]) == ("member-1", "Mia Chen", "green")
+    assert "nothing in their declarations" in child["reason"] and "nothing in your declarations" in own["reason"]
     assert str(added.member.id) not in json.dumps(answer)
     texts = [decode_qr_texts(base64.b64decode(holder["qr_png"].split(",", 1)[1])) for holder in (own, child)]
     [[own_text], [child_text]] = texts

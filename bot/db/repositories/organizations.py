@@ -273,14 +273,21 @@ class OrganizationRepository:
         statement = select(User.colour, func.count()).where(_checked_in_on(day)).group_by(User.colour)
         return {colour: count for colour, count in (await self._session.execute(statement)).all()}
 
-    async def checked_in_by_colour(self, organization_id: int, today: date) -> dict[str | None, int]:
-        """Today's check-ins by colour, from the members' own rows (one per member, by the organization index)."""
-        statement = (
-            select(User.colour, func.count())
-            .where(User.organization_id == organization_id, User.last_checkin_on == today)
-            .group_by(User.colour)
-        )
-        return {colour: count for colour, count in (await self._session.execute(statement)).all()}
+    async def members_checked_in_by_colour(
+        self, organization_id: int, today: date
+    ) -> tuple[int, dict[str | None, int]]:
+        """The organization's members and today's check-ins by colour, in one pass over the members' own
+        rows (by the organization index): the chart needs both, and a second statement was a second walk
+        over 60,000 rows and a round trip."""
+        checked_in = User.last_checkin_on == today
+        row = (
+            await self._session.execute(
+                select(func.count(), *(func.count().filter(checked_in, colour) for colour in _COLOURS.values())).where(
+                    User.organization_id == organization_id
+                )
+            )
+        ).one()
+        return row[0], {colour: count for colour, count in zip(_COLOURS, row[1:], strict=True) if count}
 
     async def city_counts(self, today: date, since: datetime, until: datetime) -> CityCounts:
         """Everyone's colours and today's check-ins in one pass over people (not days), and the checkpoint

@@ -164,7 +164,7 @@ async def report_history(
     repository = OrganizationRepository(session)
     today = local_day(now, zone)
     first = today - timedelta(days=DAYS - 1)
-    members = (await repository.counts(organization_id, today)).members
+    members, today_colours = await repository.members_checked_in_by_colour(organization_id, today)
     if past is None:
         days = [first + timedelta(days=offset) for offset in range(DAYS - 1)]
         by_day = await repository.stored_days(organization_id, days[0], days[-1])
@@ -177,7 +177,6 @@ async def report_history(
             await repository.store_days({(organization_id, day): counts for day, counts in counted.items()})
             by_day.update(counted)
         past = [ChartDay(day=day, checked_in=sum(by_day[day].values()), colours=by_day[day]) for day in days]
-    today_colours = await repository.checked_in_by_colour(organization_id, today)
     await session.commit()
     return ReportHistory(
         organization=summary_of(organization, members),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -14,20 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.account_required import answer_button_send_start, answer_send_start, for_account_holders
 from bot.accounts import Account
-from bot.checkin import service
 from bot.checkin.keyboards import CheckInAnswer, CheckInCallback, CheckInFor, changed_keyboard, members_keyboard
 from bot.checkin.presenter import members_text, question_text, title
-from bot.clock import Clock
+from bot.checkin.service import CheckIns
 from bot.family import service as family
 from bot.filters import Words
 from bot.fsm import save_state
 from bot.menu import CHECK_IN, main_menu
 from bot.messages import drop_buttons, show_answer
-from bot.registration.form import Form, resume_form, start_form
+from bot.middlewares import Provide
+from bot.registration.form import Forms, forms_of, resume_form, start_form
 from bot.registration.keyboards import CANCEL
 from bot.registration.questions import Purpose, Registration, WizardData
 from bot.reminders.keyboards import ReminderAction, ReminderButton
-from bot.status.service import local_day
 
 
 class CheckIn(StatesGroup):
@@ -35,23 +34,18 @@ class CheckIn(StatesGroup):
 
 
 async def process_checkin(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    message: Message, session: AsyncSession, account: Account, checkins: CheckIns, forms: Forms
 ) -> None:
+    state = forms.state
     current = await state.get_state()
     if current in Registration:
         wizard = WizardData.load(await state.get_data())
         if wizard.purpose is Purpose.DECLARATION:
             # Leaving the form here would lose its answers; a check-in is one tap away once it is done.
             await message.answer(_("Please finish these questions first, or send /cancel."))
-            await resume_form(Form(message, state, locale, clock, zone))
+            await resume_form(forms.on(message))
             return
-    already = await service.checked_in_on(session, account.id, local_day(clock(), zone))
+    already = await checkins.checked_in_today(account.id)
     if already is None:
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
@@ -70,8 +64,7 @@ async def process_checkin_for(
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
-    clock: Clock,
-    zone: tzinfo,
+    checkins: CheckIns,
 ) -> None:
     """ "Check in for Mia": the same question about them; a forged or someone else's id finds nothing."""
     message = callback.message
@@ -79,7 +72,7 @@ async def process_checkin_for(
     if member is None or not isinstance(message, Message):
         await callback.answer(_("That button belongs to an earlier message."))
         return
-    already = await service.checked_in_on(session, member.id, local_day(clock(), zone))
+    already = await checkins.checked_in_today(member.id)
     if already is None:  # erased since the button was sent
         await callback.answer(_("That button belongs to an earlier message."))
         return
@@ -95,28 +88,16 @@ async def process_checkin_for(
 
 
 async def process_start_button(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    callback: CallbackQuery, session: AsyncSession, account: Account, checkins: CheckIns, forms: Forms
 ) -> None:
     """The button under a reminder: the same as sending /checkin, answered in the reminder's chat."""
     await callback.answer()
     if isinstance(callback.message, Message):
-        await process_checkin(callback.message, state, session, account, locale, clock, zone)
+        await process_checkin(callback.message, session, account, checkins, forms)
 
 
 async def process_reminder_button(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    callback: CallbackQuery, session: AsyncSession, account: Account | None, checkins: CheckIns, forms: Forms
 ) -> None:
     """A reminder's own Check in button (reminders' callback data): the same as sending /checkin."""
     message = callback.message
@@ -127,7 +108,7 @@ async def process_reminder_button(
     if account is None:
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
         return
-    await process_checkin(message, state, session, account, locale, clock, zone)
+    await process_checkin(message, session, account, checkins, forms)
 
 
 async def process_changed_answer(
@@ -136,10 +117,10 @@ async def process_changed_answer(
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    checkins: CheckIns,
+    forms: Forms,
 ) -> None:
+    state = forms.state
     message = callback.message
     if not isinstance(message, Message) or await state.get_state() != CheckIn.changed.state:
         await callback.answer(_("That button belongs to an earlier message."))
@@ -160,7 +141,7 @@ async def process_changed_answer(
         else None
     )
     holder = member.id if member is not None else account.id if account is not None and chosen_member is None else None
-    answers = await service.checkin_answers(session, holder, local_day(clock(), zone), changed) if holder else None
+    answers = await checkins.answers_today(holder, changed) if holder else None
     if answers is None:  # their data was deleted meanwhile
         await state.clear()
         await message.answer(_("You have no code yet. Send /start to answer the health questions."))
@@ -169,7 +150,7 @@ async def process_changed_answer(
     heading = title(member.name or "" if member is not None else None)
     await show_answer(message, f"{heading}\n✅ {chosen}")
     member_id = member.id if member is not None else None
-    await start_form(Form(message, state, locale, clock, zone), answers, purpose=Purpose.CHECKIN, member=member_id)
+    await start_form(forms.on(message), answers, purpose=Purpose.CHECKIN, member=member_id)
 
 
 async def process_cancel(message: Message, state: FSMContext) -> None:
@@ -198,9 +179,16 @@ ASKING_TO_CHECK_IN = (
 )
 
 
+def _checkins(data: dict[str, Any]) -> CheckIns:
+    return CheckIns(data["session"], data["clock"], data["zone"])
+
+
 def create_router() -> Router:
     """The check-in handlers, in the order their filters are tried."""
     router = Router(name="checkin")
+    provide = Provide(checkins=_checkins, forms=forms_of)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     # Without an account, "/start" whatever the state, as these answered before the filter took their check.
     for_account_holders(router.message, process_checkin, Command("checkin"), otherwise=answer_send_start)
     for_account_holders(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.db.repositories.checkins import CheckInRepository
 from bot.db.repositories.codes import CodeRepository
 from bot.db.repositories.declarations import DeclarationRepository
@@ -104,3 +105,19 @@ async def record_checkin(
 def _same_apart_from_the_day(before: dict[str, Any], after: dict[str, Any]) -> bool:
     ignored = {*ALWAYS_ASKED_AGAIN, "declared_on"}
     return {k: v for k, v in before.items() if k not in ignored} == {k: v for k, v in after.items() if k not in ignored}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIns:
+    """The check-in's questions about today, bound to one update's session and the bot's clock and zone, so
+    the handlers ask about a holder without carrying what "today" means here."""
+
+    session: AsyncSession
+    clock: Clock
+    zone: tzinfo
+
+    async def checked_in_today(self, user_id: int) -> bool | None:
+        return await checked_in_on(self.session, user_id, local_day(self.clock(), self.zone))
+
+    async def answers_today(self, user_id: int, changed: bool) -> dict[str, Any] | None:
+        return await checkin_answers(self.session, user_id, local_day(self.clock(), self.zone), changed)

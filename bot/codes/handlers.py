@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
@@ -12,30 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.account_required import for_account_holders
 from bot.accounts import Account
-from bot.clock import Clock
-from bot.codes.sending import send_code
-from bot.codes.service import CodeSettings
+from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
 from bot.family import service as family
 from bot.family.keyboards import MemberCode, family_keyboard
 from bot.filters import Words
 from bot.menu import SHOW_CODE
+from bot.middlewares import Provide
 from bot.registration.questions import Registration
 
 
 async def show_code(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    message: Message, state: FSMContext, session: AsyncSession, account: Account, codes: CodeService
 ) -> None:
     in_form = await state.get_state() in Registration
-    await send_code(message, session, account, locale, clock, zone, code_settings, bot, in_form)
+    await codes.send(message, account, in_form=in_form)
     members = await family.list_members(session, account.id)
     if members:
         # Their own code first (the one shown at a gate most); the family's one press away.
@@ -47,11 +37,7 @@ async def show_member_code(
     callback_data: MemberCode,
     session: AsyncSession,
     account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    codes: CodeService,
 ) -> None:
     """A member's code, found only among the presser's own members: a forged or someone else's id gets the
     same answer as a stale button, and nothing about whether that member exists."""
@@ -61,19 +47,11 @@ async def show_member_code(
         await callback.answer(_("That button belongs to an earlier message."))
         return
     await callback.answer()
-    await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
+    await _send_member_code(message, account, member, codes)
 
 
 async def show_member_code_by_name(
-    message: Message,
-    session: AsyncSession,
-    account: Account,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
-    name: str,
+    message: Message, session: AsyncSession, account: Account, codes: CodeService, name: str
 ) -> None:
     """ "show Mia's code": their member of that name (or first name), or which names there are."""
     member, members = await family.find_member_named(session, account.id, name)
@@ -83,23 +61,15 @@ async def show_member_code_by_name(
             reply_markup=family_keyboard(members, can_add=False) if members else None,
         )
         return
-    await _send_member_code(message, session, account, member, locale, clock, zone, code_settings, bot)
+    await _send_member_code(message, account, member, codes)
 
 
 async def _send_member_code(
-    message: Message | InaccessibleMessage,
-    session: AsyncSession,
-    account: Account,
-    member: family.Member,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    message: Message | InaccessibleMessage, account: Account, member: family.Member, codes: CodeService
 ) -> None:
     holder = family.holder(member, account.language)
     await message.answer(family_presenter.member_code_intro(member))
-    await send_code(message, session, holder, locale, clock, zone, code_settings, bot, member=True)
+    await codes.send(message, holder, member=True)
 
 
 class MemberCodeByName(Filter):
@@ -126,6 +96,9 @@ ASKING_FOR_THE_CODE = (
 def create_router() -> Router:
     """The codes handlers, in the order their filters are tried."""
     router = Router(name="codes")
+    provide = Provide(codes=code_service)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     for_account_holders(router.message, show_code, Command("code"))
     for_account_holders(
         router.message,

@@ -6,7 +6,9 @@ Handlers of other features (the form, a check-in) import this instead of codes/h
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -23,61 +25,75 @@ from bot.menu import main_menu
 logger = logging.getLogger(__name__)
 
 
-async def send_code(
-    message: Message | InaccessibleMessage,
-    session: AsyncSession,
-    account: Account,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    settings: CodeSettings,
-    bot: Bot,
-    in_form: bool = False,
-    intro: str | None = None,
-    member: bool = False,
-) -> None:
-    """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
+@dataclass(frozen=True, slots=True)
+class CodeService:
+    """Showing a code, bound to one update's session, clock, language and the bot's settings (built by
+    `Provide` from `code_service`), so a handler that answers with a code asks for this one thing."""
 
-    `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
-    colour and the way to green, and the main menu; the photo carries the "Why this colour?" button.
-    `member`: the code is a family member's (`account` is the member as holder, shown in this chat): its
-    photo goes without "Why this colour?", which answers the presser's own status, and the chat's menu
-    button (the presser's own live code) is left alone.
-    """
-    now = clock()
-    current = await service.current_code(session, account, locale, now, zone, settings)
-    if current is None:
-        await message.answer(presenter.no_code_yet(in_form))
-        return
-    if intro is not None:
-        explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone, about_them=member)
-        await message.answer(explained, reply_markup=main_menu())
-    caption = presenter.caption(current, locale, now, zone)
-    keyboard = None if member else why_keyboard(settings.webapp_url)
-    key = presenter.image_key(current, zone, settings)
-    name = current.holder_name
-    if (cached := presenter.cached_file_id(current, key)) is not None:
-        try:
-            # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
-            await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=keyboard)
+    session: AsyncSession
+    clock: Clock
+    zone: tzinfo
+    settings: CodeSettings
+    bot: Bot
+    locale: str
+
+    async def send(
+        self,
+        message: Message | InaccessibleMessage,
+        account: Account,
+        *,
+        in_form: bool = False,
+        intro: str | None = None,
+        member: bool = False,
+    ) -> None:
+        """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
+
+        `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
+        colour and the way to green, and the main menu; the photo carries the "Why this colour?" button.
+        `member`: the code is a family member's (`account` is the member as holder, shown in this chat): its
+        photo goes without "Why this colour?", which answers the presser's own status, and the chat's menu
+        button (the presser's own live code) is left alone.
+        """
+        session, settings, bot, locale, zone = self.session, self.settings, self.bot, self.locale, self.zone
+        now = self.clock()
+        current = await service.current_code(session, account, locale, now, zone, settings)
+        if current is None:
+            await message.answer(presenter.no_code_yet(in_form))
             return
-        except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
-            pass
-    if name is None:
-        name = await service.holder_name(session, account.id)
-    png = presenter.render(current, name, zone, settings)
-    sent = await bot.send_photo(
-        message.chat.id,
-        BufferedInputFile(png, filename="health-code.png"),
-        caption=caption,
-        reply_markup=keyboard,
-    )
-    if sent.photo:
-        await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
-    if settings.webapp_url is not None and not member:
-        # A new picture means a new code (a new day, colour or language): the menu button follows, in the
-        # person's language, without a call on every code shown from the cache.
-        await _set_menu_button(bot, message.chat.id, settings.webapp_url)
+        if intro is not None:
+            explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone, about_them=member)
+            await message.answer(explained, reply_markup=main_menu())
+        caption = presenter.caption(current, locale, now, zone)
+        keyboard = None if member else why_keyboard(settings.webapp_url)
+        key = presenter.image_key(current, zone, settings)
+        name = current.holder_name
+        if (cached := presenter.cached_file_id(current, key)) is not None:
+            try:
+                # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
+                await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=keyboard)
+                return
+            except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
+                pass
+        if name is None:
+            name = await service.holder_name(session, account.id)
+        png = presenter.render(current, name, zone, settings)
+        sent = await bot.send_photo(
+            message.chat.id,
+            BufferedInputFile(png, filename="health-code.png"),
+            caption=caption,
+            reply_markup=keyboard,
+        )
+        if sent.photo:
+            await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
+        if settings.webapp_url is not None and not member:
+            # A new picture means a new code (a new day, colour or language): the menu button follows, in the
+            # person's language, without a call on every code shown from the cache.
+            await _set_menu_button(bot, message.chat.id, settings.webapp_url)
+
+
+def code_service(data: dict[str, Any]) -> CodeService:
+    """`Provide`'s factory: the update's session and language, the bot's clock, zone and settings."""
+    return CodeService(data["session"], data["clock"], data["zone"], data["code_settings"], data["bot"], data["locale"])
 
 
 async def _set_menu_button(bot: Bot, chat_id: int, webapp_url: str) -> None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Any
 
-from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InaccessibleMessage, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
@@ -22,8 +21,7 @@ from bot.accounts import Account
 from bot.checkin.presenter import checkin_done_text
 from bot.checkin.service import record_checkin
 from bot.clock import Clock
-from bot.codes.sending import send_code
-from bot.codes.service import CodeSettings
+from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
 from bot.family import service as family
 from bot.fsm import save_state
@@ -51,8 +49,7 @@ class Finish:
 
     session: AsyncSession
     account: Account | None
-    code_settings: CodeSettings
-    bot: Bot
+    codes: CodeService
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,15 +196,32 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
         return
     await form.state.clear()
-    await send_code(
+    await finish.codes.send(
         form.message,
-        finish.session,
         holder,
-        form.locale,
-        form.clock,
-        form.zone,
-        finish.code_settings,
-        finish.bot,
         intro=heading + checkin_done_text(result, form.locale, about_them=holder is not finish.account),
         member=holder is not finish.account,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Forms:
+    """The form's parts of one update (built by `Provide` from `forms_of`): a handler names the message the
+    form answers in, and whether this step may end a check-in (`finishing`, which carries `finish`)."""
+
+    state: FSMContext
+    locale: str
+    clock: Clock
+    zone: tzinfo
+    finish: Finish
+
+    def on(self, message: Message | InaccessibleMessage) -> Form:
+        return Form(message, self.state, self.locale, self.clock, self.zone)
+
+    def finishing(self, message: Message | InaccessibleMessage) -> Form:
+        return Form(message, self.state, self.locale, self.clock, self.zone, self.finish)
+
+
+def forms_of(data: dict[str, Any]) -> Forms:
+    finish = Finish(data["session"], data.get("account"), code_service(data))
+    return Forms(data["state"], data["locale"], data["clock"], data["zone"], finish)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from datetime import tzinfo
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter, MagicData, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -16,17 +15,16 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
-from bot.clock import Clock
-from bot.codes.sending import send_code
-from bot.codes.service import CodeSettings
+from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
 from bot.family import service as family
 from bot.family.keyboards import MemberRelation
 from bot.filters import Has, Words
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
+from bot.middlewares import Provide
 from bot.registration import service
-from bot.registration.form import Finish, Form, accept, back, cancel, go_to, reask, start_form
+from bot.registration.form import Finish, Form, Forms, accept, back, cancel, forms_of, go_to, reask, start_form
 from bot.registration.keyboards import (
     BACK,
     CANCEL,
@@ -55,8 +53,8 @@ def _unreadable() -> str:
     return _("I can only read text or the buttons here.")
 
 
-async def process_back_word(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    await back(Form(message, state, locale, clock, zone))
+async def process_back_word(message: Message, forms: Forms) -> None:
+    await back(forms.on(message))
 
 
 async def process_cancel_word(
@@ -68,8 +66,8 @@ async def process_cancel_word(
 # --- Answers ----------------------------------------------------------------------------------
 
 
-async def process_shared_contact(message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo) -> None:
-    form = Form(message, state, locale, clock, zone)
+async def process_shared_contact(message: Message, forms: Forms) -> None:
+    form = forms.on(message)
     contact = message.contact
     if contact is None:  # the router sends only contacts here; answered like any other unreadable message
         await reask(form, _unreadable())
@@ -89,16 +87,9 @@ async def process_shared_contact(message: Message, state: FSMContext, locale: st
 
 async def process_typed_answer(
     message: Message,
-    state: FSMContext,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    session: AsyncSession,
-    account: Account | None,
-    code_settings: CodeSettings,
-    bot: Bot,
+    forms: Forms,
 ) -> None:
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = forms.finishing(message)
     text = message.text
     if text is None:  # the router sends only text here; answered like any other unreadable message
         await reask(form, _unreadable())
@@ -126,11 +117,9 @@ async def process_typed_answer(
     await accept(form, question, value)
 
 
-async def process_unreadable_answer(
-    message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
-) -> None:
+async def process_unreadable_answer(message: Message, forms: Forms) -> None:
     """Stickers, photos, voice, someone else's contact: explain and ask again."""
-    await reask(Form(message, state, locale, clock, zone), _unreadable())
+    await reask(forms.on(message), _unreadable())
 
 
 # --- Buttons ----------------------------------------------------------------------------------
@@ -162,17 +151,15 @@ def _step(state: str | None) -> str | None:
     return question.key if question else (SUMMARY_STEP if state == Registration.summary.state else None)
 
 
-async def process_stale_button(
-    callback: CallbackQuery, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
-) -> None:
+async def process_stale_button(callback: CallbackQuery, forms: Forms) -> None:
     """A button of an earlier message of the form: said so, its buttons dropped, the current question asked."""
     message = callback.message
     await callback.answer(_("That button belongs to an earlier message."))
     if not isinstance(message, Message):
         return
     await drop_buttons(message)
-    if _step(await state.get_state()) is not None:
-        form = Form(message, state, locale, clock, zone)
+    if _step(await forms.state.get_state()) is not None:
+        form = forms.on(message)
         await reask(form, _("That button belongs to an earlier message. Here is the current question."))
 
 
@@ -189,12 +176,10 @@ async def process_cancel_button(
     await cancel(message, state, session, account)
 
 
-async def process_back_button(
-    callback: CallbackQuery, message: Message, state: FSMContext, locale: str, clock: Clock, zone: tzinfo
-) -> None:
+async def process_back_button(callback: CallbackQuery, message: Message, forms: Forms) -> None:
     await callback.answer()
     await drop_buttons(message)
-    await back(Form(message, state, locale, clock, zone))
+    await back(forms.on(message))
 
 
 async def process_pick_button(
@@ -202,17 +187,10 @@ async def process_pick_button(
     callback_data: WizardCallback,
     message: Message,
     question: Question | None,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    forms: Forms,
 ) -> None:
     """One of a choice question's options, or a day offered by a date question."""
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = forms.finishing(message)
     if question is not None and question.kind is Kind.CHOICE and (option := question.option(callback_data.value)):
         await _chosen(callback, message, form, question, option.answer)
     elif question is not None and question.kind is Kind.DATE and question.parse is not None:
@@ -233,15 +211,13 @@ async def process_tick_button(
     message: Message,
     question: Question | None,
     state: FSMContext,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    forms: Forms,
 ) -> None:
     """Ticks or unticks one option of a question with several answers; the keyboard shows the ticks."""
     if question is None or question.kind is not Kind.MULTI or not question.option(callback_data.value):
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone)
+    form = forms.on(message)
     wizard = await form.wizard()
     ticked = set(wizard.ticked) ^ {callback_data.value}
     wizard.ticked = [option.value for option in question.options if option.value in ticked]
@@ -257,20 +233,13 @@ async def process_none_button(
     callback: CallbackQuery,
     message: Message,
     question: Question | None,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    forms: Forms,
 ) -> None:
     """ "None of these" under a question with several answers."""
     if question is None or question.kind is not Kind.MULTI:
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = forms.finishing(message)
     await _chosen(callback, message, form, question, [])
 
 
@@ -278,20 +247,13 @@ async def process_done_button(
     callback: CallbackQuery,
     message: Message,
     question: Question | None,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    forms: Forms,
 ) -> None:
     """ "Done" under a question with several answers: the ticked ones are the answer."""
     if question is None or question.kind is not Kind.MULTI:
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = forms.finishing(message)
     ticked = (await form.wizard()).ticked
     if not ticked:
         await callback.answer(
@@ -315,13 +277,10 @@ async def process_edit_button(
     callback_data: WizardCallback,
     message: Message,
     question: Question | None,
-    state: FSMContext,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    forms: Forms,
 ) -> None:
     """A line of the summary pressed: its question is asked again."""
-    form = Form(message, state, locale, clock, zone)
+    form = forms.on(message)
     wizard = await form.wizard()
     edited = QUESTIONS_BY_KEY.get(callback_data.value)
     if question is not None or edited is None or not edited.applies(wizard.answers):
@@ -339,20 +298,17 @@ async def process_submit_button(
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
-    code_settings: CodeSettings,
-    bot: Bot,
+    forms: Forms,
+    codes: CodeService,
 ) -> None:
     """Submit under the summary: the declaration is saved and the code shown."""
     if question is not None or account is None:
         await _not_for_this_step(callback)
         return
-    form = Form(message, state, locale, clock, zone, Finish(session, account, code_settings, bot))
+    form = forms.finishing(message)
     wizard = await form.wizard()
     if wizard.purpose is Purpose.MEMBER:
-        await _submit_member(callback, message, form, wizard, Finish(session, account, code_settings, bot))
+        await _submit_member(callback, message, form, wizard, forms.finish)
         return
     try:
         await service.submit_declaration(session, account.id, wizard.answers, form.clock(), form.zone)
@@ -364,7 +320,7 @@ async def process_submit_button(
     await drop_buttons(message)
     await state.clear()
     thanks = _("Thank you. Your declaration is saved; here is your health code.")
-    await send_code(message, session, account, locale, clock, zone, code_settings, bot, intro=thanks)
+    await codes.send(message, account, intro=thanks)
 
 
 async def _submit_member(
@@ -392,15 +348,9 @@ async def _submit_member(
     await drop_buttons(message)
     await form.state.clear()
     holder = family.holder(added.member, finish.account.language)
-    await send_code(
+    await finish.codes.send(
         message,
-        finish.session,
         holder,
-        form.locale,
-        form.clock,
-        form.zone,
-        finish.code_settings,
-        finish.bot,
         intro=family_presenter.added(added.member),
         member=True,
     )
@@ -412,9 +362,7 @@ async def process_member_relation(
     state: FSMContext,
     session: AsyncSession,
     account: Account | None,
-    locale: str,
-    clock: Clock,
-    zone: tzinfo,
+    forms: Forms,
 ) -> None:
     """The relationship chosen under /family: the form, asked about the member, with this account's phone
     as their contact (shown in the summary, to change there)."""
@@ -434,7 +382,7 @@ async def process_member_relation(
         await message.answer(_("Please finish these questions first, or send /cancel."))
         return
     await show_answer(message, family_presenter.relation_chosen(callback_data.relation))
-    form = Form(message, state, locale, clock, zone)
+    form = forms.on(message)
     await start_form(form, contact, Purpose.MEMBER, str(callback_data.relation))
 
 
@@ -453,6 +401,9 @@ BUTTONS: dict[WizardAction, Callable[..., Awaitable[None]]] = {
 def create_router() -> Router:
     """The registration handlers, in the order their filters are tried."""
     router = Router(name="registration")
+    provide = Provide(codes=code_service, forms=forms_of)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     router.message.register(process_back_word, StateFilter(Registration), Words(BACK, "back", "返回"))
     router.message.register(process_cancel_word, StateFilter(Registration), Words(CANCEL, "cancel", "取消"))
     router.message.register(process_shared_contact, StateFilter(Registration.phone), Has(F.contact))

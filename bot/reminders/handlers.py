@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time, tzinfo
+from datetime import time
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -10,17 +11,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
-from bot.clock import Clock
 from bot.db.repositories.reminders import RemindChoice
 from bot.domain.times import parse_time_of_day
 from bot.fsm import save_state
 from bot.messages import drop_buttons
-from bot.reminders import presenter, service
+from bot.middlewares import Provide
+from bot.reminders import presenter
 from bot.reminders.keyboards import ReminderAction, ReminderButton, settings_buttons
-from bot.reminders.service import ReminderTimes
+from bot.reminders.service import ReminderService
 
 OFF_WORDS = frozenset({"off", "stop", "no", "none", "关", "关闭", "停止", "不要", "取消"})
 ON_WORDS = frozenset({"on", "yes", "开", "开启", "打开"})
@@ -36,18 +36,16 @@ async def process_remindme(
     message: Message,
     command: CommandObject,
     state: FSMContext,
-    session: AsyncSession,
     account: Account | None,
-    clock: Clock,
-    zone: tzinfo,
-    reminder_times: ReminderTimes,
+    reminders: ReminderService,
 ) -> None:
     if await state.get_state() == ReminderFlow.time.state:
         await state.clear()  # the command answers what "Another time" asked
     if account is None:
         await message.answer(presenter.not_registered())
         return
-    setting = await service.setting_of(session, account.id)
+    setting = await reminders.setting_of(account.id)
+    reminder_times = reminders.times
     if setting is None or setting.colour is None:
         await message.answer(presenter.not_registered())
         return
@@ -70,18 +68,15 @@ async def process_remindme(
     else:
         await message.answer(presenter.not_a_time(argument))
         return
-    await _choose(message, account, session, choice, at, clock, zone, reminder_times)
+    await _choose(message, account, reminders, choice, at)
 
 
 async def process_reminder_button(
     callback: CallbackQuery,
     callback_data: ReminderButton,
     state: FSMContext,
-    session: AsyncSession,
     account: Account | None,
-    clock: Clock,
-    zone: tzinfo,
-    reminder_times: ReminderTimes,
+    reminders: ReminderService,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
@@ -105,22 +100,16 @@ async def process_reminder_button(
             # In the middle of a form: its place is kept; the time can be given with the command.
             await message.answer(presenter.usage())
     elif callback_data.action is ReminderAction.OFF:
-        await _choose(message, account, session, RemindChoice.OFF, None, clock, zone, reminder_times)
+        await _choose(message, account, reminders, RemindChoice.OFF, None)
     elif callback_data.action is ReminderAction.DEFAULT:
-        await _choose(message, account, session, None, None, clock, zone, reminder_times)
+        await _choose(message, account, reminders, None, None)
     else:
         at = time(callback_data.minute // 60, callback_data.minute % 60)
-        await _choose(message, account, session, RemindChoice.ON, at, clock, zone, reminder_times)
+        await _choose(message, account, reminders, RemindChoice.ON, at)
 
 
 async def process_typed_time(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    account: Account | None,
-    clock: Clock,
-    zone: tzinfo,
-    reminder_times: ReminderTimes,
+    message: Message, state: FSMContext, account: Account | None, reminders: ReminderService
 ) -> None:
     at = parse_time_of_day(message.text) if message.text else None
     if at is None:  # a sticker, a photo, words: asked again, nothing changes
@@ -130,7 +119,7 @@ async def process_typed_time(
     if account is None:
         await message.answer(presenter.not_registered())
         return
-    await _choose(message, account, session, RemindChoice.ON, at, clock, zone, reminder_times)
+    await _choose(message, account, reminders, RemindChoice.ON, at)
 
 
 async def process_cancel(message: Message, state: FSMContext) -> None:
@@ -144,31 +133,31 @@ async def _not_a_command(message: Message) -> bool:
 
 
 async def _choose(
-    message: Message,
-    account: Account,
-    session: AsyncSession,
-    choice: RemindChoice | None,
-    at: time | None,
-    clock: Clock,
-    zone: tzinfo,
-    times: ReminderTimes,
+    message: Message, account: Account, reminders: ReminderService, choice: RemindChoice | None, at: time | None
 ) -> None:
-    chosen = await service.choose(session, account.id, choice, at, clock(), zone)
+    chosen = await reminders.choose(account.id, choice, at)
     if chosen is None:
         await message.answer(presenter.not_registered())
         return
     if chosen.setting.choice is RemindChoice.OFF:
         await message.answer(presenter.stopped())
         return
-    text = presenter.chosen(chosen.setting, times.default_at)
+    text = presenter.chosen(chosen.setting, reminders.times.default_at)
     if chosen.starts_tomorrow:
         text += " " + _("That time has passed today: the first reminder is tomorrow.")
     await message.answer(text)
 
 
+def _reminders(data: dict[str, Any]) -> ReminderService:
+    return ReminderService(data["session"], data["clock"], data["zone"], data["reminder_times"])
+
+
 def create_router() -> Router:
     """The reminder handlers, in the order their filters are tried."""
     router = Router(name="reminders")
+    provide = Provide(reminders=_reminders)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
     router.message.register(process_remindme, Command("remindme"))
     # The Check in button under a reminder is the check-in's (bot/checkin/handlers.py): it runs /checkin.
     router.callback_query.register(process_reminder_button, ReminderButton.filter(F.action != ReminderAction.CHECK_IN))

@@ -143,3 +143,19 @@ async def choose(
     await session.commit()
     assert setting is not None  # the row was just updated in this transaction
     return Chosen(setting, starts_tomorrow=passed)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderService:
+    """/remindme's use cases bound to one update's session and the bot's clock, zone and reminder times."""
+
+    session: AsyncSession
+    clock: Clock
+    zone: tzinfo
+    times: ReminderTimes
+
+    async def setting_of(self, user_id: int) -> ReminderSetting | None:
+        return await setting_of(self.session, user_id)
+
+    async def choose(self, user_id: int, choice: RemindChoice | None, at: time | None) -> Chosen | None:
+        return await choose(self.session, user_id, choice, at, self.clock(), self.zone)

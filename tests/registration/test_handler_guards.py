@@ -18,9 +18,11 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import Chat, Contact, Message, User
 
+from bot.codes.sending import CodeService
 from bot.codes.service import CodeSettings
 from bot.domain.tokens import key_from_secret
 from bot.i18n import create_i18n
+from bot.registration.form import Finish, Forms
 from bot.registration.handlers import process_shared_contact, process_typed_answer
 from bot.registration.questions import Registration, WizardData
 
@@ -78,6 +80,14 @@ async def form_at(bot: Bot, step: str) -> FSMContext:
     return state
 
 
+def forms(bot: Bot, state: FSMContext) -> Forms:
+    """The form's parts as `Provide` builds them, without a session or account: these steps end nothing."""
+    settings = CodeSettings(bot_username="health_code_bot", keys=(key_from_secret("test-secret"),))
+    return Forms(
+        state, "en", lambda: NOW, ZONE, Finish(None, None, CodeService(None, lambda: NOW, ZONE, settings, bot, "en"))
+    )
+
+
 async def unchanged(state: FSMContext, step: str) -> bool:
     data = await state.get_data()
     in_place = await state.get_state() == getattr(Registration, step).state
@@ -91,9 +101,8 @@ async def test_a_message_without_text_gets_the_unreadable_answer_and_changes_not
     state = await form_at(bot, "nationality")
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("en"):
-        settings = CodeSettings(bot_username="health_code_bot", keys=(key_from_secret("test-secret"),))
         # No session or account: the answer comes before either is needed.
-        await process_typed_answer(message(bot), state, "en", lambda: NOW, ZONE, None, None, settings, bot)
+        await process_typed_answer(message(bot), forms(bot, state))
     assert len(session.sent) == 1 and UNREADABLE in session.sent[0]
     assert await unchanged(state, "nationality")
 
@@ -105,7 +114,7 @@ async def test_a_phone_step_message_without_a_contact_gets_the_unreadable_answer
     state = await form_at(bot, "phone")
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("en"):
-        await process_shared_contact(message(bot), state, "en", lambda: NOW, ZONE)
+        await process_shared_contact(message(bot), forms(bot, state))
     assert len(session.sent) == 1 and UNREADABLE in session.sent[0]
     assert await unchanged(state, "phone")
 
@@ -119,6 +128,6 @@ async def test_a_contact_not_the_senders_own_is_refused(
     contact = Contact(phone_number="+8613800138000", first_name="Jane", user_id=PERSON.id)
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("en"):
-        await process_shared_contact(message(bot, sender, contact=contact), state, "en", lambda: NOW, ZONE)
+        await process_shared_contact(message(bot, sender, contact=contact), forms(bot, state))
     assert len(session.sent) == 1 and "Please share your own number" in session.sent[0]
     assert await unchanged(state, "phone")

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
 from bot.checkin.keyboards import CheckInAnswer, CheckInCallback
-from bot.codes import handlers as codes_handlers
 from bot.codes.keyboards import WhyColour
+from bot.codes.sending import CodeService
 from bot.registration.questions import Registration
 from bot.sandbox.emulator import FakeUser
 from bot.status import handlers as status_handlers
@@ -51,14 +51,14 @@ async def test_someone_with_an_account_reaches_the_command(
 ) -> None:
     seen: list[Account] = []
 
-    async def code(message: Message, session: AsyncSession, account: Account, *args: Any) -> None:
+    async def code(self: CodeService, message: Message, account: Account, **options: Any) -> None:
         seen.append(account)
 
     async def status(session: AsyncSession, account: Account, *args: Any) -> tuple[str, None]:
         seen.append(account)
         return "status", None
 
-    monkeypatch.setattr(codes_handlers, "send_code", code)
+    monkeypatch.setattr(CodeService, "send", code)
     monkeypatch.setattr(status_handlers, "_status_text", status)
     await harness.add_account(MEMBER)
     answers = texts(await harness.send(MEMBER, text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 import aiohttp
@@ -18,17 +19,17 @@ from .wire import MalformedRequest, parse_plain, read_multipart
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class Webhook(Users):
+class Webhook(Users, ABC):
     """The webhook: setWebhook, its info, and delivering the queued updates to the bot by POST, retried."""
 
     # ----------------------------------------------------------------- webhook
 
+    @abstractmethod
     async def _execute(
         self, method: str, params: dict[str, Any], uploads: dict[str, Upload]
     ) -> tuple[int, dict[str, Any]]:
         """Run one method as if it came over HTTP: a webhook reply may carry one. The HTTP table that runs
         methods is on top (`server.FakeTelegram`)."""
-        raise NotImplementedError
 
     async def _set_webhook(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
         url = params.get("url") or ""

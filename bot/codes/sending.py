@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
+from bot.codes.cache import CodeCache
 from bot.codes.keyboards import live_code_menu_button, why_keyboard
 from bot.codes.service import CodeSettings, CurrentCode
 from bot.menu import main_menu
@@ -36,6 +37,8 @@ class CodeService:
     settings: CodeSettings
     bot: Bot
     locale: str
+    # This process's codes (bot.codes.cache), when it is the only bot process.
+    cache: CodeCache | None = None
 
     async def send(
         self,
@@ -57,7 +60,7 @@ class CodeService:
         """
         session, settings, bot, locale, zone = self.session, self.settings, self.bot, self.locale, self.zone
         now = self.clock()
-        current = await service.current_code(session, account, locale, now, zone, settings)
+        current = await service.current_code(session, account, locale, now, zone, settings, self.cache)
         if current is None:
             await message.answer(presenter.no_code_yet(in_form))
             return None
@@ -95,7 +98,15 @@ class CodeService:
 
 def code_service(data: dict[str, Any]) -> CodeService:
     """`Provide`'s factory: the update's session and language, the bot's clock, zone and settings."""
-    return CodeService(data["session"], data["clock"], data["zone"], data["code_settings"], data["bot"], data["locale"])
+    return CodeService(
+        data["session"],
+        data["clock"],
+        data["zone"],
+        data["code_settings"],
+        data["bot"],
+        data["locale"],
+        data.get("code_cache"),
+    )
 
 
 async def _set_menu_button(bot: Bot, chat_id: int, webapp_url: str) -> None:

@@ -39,6 +39,7 @@ _ROWS_OF_HOLDER = frozenset({"assessments", "codes"})
 _WATCHED = frozenset({"assessments", "codes", "users", "declarations"})
 _IN_FLIGHT = "code_cache_writes"
 EVERYONE = -1  # a write whose holders could not be told
+_IMAGE_COLUMNS = frozenset({"file_id", "image_key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,15 @@ class CodeCache:
         self._entries.move_to_end(user_id)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
+
+    def drawn(self, user_id: int, token: str, file_id: str, image_key: str) -> None:
+        """The image of the kept code was just sent and its Telegram id stored (`remember_file_id`)."""
+        entry = self._entries.get(user_id)
+        if entry is None or entry.code.token != token:
+            return
+        values = {column.key: getattr(entry.code, column.key) for column in Code.__table__.columns}
+        code = Code(**{**values, "file_id": file_id, "image_key": image_key})
+        self._entries[user_id] = Cached(entry.assessment, code, entry.has_family)
 
     def drop(self, holders: Iterable[int]) -> None:
         for user_id in holders:
@@ -148,6 +158,10 @@ def written_holders(statement: Any, rows: Sequence[Mapping[str, Any]]) -> set[in
         return set()
     if table == "declarations":
         return set() if isinstance(statement, Insert | Update) else _holders_of(statement, rows, "user_id")
+    if table == "codes" and isinstance(statement, Update) and _set_columns(statement, rows) <= _IMAGE_COLUMNS:
+        # Telegram's id of a drawn image is sent only while its image_key matches what the code would draw now
+        # (presenter.cached_file_id), so it cannot show another colour; `CodeCache.drawn` updates the entry.
+        return set()
     if table == "users":
         if isinstance(statement, Delete):
             return {EVERYONE}  # a holder, or a family member whose holder is not in the statement

@@ -88,7 +88,9 @@ class CodeService:
             reply_markup=keyboard,
         )
         if sent.photo:
-            await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
+            await service.remember_file_id(
+                session, account.id, current.code.token, sent.photo[-1].file_id, key, self.cache
+            )
         if settings.webapp_url is not None and not member:
             # A new picture means a new code (a new day, colour or language): the menu button follows, in the
             # person's language, without a call on every code shown from the cache.

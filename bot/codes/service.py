@@ -136,6 +136,15 @@ async def holder_name(session: AsyncSession, user_id: int) -> str:
     return await UserRepository(session).display_name(user_id) or ""
 
 
-async def remember_file_id(session: AsyncSession, user_id: int, token: str, file_id: str, image_key: str) -> None:
+async def remember_file_id(
+    session: AsyncSession,
+    user_id: int,
+    token: str,
+    file_id: str,
+    image_key: str,
+    cache: CodeCache | None = None,
+) -> None:
     await CodeRepository(session).remember_file_id(user_id, token, file_id, image_key)
     await session.commit()
+    if cache is not None:
+        cache.drawn(user_id, token, file_id, image_key)

@@ -177,7 +177,10 @@ async def test_a_read_during_an_uncommitted_write_is_not_kept(session_factory: S
     await _registered(session_factory, PERSON)
     before = await _kept(session_factory, cache, PERSON)
     async with session_factory() as writer:
-        await writer.execute(update(Code).where(Code.user_id == PERSON).values(file_id="another-file-id"))
+        # A family member added: "has family" changes.
+        member = {"id": 8499, "public_id": 98_499, "language": "en", "created_at": NOW, "managed_by": PERSON}
+        member["privacy_accepted_at"] = NOW
+        await writer.execute(insert(User).values(**member))
         assert cache.get(PERSON) is None
         # The read sees the row as it was (the write is not committed) and must not keep it.
         assert await _shown(session_factory, cache, PERSON) == before
@@ -193,7 +196,9 @@ def test_statements_name_the_holders_they_touch() -> None:
     assert written_holders(insert(Assessment), [{"user_id": 3, "colour": "red"}, {"user_id": 4}]) == {3, 4}
     assert written_holders(insert(Code).values(user_id=5, colour="red"), []) == {5}
     assert written_holders(delete(Code).where(Code.user_id == 6), []) == {6}
-    assert written_holders(update(Code).where(Code.user_id.in_([7, 8])).values(file_id="x"), []) == {7, 8}
+    assert written_holders(update(Code).where(Code.user_id.in_([7, 8])).values(colour="red"), []) == {7, 8}
+    # Only the drawn image's Telegram id: shown only under a matching image_key (presenter.cached_file_id).
+    assert written_holders(update(Code).where(Code.user_id == 7).values(file_id="x", image_key="k"), []) == set()
     assert written_holders(update(Assessment).where(Assessment.id == 1).values(colour="red"), []) == {EVERYONE}
     assert written_holders(insert(User).values(id=9, managed_by=10), []) == {10}
     assert written_holders(insert(User).values(id=9), []) == set()

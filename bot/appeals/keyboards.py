@@ -71,9 +71,14 @@ class ReviewCallback(CallbackData, prefix="rev"):
 CATEGORY_ORDER = tuple(Category)
 
 
-def this_is_wrong_keyboard() -> InlineKeyboardMarkup:
+def this_is_wrong_keyboard(member: int | None = None) -> InlineKeyboardMarkup:
+    """Under a yellow or red status: one's own appeal, or (`member`) a family member's."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("This is wrong"), callback_data=AppealCallback(step=AppealStep.START))
+    if member is None:
+        builder.button(text=_("This is wrong"), callback_data=AppealCallback(step=AppealStep.START))
+    else:
+        start = MemberAppeal(action=MemberAppealAction.START, member=member)
+        builder.button(text=_("This is wrong"), callback_data=start)
     return builder.as_markup()
 
 

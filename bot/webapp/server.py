@@ -37,7 +37,7 @@ from bot.verification.throttle import FailureThrottle, Throttle
 from bot.webapp import presenter
 from bot.webapp.auth import WebAppPerson, person_from_init_data
 from bot.webapp.checks import check_key, read_check, sign_check
-from bot.webapp.service import account_of, family_codes, own_code, staff_day
+from bot.webapp.service import account_of, family_codes, own_code
 from bot.webapp.texts import page_texts
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ async def verify(request: web.Request, person: WebAppPerson, body: dict[str, Any
         return answer(INVALID, 400)
     now = context.clock()
     async with context.sessions() as session:
-        result = await verification.verify(
+        result, day = await verification.verify_counting(
             session,
             person.user_id,
             context.admin_ids,
@@ -176,9 +176,8 @@ async def verify(request: web.Request, person: WebAppPerson, body: dict[str, Any
         )
         if context.metrics is not None:
             context.metrics.verified(verification.outcome_label(result))
-        if isinstance(result, NotStaff):
-            return answer(FORBIDDEN, 403)
-        day = await staff_day(session, person.user_id, now, context.zone)
+    if isinstance(result, NotStaff):
+        return answer(FORBIDDEN, 403)
     locale = day.language or locale_for_telegram_language(person.language_code)
     with context.i18n.context(), context.i18n.use_locale(locale):
         if isinstance(result, Throttled):

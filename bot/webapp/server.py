@@ -35,7 +35,7 @@ from bot.verification.reader import start_payload_token
 from bot.verification.service import NotStaff, Recorded, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
 from bot.webapp import presenter
-from bot.webapp.auth import WebAppPerson, person_from_init_data
+from bot.webapp.auth import InitDataReader, WebAppPerson
 from bot.webapp.checks import check_key, read_check, sign_check
 from bot.webapp.service import account_of, family_codes, own_code
 from bot.webapp.texts import page_texts
@@ -93,6 +93,10 @@ class WebAppContext:
         return check_key(self.bot_token)
 
     @functools.cached_property
+    def init_data(self) -> InitDataReader:
+        return InitDataReader(self.bot_token)
+
+    @functools.cached_property
     def headers(self) -> dict[str, str]:
         return security_headers(self.frame_ancestors)
 
@@ -116,7 +120,7 @@ def _api(handler: Answer) -> Callable[[web.Request], Awaitable[web.Response]]:
             body = None
         if not isinstance(body, dict):
             return answer(UNAUTHORIZED, 401)
-        person = person_from_init_data(body.get("init_data"), context.bot_token, context.clock())
+        person = context.init_data.person(body.get("init_data"), context.clock())
         if person is None:
             return answer(UNAUTHORIZED, 401)
         return await handler(request, person, body)

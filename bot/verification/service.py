@@ -155,8 +155,8 @@ async def _verify(
 ) -> tuple[Card | Throttled | NotStaff, Checkpoint]:
     """Two statements when the holder's colour stands (the usual scan): one read (the role, the holder, their
     code) and the log row's INSERT, each on its own on PostgreSQL (atomic alone, so BEGIN and COMMIT would
-    be two more round trips). A colour to re-derive, or a refusal to audit, writes more: that commits the
-    read first and goes on in one transaction, as before.
+    be two more round trips). A colour to re-derive writes more: that commits the read first and goes on in
+    one transaction, as before. A throttled check's audit row is a single write of its own.
     """
     moment = now.timestamp()
     # Pure CPU, before the database: the read below needs the holder's id the token carries.

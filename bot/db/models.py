@@ -499,6 +499,9 @@ class Notice(Base):
     # The process sending it and until when: a crashed process's notice is sent again once this passes.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
+    # A family member's notice, sent to the chat of the account managing them (`user_id`): the member it is
+    # about, so taking it back finds it, and finds only it (not the parent's own, nor a sibling's).
+    about_id: Mapped[int | None]
 
 
 # Written as SQL text for the same reason as NOT_GREEN: the partial indexes below must match the queries.

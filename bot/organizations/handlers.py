@@ -22,6 +22,7 @@ from bot.filters import Has
 from bot.middlewares import Provide
 from bot.organizations import presenter as common_presenter
 from bot.organizations.admin.handlers import process_org, process_orgs, process_stats
+from bot.organizations.admin.service import OrgAdmin
 from bot.organizations.choosing import refusal_text
 from bot.organizations.invites.handlers import (
     process_invite,
@@ -101,6 +102,10 @@ async def process_schedule_choice(
         await show_schedule(message, actor, organization_id, callback_data.value, hr_reminders, locale)
 
 
+def _org_admin(data: dict[str, Any]) -> OrgAdmin:
+    return OrgAdmin(data["session"], data["admin_ids"], data["clock"], data["zone"], data["code_settings"].bot_username)
+
+
 def _reports(data: dict[str, Any]) -> Reports:
     return Reports(data["session"], data["admin_ids"], data["clock"], data["zone"], data.get("report_charts"))
 
@@ -115,8 +120,8 @@ def _hr_reminders(data: dict[str, Any]) -> HrReminders:
 def create_router() -> Router:
     """The organizations handlers, in the order their filters are tried."""
     router = Router(name="organizations")
-    # The HR view's seams (report, reminders) ask for their use cases; the sub-router of /remind's buttons too.
-    provide = Provide(reports=_reports, hr_reminders=_hr_reminders)
+    # The seams' handlers ask for their use cases (/remind's buttons, in a sub-router, too).
+    provide = Provide(org_admin=_org_admin, reports=_reports, hr_reminders=_hr_reminders)
     router.message.middleware(provide)
     router.callback_query.middleware(provide)
     # Only /start join-<code>: any other payload (a scanned code) goes on to verification.

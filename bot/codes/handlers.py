@@ -25,8 +25,9 @@ async def show_code(
     message: Message, state: FSMContext, session: AsyncSession, account: Account, codes: CodeService
 ) -> None:
     in_form = await state.get_state() in Registration
-    await codes.send(message, account, in_form=in_form)
-    members = await family.list_members(session, account.id)
+    shown = await codes.send(message, account, in_form=in_form)
+    # Nearly everyone has no family: the code's own read says so, and only a family's /code reads the members.
+    members = await family.list_members(session, account.id) if shown is None or shown.has_family else []
     if members:
         # Their own code first (the one shown at a gate most); the family's one press away.
         await message.answer(family_presenter.choose_code(), reply_markup=family_keyboard(members, can_add=False))

@@ -19,7 +19,7 @@ from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
 from bot.codes.keyboards import live_code_menu_button, why_keyboard
-from bot.codes.service import CodeSettings
+from bot.codes.service import CodeSettings, CurrentCode
 from bot.menu import main_menu
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class CodeService:
         in_form: bool = False,
         intro: str | None = None,
         member: bool = False,
-    ) -> None:
+    ) -> CurrentCode | None:
         """The code as a photo whose caption is short enough to keep the QR on a phone's screen.
 
         `intro` (what was just done: a declaration, a check-in) goes in a message above the code, with why the
@@ -53,13 +53,14 @@ class CodeService:
         `member`: the code is a family member's (`account` is the member as holder, shown in this chat): its
         photo goes without "Why this colour?", which answers the presser's own status, and the chat's menu
         button (the presser's own live code) is left alone.
+        Returns the code shown; None when there is none yet.
         """
         session, settings, bot, locale, zone = self.session, self.settings, self.bot, self.locale, self.zone
         now = self.clock()
         current = await service.current_code(session, account, locale, now, zone, settings)
         if current is None:
             await message.answer(presenter.no_code_yet(in_form))
-            return
+            return None
         if intro is not None:
             explained = intro + "\n\n" + presenter.explanation(current, locale, now, zone, about_them=member)
             await message.answer(explained, reply_markup=main_menu())
@@ -71,7 +72,7 @@ class CodeService:
             try:
                 # Nothing changed since the last image: Telegram already has it, so no drawing and no upload.
                 await bot.send_photo(message.chat.id, cached, caption=caption, reply_markup=keyboard)
-                return
+                return current
             except TelegramBadRequest:  # Telegram no longer knows the file (e.g. another bot token): draw it again
                 pass
         if name is None:
@@ -89,6 +90,7 @@ class CodeService:
             # A new picture means a new code (a new day, colour or language): the menu button follows, in the
             # person's language, without a call on every code shown from the cache.
             await _set_menu_button(bot, message.chat.id, settings.webapp_url)
+        return current
 
 
 def code_service(data: dict[str, Any]) -> CodeService:

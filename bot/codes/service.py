@@ -38,6 +38,8 @@ class CurrentCode:
     assessment: Assessment
     # Only loaded when the image must be drawn (no Telegram file_id for it yet).
     holder_name: str | None = None
+    # Whether the holder manages family members: read with the code, so /code offers theirs at no extra cost.
+    has_family: bool = False
 
     @property
     def status(self) -> Status:
@@ -83,7 +85,7 @@ async def current_code(
         if switched:
             await session.commit()  # ends the switch, as a commit after a read ended the transaction before
         return None
-    assessment, code = current
+    assessment, code, has_family = current
     if code is None or needs_renewal(code, assessment, locale, now, zone, settings):
         if switched:
             # The renewal is several statements: its own transaction. (The read above took no locks either
@@ -110,7 +112,7 @@ async def current_code(
     # the file_id's image_key and loads the name itself in the rare case of a new drawing).
     name = await holder_name(session, account.id) if code.file_id is None else None
     await session.commit()
-    return CurrentCode(code=code, assessment=assessment, holder_name=name)
+    return CurrentCode(code=code, assessment=assessment, holder_name=name, has_family=has_family)
 
 
 async def holder_name(session: AsyncSession, user_id: int) -> str:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import secrets
 import shutil
+import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -210,11 +211,14 @@ class Sandbox:
 
 
 async def serve(data_dir: Path, host: str, port: int) -> None:
-    """Run the sandbox until interrupted (Ctrl+C)."""
+    """Run the sandbox until interrupted (Ctrl+C, or SIGTERM as from `kill` or a service manager)."""
     # One line per Bot API request would bury the address of the page.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     async with Sandbox(data_dir, host=host, port=port) as sandbox:
         print(f"Sandbox ready: open {sandbox.url} in a browser (Ctrl+C stops it).", flush=True)
         print(f"The bot's log is {sandbox.data_dir / 'bot.log'}; everything starts afresh each run.", flush=True)
-        await asyncio.Event().wait()
+        terminated = asyncio.Event()
+        # SIGTERM's default would end this process at once and leave the bot process it started running.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminated.set)
+        await terminated.wait()

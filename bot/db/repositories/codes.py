@@ -5,7 +5,7 @@ import functools
 from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Assessment, Code
+from bot.db.models import Assessment, Code, User
 from bot.db.repositories.upsert import dialect_insert
 
 
@@ -13,10 +13,11 @@ class CodeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def current(self, user_id: int) -> tuple[Assessment, Code | None] | None:
-        """The user's latest assessment with their current code, in one query: "show my code" is the hot path."""
+    async def current(self, user_id: int) -> tuple[Assessment, Code | None, bool] | None:
+        """The user's latest assessment with their current code, and whether they manage family members, in one
+        query: "show my code" is the hot path, and a second round trip for the family cost it a third."""
         row = (await self._session.execute(_current_statement(), {"user_id": user_id})).first()
-        return (row[0], row[1]) if row is not None else None
+        return (row[0], row[1], bool(row[2])) if row is not None else None
 
     async def replace(self, code: Code) -> None:
         """Make `code` the user's current one in one atomic statement, so two renewals cannot interleave."""
@@ -42,10 +43,11 @@ class CodeRepository:
 
 
 @functools.cache
-def _current_statement() -> Select[Assessment, Code]:
+def _current_statement() -> Select[Assessment, Code, bool]:
     # Built once: constructing the statement cost as much as running it.
+    has_family = select(User.id).where(User.managed_by == bindparam("user_id")).exists()
     return (
-        select(Assessment, Code)
+        select(Assessment, Code, has_family)
         .outerjoin(Code, Code.user_id == Assessment.user_id)
         .where(Assessment.user_id == bindparam("user_id"))
         .order_by(Assessment.id.desc())

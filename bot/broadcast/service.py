@@ -59,10 +59,13 @@ async def start_broadcast(
     recipient_ids: Sequence[int] = (),
     progress_chat_id: int | None = None,
     progress_message_id: int | None = None,
+    commit: bool = True,
 ) -> int:
     """Store the job and one pending recipient row per user matching `recipients` (a condition on users,
     selected by the database) or, for a list chosen elsewhere, per id in `recipient_ids`; unreachable users
-    are counted as blocked at once. Commit, return its id. The sender picks it up."""
+    are counted as blocked at once. Commit, return its id. The sender picks it up.
+
+    `commit=False`: part of the caller's unit of work, which commits and then calls `wake_sender`."""
     broadcasts = BroadcastRepository(session)
     broadcast_id = await broadcasts.create(
         organization_id=organization_id,
@@ -76,9 +79,15 @@ async def start_broadcast(
     if recipients is not None:
         await broadcasts.add_recipients(broadcast_id, recipients, now)
     await broadcasts.add_recipient_ids(broadcast_id, recipient_ids, now)
-    await session.commit()
-    wakeup.notify()
+    if commit:
+        await session.commit()
+        wake_sender()
     return broadcast_id
+
+
+def wake_sender() -> None:
+    """A job was committed: the sender of this process looks now rather than at its next poll."""
+    wakeup.notify()
 
 
 async def show_progress(session: AsyncSession, broadcast_id: int, chat_id: int, message_id: int) -> Progress | None:

@@ -6,6 +6,10 @@ database before its job is started (`UPDATE organizations SET reminded_on = toda
 however many processes look, and a crash before the commit leaves it for the next look. A bot that was
 down at the reminder time sends it when it starts, the same day; a day it was down throughout is skipped.
 
+A person gets one automatic check-in reminder a day, whoever set it: the organization's skips those their own
+reminder (bot/reminders) already reached today, and counts the rest as reminded, in the same transaction, so
+their own does not follow an hour later.
+
 Logs carry organization and job ids and counts; never a user id.
 """
 
@@ -15,13 +19,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
 from bot.clock import Clock
+from bot.db.models import User
 from bot.db.repositories.organizations import OrganizationRepository
-from bot.organizations.reminders.service import recipient_count, recipients_of
+from bot.db.repositories.reminders import ReminderRepository, not_reminded_on
+from bot.organizations.reminders.service import recipients_of
 from bot.organizations.service import local_day
 
 logger = logging.getLogger(__name__)
@@ -57,21 +64,28 @@ async def _fire(
         if not await OrganizationRepository(session).claim_reminder(organization_id, today):
             await session.rollback()
             return None  # another process (or an earlier look) took it
-        count = await recipient_count(session, organization_id, Audience.NOT_CHECKED_IN, today)
+        reminders = ReminderRepository(session)
+        recipients = and_(recipients_of(organization_id, Audience.NOT_CHECKED_IN, today), not_reminded_on(User, today))
+        count = await reminders.count(recipients)
         if not count:
             await session.commit()
-            logger.info("daily reminder of organization %s: everyone has checked in", organization_id)
+            logger.info("daily reminder of organization %s: nobody left to remind", organization_id)
             return Fired(organization_id, None, 0)
-        # start_broadcast commits: the claim and the job land together.
+        # The job's rows first: counting them as reminded takes them out of `recipients`.
         broadcast_id = await broadcast.start_broadcast(
             session,
             organization_id=organization_id,
             created_by=None,
             audience=Audience.NOT_CHECKED_IN,
             text=None,
-            recipients=recipients_of(organization_id, Audience.NOT_CHECKED_IN, today),
+            recipients=recipients,
             now=now,
+            commit=False,
         )
+        await reminders.count_as_reminded(recipients_of(organization_id, Audience.NOT_CHECKED_IN, today), today)
+        # The claim, the job and the marks land together.
+        await session.commit()
+        broadcast.wake_sender()
     logger.info("daily reminder of organization %s: job %s for %s people", organization_id, broadcast_id, count)
     return Fired(organization_id, broadcast_id, count)
 

@@ -127,7 +127,7 @@ def _running(pid: int) -> bool:
     return state != "Z"  # a zombie has ended; only its exit status waits to be collected
 
 
-@pytest.mark.parametrize("interrupt", ["ctrl+c", "kill -INT"])
+@pytest.mark.parametrize("interrupt", ["ctrl+c", "kill -INT", "kill -TERM"])
 async def test_without_a_token_the_bot_says_how_to_get_one_then_runs_the_sandbox_until_interrupted(
     tmp_path, interrupt: str
 ) -> None:
@@ -159,7 +159,7 @@ async def test_without_a_token_the_bot_says_how_to_get_one_then_runs_the_sandbox
                 if interrupt == "ctrl+c":
                     os.killpg(process.pid, signal.SIGINT)
                 else:  # only the sandbox hears it: it must stop the bot itself
-                    process.send_signal(signal.SIGINT)
+                    process.send_signal(signal.SIGTERM if interrupt == "kill -TERM" else signal.SIGINT)
                 rest, _ = await asyncio.wait_for(process.communicate(), 20)
         assert process.returncode == 0, rest.decode()
         assert "Traceback" not in rest.decode()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.service import Audience
-from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, Organization, Role, User
+from bot.db.models import AuditEntry, Broadcast, BroadcastRecipient, Notice, Organization, Role, User
 from bot.domain.answers import Contact, Symptom
 from bot.i18n import create_i18n
 from bot.organizations import export, scheduler
@@ -25,6 +25,8 @@ from bot.organizations.report import presenter as report_presenter
 from bot.organizations.report import service as report_service
 from bot.organizations.service import ListKind
 from bot.registration.service import submit_declaration
+from bot.reminders import service as personal_reminders
+from bot.reminders.presenter import composer as personal_composer
 from tests.stories import answers, check_in
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -293,6 +295,34 @@ async def test_the_daily_reminder_fires_once_a_day_to_those_not_checked_in(
     tomorrow = DAY + timedelta(days=1)
     fired = await scheduler.fire_due(session_factory, at(tomorrow, 8, 30), ZONE)
     assert [(item.organization_id, item.recipients) for item in fired] == [(organization.id, 3)]
+
+
+async def test_one_automatic_reminder_a_day_whether_the_organization_s_or_their_own(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Before: someone not green got their own 09:00 reminder after HR's 08:30 one, the same morning."""
+    organization = await create(session_factory, "A")
+    for user_id in (75, 76, 77):
+        await add_user(session_factory, user_id)
+        await declare(session_factory, user_id, YESTERDAY, contacts=frozenset({Contact.CONFIRMED_CASE}))
+    async with session_factory.begin() as session:
+        for user_id in (75, 76):
+            (await session.get(User, user_id)).organization_id = organization.id
+        (await session.get(User, 76)).reminded_on = DAY  # their own reminder came at 08:00
+        (await session.get(Organization, organization.id)).reminder_at = time(8, 30)
+
+    [fired] = await scheduler.fire_due(session_factory, at(DAY, 8, 31), ZONE)
+    assert fired.recipients == 1, "the one their own reminder reached already is not reminded twice"
+    async with session_factory() as session:
+        recipients = [row.user_id for row in await session.scalars(select(BroadcastRecipient))]
+    assert recipients == [75]
+
+    own = await personal_reminders.queue_due(
+        session_factory, personal_composer(create_i18n()), at(DAY, 9, 1), ZONE, personal_reminders.ReminderTimes()
+    )
+    assert own.reminded == 1, "only 77, outside the organization: 75 had the organization's reminder today"
+    async with session_factory() as session:
+        assert list(await session.scalars(select(Notice.user_id))) == [77]
 
 
 async def test_the_status_line_names_the_organization_in_the_readers_language(

@@ -146,11 +146,30 @@ class ReminderRepository:
         )
         return sorted((Due(user_id, language) for user_id, language in result), key=lambda due: due.user_id)
 
+    async def count(self, who: ColumnElement[bool]) -> int:
+        return int(await self._session.scalar(select(func.count()).select_from(User).where(who)) or 0)
+
+    async def count_as_reminded(self, who: ColumnElement[bool], today: date) -> int:
+        """Mark everyone matching `who` (a condition on users) as reminded today, in one statement: their own
+        reminder later that day then finds them taken. How many rows changed."""
+        result = await self._session.execute(
+            update(User)
+            .where(who, not_reminded_on(User, today))
+            .values(reminded_on=today)
+            .execution_options(synchronize_session=False)
+        )
+        return affected(result) or 0
+
+
+def not_reminded_on(person: type[User], today: date) -> ColumnElement[bool]:
+    """No check-in reminder of any kind yet today: their own, or their organization's daily one."""
+    return or_(person.reminded_on.is_(None), person.reminded_on < today)
+
 
 def _to_remind(person: type[User], today: date) -> tuple[ColumnElement[bool], ...]:
     """Not checked in today, not reminded today, not known to have blocked the bot."""
     return (
         or_(person.last_checkin_on.is_(None), person.last_checkin_on < today),
-        or_(person.reminded_on.is_(None), person.reminded_on < today),
+        not_reminded_on(person, today),
         person.unreachable_since.is_(None),
     )

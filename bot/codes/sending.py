@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Account
 from bot.clock import Clock
 from bot.codes import presenter, service
+from bot.codes.cache import CodeCache
 from bot.codes.keyboards import live_code_menu_button, why_keyboard
 from bot.codes.service import CodeSettings, CurrentCode
 from bot.menu import main_menu
@@ -38,6 +39,8 @@ class CodeService:
     settings: CodeSettings
     bot: Bot
     locale: str
+    # This process's codes (bot.codes.cache), when it is the only bot process.
+    cache: CodeCache | None = None
 
     async def send(
         self,
@@ -59,7 +62,7 @@ class CodeService:
         """
         session, settings, bot, locale, zone = self.session, self.settings, self.bot, self.locale, self.zone
         now = self.clock()
-        current = await service.current_code(session, account, locale, now, zone, settings)
+        current = await service.current_code(session, account, locale, now, zone, settings, self.cache)
         if current is None:
             await message.answer(presenter.no_code_yet(in_form))
             return None
@@ -87,7 +90,9 @@ class CodeService:
             reply_markup=keyboard,
         )
         if sent.photo:
-            await service.remember_file_id(session, account.id, current.code.token, sent.photo[-1].file_id, key)
+            await service.remember_file_id(
+                session, account.id, current.code.token, sent.photo[-1].file_id, key, self.cache
+            )
         if settings.webapp_url is not None and not member:
             # A new picture means a new code (a new day, colour or language): the menu button follows, in the
             # person's language, without a call on every code shown from the cache.
@@ -143,7 +148,15 @@ class CodeService:
 
 def code_service(data: dict[str, Any]) -> CodeService:
     """`Provide`'s factory: the update's session and language, the bot's clock, zone and settings."""
-    return CodeService(data["session"], data["clock"], data["zone"], data["code_settings"], data["bot"], data["locale"])
+    return CodeService(
+        data["session"],
+        data["clock"],
+        data["zone"],
+        data["code_settings"],
+        data["bot"],
+        data["locale"],
+        data.get("code_cache"),
+    )
 
 
 async def _set_menu_button(bot: Bot, chat_id: int, webapp_url: str) -> None:

@@ -37,6 +37,7 @@ from bot.broadcast.sender import Sender
 from bot.checkin import handlers as checkin
 from bot.clock import Clock, system_clock
 from bot.codes import handlers as codes
+from bot.codes.cache import CodeCache
 from bot.codes.service import CodeSettings
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory, create_storage_engine
@@ -180,6 +181,11 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory))
     # Process-local caches are only right while this is the only bot process; several share Redis.
     dispatcher.update.outer_middleware(AccountMiddleware(Accounts(cache_size=0 if settings.redis_url else 50_000)))
+    if not settings.redis_url:
+        engine = session_factory.kw.get("bind")
+        if isinstance(engine, AsyncEngine):
+            # An unchanged /code without a statement; it sees every write on this engine (bot/codes/cache.py).
+            dispatcher["code_cache"] = CodeCache().watch(engine)
     LocaleMiddleware(i18n).setup(dispatcher)
     # A health code is personal: in a group the form and the code would be shown to every member.
     dispatcher.message.filter(Has(F.chat.type == ChatType.PRIVATE))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
+from bot.codes.cache import CodeCache
 from bot.db.engine import one_statement_at_a_time
 from bot.db.models import Assessment, Code
 from bot.db.repositories.codes import CodeRepository
@@ -69,14 +70,26 @@ def _verifies(token: str, key: SigningKey, now: datetime) -> bool:
 
 
 async def current_code(
-    session: AsyncSession, account: Account, locale: str, now: datetime, zone: tzinfo, settings: CodeSettings
+    session: AsyncSession,
+    account: Account,
+    locale: str,
+    now: datetime,
+    zone: tzinfo,
+    settings: CodeSettings,
+    cache: CodeCache | None = None,
 ) -> CurrentCode | None:
     """The code to show now, renewed first if needed; None before the first declaration.
 
     A renewal re-derives the status first: the day may have changed the colour (the daily job may not
     have run yet), and the code carries the way to green as of today.
     Ends its transaction before returning, so no connection is held while the caller talks to Telegram.
+    With `cache` (one bot process, see bot.codes.cache) an unchanged code is shown without a statement.
     """
+    if cache is not None:
+        cached = cache.get(account.id)
+        if cached is not None and not needs_renewal(cached.code, cached.assessment, locale, now, zone, settings):
+            return CurrentCode(code=cached.code, assessment=cached.assessment, has_family=cached.has_family)
+        ticket = cache.ticket()
     codes = CodeRepository(session)
     # Nearly always the code is shown as it is: one statement, no transaction around it.
     switched = await one_statement_at_a_time(session)
@@ -91,6 +104,7 @@ async def current_code(
             # The renewal is several statements: its own transaction. (The read above took no locks either
             # way; the upsert below is what keeps two renewals from interleaving.)
             await session.commit()
+        cache = None  # the renewal's own writes drop the entry; the next /code reads it again
         reassessed = await reassess(session, account.id, now, zone, cause="daily")
         assessment = reassessed.row
         expires_at = now + settings.validity
@@ -112,6 +126,8 @@ async def current_code(
     # the file_id's image_key and loads the name itself in the rare case of a new drawing).
     name = await holder_name(session, account.id) if code.file_id is None else None
     await session.commit()
+    if cache is not None and code.file_id is not None:
+        cache.store(account.id, ticket, assessment, code, has_family)
     return CurrentCode(code=code, assessment=assessment, holder_name=name, has_family=has_family)
 
 
@@ -120,6 +136,15 @@ async def holder_name(session: AsyncSession, user_id: int) -> str:
     return await UserRepository(session).display_name(user_id) or ""
 
 
-async def remember_file_id(session: AsyncSession, user_id: int, token: str, file_id: str, image_key: str) -> None:
+async def remember_file_id(
+    session: AsyncSession,
+    user_id: int,
+    token: str,
+    file_id: str,
+    image_key: str,
+    cache: CodeCache | None = None,
+) -> None:
     await CodeRepository(session).remember_file_id(user_id, token, file_id, image_key)
     await session.commit()
+    if cache is not None:
+        cache.drawn(user_id, token, file_id, image_key)

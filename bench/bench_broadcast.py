@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -106,9 +107,9 @@ async def measure(
                 SenderSettings(in_flight=in_flight),
                 paid=paid,
             )
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await sender.drain()
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             async with sessions() as session:
                 counts = await progress(session, broadcast_id)
             async with sessions.begin() as session:
@@ -131,6 +132,8 @@ async def measure(
                 "too_many_requests": fake.limits.too_many_requests,
                 "progress_edits": edits,
                 "most_in_flight": fake.most_in_flight,
+                # This process's CPU (the sender and the fake both): a machine under load shows here.
+                "cpu_ms_per_message": cpu * 1000 / max(1, counts.sent),
             }
         finally:
             await bot.session.close()
@@ -168,7 +171,8 @@ def main() -> None:
                     f"429s: {figures['too_many_requests']:.0f}. Whole job: {figures['sent']:.0f} sent in "
                     f"{figures['seconds']:.1f} s ({figures['job_rate'] / arguments.rate:.1%}), "
                     f"{figures['progress_edits']:.0f} progress edits, "
-                    f"{figures['left'] + figures['failed']:.0f} not sent"
+                    f"{figures['left'] + figures['failed']:.0f} not sent; "
+                    f"{figures['cpu_ms_per_message']:.1f} ms CPU a message, load {os.getloadavg()[0]:.1f}"
                 )
 
 

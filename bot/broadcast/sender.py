@@ -338,6 +338,9 @@ class Sender:
             flight.unreserve()
             raise
         flight.start(recipient.id, self._send(job, recipient, chat_id, text, keyboard))
+        # Let the request go out now: the slot was taken for this moment, and a request that starts late
+        # may reach Telegram within a second of the chat's next one.
+        await asyncio.sleep(0)
 
     def _compose(
         self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]]
@@ -479,6 +482,7 @@ class Sender:
                         flight.unreserve()
                         raise
                 flight.start(notice.user_id, self._notice(notice, job_id))
+                await asyncio.sleep(0)  # the request goes out in the slot it took
                 await self._keep_notices(job_id)
             await flight.wait_all()
         finally:
@@ -618,6 +622,14 @@ class Sender:
                 )
             except TelegramRetryAfter as error:
                 self.retry_afters += 1
+                if self._paid:
+                    # An edit cannot be paid for: this 429 says the free 30 a second are used up by the
+                    # paid sends, not that they go too fast. Pausing them all would stall the broadcast;
+                    # a tick gives way, the summary waits on its own.
+                    if not final:
+                        return False
+                    await asyncio.sleep(error.retry_after)
+                    continue
                 await self._budget.pause(error.retry_after)
                 continue
             except AiogramError as error:

@@ -4,7 +4,8 @@ Both are off by default. With `FakeTelegram(rate_limit=RateLimit(per_second=30, 
 messages (send*, edit*, forward*, copy*) beyond 30 in any one second, or a second one in the same chat
 within a second, are answered 429 "Too Many Requests: retry after N" with `parameters.retry_after`, as
 Telegram does; a message carrying `allow_paid_broadcast` (Bot API 7.11: the bot pays 0.1 Star a message beyond
-the free 30/s) may be one of up to `paid_per_second` (1,000) in its second; `fake.limits.too_many_requests` counts those answers. `fake.limits.fail(...)` makes the
+the free 30/s) may be one of up to `paid_per_second` (1,000) in its second, while a message without it
+is refused once its second carries 30 of any kind (Telegram does not say; this is the cautious reading); `fake.limits.too_many_requests` counts those answers. `fake.limits.fail(...)` makes the
 next calls to a chat fail with a chosen error (a 500, a 400, a 429), for tests of retries.
 """
 

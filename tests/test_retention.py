@@ -169,3 +169,28 @@ async def test_an_override_for_someone_who_never_declared_outlives_the_purge(
         assert await _count(session, Assessment, 1) == 1
         assert (await session.get(User, 1)).colour == "red"
         assert (await session.get(User, 2)).colour is None
+
+
+async def test_a_family_member_s_records_are_purged_like_a_person_s(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A member (issue 16) is a holder like anyone: their old answers go at the same age; the parent's stay."""
+    async with session_factory.begin() as session:
+        session.add(_user(10, RECENT))
+        await session.flush()
+        member = _user(-11, OLD)
+        member.managed_by, member.relation = 10, "child"
+        session.add(member)
+        await session.flush()
+        await _code(session, await _declare(session, -11, OLD))
+        await _code(session, await _declare(session, 10, RECENT))
+
+    purged = await purge_expired(session_factory, MemoryStorage(), NOW, RETENTION)
+
+    assert (purged.checkins, purged.declarations, purged.assessments) == (1, 1, 1)
+    async with session_factory() as session:
+        counts = {
+            user: [await _count(session, model, user) for model in (Declaration, CheckIn, Assessment, Code)]
+            for user in (-11, 10)
+        }
+    assert counts == {-11: [0, 0, 0, 0], 10: [1, 1, 1, 1]}

@@ -20,6 +20,8 @@ from bot.appeals.keyboards import (
     AppealCallback,
     AppealReasonCallback,
     AppealStep,
+    MemberAppeal,
+    MemberAppealAction,
     ReviewAction,
     ReviewCallback,
     category_keyboard,
@@ -28,11 +30,13 @@ from bot.appeals.keyboards import (
     decision_keyboard,
     photo_keyboard,
     reasons_keyboard,
+    whose_keyboard,
     withdraw_keyboard,
 )
 from bot.appeals.presenter import NoticeWording
 from bot.appeals.service import AppealService
 from bot.domain.appeals import Category
+from bot.family.service import Member
 from bot.fsm import save_state
 from bot.menu import main_menu
 from bot.messages import drop_buttons, show_answer
@@ -56,6 +60,14 @@ class ReviewForm(StatesGroup):
 
 
 async def process_appeal(message: Message, state: FSMContext, account: Account | None, appeals: AppealService) -> None:
+    if account is None:
+        await message.answer(presenter.no_code())
+        return
+    # With family members, whose colour is asked first (issue 16); without, the appeal starts at once.
+    members = await appeals.members(account.id)
+    if members:
+        await message.answer(presenter.choose_whose(), reply_markup=whose_keyboard(members))
+        return
     await _start(message, state, account, appeals)
 
 
@@ -67,32 +79,78 @@ async def process_this_is_wrong(
         await _start(callback.message, state, account, appeals)
 
 
-async def _start(message: Message, state: FSMContext, account: Account | None, appeals: AppealService) -> None:
+async def process_member_appeal(
+    callback: CallbackQuery,
+    callback_data: MemberAppeal,
+    state: FSMContext,
+    account: Account | None,
+    appeals: AppealService,
+) -> None:
+    """A family member's appeal, started or withdrawn by the account managing them."""
+    message = callback.message
+    if account is None or not isinstance(message, Message):
+        await _stale(callback)
+        return
+    try:
+        member = await appeals.member(account.id, callback_data.member)
+    except service.NotYours:
+        await _stale(callback)
+        return
+    await callback.answer()
+    if callback_data.action is MemberAppealAction.WITHDRAW:
+        done = await appeals.withdraw(account.id, holder_id=member.id)
+        answer = presenter.withdrawn() if done else presenter.nothing_to_withdraw()
+        await show_answer(message, presenter.for_member(member.name, answer))
+        return
+    await _start(message, state, account, appeals, member)
+
+
+async def _start(
+    message: Message,
+    state: FSMContext,
+    account: Account | None,
+    appeals: AppealService,
+    member: Member | None = None,
+) -> None:
     if account is None:
         await message.answer(presenter.no_code())
         return
+    holder = account.id if member is None else member.id
+    name = member.name if member is not None else None
     try:
-        current = await appeals.contestable(account.id)
+        current = await appeals.contestable_for(account.id, holder)
+    except service.NotYours:
+        await message.answer(presenter.stale_button())
+        return
     except service.NothingToAppeal:
-        await message.answer(presenter.nothing_to_appeal())
+        answer = presenter.nothing_to_appeal() if member is None else presenter.member_nothing_to_appeal(name)
+        await message.answer(answer)
         return
     if current.open_appeal is not None:
         text = presenter.under_review(current.open_appeal, account.language, appeals.zone)
-        await message.answer(text, reply_markup=withdraw_keyboard())
+        if member is not None:
+            text = presenter.for_member(name, text)
+        await message.answer(text, reply_markup=withdraw_keyboard(None if member is None else member.id))
         return
-    await save_state(state, AppealForm.reason, {"appeal_reasons": list(current.reasons)})
-    await message.answer(presenter.choose_reason(), reply_markup=reasons_keyboard(current.reasons))
+    # The holder rides in the conversation (the account's own store) and is checked again on submit.
+    data = {"appeal_reasons": list(current.reasons), "appeal_holder": holder, "appeal_name": name}
+    await save_state(state, AppealForm.reason, data)
+    question = presenter.choose_reason() if member is None else presenter.member_choose_reason(name)
+    await message.answer(question, reply_markup=reasons_keyboard(current.reasons))
 
 
 async def process_reason(callback: CallbackQuery, callback_data: AppealReasonCallback, state: FSMContext) -> None:
-    reasons = (await state.get_data()).get("appeal_reasons") or []
+    data = await state.get_data()
+    reasons = data.get("appeal_reasons") or []
     if await state.get_state() != AppealForm.reason.state or callback_data.index >= len(reasons):
         await _stale(callback)
         return
     await callback.answer()
     reason = reasons[callback_data.index]
     if isinstance(callback.message, Message):
-        await show_answer(callback.message, presenter.choose_reason() + "\n✅ " + presenter.reason_label(reason))
+        name = data.get("appeal_name")
+        question = presenter.member_choose_reason(name) if name is not None else presenter.choose_reason()
+        await show_answer(callback.message, question + "\n✅ " + presenter.reason_label(reason))
         await callback.message.answer(presenter.ask_text(service.MAX_TEXT_LENGTH))
     await save_state(state, AppealForm.text, {"appeal_reason": reason})
 
@@ -176,17 +234,32 @@ async def _confirm(message: Message, state: FSMContext) -> None:
 async def _submit(message: Message, state: FSMContext, account: Account, appeals: AppealService) -> None:
     data = await state.get_data()
     await state.clear()
+    holder = data.get("appeal_holder")
+    name = data.get("appeal_name")
     try:
-        appeal = await appeals.submit(account.id, data["appeal_reason"], data["appeal_text"], data.get("appeal_photo"))
+        appeal = await appeals.submit(
+            account.id,
+            data["appeal_reason"],
+            data["appeal_text"],
+            data.get("appeal_photo"),
+            holder_id=holder if isinstance(holder, int) else None,
+        )
+    except service.NotYours:
+        answer = presenter.stale_button()
     except service.AlreadyOpen:
         answer = presenter.already_open()
     except service.NotOnRecord:
         answer = presenter.not_on_record()
     except service.NothingToAppeal:
-        answer = presenter.nothing_to_appeal()
+        answer = presenter.nothing_to_appeal() if name is None else presenter.member_nothing_to_appeal(name)
     else:
-        answer = presenter.submitted(appeal, account.language, appeals.zone)
-    await show_answer(message, answer)
+        if name is None and appeal.user_id == account.id:
+            answer = presenter.submitted(appeal, account.language, appeals.zone)
+        else:
+            answer = presenter.member_submitted(name, appeal, account.language, appeals.zone)
+        await show_answer(message, answer)
+        return
+    await show_answer(message, answer if name is None else presenter.for_member(name, answer))
 
 
 async def process_appeal_cancel(message: Message, state: FSMContext) -> None:
@@ -326,6 +399,7 @@ def create_router() -> Router:
     router.message.register(process_appeal_cancel, StateFilter(ReviewForm), Command("cancel"))
     router.callback_query.register(process_step, AppealCallback.filter())
     router.callback_query.register(process_reason, AppealReasonCallback.filter())
+    router.callback_query.register(process_member_appeal, MemberAppeal.filter())
     router.callback_query.register(process_review, ReviewCallback.filter())
     router.message.register(process_text, StateFilter(AppealForm.text), F.text, _not_a_command)
     router.message.register(process_text_not_text, StateFilter(AppealForm.text), _not_a_command)

@@ -14,8 +14,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.appeals import presenter
 from bot.appeals.service import GRANT_DAYS
-from bot.callbacks import ButtonNumber
+from bot.callbacks import ButtonNumber, MemberNumber
 from bot.domain.appeals import Category
+from bot.family.service import Member
 
 
 class AppealStep(StrEnum):
@@ -30,6 +31,19 @@ class AppealCallback(CallbackData, prefix="apl"):
     """The person's own appeal; no user id: the handler always reads the sender's account."""
 
     step: AppealStep
+
+
+class MemberAppealAction(StrEnum):
+    START = "start"
+    WITHDRAW = "withdraw"
+
+
+class MemberAppeal(CallbackData, prefix="aplm"):
+    """A family member's appeal, made by the account managing them (issue 16). The member id is looked up
+    among the presser's own members on every press: anyone else's finds nothing (a stale button)."""
+
+    action: MemberAppealAction
+    member: MemberNumber
 
 
 class AppealReasonCallback(CallbackData, prefix="aplr"):
@@ -57,9 +71,14 @@ class ReviewCallback(CallbackData, prefix="rev"):
 CATEGORY_ORDER = tuple(Category)
 
 
-def this_is_wrong_keyboard() -> InlineKeyboardMarkup:
+def this_is_wrong_keyboard(member: int | None = None) -> InlineKeyboardMarkup:
+    """Under a yellow or red status: one's own appeal, or (`member`) a family member's."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("This is wrong"), callback_data=AppealCallback(step=AppealStep.START))
+    if member is None:
+        builder.button(text=_("This is wrong"), callback_data=AppealCallback(step=AppealStep.START))
+    else:
+        start = MemberAppeal(action=MemberAppealAction.START, member=member)
+        builder.button(text=_("This is wrong"), callback_data=start)
     return builder.as_markup()
 
 
@@ -87,9 +106,26 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def withdraw_keyboard() -> InlineKeyboardMarkup:
+def withdraw_keyboard(member: int | None = None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Withdraw my appeal"), callback_data=AppealCallback(step=AppealStep.WITHDRAW))
+    if member is None:
+        builder.button(text=_("Withdraw my appeal"), callback_data=AppealCallback(step=AppealStep.WITHDRAW))
+    else:
+        withdraw = MemberAppeal(action=MemberAppealAction.WITHDRAW, member=member)
+        builder.button(text=_("Withdraw the appeal"), callback_data=withdraw)
+    return builder.as_markup()
+
+
+def whose_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
+    """/appeal with family members: one's own colour (the "This is wrong" step) or a member's."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("My own colour"), callback_data=AppealCallback(step=AppealStep.START))
+    for member in members:
+        builder.button(
+            text=_plain(presenter.member_label(member.name)),
+            callback_data=MemberAppeal(action=MemberAppealAction.START, member=member.id),
+        )
+    builder.adjust(1)
     return builder.as_markup()
 
 

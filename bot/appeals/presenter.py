@@ -39,6 +39,36 @@ def no_code() -> str:
     return _("You have no code yet. Send /start to answer the health questions.")
 
 
+def choose_whose() -> str:
+    return _("<b>Appeal</b>\nWhose colour do you want to appeal?")
+
+
+def member_label(name: str | None) -> str:
+    return _("The colour of {name}").format(name=escape(name or "…"))
+
+
+def for_member(name: str | None, text: str) -> str:
+    """An answer about a family member's appeal: headed with their name, as their notices are."""
+    return f"👤 <b>{escape(name or '…')}</b>\n{text}"
+
+
+def member_nothing_to_appeal(name: str | None) -> str:
+    return _("The code of {name} is green: there is no reason on record to appeal.").format(name=escape(name or "…"))
+
+
+def member_choose_reason(name: str | None) -> str:
+    return _(
+        "<b>Appeal for {name}</b>\nWhich reason for their colour do you think is wrong? A reviewer will look at "
+        "it and answer you here."
+    ).format(name=escape(name or "…"))
+
+
+def member_submitted(name: str | None, appeal: Appeal, locale: str, zone: tzinfo) -> str:
+    return _("The appeal for {name} was sent. A reviewer will answer here by {due}.").format(
+        name=escape(name or "…"), due=format_moment(appeal.due_at, locale, zone)
+    )
+
+
 def choose_reason() -> str:
     return _(
         "<b>Appeal</b>\nWhich reason for your colour do you think is wrong? A reviewer will look at it and "
@@ -96,6 +126,10 @@ def already_open() -> str:
 
 def not_on_record() -> str:
     return _("That reason is no longer on your record. Send /appeal to see the reasons that are.")
+
+
+def stale_button() -> str:
+    return _("That button belongs to an earlier message.")
 
 
 def cancelled() -> str:

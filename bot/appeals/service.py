@@ -31,6 +31,7 @@ from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
 from bot.domain.appeals import Category
 from bot.domain.status import OverrideCategory, status_at
+from bot.family import service as family
 from bot.overrides import service as overrides
 from bot.roles.service import RoleName, deny, is_admin, may_review
 from bot.status.service import load_history, local_day
@@ -55,6 +56,10 @@ class NothingToAppeal(Exception):
 
 class AlreadyOpen(Exception):
     """One open appeal per person."""
+
+
+class NotYours(Exception):
+    """A family member id that is not one of the account's own members (a forged button): nothing is read."""
 
 
 class NotOnRecord(Exception):
@@ -125,8 +130,10 @@ async def submit(
     now: datetime,
     zone: tzinfo,
     hours: int,
+    actor_id: int | None = None,
 ) -> Appeal:
-    """Record an appeal; raises AlreadyOpen, NotOnRecord or NothingToAppeal, changing nothing."""
+    """Record an appeal; raises AlreadyOpen, NotOnRecord or NothingToAppeal, changing nothing. `actor_id`
+    is who made it when that is not the holder: the parent of a family member, on the record."""
     current = await contestable(session, user_id, now, zone)
     if current.open_appeal is not None:
         raise AlreadyOpen
@@ -148,16 +155,18 @@ async def submit(
         # A second submission that raced the first past the check above.
         await session.rollback()
         raise AlreadyOpen from None
-    await AuditRepository(session).add(now, user_id, "appeal", user_id, {"appeal": appeal.id, "reason": reason})
+    actor = user_id if actor_id is None else actor_id
+    await AuditRepository(session).add(now, actor, "appeal", user_id, {"appeal": appeal.id, "reason": reason})
     await session.commit()
     return appeal
 
 
-async def withdraw(session: AsyncSession, user_id: int, now: datetime) -> bool:
+async def withdraw(session: AsyncSession, user_id: int, now: datetime, actor_id: int | None = None) -> bool:
     """Withdraw the person's open appeal; False when there was none (decided meanwhile, say)."""
     appeal_id = await AppealRepository(session).withdraw(user_id, now)
     if appeal_id is not None:
-        await AuditRepository(session).add(now, user_id, "appeal_withdrawn", user_id, {"appeal": appeal_id})
+        actor = user_id if actor_id is None else actor_id
+        await AuditRepository(session).add(now, actor, "appeal_withdrawn", user_id, {"appeal": appeal_id})
     await session.commit()
     return appeal_id is not None
 
@@ -316,6 +325,14 @@ async def _check_appeal(
         raise NotAllowed
 
 
+async def check_holder(session: AsyncSession, account_id: int, holder_id: int) -> None:
+    """`holder_id` is the account itself or one of its own family members; raises NotYours otherwise, so a
+    forged or someone else's member id is treated like a stale button and nothing of theirs is read."""
+    if holder_id != account_id and await family.member(session, account_id, holder_id) is None:
+        await session.commit()
+        raise NotYours
+
+
 async def appeals_of(session: AsyncSession, user_id: int) -> Sequence[Appeal]:
     """For /history and /mydata: the person's appeals, oldest first."""
     return await AppealRepository(session).of_user(user_id)
@@ -336,11 +353,39 @@ class AppealService:
     async def contestable(self, user_id: int) -> Contestable:
         return await contestable(self.session, user_id, self.clock(), self.zone)
 
-    async def submit(self, user_id: int, reason: str, text: str, photo_file_id: str | None) -> Appeal:
-        return await submit(self.session, user_id, reason, text, photo_file_id, self.clock(), self.zone, self.hours)
+    async def members(self, account_id: int) -> list[family.Member]:
+        """Whose colour the account may appeal besides its own (issue 16)."""
+        return await family.list_members(self.session, account_id)
 
-    async def withdraw(self, user_id: int) -> bool:
-        return await withdraw(self.session, user_id, self.clock())
+    async def member(self, account_id: int, member_id: int) -> family.Member:
+        """The account's own member; raises NotYours for anyone else's (or nobody's) id."""
+        found = await family.find_member(self.session, account_id, member_id)
+        if found is None:
+            raise NotYours
+        return found
+
+    async def contestable_for(self, account_id: int, holder_id: int) -> Contestable:
+        """`contestable` of the account or one of its members; raises NotYours for anyone else."""
+        await check_holder(self.session, account_id, holder_id)
+        return await contestable(self.session, holder_id, self.clock(), self.zone)
+
+    async def submit(
+        self, user_id: int, reason: str, text: str, photo_file_id: str | None, holder_id: int | None = None
+    ) -> Appeal:
+        """The account's appeal, or (`holder_id`) one of its members', checked here again: the conversation's
+        data is the account's own, but the check belongs with the use case."""
+        if holder_id is None or holder_id == user_id:
+            return await submit(self.session, user_id, reason, text, photo_file_id, self.clock(), self.zone, self.hours)
+        await check_holder(self.session, user_id, holder_id)
+        return await submit(
+            self.session, holder_id, reason, text, photo_file_id, self.clock(), self.zone, self.hours, user_id
+        )
+
+    async def withdraw(self, user_id: int, holder_id: int | None = None) -> bool:
+        if holder_id is None or holder_id == user_id:
+            return await withdraw(self.session, user_id, self.clock())
+        await check_holder(self.session, user_id, holder_id)
+        return await withdraw(self.session, holder_id, self.clock(), user_id)
 
     async def may_review(self, actor_id: int) -> bool:
         return await may_review(self.session, actor_id, self.admin_ids)

@@ -23,7 +23,7 @@ from bot.fsm import save_state
 from bot.menu import CHECK_IN, main_menu
 from bot.messages import drop_buttons, show_answer
 from bot.middlewares import Provide
-from bot.registration.form import Forms, forms_of, resume_form, start_form
+from bot.registration.form import Forms, check_in_everyone, forms_of, resume_form, start_form
 from bot.registration.keyboards import CANCEL
 from bot.registration.questions import Purpose, Registration, WizardData
 from bot.reminders.keyboards import ReminderAction, ReminderButton
@@ -85,6 +85,27 @@ async def process_checkin_for(
         return
     await save_state(state, CheckIn.changed, {"member": member.id})
     await message.answer(question_text(already, member.name or ""), reply_markup=changed_keyboard())
+
+
+async def process_everyone(
+    callback: CallbackQuery, session: AsyncSession, account: Account | None, forms: Forms
+) -> None:
+    """ "Check in everyone": the presser, then each of their own members (read here, from the server, never
+    from the button, which carries no id)."""
+    message = callback.message
+    members = await family.list_members(session, account.id) if account is not None else []
+    if not members or not isinstance(message, Message):
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    if await forms.state.get_state() in Registration:
+        wizard = WizardData.load(await forms.state.get_data())
+        if wizard.purpose is Purpose.DECLARATION:
+            await message.answer(_("Please finish these questions first, or send /cancel."))
+            return
+    await drop_buttons(message)
+    if not await check_in_everyone(forms.finishing(message), forms.finish, [member.id for member in members]):
+        await message.answer(_("You have no code yet. Send /start to answer the health questions."))
 
 
 async def process_start_button(
@@ -204,6 +225,7 @@ def create_router() -> Router:
         otherwise=answer_button_send_start,
     )
     router.callback_query.register(process_reminder_button, ReminderButton.filter(F.action == ReminderAction.CHECK_IN))
+    router.callback_query.register(process_everyone, CheckInCallback.filter(F.answer == CheckInAnswer.EVERYONE))
     router.callback_query.register(process_changed_answer, CheckInCallback.filter())
     router.callback_query.register(process_checkin_for, CheckInFor.filter())
     router.message.register(process_cancel, StateFilter(CheckIn.changed), Words(CANCEL, "cancel", "取消"))

@@ -16,6 +16,8 @@ class CheckInAnswer(StrEnum):
     SAME = "same"
     CHANGED = "changed"
     CANCEL = "cancel"
+    # Under the family members' buttons: the account and each member in turn (issue 16).
+    EVERYONE = "everyone"
 
 
 class CheckInCallback(CallbackData, prefix="chk"):
@@ -29,15 +31,19 @@ class CheckInFor(CallbackData, prefix="chkfor"):
 
 
 def members_keyboard(members: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    everyone = CheckInCallback(answer=CheckInAnswer.EVERYONE).pack()
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("Check in for {name}").format(name=name or "…"),
-                    callback_data=CheckInFor(member=member_id).pack(),
-                )
-            ]
-            for member_id, name in members
+            [InlineKeyboardButton(text="👨‍👩‍👧 " + _("Check in everyone"), callback_data=everyone)],
+            *(
+                [
+                    InlineKeyboardButton(
+                        text=_("Check in for {name}").format(name=name or "…"),
+                        callback_data=CheckInFor(member=member_id).pack(),
+                    )
+                ]
+                for member_id, name in members
+            ),
         ]
     )
 

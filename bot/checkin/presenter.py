@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
@@ -34,6 +35,17 @@ def question_text(already_today: bool, member_name: str | None = None) -> str:
     lines = [title(member_name), question]
     if already_today:
         lines += ["", already]
+    return "\n".join(lines)
+
+
+def family_summary_text(done: list[dict[str, Any]]) -> str:
+    """The end of "Check in everyone": each person checked in and their colour now (the account first)."""
+    lines = [_("<b>Family check-in done</b>")]
+    for person in done:
+        name = person.get("name")
+        who = _("You") if name is None else escape(str(name))
+        lines.append(_("{name}: {colour}").format(name=who, colour=colour_line(str(person.get("colour")))))
+    lines += ["", _("Send /code for everyone's codes.")]
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from bot.accounts import Account
 from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
 from bot.family import service as family
-from bot.family.keyboards import MemberCode, family_keyboard
+from bot.family.keyboards import AllCodes, MemberCode, family_keyboard
 from bot.filters import Words
 from bot.menu import SHOW_CODE
 from bot.middlewares import Provide
@@ -30,7 +30,24 @@ async def show_code(
     members = await family.list_members(session, account.id) if shown is None or shown.has_family else []
     if members:
         # Their own code first (the one shown at a gate most); the family's one press away.
-        await message.answer(family_presenter.choose_code(), reply_markup=family_keyboard(members, can_add=False))
+        keyboard = family_keyboard(members, can_add=False, all_codes=True)
+        await message.answer(family_presenter.choose_code(), reply_markup=keyboard)
+
+
+async def show_all_codes(
+    callback: CallbackQuery, session: AsyncSession, account: Account | None, codes: CodeService
+) -> None:
+    """ "All codes": the presser's own code and each of their own members' (read now, on the server), as one
+    album; no family (a stranger pressing a forged button) is a stale button."""
+    message = callback.message
+    members = await family.list_members(session, account.id) if account is not None else []
+    if account is None or not members or message is None:
+        await callback.answer(_("That button belongs to an earlier message."))
+        return
+    await callback.answer()
+    own = await codes.holder_name(account.id)
+    holders = [(account, own)] + [(family.holder(m, account.language), m.name or "") for m in members]
+    await codes.send_album(message, holders)
 
 
 async def show_member_code(
@@ -124,4 +141,5 @@ def create_router() -> Router:
     # Outside any conversation only: mid-form or while HR writes a reminder, "…'s code" is their text.
     for_account_holders(router.message, show_member_code_by_name, StateFilter(None), MemberCodeByName())
     router.callback_query.register(show_member_code, MemberCode.filter())
+    router.callback_query.register(show_all_codes, AllCodes.filter())
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, tzinfo
+from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
@@ -24,6 +25,11 @@ def caption(current: CurrentCode, locale: str, now: datetime, zone: tzinfo) -> s
             _("Shown at {moment}").format(moment=format_moment(now, locale, zone)),
         ]
     )
+
+
+def album_caption(name: str, current: CurrentCode, locale: str, now: datetime, zone: tzinfo) -> str:
+    """A code in an album of the family's codes: whose it is above the single code's caption."""
+    return f"<b>{escape(name or '…')}</b>\n" + caption(current, locale, now, zone)
 
 
 def explanation(current: CurrentCode, locale: str, now: datetime, zone: tzinfo, about_them: bool = False) -> str:

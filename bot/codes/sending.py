@@ -6,13 +6,15 @@ Handlers of other features (the form, a check-in) import this instead of codes/h
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.types import BufferedInputFile, InaccessibleMessage, Message
+from aiogram.types import BufferedInputFile, InaccessibleMessage, InputMediaPhoto, Message
+from aiogram.types.media_union import MediaUnion
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
@@ -91,6 +93,52 @@ class CodeService:
             # person's language, without a call on every code shown from the cache.
             await _set_menu_button(bot, message.chat.id, settings.webapp_url)
         return current
+
+    async def holder_name(self, user_id: int) -> str:
+        """The name on a holder's code (the caption of their picture in an album)."""
+        name = await service.holder_name(self.session, user_id)
+        await self.session.commit()
+        return name
+
+    async def send_album(self, message: Message | InaccessibleMessage, holders: Sequence[tuple[Account, str]]) -> None:
+        """Several codes as one album (the account's and its family members'), each photo captioned with the
+        holder's name and colour. A picture unchanged since it was last drawn goes by its file_id, as a single
+        code does; the others are drawn and their new file_ids remembered. `holders` are (holder, name)."""
+        session, settings, bot, locale, zone = self.session, self.settings, self.bot, self.locale, self.zone
+        now = self.clock()
+        shown: list[tuple[Account, service.CurrentCode, str, str]] = []
+        for holder, name in holders:
+            current = await service.current_code(session, holder, locale, now, zone, settings)
+            if current is not None:
+                shown.append((holder, current, name, presenter.image_key(current, zone, settings)))
+        if len(shown) < 2:  # an album is 2 to 10 pictures; one code alone is shown as ever
+            for holder, _current, _name, _key in shown:
+                await self.send(message, holder, member=holder.id != holders[0][0].id)
+            if not shown:
+                await message.answer(presenter.no_code_yet(False))
+            return
+        try:
+            sent = await bot.send_media_group(message.chat.id, self._album(shown, now, cached=True))
+        except TelegramBadRequest:  # Telegram no longer knows a file: every picture is drawn again
+            sent = await bot.send_media_group(message.chat.id, self._album(shown, now, cached=False))
+        for (holder, current, _name, key), photo in zip(shown, sent, strict=False):
+            if photo.photo and photo.photo[-1].file_id != presenter.cached_file_id(current, key):
+                await service.remember_file_id(session, holder.id, current.code.token, photo.photo[-1].file_id, key)
+
+    def _album(
+        self, shown: Sequence[tuple[Account, service.CurrentCode, str, str]], now: datetime, cached: bool
+    ) -> list[MediaUnion]:
+        album: list[MediaUnion] = []
+        for _holder, current, name, key in shown:
+            caption = presenter.album_caption(name, current, self.locale, now, self.zone)
+            file_id = presenter.cached_file_id(current, key) if cached else None
+            if file_id is not None:
+                album.append(InputMediaPhoto(media=file_id, caption=caption))
+            else:
+                png = presenter.render(current, name, self.zone, self.settings)
+                picture = BufferedInputFile(png, filename="health-code.png")
+                album.append(InputMediaPhoto(media=picture, caption=caption))
+        return album
 
 
 def code_service(data: dict[str, Any]) -> CodeService:

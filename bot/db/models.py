@@ -375,13 +375,15 @@ class Verification(Base):
     __tablename__ = "verifications"
     __table_args__ = (
         Index("ix_verifications_holder_id_at", "holder_id", "at"),
+        # A staff member's checks today (the scanner's counter): today's rows only, not their whole history.
+        Index("ix_verifications_staff_id_at", "staff_id", "at"),
         # The retention purge deletes by age.
         Index("ix_verifications_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     at: Mapped[datetime]
-    staff_id: Mapped[int] = mapped_column(index=True)
+    staff_id: Mapped[int]
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The token's own times, to tell which image was shown; no token text is kept.
     token_issued_at: Mapped[datetime | None]
@@ -499,6 +501,9 @@ class Notice(Base):
     # The process sending it and until when: a crashed process's notice is sent again once this passes.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
+    # A family member's notice, sent to the chat of the account managing them (`user_id`): the member it is
+    # about, so taking it back finds it, and finds only it (not the parent's own, nor a sibling's).
+    about_id: Mapped[int | None]
 
 
 # Written as SQL text for the same reason as NOT_GREEN: the partial indexes below must match the queries.

@@ -30,6 +30,10 @@ class MemberCode(CallbackData, prefix="famcode"):
     member: MemberNumber
 
 
+class AllCodes(CallbackData, prefix="famall"):
+    """The account's code and every member's as one album (bot/codes); carries no id: the presser's own."""
+
+
 class MemberStatus(CallbackData, prefix="famstat"):
     """Show this member's /status (bot/status)."""
 
@@ -60,8 +64,10 @@ def history_keyboard(members: Sequence[Member]) -> InlineKeyboardMarkup:
     return _member_keyboard(members, presenter.history_label, lambda member: MemberHistory(member=member))
 
 
-def family_keyboard(members: Sequence[Member], can_add: bool) -> InlineKeyboardMarkup:
+def family_keyboard(members: Sequence[Member], can_add: bool, all_codes: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    if all_codes and members:
+        builder.button(text="🗂 " + presenter.all_codes_label(), callback_data=AllCodes())
     for member in members:
         builder.button(text=presenter.show_code_label(member), callback_data=MemberCode(member=member.id))
     if can_add:

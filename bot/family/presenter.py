@@ -57,6 +57,10 @@ def show_code_label(member: Member) -> str:
     return _("Show {name}'s code").format(name=member.name or "…")
 
 
+def all_codes_label() -> str:
+    return _("All codes")
+
+
 def status_label(member: Member) -> str:
     return _("Status of {name}").format(name=member.name or "…")
 

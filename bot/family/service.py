@@ -171,3 +171,17 @@ async def new_member_form(session: AsyncSession, manager_id: int) -> dict[str, A
     answers = await default_contact(session, manager_id) if await can_add(session, manager_id) else None
     await session.commit()
     return answers
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyService:
+    """The family's read use cases bound to one update's session (built by `Provide`), so a handler asks for
+    this one thing; each still takes the manager's id and finds only that account's own members."""
+
+    session: AsyncSession
+
+    async def list_members(self, manager_id: int) -> list[Member]:
+        return await list_members(self.session, manager_id)
+
+    async def room_for_another(self, manager_id: int) -> bool:
+        return await room_for_another(self.session, manager_id)

@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.organizations import presenter as common_presenter
 from bot.organizations.keyboards import organization_choice
-from bot.organizations.report import service as report_service
+from bot.organizations.report.service import Reports
 from bot.organizations.service import Attempt, OrganizationSummary
 from bot.roles.service import is_admin
 
@@ -20,30 +18,25 @@ from bot.roles.service import is_admin
 
 
 async def choose_one(
-    message: Message,
-    action: str,
-    attempted: Attempt,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    locale: str,
-    value: str = "",
+    message: Message, attempted: Attempt, reports: Reports, locale: str, value: str = ""
 ) -> OrganizationSummary | None:
-    """The one organization the sender may act on; with several, the buttons to choose (and None)."""
+    """The one organization the sender may act on for `attempted` (report, remind or schedule); with several,
+    the buttons to choose (and None)."""
     assert message.from_user is not None
     actor = message.from_user.id
-    organizations = await report_service.organizations_for(session, actor, admin_ids)
+    organizations = await reports.organizations_for(actor)
     if not organizations:
-        if is_admin(actor, admin_ids):
+        if reports.is_admin(actor):
             await message.answer(common_presenter.no_organizations())
         else:
-            await report_service.refuse(session, actor, attempted, clock())
+            await reports.refuse(actor, attempted)
             await message.answer(common_presenter.only_hr())
         return None
     if len(organizations) == 1:
         return organizations[0]
     await message.answer(
-        common_presenter.choose_organization(), reply_markup=organization_choice(action, organizations, locale, value)
+        common_presenter.choose_organization(),
+        reply_markup=organization_choice(attempted, organizations, locale, value),
     )
     return None
 

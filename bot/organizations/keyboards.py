@@ -18,15 +18,18 @@ from bot.organizations.invites import presenter as invites_presenter
 from bot.organizations.reminders import presenter as reminders_presenter
 from bot.organizations.report import presenter as report_presenter
 from bot.organizations.report.service import MemberPage, Report
-from bot.organizations.service import ListKind, OrganizationSummary
+from bot.organizations.service import Attempt, ListKind, OrganizationSummary
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
 class OrgChoice(CallbackData, prefix="orgpick"):
-    """An organization chosen for `action` ("report", "remind", "schedule"); `value` is a schedule ("0830", "off")."""
+    """An organization chosen for `action` (report, remind or schedule); `value` is a schedule ("0830", "off").
 
-    action: str
+    Typed, so the router picks the handler by `action` and any other is answered by the fallback as a button
+    of an earlier message; the text on the wire is as before ("orgpick:report:5:")."""
+
+    action: Attempt
     org: ButtonNumber
     value: str = ""
 
@@ -39,7 +42,7 @@ class MemberList(CallbackData, prefix="hrlist"):
     """
 
     org: ButtonNumber
-    kind: str
+    kind: ListKind
     page: ButtonNumber = 0
     nav: ButtonNumber = 0
     after: HolderNumber = 0
@@ -102,7 +105,7 @@ class InviteAgree(CallbackData, prefix="invok"):
 
 
 def organization_choice(
-    action: str, organizations: list[OrganizationSummary], locale: str, value: str = ""
+    action: Attempt, organizations: list[OrganizationSummary], locale: str, value: str = ""
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for organization in organizations:
@@ -119,15 +122,17 @@ def report_keyboard(report: Report) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=report_presenter.list_button(ListKind.NOT_CHECKED_IN, report.not_checked_in),
-        callback_data=MemberList(org=organization, kind=ListKind.NOT_CHECKED_IN.value),
+        callback_data=MemberList(org=organization, kind=ListKind.NOT_CHECKED_IN),
     )
     builder.button(
         text=report_presenter.list_button(ListKind.NOT_GREEN, report.not_green),
-        callback_data=MemberList(org=organization, kind=ListKind.NOT_GREEN.value),
+        callback_data=MemberList(org=organization, kind=ListKind.NOT_GREEN),
     )
     builder.button(text=report_presenter.csv_button(), callback_data=MemberCsv(org=organization))
     builder.button(text=report_presenter.xlsx_button(), callback_data=MemberXlsx(org=organization))
-    builder.button(text=report_presenter.remind_button(), callback_data=OrgChoice(action="remind", org=organization))
+    builder.button(
+        text=report_presenter.remind_button(), callback_data=OrgChoice(action=Attempt.REMIND, org=organization)
+    )
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
@@ -135,7 +140,7 @@ def report_keyboard(report: Report) -> InlineKeyboardMarkup:
 def page_keyboard(page: MemberPage) -> InlineKeyboardMarkup | None:
     if page.pages <= 1 or not page.members:
         return None
-    organization, kind = page.organization.id, page.kind.value
+    organization, kind = page.organization.id, page.kind
     builder = InlineKeyboardBuilder()
     if page.page > 0:
         builder.button(

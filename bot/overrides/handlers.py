@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.codes.service import CodeSettings
 from bot.domain.answers import Colour
 from bot.domain.status import ADMIN_CATEGORIES, OverrideCategory
 from bot.messages import drop_buttons
@@ -24,8 +25,7 @@ from bot.middlewares import Provide
 from bot.overrides import presenter, service
 from bot.overrides.keyboards import CANCEL, OverrideChoice, category_keyboard
 from bot.overrides.service import OverrideService
-from bot.roles.presenter import person
-from bot.roles.targets import find_person
+from bot.roles.targets import look_up_holder
 from bot.status.service import local_day
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,14 @@ async def process_override(
         return
     target, word = parts[0], parts[1].lower()
     # The Telegram lookup stays here: services import nothing of Telegram.
-    user_id = await find_person(overrides.session, bot, target)
+    lookup = await look_up_holder(overrides.session, bot, target, overrides.keys, int(now.timestamp()))
+    user_id = lookup.user_id
+    if user_id is None and lookup.code:
+        await message.answer(presenter.unknown_code())
+        return
+    if user_id is None and lookup.member_name is not None:
+        await message.answer(presenter.unknown_member(target.partition("/")[0], lookup.member_name))
+        return
     if user_id is None:
         await message.answer(
             _(
@@ -138,7 +145,7 @@ async def process_override(
             }
         }
     )
-    who = person(user_id, holder.username, holder.name)
+    who = presenter.holder(user_id, holder.name, holder.username, holder.manager)
     await message.answer(
         presenter.choose_category(who, str(colour), note, ends_on, locale), reply_markup=category_keyboard(draft_id)
     )
@@ -203,7 +210,7 @@ async def process_choice(
     except service.NoSuchPerson:
         await _say(callback, _("Nobody with that id has registered: there is no code to override."))
         return
-    who = person(user_id, done.username, done.name)
+    who = presenter.holder(user_id, done.name, done.username, done.manager)
     await _say(callback, presenter.confirmation_text(who, str(colour), note, ends_on, locale, category))
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_text(str(colour), note, ends_on, done.language, category)
@@ -237,18 +244,25 @@ async def _end(
         return
     if done is None:
         holder = await overrides.find_holder(user_id)
-        who = person(user_id, holder.username, holder.name) if holder else person(user_id)
+        who = (
+            presenter.holder(user_id, holder.name, holder.username, holder.manager)
+            if holder
+            else presenter.holder(user_id, None, None, None)
+        )
         await message.answer(_("{person} has no override in force.").format(person=who))
         return
     colour = done.reassessed.row.colour
-    await message.answer(presenter.ended_text(person(user_id, done.username, done.name), colour))
+    await message.answer(
+        presenter.ended_text(presenter.holder(user_id, done.name, done.username, done.manager), colour)
+    )
     with i18n.context(), i18n.use_locale(done.language):
         text = presenter.holder_ended_text(colour)
     await overrides.tell(user_id, text, now)
 
 
 def _overrides(data: dict[str, Any]) -> OverrideService:
-    return OverrideService(data["session"], data["admin_ids"], data["clock"], data["zone"])
+    settings: CodeSettings = data["code_settings"]
+    return OverrideService(data["session"], data["admin_ids"], data["clock"], data["zone"], settings.keys)
 
 
 def create_router() -> Router:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.status import OverrideCategory
 from bot.i18n import format_day
+from bot.roles.presenter import person
 from bot.status.presenter import category_text, colour_line, note_text
 
 
@@ -18,8 +20,27 @@ def usage_text() -> str:
         "Then choose what was decided by button; the note, if any, is shown to the person as the authority's "
         "own words.\n"
         "/override <i>person</i> end: the usual rules apply again\n"
-        "<i>person</i> is a Telegram id or the @username of someone who has used this bot."
+        "<i>person</i> is a Telegram id or the @username of someone who has used this bot. For a family member "
+        "without a phone of their own: the link you get by scanning their code, or their parent and their name "
+        "as <i>@parent/Mia</i> (<i>Mia_Chen</i> for a name of two words)."
     )
+
+
+def holder(user_id: int, name: str | None, username: str | None, manager: int | None) -> str:
+    """Who is overridden, as markup: a family member by name and the account managing them (never their id)."""
+    if manager is None:
+        return person(user_id, username, name)
+    return _("{name}, a family member of {parent}").format(name=f"<b>{escape(name or '…')}</b>", parent=person(manager))
+
+
+def unknown_member(parent: str, name: str) -> str:
+    return _("{parent} has no family member called {name}, or is not someone I know.").format(
+        parent=escape(parent), name=escape(name)
+    )
+
+
+def unknown_code() -> str:
+    return _("That code was not issued by this bot, or its holder has deleted their data.")
 
 
 def category_button(category: OverrideCategory) -> str:

@@ -7,7 +7,7 @@ is audited, and the whole change commits once.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
@@ -22,6 +22,7 @@ from bot.db.repositories.overrides import OverrideRepository
 from bot.db.repositories.users import UserRepository
 from bot.domain.answers import Colour
 from bot.domain.status import OverrideCategory
+from bot.domain.tokens import SigningKey
 from bot.roles.service import is_admin
 from bot.status.service import Reassessed, local_day, reassess
 
@@ -44,6 +45,8 @@ class Overridden:
     # How the administrator's answer names the person: their declared name and @username, when known.
     name: str | None = None
     username: str | None = None
+    # A family member's: the account managing them (whose chat is told), for the administrator's answer.
+    manager: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +55,15 @@ class Holder:
 
     name: str | None
     username: str | None
+    manager: int | None = None
 
 
 async def find_holder(session: AsyncSession, user_id: int) -> Holder | None:
     """The person with an account, or None: only an administrator's command, checked before, asks."""
     holder = await UserRepository(session).get(user_id)
-    return Holder(name=holder.display_name, username=holder.username) if holder is not None else None
+    if holder is None:
+        return None
+    return Holder(name=holder.display_name, username=holder.username, manager=holder.managed_by)
 
 
 async def refuse(session: AsyncSession, actor_id: int, now: datetime, attempted: str) -> None:
@@ -143,6 +149,7 @@ def _overridden(holder: User, reassessed: Reassessed) -> Overridden:
         reassessed=reassessed,
         name=holder.display_name,
         username=holder.username,
+        manager=holder.managed_by,
     )
 
 
@@ -155,6 +162,8 @@ class OverrideService:
     admin_ids: Collection[int]
     clock: Clock
     zone: tzinfo
+    # The codes' keys: an administrator may name a family member by their code's link (bot.roles.targets).
+    keys: Sequence[SigningKey] = ()
 
     def is_admin(self, user_id: int) -> bool:
         return is_admin(user_id, self.admin_ids)

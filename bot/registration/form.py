@@ -18,8 +18,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account
-from bot.checkin.presenter import checkin_done_text
-from bot.checkin.service import record_checkin
+from bot.checkin.presenter import checkin_done_text, family_summary_text
+from bot.checkin.presenter import title as checkin_title
+from bot.checkin.service import checkin_answers, record_checkin
 from bot.clock import Clock
 from bot.codes.sending import CodeService, code_service
 from bot.family import presenter as family_presenter
@@ -82,13 +83,32 @@ async def start_form(
     purpose: Purpose = Purpose.DECLARATION,
     relation: str | None = None,
     member: int | None = None,
+    everyone: WizardData | None = None,
 ) -> None:
     """Ask the questions not answered in `answers`; a check-in carries the given answers over unasked, and
-    a family member's form the contact given by default (shown in the summary, to change there)."""
+    a family member's form the contact given by default (shown in the summary, to change there).
+    `everyone`: a family check-in under way, whose members still to come and results so far go on."""
     answers = dict(answers or {})
     carried = list(answers) if purpose in (Purpose.CHECKIN, Purpose.MEMBER) else []
     wizard = WizardData(answers=answers, purpose=purpose, carried=carried, relation=relation, member=member)
+    if everyone is not None:
+        wizard.everyone, wizard.family, wizard.done = True, everyone.family, everyone.done
+        wizard.revision = everyone.revision
     await go_to(form, wizard, first_question(wizard.answers))
+
+
+async def check_in_everyone(form: Form, finish: Finish, members: list[int]) -> bool:
+    """ "Check in everyone": the account first, then each of `members` (ids the account's own members were
+    read with) in turn, symptoms and temperature only, as "nothing changed" asks. False when the account
+    has nothing to check in on (no declaration)."""
+    if finish.account is None:
+        return False
+    answers = await checkin_answers(finish.session, finish.account.id, form.today, changed=False)
+    if answers is None:
+        return False
+    await form.message.answer(checkin_title())
+    await start_form(form, answers, Purpose.CHECKIN, everyone=WizardData(everyone=True, family=members))
+    return True
 
 
 async def resume_form(form: Form) -> None:
@@ -180,6 +200,7 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         return
     holder: Account | None = finish.account
     heading = ""
+    member_name: str | None = None
     if wizard.member is not None:
         # A check-in for a family member: stored as theirs once they are found to be this account's (None:
         # deleted meanwhile).
@@ -187,6 +208,7 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await finish.session.commit()
         holder = family.holder(member, finish.account.language) if member is not None else None
         heading = family_presenter.member_code_intro(member) + "\n" if member is not None else ""
+        member_name = member.name or "…" if member is not None else None
     result = None
     if holder is not None:
         with suppress(service.IncompleteDeclaration):
@@ -195,6 +217,13 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         await form.state.clear()
         await form.message.answer(_("Those answers could not be used; nothing was saved. Please send /checkin again."))
         return
+    if wizard.everyone:
+        # Each person's check-in is stored when their own last answer is given, as a single check-in is:
+        # so a /cancel midway keeps those already completed and drops only the one under way, exactly what
+        # cancelling a single check-in does to it.
+        wizard.done.append({"name": member_name, "colour": result.reassessed.row.colour})
+        await _next_in_family(form, finish, finish.account, wizard)
+        return
     await form.state.clear()
     await finish.codes.send(
         form.message,
@@ -202,6 +231,22 @@ async def _finish_checkin(form: Form, finish: Finish, wizard: WizardData) -> Non
         intro=heading + checkin_done_text(result, form.locale, about_them=holder is not finish.account),
         member=holder is not finish.account,
     )
+
+
+async def _next_in_family(form: Form, finish: Finish, account: Account, wizard: WizardData) -> None:
+    """The next member of a family check-in, or the summary of everyone's colour when none is left."""
+    while wizard.family:
+        member_id = wizard.family.pop(0)
+        # Theirs still (not deleted since the check-in began), and with a declaration to check in on.
+        member = await family.member(finish.session, account.id, member_id)
+        answers = await checkin_answers(finish.session, member_id, form.today, changed=False) if member else None
+        if member is None or answers is None:
+            continue
+        await form.message.answer(checkin_title(member.name or "…"))
+        await start_form(form, answers, Purpose.CHECKIN, member=member.id, everyone=wizard)
+        return
+    await form.state.clear()
+    await form.message.answer(family_summary_text(wizard.done), reply_markup=main_menu())
 
 
 @dataclass(frozen=True, slots=True)

@@ -600,6 +600,12 @@ class WizardData:
     relation: str | None = None
     # A check-in for a family member: their id, checked again to be this account's when it is stored.
     member: int | None = None
+    # "Check in everyone" (issue 16): the family members still to check in after this holder, each checked
+    # again to be this account's when their turn comes, and each one done so far as {"name", "colour"}
+    # (name None for the account itself), for the summary at the end.
+    everyone: bool = False
+    family: list[int] = field(default_factory=list)
+    done: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def about_them(self) -> bool:
@@ -619,6 +625,9 @@ class WizardData:
             carried=list(data.get("carried") or []),
             relation=str(data["relation"]) if data.get("relation") else None,
             member=data["member"] if isinstance(data.get("member"), int) else None,
+            everyone=bool(data.get("everyone")),
+            family=[m for m in data.get("family") or [] if isinstance(m, int)],
+            done=[d for d in data.get("done") or [] if isinstance(d, dict)],
         )
 
     def dump(self) -> dict[str, Any]:
@@ -631,6 +640,9 @@ class WizardData:
             "carried": self.carried,
             "relation": self.relation,
             "member": self.member,
+            "everyone": self.everyone,
+            "family": self.family,
+            "done": self.done,
         }
 
     def to_ask(self) -> list[Question]:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Collection
 from contextlib import suppress
 from datetime import tzinfo
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -26,19 +27,14 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.broadcast import notices
-from bot.clock import Clock
-from bot.db.repositories.roles import RoleRepository
 from bot.filters import Has
+from bot.middlewares import Provide
 from bot.roles import presenter, service, targets
 from bot.roles.keyboards import RoleCallback, role_keyboard
-from bot.roles.service import GRANTABLE, Action, Outcome, RoleChange, RoleName
+from bot.roles.service import CHANGES, GRANTABLE, Action, Outcome, RoleChange, RoleName, RoleService
 
 logger = logging.getLogger(__name__)
-# What /grant and /revoke and their buttons change: the service's use case for each.
-USE_CASES = {Action.GRANT: service.grant_role, Action.REVOKE: service.revoke_role}
 
 
 class IsAdmin(Filter):
@@ -53,46 +49,15 @@ class IsAdmin(Filter):
 # --- /grant and /revoke -----------------------------------------------------------------------------
 
 
-async def process_grant(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
-    await _command(message, command, Action.GRANT, session, admin_ids, clock, bot, i18n)
-
-
-async def process_revoke(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
-    await _command(message, command, Action.REVOKE, session, admin_ids, clock, bot, i18n)
-
-
-async def _command(
-    message: Message,
-    command: CommandObject,
-    action: Action,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
+async def process_change(message: Message, command: CommandObject, roles: RoleService, bot: Bot, i18n: I18n) -> None:
+    """/grant and /revoke: the command's name is the action (the router takes only those two)."""
     if message.from_user is None:
         return
+    action = Action(command.command)
     actor = message.from_user.id
     # First, before the arguments are even read: a refusal says the same whatever was asked.
-    if not service.is_admin(actor, admin_ids):
-        await service.deny(session, actor, action, clock())
+    if not roles.is_admin(actor):
+        await roles.deny(actor, action)
         await message.answer(presenter.only_admins())
         return
     words = (command.args or "").split()
@@ -109,7 +74,7 @@ async def _command(
     if role_word not in {role.value for role in GRANTABLE}:
         await message.answer(presenter.unknown_role(words[0]))
         return
-    lookup = await targets.look_up(session, bot, target)
+    lookup = await targets.look_up(roles.session, bot, target)
     if not lookup.well_formed:
         await message.answer(presenter.not_a_person(target) + "\n\n" + presenter.usage(action))
         return
@@ -119,42 +84,30 @@ async def _command(
     if lookup.user_id is None:
         await message.answer(presenter.unknown_username(lookup.username or target))
         return
-    change = await _change(session, action, actor, admin_ids, lookup.user_id, RoleName(role_word), clock)
-    await _report(message.chat.id, change, session, bot, i18n, clock)
+    change = await roles.change(action, actor, lookup.user_id, RoleName(role_word))
+    await _report(message.chat.id, change, roles, bot, i18n)
 
 
-async def _change(
-    session: AsyncSession,
-    action: Action,
-    actor: int,
-    admin_ids: Collection[int],
-    user_id: int,
-    role: RoleName,
-    clock: Clock,
-) -> RoleChange:
-    return await USE_CASES[action](session, actor, admin_ids, user_id, role, clock())
-
-
-async def _report(chat_id: int, change: RoleChange, session: AsyncSession, bot: Bot, i18n: I18n, clock: Clock) -> None:
+async def _report(chat_id: int, change: RoleChange, roles: RoleService, bot: Bot, i18n: I18n) -> None:
     """The administrator's answer; the person's notice is stored first when something changed."""
     if change.outcome is Outcome.DENIED:
         await bot.send_message(chat_id, presenter.only_admins())
         return
-    told = change.outcome is Outcome.DONE and await _tell(session, i18n, change, clock)
+    told = change.outcome is Outcome.DONE and await _tell(roles, i18n, change)
     await bot.send_message(chat_id, presenter.change_result(change, change.username, told))
 
 
-async def _tell(session: AsyncSession, i18n: I18n, change: RoleChange, clock: Clock) -> bool:
+async def _tell(roles: RoleService, i18n: I18n, change: RoleChange) -> bool:
     """Tell the person of their new or lost role, in their language (the default before they chose one)."""
     with i18n.context(), i18n.use_locale(change.language or i18n.default_locale):
         text = presenter.notice(change)
-    return await notices.tell(session, change.user_id, "role", text, clock())
+    return await roles.tell(change, text)
 
 
 # --- A forwarded message ----------------------------------------------------------------------------
 
 
-async def process_forward(message: Message, session: AsyncSession) -> None:
+async def process_forward(message: Message, roles: RoleService) -> None:
     origin = message.forward_origin
     if isinstance(origin, MessageOriginHiddenUser):
         await message.answer(presenter.hidden_sender(origin.sender_user_name))
@@ -166,50 +119,21 @@ async def process_forward(message: Message, session: AsyncSession) -> None:
     if sender.is_bot:
         await message.answer(presenter.from_a_bot())
         return
-    held = await service.roles_of(session, sender.id)
-    username = sender.username or (await RoleRepository(session).usernames([sender.id])).get(sender.id)
+    held = await roles.roles_of(sender.id)
+    username = sender.username or await roles.stored_username(sender.id)
     await message.answer(
         presenter.forwarded_person(sender.id, sender.first_name, username), reply_markup=role_keyboard(sender.id, held)
     )
 
 
-async def process_grant_button(
-    callback: CallbackQuery,
-    callback_data: RoleCallback,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    bot: Bot,
-    i18n: I18n,
+async def process_change_button(
+    callback: CallbackQuery, callback_data: RoleCallback, roles: RoleService, bot: Bot, i18n: I18n
 ) -> None:
-    await _role_button(callback, callback_data, Action.GRANT, session, admin_ids, clock, bot, i18n)
-
-
-async def process_revoke_button(
-    callback: CallbackQuery,
-    callback_data: RoleCallback,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
-    await _role_button(callback, callback_data, Action.REVOKE, session, admin_ids, clock, bot, i18n)
-
-
-async def _role_button(
-    callback: CallbackQuery,
-    callback_data: RoleCallback,
-    action: Action,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
+    """A card's "Make ..." or "Remove ..." button: the button's action (one of the two the router lets by)."""
+    action = callback_data.action
     actor = callback.from_user.id
-    if not service.is_admin(actor, admin_ids):
-        await service.deny(session, actor, action, clock())
+    if not roles.is_admin(actor):
+        await roles.deny(actor, action)
         await callback.answer(presenter.only_admins(), show_alert=True)
         return
     role = callback_data.role
@@ -217,25 +141,23 @@ async def _role_button(
         await callback.answer(_("That button belongs to an earlier message."))
         return
     await callback.answer()
-    change = await _change(session, action, actor, admin_ids, callback_data.user, role, clock)
+    change = await roles.change(action, actor, callback_data.user, role)
     chat_id = callback.message.chat.id if callback.message is not None else actor
     if change.outcome is not Outcome.DENIED and isinstance(callback.message, Message):
         # The buttons follow the change: "Make HR" becomes "Remove HR".
-        held = await service.roles_of(session, callback_data.user)
+        held = await roles.roles_of(callback_data.user)
         with suppress(TelegramBadRequest):
             await callback.message.edit_reply_markup(reply_markup=role_keyboard(callback_data.user, held))
-    await _report(chat_id, change, session, bot, i18n, clock)
+    await _report(chat_id, change, roles, bot, i18n)
 
 
 # --- /roles -----------------------------------------------------------------------------------------
 
 
-async def process_roles(
-    message: Message, session: AsyncSession, admin_ids: Collection[int], clock: Clock, locale: str, zone: tzinfo
-) -> None:
+async def process_roles(message: Message, roles: RoleService, locale: str, zone: tzinfo) -> None:
     if message.from_user is None:
         return
-    listing = await service.list_roles(session, message.from_user.id, admin_ids, clock())
+    listing = await roles.list_roles(message.from_user.id)
     if listing is None:
         await message.answer(presenter.only_admins())
         return
@@ -243,15 +165,21 @@ async def process_roles(
         await message.answer(text)
 
 
+def _roles(data: dict[str, Any]) -> RoleService:
+    return RoleService(data["session"], data["admin_ids"], data["clock"])
+
+
 def create_router() -> Router:
     """The roles handlers, in the order their filters are tried."""
     router = Router(name="roles")
-    router.message.register(process_grant, Command("grant"))
-    router.message.register(process_revoke, Command("revoke"))
+    provide = Provide(roles=_roles)
+    router.message.middleware(provide)
+    router.callback_query.middleware(provide)
+    # /grant and /revoke: one path, the command's name is the action.
+    router.message.register(process_change, Command(*(action.value for action in CHANGES)))
     router.message.register(process_roles, Command("roles"))
     # Administrators only: anyone else's forwarded message goes on to the rest of the bot.
     router.message.register(process_forward, Has(F.forward_origin), IsAdmin())
-    # One handler per action; any other (or a role button that does not parse) is answered by the fallback.
-    router.callback_query.register(process_grant_button, RoleCallback.filter(F.action == Action.GRANT))
-    router.callback_query.register(process_revoke_button, RoleCallback.filter(F.action == Action.REVOKE))
+    # Grant and revoke only; any other action (or a role button that does not parse) is answered by the fallback.
+    router.callback_query.register(process_change_button, RoleCallback.filter(F.action.in_(CHANGES)))
     return router

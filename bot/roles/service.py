@@ -18,6 +18,8 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
+from bot.clock import Clock
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.roles import RoleRepository
 from bot.db.repositories.users import UserRepository
@@ -42,6 +44,8 @@ class Action(StrEnum):
     LIST = "roles"
 
 
+# What /grant and /revoke and their buttons do; /roles only lists.
+CHANGES = (Action.GRANT, Action.REVOKE)
 DENIED = "denied"
 
 
@@ -185,3 +189,42 @@ async def list_roles(
     )
     admins = tuple((admin_id, usernames.get(admin_id)) for admin_id in sorted(admin_ids))
     return RoleListing(admins=admins, roles=granted, names=names)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleService:
+    """The administrators' role use cases bound to one update's session and the bot's settings (built by
+    `Provide`), so a handler asks for this one thing; every use case still checks the actor itself."""
+
+    session: AsyncSession
+    admin_ids: Collection[int]
+    clock: Clock
+
+    def is_admin(self, user_id: int) -> bool:
+        return is_admin(user_id, self.admin_ids)
+
+    async def deny(self, actor_id: int, attempted: Action) -> None:
+        await deny(self.session, actor_id, attempted, self.clock())
+
+    async def change(self, action: Action, actor_id: int, user_id: int, role: RoleName) -> RoleChange:
+        """Grant or revoke (one of `CHANGES`): the same checks, audit and answer either way."""
+        return await _change(self.session, action, actor_id, self.admin_ids, user_id, role, self.clock())
+
+    async def roles_of(self, user_id: int) -> set[RoleName]:
+        """`roles_of` as a use case of its own: the read's transaction ends here."""
+        held = await roles_of(self.session, user_id)
+        await self.session.commit()
+        return held
+
+    async def stored_username(self, user_id: int) -> str | None:
+        """The @username the person was last seen with, for a card when Telegram's forward does not say it."""
+        found = (await RoleRepository(self.session).usernames([user_id])).get(user_id)
+        await self.session.commit()
+        return found
+
+    async def list_roles(self, actor_id: int) -> RoleListing | None:
+        return await list_roles(self.session, actor_id, self.admin_ids, self.clock())
+
+    async def tell(self, change: RoleChange, text: str) -> bool:
+        """The person hears of their new or lost role through the outbox, after the change was stored."""
+        return await notices.tell(self.session, change.user_id, "role", text, self.clock())

@@ -14,6 +14,8 @@ class SandboxRole(StrEnum):
     HR = "hr"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    # Registered, with a child registered as a family member (issue 16): the child has no phone of their own.
+    PARENT = "parent"
 
 
 ROLE_LABELS = {
@@ -22,6 +24,7 @@ ROLE_LABELS = {
     SandboxRole.HR: "HR office",
     SandboxRole.REVIEWER: "Appeals reviewer",
     SandboxRole.ADMIN: "Administrator",
+    SandboxRole.PARENT: "Parent, child registered",
 }
 
 
@@ -58,7 +61,35 @@ PEOPLE: tuple[SandboxPerson, ...] = (
     # Decides appeals (/appeals) for everyone, so a red code can be contested and granted without the admin.
     SandboxPerson(FakeUser(700000006, "David", "Chen", "david_reviews", "en"), SandboxRole.REVIEWER, "+85291234567"),
     SandboxPerson(FakeUser(700000005, "Sam", "Okafor", "sam_admin", "en"), SandboxRole.ADMIN, "+2348031234567"),
+    SandboxPerson(FakeUser(700000007, "Tom", "Müller", "tom_family", "en"), SandboxRole.PARENT, "+4917612345678"),
 )
+
+# The parent's own answers and their child's, as the form would store them: seeded, so a family is there
+# to try from the first minute (the child's code at a checkpoint, "All codes", a check-in for everyone).
+_HOME: dict[str, object] = {"district": "yinzhou", "address": "199 Taikang East Road, building 3", "in_ningbo": True}
+_WELL: dict[str, object] = {
+    "arrival_date": None,
+    "places": [],
+    "contacts": [],
+    "own_status": "none",
+    "symptoms": [],
+    "temperature_c": 36.6,
+}
+PARENT_ANSWERS: dict[str, object] = {
+    "full_name": "Tom Müller",
+    "nationality": "DE",
+    "id_type": "passport",
+    "id_number": "C4RX7M2K9",
+    "phone": "+4917612345678",
+    **_HOME,
+    **_WELL,
+}
+CHILD_NAME = "Lena Müller"
+CHILD_ANSWERS: dict[str, object] = {
+    **PARENT_ANSWERS,
+    "full_name": CHILD_NAME,
+    "id_number": "C01X00T47",
+}
 
 
 def person(person_id: int) -> SandboxPerson | None:

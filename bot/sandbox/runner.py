@@ -11,20 +11,25 @@ import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
+from bot.db.repositories.users import UserRepository
+from bot.family.service import Relation, add_member
 from bot.organizations.admin.service import change_hr, create_organization
 from bot.organizations.service import invite_link
+from bot.registration.service import submit_declaration
 from bot.roles.service import RoleName, grant_role
 
 from .emulator import FakeTelegram
 from .miniapp import WEBAPP_PATH
 from .miniapp import add_routes as add_miniapp_routes
-from .people import PEOPLE, SandboxRole, with_role
-from .process import BotProcess, free_port
+from .people import CHILD_ANSWERS, PARENT_ANSWERS, PEOPLE, SandboxRole, with_role
+from .process import TIMEZONE, BotProcess, free_port
 from .web import create_app
 
 log = logging.getLogger(__name__)
@@ -200,6 +205,7 @@ class Sandbox:
                 await grant_role(session, admin, [admin], with_role(SandboxRole.STAFF).id, RoleName.STAFF, now)
             async with sessions() as session:
                 await grant_role(session, admin, [admin], with_role(SandboxRole.REVIEWER).id, RoleName.REVIEWER, now)
+            await _seed_family(sessions, now)
         finally:
             await engine.dispose()
         self.links = [
@@ -208,6 +214,20 @@ class Sandbox:
                 invite_link(SANDBOX_BOT_USERNAME, organization.invite_code),
             )
         ]
+
+
+async def _seed_family(sessions: async_sessionmaker[AsyncSession], now: datetime) -> None:
+    """The parent, registered as if through the form, and their child added from /family."""
+    parent = with_role(SandboxRole.PARENT)
+    async with sessions() as session:
+        await UserRepository(session).add_if_missing(
+            parent.id, secrets.randbits(63), parent.user.language_code or "en", now, parent.user.username
+        )
+        await session.commit()
+    async with sessions() as session:
+        await submit_declaration(session, parent.id, dict(PARENT_ANSWERS), now, ZoneInfo(TIMEZONE))
+    async with sessions() as session:
+        await add_member(session, parent.id, Relation.CHILD, dict(CHILD_ANSWERS), now, ZoneInfo(TIMEZONE))
 
 
 async def serve(data_dir: Path, host: str, port: int) -> None:

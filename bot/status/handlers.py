@@ -33,7 +33,7 @@ async def _status_text(
 ) -> tuple[str, InlineKeyboardMarkup | None] | None:
     """The colour, why, the next step and the way to green, with "This is wrong" under a yellow or red one
     that is not already under appeal; None before the first declaration. About a `member` (the holder is
-    then theirs) the heading names them, and no "This is wrong": an appeal is the account's own."""
+    then theirs) the heading names them, and "This is wrong" starts an appeal of the member's colour."""
     now = status.clock()
     found = await status.overview(account, locale, now)
     if found is None:
@@ -48,9 +48,10 @@ async def _status_text(
     markup = None
     if found.appeal is not None:
         lines.append(appeals_presenter.under_review(found.appeal, locale, status.zone))
-    elif found.current.status.colour != "green" and member is None:
-        # The way out of a colour the person thinks wrong, right under its explanation.
-        markup = this_is_wrong_keyboard()
+    elif found.current.status.colour != "green":
+        # The way out of a colour the person thinks wrong, right under its explanation; a member's button
+        # names the member, checked again to be the presser's own when pressed.
+        markup = this_is_wrong_keyboard(member.id if member is not None else None)
     return "\n".join(lines), markup
 
 
@@ -92,7 +93,7 @@ async def member_status(
     if text is None:  # a member always has a declaration; kept for a row half-purged by retention
         await query.message.answer(no_code_yet(in_form=False))
         return
-    await query.message.answer(text[0])
+    await query.message.answer(text[0], reply_markup=text[1])
 
 
 async def explain_colour(query: CallbackQuery, account: Account, locale: str, status: StatusService) -> None:

@@ -107,6 +107,10 @@ class PastedCode(Filter):
     """Text that holds a code's link (t.me/<bot>?start=<token>) or is a bare token; passes it as `pasted_token`."""
 
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        # Another command's argument (an administrator's /override naming a family member by their code)
+        # is that command's: /verify and /start with a code have handlers of their own, tried before this.
+        if (message.text or "").startswith("/"):
+            return False
         token = token_in_text(message.text)
         return {"pasted_token": token} if token is not None else False
 

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import notices
 from bot.clock import Clock
+from bot.db.engine import one_statement_at_a_time
 from bot.db.models import Verification
-from bot.db.repositories.assessments import AssessmentRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.users import UserRepository
-from bot.db.repositories.verifications import HolderRow, VerificationRepository
+from bot.db.repositories.verifications import Checkpoint, HolderRow, VerificationRepository
 from bot.domain.temperature import FEVER_C
 from bot.domain.tokens import SigningKey
-from bot.roles.service import DENIED, may_verify
+from bot.roles.service import DENIED, RoleName, is_admin, may_verify
 from bot.status.service import local_day, reassess
 from bot.verification.reader import SIGNATURE_FAILURES, check
 from bot.verification.throttle import LIMIT, WINDOW, Throttle
@@ -113,12 +113,62 @@ async def verify(
     throttle: Throttle,
 ) -> Card | Throttled | NotStaff:
     """Check a code for a staff member and log the check; anyone else learns nothing (NOT_STAFF)."""
-    if not await may_verify(session, user_id, admin_ids):
-        # Only about the sender themselves: the answer is the same whatever code they sent.
-        has_code = await AssessmentRepository(session).current(user_id) is not None
-        await session.commit()
-        return NotStaff(has_code=True) if has_code else NOT_STAFF
+    result, _found = await _verify(session, user_id, admin_ids, token, now, zone, keys, throttle, None)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDay:
+    language: str | None  # the staff member's chosen language; None without an account
+    checked_today: int  # the codes they checked since local midnight, this one included
+
+
+async def verify_counting(
+    session: AsyncSession,
+    user_id: int,
+    admin_ids: Collection[int],
+    token: str,
+    now: datetime,
+    zone: tzinfo,
+    keys: Sequence[SigningKey],
+    throttle: Throttle,
+) -> tuple[Card | Throttled | NotStaff, StaffDay]:
+    """`verify`, and the staff member's day (the scanner's answer shows their count, in their language), read
+    with the check's own statement rather than one more."""
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), zone)
+    result, found = await _verify(session, user_id, admin_ids, token, now, zone, keys, throttle, midnight)
+    # Counted before this check's row was written.
+    written = 1 if isinstance(result, Card) else 0
+    return result, StaffDay(found.sender_language, found.checked_since + written)
+
+
+async def _verify(
+    session: AsyncSession,
+    user_id: int,
+    admin_ids: Collection[int],
+    token: str,
+    now: datetime,
+    zone: tzinfo,
+    keys: Sequence[SigningKey],
+    throttle: Throttle,
+    since: datetime | None,
+) -> tuple[Card | Throttled | NotStaff, Checkpoint]:
+    """Two statements when the holder's colour stands (the usual scan): one read (the role, the holder, their
+    code) and the log row's INSERT, each on its own on PostgreSQL (atomic alone, so BEGIN and COMMIT would
+    be two more round trips). A colour to re-derive writes more: that commits the read first and goes on in
+    one transaction, as before. A throttled check's audit row is a single write of its own.
+    """
     moment = now.timestamp()
+    # Pure CPU, before the database: the read below needs the holder's id the token carries.
+    checked = check(token, keys, int(moment))
+    claims = checked.claims
+    alone = await one_statement_at_a_time(session)
+    repository = VerificationRepository(session)
+    found = await repository.checkpoint(user_id, RoleName.STAFF, claims.holder if claims is not None else None, since)
+    if not (is_admin(user_id, admin_ids) or found.staff):
+        # Only about the sender themselves: the answer is the same whatever code they sent.
+        await session.commit()
+        return (NotStaff(has_code=True) if found.sender_has_status else NOT_STAFF), found
     wait = await throttle.wait(user_id, moment)
     if wait:
         if await throttle.should_log(user_id, moment):
@@ -126,45 +176,46 @@ async def verify(
                 now, user_id, THROTTLED, details={"failures": LIMIT, "window_seconds": int(WINDOW)}
             )
         await session.commit()
-        return Throttled(wait)
-    checked = check(token, keys, int(moment))
-    claims = checked.claims
+        return Throttled(wait), found
     verdict = Verdict(checked.failure.value) if checked.failure is not None else Verdict.VALID
-    repository = VerificationRepository(session)
     holder: Holder | None = None
     shown: str | None = None
     if claims is not None:
-        found = await repository.holder(claims.holder)
-        if found is None or found.colour is None:
+        held = found.holder
+        if held is None or held.colour is None:
             verdict = Verdict.HOLDER_DELETED
         else:
-            holder = _holder(found, await _current_colour(session, found, now, zone))
-            if found.code_token == token:
-                then = found.code_colour
+            colour = _standing_colour(held, now, zone)
+            if colour is None:
+                if alone:
+                    # Re-deriving writes a status and more: from here on, one transaction.
+                    await session.commit()
+                colour = (await reassess(session, held.user_id, now, zone, cause="daily", notified=False)).row.colour
+            holder = _holder(held, colour)
+            if held.code_token == token:
+                then = held.code_colour
             else:
                 # The token's time is whole seconds; the status written with it carries the fraction.
                 issued = datetime.fromtimestamp(claims.issued_at, UTC) + timedelta(microseconds=999_999)
-                then = await repository.colour_at(found.user_id, issued)
+                then = await repository.colour_at(held.user_id, issued)
             if then is not None and then != holder.colour:
                 shown = then
                 if verdict is Verdict.VALID:
                     verdict = Verdict.COLOUR_CHANGED
-    row = await repository.add(
-        Verification(
-            at=now,
-            staff_id=user_id,
-            holder_id=holder.user_id if holder is not None else None,
-            token_issued_at=datetime.fromtimestamp(claims.issued_at, UTC) if claims is not None else None,
-            valid=verdict is Verdict.VALID,
-            reason=verdict.value,
-            colour=holder.colour if holder is not None else None,
-        )
+    verification_id = await repository.add(
+        at=now,
+        staff_id=user_id,
+        holder_id=holder.user_id if holder is not None else None,
+        token_issued_at=datetime.fromtimestamp(claims.issued_at, UTC) if claims is not None else None,
+        valid=verdict is Verdict.VALID,
+        reason=verdict.value,
+        colour=holder.colour if holder is not None else None,
     )
     await session.commit()
     if checked.failure in SIGNATURE_FAILURES:
         await throttle.failed(user_id, moment)
     valid_until = datetime.fromtimestamp(claims.expires_at, UTC) if claims is not None else None
-    return Card(row.id, verdict, holder, valid_until, shown)
+    return Card(verification_id, verdict, holder, valid_until, shown), found
 
 
 def outcome_label(result: Card | Throttled | NotStaff) -> str:
@@ -177,10 +228,12 @@ def outcome_label(result: Card | Throttled | NotStaff) -> str:
     return result.verdict.value
 
 
-async def _current_colour(session: AsyncSession, found: HolderRow, now: datetime, zone: tzinfo) -> str:
-    """The colour now. Re-derived from the history, unless the person's current code was made today from
-    the latest status: within a day only events change a status, and each re-derives it when it happens
-    (a declaration, a check-in, a checkpoint temperature, an override), as "show my code" relies on too.
+def _standing_colour(found: HolderRow, now: datetime, zone: tzinfo) -> str | None:
+    """The colour now, when it can be read as it stands: the person's current code was made today from the
+    latest status. Within a day only events change a status, and each re-derives it when it happens (a
+    declaration, a check-in, a checkpoint temperature, an override), as "show my code" relies on too.
+    None: re-derive it from the history first (not told at once: the person is not looking; the daily run
+    tells them of a change).
     """
     if (
         found.colour is not None
@@ -189,8 +242,7 @@ async def _current_colour(session: AsyncSession, found: HolderRow, now: datetime
         and local_day(found.code_issued_at, zone) == local_day(now, zone)
     ):
         return found.colour
-    # Not told at once: the person is not looking; the daily run tells them of a change.
-    return (await reassess(session, found.user_id, now, zone, cause="daily", notified=False)).row.colour
+    return None
 
 
 def _holder(found: HolderRow, colour: str) -> Holder:

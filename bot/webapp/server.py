@@ -35,9 +35,9 @@ from bot.verification.reader import start_payload_token
 from bot.verification.service import NotStaff, Recorded, Throttled
 from bot.verification.throttle import FailureThrottle, Throttle
 from bot.webapp import presenter
-from bot.webapp.auth import WebAppPerson, person_from_init_data
+from bot.webapp.auth import InitDataReader, WebAppPerson
 from bot.webapp.checks import check_key, read_check, sign_check
-from bot.webapp.service import account_of, family_codes, own_code, staff_day
+from bot.webapp.service import account_of, family_codes, own_code
 from bot.webapp.texts import page_texts
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,10 @@ class WebAppContext:
         return check_key(self.bot_token)
 
     @functools.cached_property
+    def init_data(self) -> InitDataReader:
+        return InitDataReader(self.bot_token)
+
+    @functools.cached_property
     def headers(self) -> dict[str, str]:
         return security_headers(self.frame_ancestors)
 
@@ -116,7 +120,7 @@ def _api(handler: Answer) -> Callable[[web.Request], Awaitable[web.Response]]:
             body = None
         if not isinstance(body, dict):
             return answer(UNAUTHORIZED, 401)
-        person = person_from_init_data(body.get("init_data"), context.bot_token, context.clock())
+        person = context.init_data.person(body.get("init_data"), context.clock())
         if person is None:
             return answer(UNAUTHORIZED, 401)
         return await handler(request, person, body)
@@ -164,7 +168,7 @@ async def verify(request: web.Request, person: WebAppPerson, body: dict[str, Any
         return answer(INVALID, 400)
     now = context.clock()
     async with context.sessions() as session:
-        result = await verification.verify(
+        result, day = await verification.verify_counting(
             session,
             person.user_id,
             context.admin_ids,
@@ -176,9 +180,8 @@ async def verify(request: web.Request, person: WebAppPerson, body: dict[str, Any
         )
         if context.metrics is not None:
             context.metrics.verified(verification.outcome_label(result))
-        if isinstance(result, NotStaff):
-            return answer(FORBIDDEN, 403)
-        day = await staff_day(session, person.user_id, now, context.zone)
+    if isinstance(result, NotStaff):
+        return answer(FORBIDDEN, 403)
     locale = day.language or locale_for_telegram_language(person.language_code)
     with context.i18n.context(), context.i18n.use_locale(locale):
         if isinstance(result, Throttled):

@@ -1,17 +1,16 @@
-"""The Mini App's use cases: the chat's own (the code, a verification, a checkpoint temperature), plus the
-scanner's counter. Nothing here decides anything the chat does not: the same services, the same rules."""
+"""The Mini App's use cases: the chat's own (the code, a verification, a checkpoint temperature; the scanner's
+counter comes with its verification, bot.verification.service.verify_counting). Nothing here decides anything
+the chat does not: the same services, the same rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, tzinfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Account, Accounts
 from bot.codes.service import CodeSettings, CurrentCode, current_code, holder_name
-from bot.db.engine import one_statement_at_a_time
-from bot.db.repositories.verifications import VerificationRepository
 from bot.family import service as family
 
 
@@ -51,18 +50,3 @@ async def family_codes(
             shown.append(code)
     await session.commit()
     return shown
-
-
-@dataclass(frozen=True, slots=True)
-class StaffDay:
-    language: str | None  # the staff member's chosen language; None without an account
-    checked_today: int
-
-
-async def staff_day(session: AsyncSession, staff_id: int, now: datetime, zone: tzinfo) -> StaffDay:
-    """The language to answer in and the codes this staff member checked since local midnight: one statement."""
-    midnight = datetime.combine(now.astimezone(zone).date(), time(0), zone)
-    await one_statement_at_a_time(session)
-    language, count = await VerificationRepository(session).staff_day(staff_id, midnight)
-    await session.commit()
-    return StaffDay(language, count)

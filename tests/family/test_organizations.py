@@ -9,6 +9,7 @@ from bot.broadcast.service import Audience, start_broadcast
 from bot.db.models import Organization, User
 from bot.family.service import Relation, add_member
 from bot.organizations.keyboards import JoinFor, MemberList
+from bot.organizations.service import ListKind
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser
 from tests.inprocess import NOW, Harness, texts
@@ -78,5 +79,5 @@ async def test_someone_elses_member_cannot_be_joined(harness: Harness) -> None:
 
 def test_a_members_id_can_end_a_page_of_hrs_list() -> None:
     """HR's list pages by a cursor of holder ids: a family member's (negative) must parse there too."""
-    data = MemberList(org=5, kind="all", page=1, nav=1, after=-123456).pack()
+    data = MemberList(org=5, kind=ListKind.NOT_GREEN, page=1, nav=1, after=-123456).pack()
     assert MemberList.unpack(data).after == -123456

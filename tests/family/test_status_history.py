@@ -50,7 +50,11 @@ async def test_a_parent_sees_their_childs_status_from_status(harness: Harness) -
     assert "🟢" not in text.split("\n")[1], "the child's colour, not the parent's green"
     assert "their temperature is 37.3 °C or more" in text and "your" not in text.casefold(), "words about the child"
     [sent] = [call for call in shown if call.method == "sendMessage"]
-    assert "reply_markup" not in sent.params, "no “This is wrong”: it would appeal the parent's own colour"
+    # "This is wrong" under the child's colour appeals the child's, not the parent's own.
+    [[button]] = sent.params["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "This is wrong" and button["callback_data"].startswith("aplm:start:-")
+    asked = await harness.feed(await harness.fake.press_button(PARENT, sent.result, button["callback_data"]))
+    assert texts(asked)[-1].startswith("<b>Appeal for Mia Chen</b>")
     assert texts(await harness.send(STRANGER, "/status"))[-1].startswith("<b>Your status</b>"), "no family, no buttons"
 
 

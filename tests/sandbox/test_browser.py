@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
-from bot.sandbox.people import SandboxRole, with_role
+from bot.sandbox.people import CHILD_NAME, SandboxRole, with_role
 from bot.sandbox.runner import Sandbox
 from tests.people import Person
 from tests.sandbox.conftest import ChatPage, chat_page
@@ -308,3 +308,35 @@ async def test_a_parent_adds_a_child_on_the_page_and_staff_scan_the_childs_code(
     assert "Mia Schmidt" in card and "家人的健康码：由他人手机持有。" in card
     assert "Anna" not in card, "never whose phone"
     await phone.shot("staff-sees-the-childs-card")
+
+
+async def test_the_seeded_parent_shows_the_childs_code_and_staff_scan_it(phone: Phone, sandbox: Sandbox) -> None:
+    """Issue 16, from the sandbox's start: Tom and his daughter Lena are registered (bot/sandbox/people.py).
+    Tom shows Lena's code on his phone; 王芳 scans it and sees Lena's name and colour, and that the code is
+    on someone else's phone, never whose."""
+    page = phone.page
+    await phone.become(SandboxRole.PARENT)
+    await phone.type("/code", "Your family members' codes:")
+    await phone.shot("parent-code-and-family-buttons")
+    await phone.press(f"Show {CHILD_NAME}'s code", "GREEN CODE")
+    await phone.shot("child-code")
+
+    code = page.locator(".message.incoming img.photo").last
+    await code.click()
+    staff = with_role(SandboxRole.STAFF)
+    await page.click(f'#scan-dialog .scan-as[data-person-id="{staff.id}"]')
+    await expect(page.locator("#viewer")).to_contain_text(staff.name)
+    await phone.bot_says("通行")
+    card = await phone.last_from_bot().inner_text()
+    assert card.startswith("✅ PASS · 通行 — GREEN CODE 绿码")
+    assert CHILD_NAME in card and "家人的健康码：由他人手机持有。" in card
+    assert "Tom" not in card, "never whose phone"
+    await phone.shot("staff-sees-the-seeded-childs-card")
+
+    # Both codes at once, as an album (sendMediaGroup), each picture captioned with its holder's name.
+    await phone.become(SandboxRole.PARENT)
+    await phone.type("/code", "Your family members' codes:")
+    await phone.last_from_bot().locator(".inline-button", has_text="All codes").first.click()
+    await expect(phone.last_from_bot()).to_contain_text(CHILD_NAME, timeout=REPLY_TIMEOUT_MS)
+    await expect(page.locator(".message.incoming img.photo")).to_have_count(5, timeout=REPLY_TIMEOUT_MS)
+    await phone.shot("all-codes-album")

@@ -22,6 +22,7 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
     MenuButtonCommands,
     MenuButtonWebApp,
@@ -166,6 +167,36 @@ async def test_photos_upload_resend_by_file_id_and_download(bot: Bot, fake: Fake
     assert [p.file_id for p in resent.photo] == [p.file_id for p in sent.photo]
     assert downloaded is not None and downloaded.read() == image
     assert not fake.calls[-2].ok and fake.calls[-2].error.startswith("Bad Request: wrong file identifier")
+
+
+async def test_an_album_is_sent_as_one_media_group_with_uploads_and_file_ids(bot: Bot, fake: FakeTelegram) -> None:
+    fake.add_user(ALICE)
+    first = await bot.send_photo(ALICE.id, BufferedInputFile(png_bytes(), "a.png"))
+    album = await bot.send_media_group(
+        ALICE.id,
+        [
+            InputMediaPhoto(media=first.photo[-1].file_id, caption="<b>Lin</b> green", parse_mode="HTML"),
+            InputMediaPhoto(media=BufferedInputFile(png_bytes(120, 120), "b.png"), caption="Mia red"),
+        ],
+    )
+    assert [message.caption for message in album] == ["Lin green", "Mia red"]
+    assert album[0].media_group_id is not None and album[0].media_group_id == album[1].media_group_id
+    assert album[0].photo is not None and album[0].photo[-1].file_id == first.photo[-1].file_id
+    assert album[1].photo is not None and fake.file_bytes(album[1].photo[-1].file_id) == png_bytes(120, 120)
+    assert (await fake.wait_for_reply(ALICE, after=fake.mark() - 1))["caption"] == "Lin green"
+    second = await bot.send_media_group(ALICE.id, [InputMediaPhoto(media=first.photo[-1].file_id)] * 2)
+    assert second[0].media_group_id != album[0].media_group_id, "each album its own group"
+
+    # One bad item refuses the whole album, and nothing of it is stored.
+    mark = fake.mark()
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_media_group(
+            ALICE.id, [InputMediaPhoto(media=first.photo[-1].file_id)] + [InputMediaPhoto(media="no-such-file-id")]
+        )
+    with pytest.raises(TelegramBadRequest, match="wrong number of media"):
+        await bot.send_media_group(ALICE.id, [InputMediaPhoto(media=first.photo[-1].file_id)])
+    assert [call.ok for call in fake.calls[mark:]] == [False, False]
+    assert len(fake.chat_messages(ALICE)) == 5
 
 
 async def test_user_photo_reaches_the_bot_which_downloads_it(bot: Bot, fake: FakeTelegram) -> None:

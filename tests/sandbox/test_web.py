@@ -122,6 +122,7 @@ async def test_state_lists_the_people_the_invite_and_the_commands_in_both_langua
         "hr",
         "reviewer",
         "admin",
+        "parent",
     ]
     assert [person["id"] for person in state["people"]] == [person.id for person in shared_sandbox.people]
     assert all(person["name"] and person["phone"].startswith("+") for person in state["people"])

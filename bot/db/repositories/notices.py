@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Notice, User
@@ -39,6 +39,8 @@ class NewNotice:
     text: str
     # An inline keyboard as JSON (InlineKeyboardMarkup.model_dump()), rendered with the text.
     buttons: dict[str, Any] | None = None
+    # Set by `add` when the notice is a family member's, sent to their manager's chat (Notice.about_id).
+    about_id: int | None = None
 
 
 class NoticeRepository:
@@ -60,6 +62,7 @@ class NoticeRepository:
                         "buttons": n.buttons,
                         "created_at": now,
                         "attempts": 0,
+                        "about_id": n.about_id,
                     }
                     for n in notices
                 ],
@@ -79,7 +82,7 @@ class NoticeRepository:
             # the language of the member's row, which is their manager's. A button acts for whoever presses
             # it (the manager, never the member), so a member's notice goes without its buttons.
             header = f"👤 <b>{html.escape(name)}</b>\n" if name else "👤\n"
-            redirected.append(NewNotice(manager, notice.kind, header + notice.text))
+            redirected.append(NewNotice(manager, notice.kind, header + notice.text, about_id=notice.user_id))
         return redirected
 
     async def is_unreachable(self, user_id: int) -> bool:
@@ -140,10 +143,15 @@ class NoticeRepository:
         )
 
     async def withdraw(self, user_id: int, kind: str, now: datetime) -> int:
-        """Delete this person's notices of `kind` that no sender holds: those not yet on their way."""
-        result = await self._session.execute(
-            delete(_notices).where(_notices.c.user_id == user_id, _notices.c.kind == kind, _free(now))
-        )
+        """Delete this person's notices of `kind` that no sender holds: those not yet on their way. A family
+        member's are in their manager's chat, marked with the member; an account's own are those unmarked,
+        so taking back one person's notice never takes a family member's of the same kind."""
+        managers = await FamilyRepository(self._session).managers([user_id])
+        if user_id in managers:
+            whose = and_(_notices.c.user_id == managers[user_id][0], _notices.c.about_id == user_id)
+        else:
+            whose = and_(_notices.c.user_id == user_id, _notices.c.about_id.is_(None))
+        result = await self._session.execute(delete(_notices).where(whose, _notices.c.kind == kind, _free(now)))
         return affected(result)
 
     async def count(self) -> int:

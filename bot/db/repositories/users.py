@@ -19,6 +19,10 @@ class UserRepository:
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id)
 
+    async def id_for_public_id(self, public_id: int) -> int | None:
+        """Whose code carries `public_id` (a unique column): None once they deleted their data."""
+        return await self._session.scalar(select(User.id).where(User.public_id == public_id))
+
     async def add_if_missing(
         self, user_id: int, public_id: int, language: str, now: datetime, username: str | None = None
     ) -> None:

@@ -10,6 +10,8 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast import notices
+from bot.clock import Clock
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import HR_ROLE, CityCounts, OrganizationRepository
@@ -21,6 +23,7 @@ from bot.organizations.service import (
     Attempt,
     OrganizationSummary,
     audit_denial,
+    invite_link,
     local_day,
     new_invite_code,
     summary_of,
@@ -180,3 +183,43 @@ async def change_hr(
         role=role,
         name=person.display_name if person is not None else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrgAdmin:
+    """The administrators' organization use cases (/org, /orgs, /stats) bound to one update's session and the
+    bot's settings (built by `Provide`), so a handler asks for this one thing; each still checks the actor."""
+
+    session: AsyncSession
+    admin_ids: Collection[int]
+    clock: Clock
+    zone: tzinfo
+    # For the invite links shown to administrators.
+    bot_username: str
+
+    def is_admin(self, user_id: int) -> bool:
+        return is_admin(user_id, self.admin_ids)
+
+    def invite_link(self, organization: OrganizationSummary) -> str:
+        return invite_link(self.bot_username, organization.invite_code)
+
+    async def refuse(self, actor_id: int, attempted: Attempt) -> None:
+        await audit_denial(self.session, actor_id, attempted, self.clock())
+
+    async def create_organization(self, actor_id: int, name_en: str, name_zh: str) -> OrganizationSummary | None:
+        return await create_organization(self.session, actor_id, self.admin_ids, name_en, name_zh, self.clock())
+
+    async def change_hr(self, actor_id: int, organization_id: int, user_id: int, grant: bool, role: str) -> HrChange:
+        return await change_hr(
+            self.session, actor_id, self.admin_ids, organization_id, user_id, grant, self.clock(), role
+        )
+
+    async def city_stats(self, actor_id: int) -> CityStats | None:
+        return await city_stats(self.session, actor_id, self.admin_ids, self.clock(), self.zone)
+
+    async def list_organizations(self, actor_id: int) -> list[OrganizationSummary] | None:
+        return await list_organizations(self.session, actor_id, self.admin_ids, self.clock())
+
+    async def tell(self, change: HrChange, text: str) -> bool:
+        """The person hears of their new or lost role through the outbox, after the change was stored."""
+        return await notices.tell(self.session, change.user_id, change.role, text, self.clock())

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from datetime import tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -15,21 +14,17 @@ from aiogram.filters import CommandObject, Filter, MagicData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import presenter as broadcast_presenter
-from bot.broadcast import service as broadcast
 from bot.broadcast.service import Audience
-from bot.clock import Clock
 from bot.domain.times import parse_time_of_day
 from bot.fsm import save_state
 from bot.messages import drop_buttons
 from bot.organizations import presenter as common_presenter
 from bot.organizations.choosing import choose_one, refusal_text
 from bot.organizations.keyboards import RemindAction, RemindStep, audience_keyboard, preview_keyboard
-from bot.organizations.reminders import presenter, service
-from bot.organizations.reminders.service import SendOutcome
-from bot.organizations.report import service as report_service
+from bot.organizations.reminders import presenter
+from bot.organizations.reminders.service import HrReminders, SendOutcome
 from bot.organizations.service import MAX_REMINDER_LENGTH, Attempt
 
 logger = logging.getLogger(__name__)
@@ -45,34 +40,20 @@ class RemindFlow(StatesGroup):
 # --- /remind -----------------------------------------------------------------------------------------
 
 
-async def process_remind(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    locale: str,
-) -> None:
+async def process_remind(message: Message, state: FSMContext, hr_reminders: HrReminders, locale: str) -> None:
     if message.from_user is None:
         return
-    organization = await choose_one(message, "remind", Attempt.REMIND, session, admin_ids, clock, locale)
+    organization = await choose_one(message, Attempt.REMIND, hr_reminders, locale)
     if organization is not None:
-        await start_reminder(message, message.from_user.id, organization.id, state, session, admin_ids, clock, locale)
+        await start_reminder(message, message.from_user.id, organization.id, state, hr_reminders, locale)
 
 
 async def start_reminder(
-    message: Message,
-    actor: int,
-    organization_id: int,
-    state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    locale: str,
+    message: Message, actor: int, organization_id: int, state: FSMContext, hr: HrReminders, locale: str
 ) -> None:
-    organization = await service.check_organization(session, actor, admin_ids, organization_id, Attempt.REMIND, clock())
+    organization = await hr.check_organization(actor, organization_id, Attempt.REMIND)
     if organization is None:
-        await message.answer(refusal_text(actor, admin_ids, organization_id))
+        await message.answer(refusal_text(actor, hr.admin_ids, organization_id))
         return
     # A new draft: the buttons of any earlier one stop working.
     draft_id = secrets.token_hex(4)
@@ -140,10 +121,7 @@ async def process_remind_who(
     message: Message,
     draft: dict[str, Any],
     state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
+    hr_reminders: HrReminders,
     locale: str,
 ) -> None:
     """The audience chosen: the preview of what each person will get."""
@@ -155,7 +133,7 @@ async def process_remind_who(
     # Every preview is a new version of the draft: the buttons of an earlier one stop working.
     draft = {**draft, "audience": callback_data.audience.value, "id": secrets.token_hex(4)}
     await state.update_data({DRAFT: draft})
-    await _preview(message, callback.from_user.id, draft, session, admin_ids, clock, zone, locale)
+    await _preview(message, callback.from_user.id, draft, hr_reminders, locale)
 
 
 async def process_remind_own(
@@ -179,17 +157,38 @@ async def process_remind_send(
     message: Message,
     draft: dict[str, Any],
     state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
+    hr_reminders: HrReminders,
     bot: Bot,
 ) -> None:
     if callback_data.audience is None or not _previewed(callback_data, draft):
         await process_remind_stale(callback)
         return
-    actor = callback.from_user.id
-    await _send(callback, message, actor, draft, callback_data.audience, state, session, admin_ids, clock, zone, bot)
+    audience, actor, organization_id = callback_data.audience, callback.from_user.id, int(draft["org"])
+    # The draft goes first: a second press of "Send this" (or a button of the same preview) finds none.
+    await _forget_draft(state)
+    await drop_buttons(message)
+    now = hr_reminders.clock()
+    chosen = await hr_reminders.reminder_recipients(actor, organization_id, audience, now)
+    if chosen.outcome is SendOutcome.DENIED:
+        await callback.answer(refusal_text(actor, hr_reminders.admin_ids, organization_id), show_alert=True)
+        return
+    await callback.answer()
+    if chosen.outcome is SendOutcome.NOBODY:
+        await message.answer(presenter.nobody_to_remind(audience))
+        return
+    # The job first: once it is stored it is sent, whatever happens to the message that reports on it.
+    broadcast_id = await hr_reminders.send_reminder(actor, organization_id, audience, draft.get("text"), now)
+    try:
+        progress = await bot.send_message(actor, presenter.sending(chosen.count))
+    except TelegramAPIError as error:
+        logger.warning(
+            "organizations: reminder %s is sending; its progress is not shown: %s", broadcast_id, type(error).__name__
+        )
+        return
+    final = await hr_reminders.show_progress(broadcast_id, progress.chat.id, progress.message_id)
+    if final is not None:
+        with suppress(TelegramAPIError):
+            await progress.edit_text(broadcast_presenter.summary_text(final))
 
 
 def _previewed(callback_data: RemindStep, draft: dict[str, Any]) -> bool:
@@ -213,21 +212,12 @@ def remind_buttons() -> Router:
     return router
 
 
-async def _preview(
-    message: Message,
-    actor: int,
-    draft: dict[str, Any],
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    locale: str,
-) -> None:
+async def _preview(message: Message, actor: int, draft: dict[str, Any], hr: HrReminders, locale: str) -> None:
     """What each person will get, in English and Chinese, with how many people that is now."""
     organization_id, audience, text = int(draft["org"]), Audience(draft["audience"]), draft.get("text")
-    shown = await service.draft_reminder(session, actor, admin_ids, organization_id, audience, clock(), zone)
+    shown = await hr.draft_reminder(actor, organization_id, audience)
     if shown is None:
-        await message.answer(refusal_text(actor, admin_ids, organization_id))
+        await message.answer(refusal_text(actor, hr.admin_ids, organization_id))
         return
     english, chinese = broadcast_presenter.preview(text, "en"), broadcast_presenter.preview(text, "zh")
     await message.answer(
@@ -236,64 +226,7 @@ async def _preview(
     )
 
 
-async def _send(
-    callback: CallbackQuery,
-    message: Message,
-    actor: int,
-    draft: dict[str, Any],
-    audience: Audience,
-    state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    bot: Bot,
-) -> None:
-    organization_id = int(draft["org"])
-    # The draft goes first: a second press of "Send this" (or a button of the same preview) finds none.
-    await _forget_draft(state)
-    await drop_buttons(message)
-    now = clock()
-    chosen = await service.reminder_recipients(session, actor, admin_ids, organization_id, audience, now, zone)
-    if chosen.outcome is SendOutcome.DENIED:
-        await callback.answer(refusal_text(actor, admin_ids, organization_id), show_alert=True)
-        return
-    await callback.answer()
-    if chosen.outcome is SendOutcome.NOBODY:
-        await message.answer(presenter.nobody_to_remind(audience))
-        return
-    # The job first: once it is stored it is sent, whatever happens to the message that reports on it.
-    broadcast_id = await service.send_reminder(
-        session,
-        organization_id=organization_id,
-        actor_id=actor,
-        audience=audience,
-        text=draft.get("text"),
-        now=now,
-        zone=zone,
-    )
-    try:
-        progress = await bot.send_message(actor, presenter.sending(chosen.count))
-    except TelegramAPIError as error:
-        logger.warning(
-            "organizations: reminder %s is sending; its progress is not shown: %s", broadcast_id, type(error).__name__
-        )
-        return
-    final = await broadcast.show_progress(session, broadcast_id, progress.chat.id, progress.message_id)
-    if final is not None:
-        with suppress(TelegramAPIError):
-            await progress.edit_text(broadcast_presenter.summary_text(final))
-
-
-async def process_reminder_text(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    locale: str,
-) -> None:
+async def process_reminder_text(message: Message, state: FSMContext, hr_reminders: HrReminders, locale: str) -> None:
     draft = await _draft(state)
     if message.from_user is None or draft is None or not draft.get("audience"):
         await _leave_text_state(state)
@@ -309,7 +242,7 @@ async def process_reminder_text(
     back = draft.get("back")
     draft = {**draft, "text": text, "back": None, "id": secrets.token_hex(4)}
     await save_state(state, back, {DRAFT: draft})
-    await _preview(message, message.from_user.id, draft, session, admin_ids, clock, zone, locale)
+    await _preview(message, message.from_user.id, draft, hr_reminders, locale)
 
 
 async def process_reminder_cancel(message: Message, state: FSMContext) -> None:
@@ -323,15 +256,7 @@ async def process_reminder_cancel(message: Message, state: FSMContext) -> None:
 parse_time = parse_time_of_day
 
 
-async def process_schedule(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    locale: str,
-) -> None:
+async def process_schedule(message: Message, command: CommandObject, hr_reminders: HrReminders, locale: str) -> None:
     if message.from_user is None:
         return
     argument = (command.args or "").strip()
@@ -343,33 +268,24 @@ async def process_schedule(
         value = at.strftime("%H%M")
     else:
         # Refused first, so someone with no organization learns nothing from the error either.
-        if not (await report_service.organizations_for(session, message.from_user.id, admin_ids)):
-            await choose_one(message, "schedule", Attempt.SCHEDULE, session, admin_ids, clock, locale)
+        if not (await hr_reminders.organizations_for(message.from_user.id)):
+            await choose_one(message, Attempt.SCHEDULE, hr_reminders, locale)
             return
         await message.answer(presenter.not_a_time(argument))
         return
-    organization = await choose_one(message, "schedule", Attempt.SCHEDULE, session, admin_ids, clock, locale, value)
+    organization = await choose_one(message, Attempt.SCHEDULE, hr_reminders, locale, value)
     if organization is not None:
-        await show_schedule(
-            message, message.from_user.id, organization.id, value, session, admin_ids, clock, zone, locale
-        )
+        await show_schedule(message, message.from_user.id, organization.id, value, hr_reminders, locale)
 
 
 async def show_schedule(
-    message: Message,
-    actor: int,
-    organization_id: int,
-    value: str,
-    session: AsyncSession,
-    admin_ids: Collection[int],
-    clock: Clock,
-    zone: tzinfo,
-    locale: str,
+    message: Message, actor: int, organization_id: int, value: str, hr: HrReminders, locale: str
 ) -> None:
+    """`value`: the schedule as a button carries it ("" to show it, "off", "0830")."""
     if not value:
-        organization = await service.schedule_of(session, actor, admin_ids, organization_id, clock())
+        organization = await hr.schedule_of(actor, organization_id)
         if organization is None:
-            await message.answer(refusal_text(actor, admin_ids, organization_id))
+            await message.answer(refusal_text(actor, hr.admin_ids, organization_id))
             return
         await message.answer(presenter.schedule_text(organization, locale))
         return
@@ -377,8 +293,8 @@ async def show_schedule(
     if value != "off" and at is None:
         await message.answer(common_presenter.stale_button())
         return
-    schedule = await service.set_schedule(session, actor, admin_ids, organization_id, at, clock(), zone)
+    schedule = await hr.set_schedule(actor, organization_id, at)
     if schedule is None:
-        await message.answer(refusal_text(actor, admin_ids, organization_id))
+        await message.answer(refusal_text(actor, hr.admin_ids, organization_id))
         return
     await message.answer(presenter.schedule_set(schedule, locale))

@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import service as broadcast
-from bot.broadcast.service import Audience
+from bot.broadcast.service import Audience, Progress
 from bot.db.repositories.audit import AuditRepository
 from bot.db.repositories.organizations import OrganizationRepository, members_of
-from bot.organizations.report.service import AUDIENCE_MEMBERS, permitted_organization
+from bot.organizations.report.service import AUDIENCE_MEMBERS, Reports, permitted_organization
 from bot.organizations.service import Attempt, OrganizationSummary, local_day, summary_of
 
 # --- Reminders -------------------------------------------------------------------------------------
@@ -55,23 +55,6 @@ async def draft_reminder(
     summary = summary_of(organization)
     await session.commit()
     return ReminderDraft(summary, audience, count)
-
-
-async def check_organization(
-    session: AsyncSession,
-    actor_id: int,
-    admin_ids: Collection[int],
-    organization_id: int,
-    attempted: Attempt,
-    now: datetime,
-) -> OrganizationSummary | None:
-    """The organization when the actor may act on it (`attempted`); None when refused (audited)."""
-    organization = await permitted_organization(session, actor_id, admin_ids, organization_id, attempted, now)
-    if organization is None:
-        return None
-    summary = summary_of(organization)
-    await session.commit()
-    return summary
 
 
 class SendOutcome(StrEnum):
@@ -175,7 +158,41 @@ async def set_schedule(
     return Schedule(summary, at, starts_tomorrow=passed)
 
 
-async def schedule_of(
-    session: AsyncSession, actor_id: int, admin_ids: Collection[int], organization_id: int, now: datetime
-) -> OrganizationSummary | None:
-    return await check_organization(session, actor_id, admin_ids, organization_id, Attempt.SCHEDULE, now)
+@dataclass(frozen=True, slots=True)
+class HrReminders(Reports):
+    """/remind's and /schedule's use cases, on top of the HR view's (who may act on which organization), bound
+    to one update's session and the bot's settings (built by `Provide`); every use case still checks access."""
+
+    async def draft_reminder(self, actor_id: int, organization_id: int, audience: Audience) -> ReminderDraft | None:
+        return await draft_reminder(
+            self.session, actor_id, self.admin_ids, organization_id, audience, self.clock(), self.zone
+        )
+
+    async def reminder_recipients(
+        self, actor_id: int, organization_id: int, audience: Audience, now: datetime
+    ) -> Recipients:
+        return await reminder_recipients(
+            self.session, actor_id, self.admin_ids, organization_id, audience, now, self.zone
+        )
+
+    async def send_reminder(
+        self, actor_id: int, organization_id: int, audience: Audience, text: str | None, now: datetime
+    ) -> int:
+        return await send_reminder(
+            self.session,
+            organization_id=organization_id,
+            actor_id=actor_id,
+            audience=audience,
+            text=text,
+            now=now,
+            zone=self.zone,
+        )
+
+    async def show_progress(self, broadcast_id: int, chat_id: int, message_id: int) -> Progress | None:
+        return await broadcast.show_progress(self.session, broadcast_id, chat_id, message_id)
+
+    async def schedule_of(self, actor_id: int, organization_id: int) -> OrganizationSummary | None:
+        return await self.check_organization(actor_id, organization_id, Attempt.SCHEDULE)
+
+    async def set_schedule(self, actor_id: int, organization_id: int, at: time | None) -> Schedule | None:
+        return await set_schedule(self.session, actor_id, self.admin_ids, organization_id, at, self.clock(), self.zone)

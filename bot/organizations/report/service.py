@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.service import Audience
+from bot.clock import Clock
 from bot.db.models import Organization
 from bot.db.repositories.appeals import AppealRepository
 from bot.db.repositories.organizations import Direction, MemberRow, OrganizationRepository, Position, Who
-from bot.organizations.chart import DAYS, ChartDay
+from bot.organizations.chart import DAYS, ChartCache, ChartDay
 from bot.organizations.service import (
     PAGE_SIZE,
     Attempt,
@@ -336,3 +337,69 @@ async def export_members(
     summary = summary_of(organization, count)
     await session.commit()
     return MemberExport(summary, today, count)
+
+
+@dataclass(frozen=True, slots=True)
+class Reports:
+    """The HR view's use cases bound to one update's session and the bot's settings (built by `Provide`), so
+    a handler asks for this one thing; every use case still checks who may see which organization."""
+
+    session: AsyncSession
+    admin_ids: Collection[int]
+    clock: Clock
+    zone: tzinfo
+    # /report's charts kept for the day (none in tests that do not give one).
+    charts: ChartCache | None = None
+
+    def is_admin(self, user_id: int) -> bool:
+        return is_admin(user_id, self.admin_ids)
+
+    async def organizations_for(self, user_id: int) -> list[OrganizationSummary]:
+        return await organizations_for(self.session, user_id, self.admin_ids)
+
+    async def refuse(self, actor_id: int, attempted: Attempt) -> None:
+        await refuse(self.session, actor_id, attempted, self.clock())
+
+    async def check_organization(
+        self, actor_id: int, organization_id: int, attempted: Attempt
+    ) -> OrganizationSummary | None:
+        """The organization when the actor may act on it (`attempted`); None when refused (audited)."""
+        organization = await permitted_organization(
+            self.session, actor_id, self.admin_ids, organization_id, attempted, self.clock()
+        )
+        if organization is None:
+            return None
+        summary = summary_of(organization)
+        await self.session.commit()
+        return summary
+
+    async def report(self, actor_id: int, organization_id: int, now: datetime) -> Report | None:
+        return await report(self.session, actor_id, self.admin_ids, organization_id, now, self.zone)
+
+    async def report_history(
+        self, actor_id: int, organization_id: int, now: datetime, past: list[ChartDay] | None
+    ) -> ReportHistory | None:
+        return await report_history(self.session, actor_id, self.admin_ids, organization_id, now, self.zone, past)
+
+    async def member_page(
+        self, actor_id: int, organization_id: int, kind: ListKind, page: int, *, after: int | None, before: int | None
+    ) -> MemberPage | None:
+        return await member_page(
+            self.session,
+            actor_id,
+            self.admin_ids,
+            organization_id,
+            kind,
+            page,
+            self.clock(),
+            self.zone,
+            after=after,
+            before=before,
+        )
+
+    async def export_members(
+        self, actor_id: int, organization_id: int, write: Callable[[list[Member]], Awaitable[object] | object]
+    ) -> MemberExport | None:
+        return await export_members(
+            self.session, actor_id, self.admin_ids, organization_id, self.clock(), self.zone, write
+        )

@@ -82,7 +82,15 @@ def _is_reply(call: RecordedCall) -> bool:
         "editmessagecaption",
         "editmessagemedia",
     )
-    return call.ok and is_message_method and isinstance(call.result, dict) and "chat" in call.result
+    result = _first_message(call)
+    return call.ok and is_message_method and isinstance(result, dict) and "chat" in result
+
+
+def _first_message(call: RecordedCall) -> Any:
+    """The message a call sent: sendMediaGroup's answer is a list of them, the album's first stands for it."""
+    if isinstance(call.result, list) and call.result:
+        return call.result[0]
+    return call.result
 
 
 class Chats(Files):
@@ -121,8 +129,8 @@ class Chats(Files):
 
         def find() -> dict[str, Any] | None:
             for call in self.calls[after:]:
-                if _is_reply(call) and call.result["chat"]["id"] == chat_id:
-                    message: dict[str, Any] = copy.deepcopy(call.result)
+                if _is_reply(call) and _first_message(call)["chat"]["id"] == chat_id:
+                    message: dict[str, Any] = copy.deepcopy(_first_message(call))
                     if isinstance(call.params.get("reply_markup"), dict):
                         message["reply_markup"] = call.params["reply_markup"]
                     return message
@@ -300,6 +308,35 @@ class Chats(Files):
         chat = self._chat(params)
         photo = self._photo_from(params, uploads, "photo")
         return self._bot_sends(chat, {"photo": photo, **self._caption(params)}, params)
+
+    async def _send_media_group(self, params: dict[str, Any], uploads: dict[str, Upload]) -> list[dict[str, Any]]:
+        """An album: 2 to 10 photos (or documents, not mixed), each with its own caption, sent as messages
+        sharing one media_group_id. Every item is checked before any is stored, as Telegram refuses the whole
+        group for one bad item; an album takes no reply_markup."""
+        chat = self._chat(params)
+        media = params.get("media")
+        if not isinstance(media, list) or not all(isinstance(item, dict) for item in media):
+            raise bad_request("can't parse media JSON object")
+        if not 2 <= len(media) <= 10:
+            raise bad_request("wrong number of media in the group: 2 to 10 are allowed")
+        kinds = {item.get("type") for item in media}
+        if not kinds <= {"photo", "document"} or len(kinds) != 1:
+            raise bad_request("can't parse InputMedia JSON object")
+        contents: list[dict[str, Any]] = []
+        for item in media:
+            content: dict[str, Any]
+            if item["type"] == "photo":
+                content = {"photo": self._photo_from(item, uploads, "media")}
+            else:
+                content = {"document": self._document_from(item, uploads, "media")}
+            contents.append({**content, **self._caption(item)})
+        group = str(next(self._media_groups))
+        sent = []
+        for content in contents:
+            message = self._store_message(chat, self.bot_user, {**content, "media_group_id": group})
+            self._emit({"type": "message", "chat_id": chat.id, "message_id": message["message_id"]})
+            sent.append(public_message(message))
+        return sent
 
     async def _send_document(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
         chat = self._chat(params)

@@ -43,6 +43,7 @@ class FakeTelegram(Webhook):
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendMediaGroup": self._send_media_group,
             "getFile": self._get_file,
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,

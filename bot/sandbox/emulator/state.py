@@ -6,6 +6,7 @@ files, chats, users, webhook, and `server.FakeTelegram` with its HTTP table on t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -83,6 +84,8 @@ class EmulatorState:
         self._files_by_path: dict[str, StoredFile] = {}
         self._photo_sizes: dict[str, list[str]] = {}  # file_id of any size -> file_ids of all sizes
         self._file_counter = 0
+        # An album's media_group_id, as Telegram's: a number in a string, new for each album.
+        self._media_groups = itertools.count(13_000_000_000_000_000)
         self._pending: list[dict[str, Any]] = []
         self._last_update_id = 100_000
         self._allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES

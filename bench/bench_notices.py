@@ -13,7 +13,10 @@ Prints one line in bench_scale.py's form:
 
 Goal: told=5000 lost=0 duplicates=0 at >= 95 % of the configured rate (25/s: about 200 s).
 
-    python bench/bench_notices.py [--count 5000] [--rate 25] [--postgres [URL]]
+    python bench/bench_notices.py [--count 5000] [--rate 25] [--postgres [URL]] [--latency-ms 200]
+
+--latency-ms makes the fake answer each request after that round trip (api.telegram.org is 50-250 ms away
+from Asia; the local fake's ~0 ms hides a sender held to one message per round trip).
 
 --postgres runs on PostgreSQL instead of a scratch SQLite file; give it a scratch database.
 """
@@ -52,7 +55,9 @@ FIRST_ID = 9_300_000_000  # far from any real Telegram account used in a test da
 NOW = datetime.now(UTC)
 
 
-async def measure_notices(count: int, rate: float, *, url: str | None = None) -> dict[str, Any]:
+async def measure_notices(
+    count: int, rate: float, *, url: str | None = None, latency_ms: float = 0.0
+) -> dict[str, Any]:
     """Seed `count` people with an untold colour change, tell them, send; the figures of the line above.
 
     `url`: a migrated scratch database (default: a temporary SQLite file, migrated here).
@@ -61,15 +66,16 @@ async def measure_notices(count: int, rate: float, *, url: str | None = None) ->
         with tempfile.TemporaryDirectory() as folder:
             scratch = f"sqlite+aiosqlite:///{folder}/notices.sqlite3"
             await asyncio.to_thread(upgrade, scratch)
-            return await _measure(scratch, count, rate)
-    return await _measure(url, count, rate)
+            return await _measure(scratch, count, rate, latency_ms)
+    return await _measure(url, count, rate, latency_ms)
 
 
-async def _measure(url: str, count: int, rate: float) -> dict[str, Any]:
+async def _measure(url: str, count: int, rate: float, latency_ms: float) -> dict[str, Any]:
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     ids = list(range(FIRST_ID, FIRST_ID + count))
     async with FakeTelegram(rate_limit=RateLimit(per_second=30, per_chat_per_second=1)) as fake:
+        fake.latency = latency_ms / 1000
         bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
         try:
             await _forget(sessions, ids)
@@ -170,14 +176,18 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=25.0, help="the configured rate (BROADCAST_RATE)")
     parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES, default=None, metavar="URL")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="the fake's round trip")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if arguments.postgres:
         upgrade(arguments.postgres)
-    figures = asyncio.run(measure_notices(arguments.count, arguments.rate, url=arguments.postgres))
+    figures = asyncio.run(
+        measure_notices(arguments.count, arguments.rate, url=arguments.postgres, latency_ms=arguments.latency_ms)
+    )
     print(line(figures))
     print(
-        f"# {figures['rate'] / arguments.rate:.1%} of the configured {arguments.rate:g}/s; "
+        f"# {figures['rate'] / arguments.rate:.1%} of the configured {arguments.rate:g}/s "
+        f"with a {arguments.latency_ms:g} ms round trip; "
         f"429s answered by the fake: {figures['too_many_requests']}",
         file=sys.stderr,
     )

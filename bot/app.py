@@ -32,8 +32,8 @@ from bot.appeals import handlers as appeals
 from bot.appeals.deadlines import keep_deadlines_now
 from bot.background import BackgroundJobs
 from bot.broadcast.budget import Budget, LocalBudget, RedisBudget
-from bot.broadcast.limits import RateLimiter
-from bot.broadcast.sender import Sender
+from bot.broadcast.limits import CEILING, PAID_CEILING, RateLimiter
+from bot.broadcast.sender import Sender, default_in_flight
 from bot.checkin import handlers as checkin
 from bot.clock import Clock, system_clock
 from bot.codes import handlers as codes
@@ -102,7 +102,9 @@ COMMANDS = (
 
 
 def create_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # The sender keeps several requests in flight (hundreds with paid broadcasts): room for them and the replies.
+    connections = max(100, default_in_flight(settings.broadcast_rate) + 50)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), limit=connections)
     # A 429 on a reply is waited out and the reply sent again: late rather than never.
     session.middleware(RetryAfterMiddleware())
     if metrics is not None:
@@ -119,8 +121,9 @@ def create_budget(settings: Settings, bot: Bot, storage: BaseStorage) -> tuple[B
     """
     redis = getattr(storage, "redis", None)
     if redis is not None:
-        return RedisBudget(redis, bot.id, settings.broadcast_rate), False
-    return LocalBudget(RateLimiter(settings.broadcast_rate)), True
+        return RedisBudget(redis, bot.id, settings.broadcast_rate, paid=settings.broadcast_paid), False
+    ceiling = PAID_CEILING if settings.broadcast_paid else CEILING
+    return LocalBudget(RateLimiter(settings.broadcast_rate, ceiling=ceiling)), True
 
 
 def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -347,7 +350,9 @@ def background_jobs(
     daily_interval = 1 if settings.clock_file else 60
     jobs.every("daily job", daily_interval, DailyJob(sessions, bot, i18n, clock, settings.zone, metrics))
     budget, exclusive = create_budget(settings, bot, storage)
-    jobs.task("sender", Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive).run)
+    jobs.task(
+        "sender", Sender(sessions, bot, i18n, clock, budget, exclusive=exclusive, paid=settings.broadcast_paid).run
+    )
     jobs.every(
         "appeal deadlines",
         daily_interval,

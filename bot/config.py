@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.broadcast.limits import CEILING as FREE_CEILING
+from bot.broadcast.limits import PAID_CEILING
 from bot.data_files import (
     UnusableFolder,
     database_files,
@@ -69,8 +71,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=60, ge=1, le=3650)
     # Hours a reviewer has to decide an appeal against a colour (one province promised 24).
     appeal_hours: int = Field(default=24, ge=1, le=24 * 14)
-    # Reminders per second, all chats together; Telegram allows about 30 to different chats.
-    broadcast_rate: float = Field(default=25, gt=0, le=30)
+    # Reminders per second, all chats together; Telegram allows about 30 to different chats, and up to
+    # 1,000 with paid broadcasts.
+    broadcast_rate: float = Field(default=25, gt=0, le=PAID_CEILING)
+    # Paid broadcasts (Bot API 7.11): stored reminders and notices go with allow_paid_broadcast, which lets
+    # BROADCAST_RATE go above 30 (up to 1,000) at 0.1 Star a message beyond the free 30/s.
+    broadcast_paid: bool = False
     # A person's own check-in reminder, local times in TIMEZONE: the default one (while not green, until
     # they choose with /remindme), and the evening warning before a missed day would restart their count.
     reminder_default_at: time = time(9, 0)
@@ -78,6 +84,15 @@ class Settings(BaseSettings):
     # For trying the bot through days and weeks (tests, the sandbox): a file whose content, an ISO
     # date and time, is taken as the current moment. Never set it in production.
     clock_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _free_rate_unless_paid(self) -> Settings:
+        if self.broadcast_rate > FREE_CEILING and not self.broadcast_paid:
+            raise ValueError(
+                f"BROADCAST_RATE={self.broadcast_rate:g} is above Telegram's free {FREE_CEILING} messages a second; "
+                "lower it, or set BROADCAST_PAID=true to pay for paid broadcasts (0.1 Star a message beyond 30/s)"
+            )
+        return self
 
     @field_validator("bot_token")
     @classmethod

@@ -17,7 +17,7 @@ import math
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Protocol
 
-from bot.broadcast.limits import CEILING, CEILING_WINDOW, PER_CHAT_INTERVAL, RateLimiter
+from bot.broadcast.limits import CEILING, CEILING_WINDOW, PAID_CEILING, PER_CHAT_INTERVAL, RateLimiter
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -114,15 +114,18 @@ return 0
 class RedisBudget:
     """One budget per bot token for every process sharing this Redis."""
 
-    def __init__(self, redis: Redis, bot_id: int, rate_per_second: float, *, burst: int = 2) -> None:
+    def __init__(
+        self, redis: Redis, bot_id: int, rate_per_second: float, *, burst: int = 2, paid: bool = False
+    ) -> None:
         self.rate_per_second = rate_per_second
         self._redis = redis
         self._prefix = f"telegram-budget:{bot_id}"
         # Whole milliseconds keep the script's arithmetic exact. Telegram's own ceiling, whatever the
-        # configured rate: 30 in any 1.05 s. A bucket of `burst`
-        # lets rate + burst through in a second, so near 30 it only lets one through at a time.
-        self._interval_ms = math.ceil(max(1000.0 / rate_per_second, CEILING_WINDOW * 1000 / CEILING))
-        self._burst = burst if rate_per_second * CEILING_WINDOW + burst <= CEILING else 1
+        # configured rate: 30 in any 1.05 s (1,000 with paid broadcasts). A bucket of `burst`
+        # lets rate + burst through in a second, so near the ceiling it only lets one through at a time.
+        ceiling = PAID_CEILING if paid else CEILING
+        self._interval_ms = max(1, math.ceil(max(1000.0 / rate_per_second, CEILING_WINDOW * 1000 / ceiling)))
+        self._burst = burst if rate_per_second * CEILING_WINDOW + burst <= ceiling else 1
         self._chat_ms = int(PER_CHAT_INTERVAL * 1000)
         self._take = redis.register_script(_TAKE)
         self._hold = redis.register_script(_HOLD)

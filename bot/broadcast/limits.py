@@ -8,7 +8,8 @@ Three limits hold at once:
 - overall: `rate_per_second` messages, all chats together, as a token bucket holding at most `burst`
   messages (so any one second carries at most rate + burst messages; 25 + 2 stays under Telegram's 30);
 - Telegram's own ceiling, whatever the configured rate: at most `ceiling` messages in any `window`
-  seconds (30 in 1.05 s: the margin absorbs network jitter), which only binds at rates near 30;
+  seconds (30 in 1.05 s: the margin absorbs network jitter; 1,000 with paid broadcasts), which only
+  binds at rates near it;
 - per chat: one message per `per_chat_interval` seconds to the same chat.
 A 429 from Telegram pauses everything for its `retry_after` (`pause`), then the pace starts again
 from an empty bucket.
@@ -29,6 +30,8 @@ PER_CHAT_INTERVAL = 1.1
 # Telegram: "no more than 30 messages per second" to different chats; the window has the same margin.
 CEILING = 30
 CEILING_WINDOW = 1.05
+# Paid broadcasts (allow_paid_broadcast, Bot API 7.11): up to 1,000 a second, at 0.1 Star a message beyond 30.
+PAID_CEILING = 1000
 # Remembered per-chat times beyond this many are pruned of those already past.
 _CHATS_KEPT = 4096
 _EPSILON = 1e-6

@@ -12,9 +12,15 @@ on its own, committed before the request, and deleted once Telegram took it; a 4
 claim; a crashed process's claims run out and those notices are sent again.
 
 Per recipient: the row is written "sending" and committed before the request, and "sent", "blocked" or
-"failed" after it. A job resumed after a crash sends its "sending" rows again: at most the one message
-in flight at the crash is doubled, and nobody is skipped. That bound holds because a process sends one
-message at a time: with N requests in flight, a crash could double N messages.
+"failed" after it. A job resumed after a crash sends its "sending" rows again: nobody is skipped, and at
+most the messages in flight at the crash are doubled.
+
+Several requests are in flight at once (`in_flight`, by default what half a second carries at the rate):
+waiting for each answer before the next request held the sender to one message per round trip to
+Telegram (50-250 ms from Asia: 4-20 messages a second, whatever the rate). Each request still takes its
+slot in the budget before it starts, so the pace is the same; the requests merely overlap. A job is
+finished, and its summary shown, only once every request in flight has its outcome recorded. Notices go
+concurrently to different chats only: two to one chat (a colour and its correction) go one after the other.
 
 Limits (bot/broadcast/limits.py): `rate_per_second` overall and one message a second per chat. A 429
 pauses everything for its retry_after, then the same recipient is tried again (not counted as a failed
@@ -34,11 +40,13 @@ import logging
 import math
 import os
 import secrets
+import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
@@ -81,6 +89,14 @@ class SenderSettings:
     summary_tries: int = 3
     # Notices read per query, and sent between two batches of a job's recipients.
     notice_batch: int = 50
+    # Requests in flight at once; None: what half a second carries at the rate, plus one (14 at 25/s),
+    # enough for a 500 ms round trip. It is also how many messages a crash may double.
+    in_flight: int | None = None
+
+
+def default_in_flight(rate_per_second: float) -> int:
+    """Requests in flight to keep a rate through a round trip of up to half a second (14 at 25/s)."""
+    return math.ceil(rate_per_second * 0.5) + 1
 
 
 class LostClaim(Exception):
@@ -101,6 +117,7 @@ class Sender:
         monotonic: Callable[[], float] = time.monotonic,
         process_id: str | None = None,
         exclusive: bool = True,
+        paid: bool = False,
     ) -> None:
         self._sessions = sessions
         self._bot = bot
@@ -115,6 +132,9 @@ class Sender:
         # True: one process sends jobs at a time (its budget is its own); False: the budget is shared.
         self._exclusive = exclusive
         self.settings = settings or SenderSettings()
+        self._in_flight = self.settings.in_flight or default_in_flight(self._budget.rate_per_second)
+        # Paid broadcasts: stored messages (not replies, which go another way) ask for Telegram's higher limit.
+        self._paid: bool | None = True if paid else None
         self.me = process_id or f"{os.getpid()}-{secrets.token_hex(8)}"
         self._renewed_at = -math.inf
         self._notices_renewed_at = -math.inf
@@ -225,25 +245,39 @@ class Sender:
         shown = _Shown()
         if job.progress_chat_id is not None and job.progress_message_id is not None:
             shown.where = (job.progress_chat_id, job.progress_message_id)
-        while True:
-            async with self._sessions() as session:
-                due = await BroadcastRepository(session).due(job_id, self._timer(), self.settings.batch)
-            for recipient in due:
-                await self._deliver(job, recipient, texts)
+        flight = _Flight(self._in_flight)
+        try:
+            while True:
+                async with self._sessions() as session:
+                    # "sending" rows are due too (in flight at a crash): ours in flight now are read and passed over.
+                    due = await BroadcastRepository(session).due(
+                        job_id, self._timer(), self.settings.batch + len(flight)
+                    )
+                fresh = [recipient for recipient in due if recipient.id not in flight.keys]
+                for recipient in fresh:
+                    await self._deliver(job, recipient, texts, flight)
+                    await self._update_progress(job, shown)
+                # A reminder to 60,000 takes 40 minutes: a colour change must not wait for its end.
+                await self._notices(job.id)
+                if fresh:
+                    continue
+                if flight:
+                    # Their outcomes decide what is left: a failure comes back for another try.
+                    await flight.wait_all()
+                    continue
+                async with self._sessions() as session:
+                    left, retry_at = await BroadcastRepository(session).left(job_id)
+                if not left:
+                    break
+                # Only recipients waiting for a retry are left: wait for the first (looking at least every poll).
                 await self._update_progress(job, shown)
-            # A reminder to 60,000 takes 40 minutes: a colour change must not wait for its end.
-            await self._notices(job.id)
-            if due:
-                continue
-            async with self._sessions() as session:
-                left, retry_at = await BroadcastRepository(session).left(job_id)
-            if not left:
-                break
-            # Only recipients waiting for a retry are left: wait for the first (looking at least every poll).
-            await self._update_progress(job, shown)
-            wait = (retry_at - self._timer()).total_seconds() if retry_at is not None else 0.0
-            await asyncio.sleep(min(max(wait, 0.05), self.settings.poll_every))
-            await self._keep_claim(job_id)
+                wait = (retry_at - self._timer()).total_seconds() if retry_at is not None else 0.0
+                await asyncio.sleep(min(max(wait, 0.05), self.settings.poll_every))
+                await self._keep_claim(job_id)
+        finally:
+            await flight.settle()
+            if sys.exc_info()[0] is not None:
+                await shown.stop_ticking()
         async with self._sessions() as session:
             broadcasts = BroadcastRepository(session)
             await broadcasts.finish(job_id, self.me, self._clock())
@@ -261,7 +295,10 @@ class Sender:
             final.total,
         )
 
-    async def _deliver(self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]]) -> None:
+    async def _deliver(
+        self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]], flight: _Flight
+    ) -> None:
+        """Start sending to `recipient` (in `flight`) once its row is "sending" and its slot in the budget taken."""
         if recipient.language is None:
             # Erased while the job was being stored: their row would otherwise stay pending and the job never end.
             async with self._sessions() as session:
@@ -280,17 +317,36 @@ class Sender:
                 await broadcasts.mark_done(recipient.id, BLOCKED, self._clock())
                 await session.commit()
             return
-        # "sending" is committed before the request, in the same transaction that checks the claim is
-        # still ours: after a crash this recipient is sent again, never skipped.
-        async with self._sessions() as session:
-            broadcasts = BroadcastRepository(session)
-            if not await broadcasts.renew(job.id, self.me, self._timer() + self.settings.lease):
-                raise LostClaim
-            marked = await broadcasts.mark_sending(recipient.id)
-            await session.commit()
-        self._renewed_at = self._monotonic()
-        if not marked:
-            return  # the row is gone: they deleted their data since the batch was read
+        # A place in flight first: rows "sending" are never more than the requests in flight.
+        await flight.reserve()
+        try:
+            # "sending" is committed before the request, in the same transaction that checks the claim is
+            # still ours: after a crash this recipient is sent again, never skipped.
+            async with self._sessions() as session:
+                broadcasts = BroadcastRepository(session)
+                if not await broadcasts.renew(job.id, self.me, self._timer() + self.settings.lease):
+                    raise LostClaim
+                marked = await broadcasts.mark_sending(recipient.id)
+                await session.commit()
+            self._renewed_at = self._monotonic()
+            if not marked:
+                flight.unreserve()
+                return  # the row is gone: they deleted their data since the batch was read
+            text, keyboard, chat_id = self._compose(job, recipient, texts)
+            await self._wait_turn(job.id, chat_id)
+        except BaseException:
+            flight.unreserve()
+            raise
+        flight.start(recipient.id, self._send(job, recipient, chat_id, text, keyboard))
+        # Let the request go out now: the slot was taken for this moment, and a request that starts late
+        # may reach Telegram within a second of the chat's next one.
+        await asyncio.sleep(0)
+
+    def _compose(
+        self, job: JobInfo, recipient: Due, texts: dict[str, tuple[str, InlineKeyboardMarkup]]
+    ) -> tuple[str, InlineKeyboardMarkup | None, int]:
+        """The text, the keyboard and the chat of `recipient`'s message."""
+        assert recipient.language is not None
         composed = texts.get(recipient.language)
         if composed is None:
             with self._i18n.context(), self._i18n.use_locale(recipient.language):
@@ -303,17 +359,29 @@ class Sender:
         chat_id = recipient.chat_id or recipient.user_id
         if recipient.member_name is not None:
             text, keyboard = f"👤 <b>{html.escape(recipient.member_name)}</b>\n{text}", None
+        return text, keyboard, chat_id
 
+    async def _send(
+        self, job: JobInfo, recipient: Due, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+    ) -> None:
+        """One recipient's request (its slot already taken), its retries after a 429, and its outcome."""
         attempts = recipient.attempts
         while True:
-            await self._wait_turn(job.id, chat_id)
             try:
-                await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+                await self._bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    allow_paid_broadcast=self._paid,
+                )
             except TelegramRetryAfter as error:
                 # Not the recipient's fault: wait as told, slow everything down for as long, try again.
+                # Every request in flight meets it: each pauses the (shared) budget and waits its own turn.
                 self.retry_afters += 1
                 await self._budget.pause(error.retry_after)
                 logger.warning("broadcast %s: Telegram asked to wait %ss", job.id, error.retry_after)
+                await self._wait_turn(job.id, chat_id)
                 continue
             except TelegramForbiddenError:
                 outcome = BLOCKED
@@ -367,7 +435,8 @@ class Sender:
         """Send one batch of the notices that are due (`job_id`: the job claimed meanwhile); False when none was.
 
         The batch is claimed by one statement; each notice is deleted once sent, so a crash doubles at
-        most the one in flight, and the rest of the batch is sent by whoever takes it over.
+        most those in flight, and the rest of the batch is sent by whoever takes it over. Several are in
+        flight at once, never two to one chat: a chat's notices arrive in the order they were stored.
         """
         now = self._timer()
         async with self._sessions() as session:
@@ -379,12 +448,24 @@ class Sender:
             await session.commit()
         self._notices_renewed_at = self._monotonic()
         waiting = deque(notice for notice in due if notice.id in claimed)
+        flight = _Flight(self._in_flight)
         try:
             skipped = 0
             while waiting:
+                flight.check()
                 notice = waiting.popleft()
+                if notice.user_id in flight.keys:
+                    # The chat's previous notice is still on its way: this one goes after it.
+                    waiting.append(notice)
+                    skipped += 1
+                    if skipped >= len(waiting):
+                        await flight.wait_one()
+                        skipped = 0
+                    continue
+                await flight.reserve()
                 wait = await self._budget.take(notice.user_id)
                 if wait > 1.0 / self._budget.rate_per_second:
+                    flight.unreserve()
                     # That chat just had a message (or a 429 pauses everything): the others go first.
                     waiting.append(notice)
                     skipped += 1
@@ -395,10 +476,17 @@ class Sender:
                     continue
                 skipped = 0
                 if wait > 0:
-                    await self._wait_turn(job_id, notice.user_id)
-                await self._notice(notice, job_id)
+                    try:
+                        await self._wait_turn(job_id, notice.user_id)
+                    except BaseException:
+                        flight.unreserve()
+                        raise
+                flight.start(notice.user_id, self._notice(notice, job_id))
+                await asyncio.sleep(0)  # the request goes out in the slot it took
                 await self._keep_notices(job_id)
+            await flight.wait_all()
         finally:
+            await flight.settle()
             if waiting:  # stopped early (cancelled, or the job's claim lost): the rest goes at once to others
                 with contextlib.suppress(Exception):
                     async with self._sessions() as session:
@@ -416,6 +504,7 @@ class Sender:
                     notice.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=InlineKeyboardMarkup.model_validate(notice.buttons) if notice.buttons else None,
+                    allow_paid_broadcast=self._paid,
                 )
             except TelegramRetryAfter as error:
                 # Keep the claim, wait as told (renewing it), and send the same notice again.
@@ -481,9 +570,29 @@ class Sender:
 
     async def _update_progress(self, job: JobInfo, shown: _Shown, *, final: bool = False) -> Progress:
         """Edit the progress message: at most every `progress_every` seconds and only when it changed,
-        or (final) with the summary. Returns the counts it read (or the last ones when it did not look)."""
-        if not final and self._monotonic() - shown.at < self.settings.progress_every:
+        or (final) with the summary. Returns the counts it read (or the last ones when it did not look).
+
+        A tick runs beside the sends (awaited, its round trip to Telegram every two seconds cost a tenth
+        of the rate at 200 ms); the summary waits for the last tick, so it is the last edit.
+        """
+        ticking = shown.ticking
+        if ticking is not None and ticking.done():
+            shown.ticking = None
+            ticking.result()  # a tick's error (the claim lost, the database away) is the job's
+        if final:
+            if ticking is not None and not ticking.done():
+                await asyncio.wait([ticking])
+                shown.ticking = None
+                ticking.result()
+            return await self._show_progress(job, shown, final=True)
+        if ticking is not None and not ticking.done():
             return shown.progress
+        if self._monotonic() - shown.at < self.settings.progress_every:
+            return shown.progress
+        shown.ticking = asyncio.create_task(self._show_progress(job, shown, final=False))
+        return shown.progress
+
+    async def _show_progress(self, job: JobInfo, shown: _Shown, *, final: bool) -> Progress:
         shown.at = self._monotonic()
         async with self._sessions() as session:
             broadcasts = BroadcastRepository(session)
@@ -513,12 +622,95 @@ class Sender:
                 )
             except TelegramRetryAfter as error:
                 self.retry_afters += 1
+                if self._paid:
+                    # An edit cannot be paid for: this 429 says the free 30 a second are used up by the
+                    # paid sends, not that they go too fast. Pausing them all would stall the broadcast;
+                    # a tick gives way, the summary waits on its own.
+                    if not final:
+                        return False
+                    await asyncio.sleep(error.retry_after)
+                    continue
                 await self._budget.pause(error.retry_after)
                 continue
             except AiogramError as error:
                 logger.info("broadcast %s: progress not shown (%s)", job.id, type(error).__name__)
             return True
         return False
+
+
+class _Flight:
+    """Requests under way, at most `size` at once, each under a key (a recipient, or a chat) while it runs.
+
+    A request's error (the claim lost, the database away) is raised in the loop that started it, at its
+    next `reserve`, `check` or wait.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._places = asyncio.Semaphore(max(1, size))
+        self._tasks: dict[asyncio.Task[None], Hashable] = {}
+        self.keys: set[Hashable] = set()
+        self._error: BaseException | None = None
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def check(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    async def reserve(self) -> None:
+        """Wait for a place; `start` takes it, `unreserve` gives it back."""
+        self.check()
+        await self._places.acquire()
+
+    def unreserve(self) -> None:
+        self._places.release()
+
+    def start(self, key: Hashable, request: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(request)
+        self._tasks[task] = key
+        self.keys.add(key)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.keys.discard(self._tasks.pop(task))
+        self._places.release()
+        if not task.cancelled() and (error := task.exception()) is not None and self._error is None:
+            self._error = error
+
+    async def wait_one(self) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+        self.check()
+
+    async def wait_all(self) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))
+        self.check()
+
+    async def settle(self) -> None:
+        """Stopped early by an error: let what is under way finish and record its outcome.
+
+        Stopped by cancelling (the bot stopping), or cancelled meanwhile: cancel the rest; their rows stay "sending" (or their notices claimed) and are
+        sent again by whoever resumes: those are the messages a crash may double.
+        """
+        if not self._tasks:
+            return
+        tasks = list(self._tasks)
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            return
+        try:
+            await asyncio.wait(tasks)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
 
 @dataclass(slots=True)
@@ -530,3 +722,11 @@ class _Shown:
     # (chat id, message id) of the progress message, once known.
     where: tuple[int, int] | None = None
     progress: Progress = Progress(sent=0, blocked=0, failed=0, left=0, total=0)
+    # The tick under way beside the sends, if any.
+    ticking: asyncio.Task[Progress] | None = None
+
+    async def stop_ticking(self) -> None:
+        if self.ticking is not None and not self.ticking.done():
+            self.ticking.cancel()
+            with contextlib.suppress(BaseException):
+                await self.ticking

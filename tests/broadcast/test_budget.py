@@ -83,3 +83,13 @@ async def test_without_redis_the_process_is_the_whole_budget() -> None:
     now[0] = 0.1
     assert await budget.take(1) == 0
     assert await budget.take(1) > 1.0
+
+
+@pytest.mark.redis
+async def test_with_paid_broadcasts_the_shared_budget_goes_past_30_a_second(redis: Redis) -> None:
+    free, paid = RedisBudget(redis, BOT_ID, 30), RedisBudget(redis, BOT_ID + 1, 1000, paid=True)
+    # Asked as fast as possible: the free budget makes the next message wait its 35 ms; the paid one 1 ms.
+    free_waits = [await free.take(chat) for chat in range(40)]
+    paid_waits = [await paid.take(chat) for chat in range(40)]
+    assert max(free_waits) >= 0.03
+    assert max(paid_waits) <= 0.002

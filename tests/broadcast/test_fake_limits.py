@@ -81,3 +81,16 @@ def test_arranged_faults_hit_the_chosen_chat_a_chosen_number_of_times() -> None:
     assert refused.value.retry_after == 3
     send(limits, 6)
     assert limits.too_many_requests == 0, "arranged 429s are not the rate limit's"
+
+
+def test_messages_carrying_allow_paid_broadcast_may_go_up_to_a_thousand_a_second() -> None:
+    clock = Clock()
+    limits = Limits(RateLimit(per_second=30), clock=clock)
+    for chat in range(1000):
+        limits.check("sendMessage", {"chat_id": chat, "text": "hi", "allow_paid_broadcast": "true"})
+        clock.now += 0.0005
+    with pytest.raises(TooManyRequests):
+        send(limits, 5000)  # a free message: the second already carries more than 30
+    with pytest.raises(TooManyRequests):
+        limits.check("sendMessage", {"chat_id": 5001, "text": "hi", "allow_paid_broadcast": True})
+    assert limits.accepted == 1000 and limits.too_many_requests == 2

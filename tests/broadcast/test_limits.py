@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.broadcast.limits import RateLimiter
+from bot.broadcast.limits import PAID_CEILING, RateLimiter
 
 
 class Clock:
@@ -136,3 +136,11 @@ def test_the_ceiling_does_not_slow_the_default_rate() -> None:
     limiter = RateLimiter(25, clock=clock)
     moments = send_all(limiter, clock, list(range(500)))
     assert (len(moments) - 1) / (moments[-1] - moments[0]) == pytest.approx(25, rel=1e-9)
+
+
+def test_with_paid_broadcasts_the_ceiling_is_a_thousand_a_second_not_thirty() -> None:
+    clock = Clock()
+    limiter = RateLimiter(1000, clock=clock, ceiling=PAID_CEILING)
+    moments = send_all(limiter, clock, list(range(3000)))
+    assert most_in_any_second(moments) <= PAID_CEILING + 2
+    assert (len(moments) - 1) / (moments[-1] - moments[0]) == pytest.approx(PAID_CEILING / 1.05, rel=0.02)

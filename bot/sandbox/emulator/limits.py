@@ -3,7 +3,9 @@
 Both are off by default. With `FakeTelegram(rate_limit=RateLimit(per_second=30, per_chat_per_second=1))`
 messages (send*, edit*, forward*, copy*) beyond 30 in any one second, or a second one in the same chat
 within a second, are answered 429 "Too Many Requests: retry after N" with `parameters.retry_after`, as
-Telegram does; `fake.limits.too_many_requests` counts those answers. `fake.limits.fail(...)` makes the
+Telegram does; a message carrying `allow_paid_broadcast` (Bot API 7.11: the bot pays 0.1 Star a message beyond
+the free 30/s) may be one of up to `paid_per_second` (1,000) in its second, while a message without it
+is refused once its second carries 30 of any kind (Telegram does not say; this is the cautious reading); `fake.limits.too_many_requests` counts those answers. `fake.limits.fail(...)` makes the
 next calls to a chat fail with a chosen error (a 500, a 400, a 429), for tests of retries.
 """
 
@@ -27,6 +29,8 @@ class RateLimit:
 
     per_second: int = 30
     per_chat_per_second: float = 1.0
+    # Paid broadcasts: the overall ceiling for a message sent with allow_paid_broadcast.
+    paid_per_second: int = 1000
 
 
 class TooManyRequests(TelegramError):
@@ -90,8 +94,10 @@ class Limits:
         while self._recent and self._recent[0] <= now - 1.0:
             self._recent.popleft()
         waits = []
-        if len(self._recent) >= self.rate_limit.per_second:
-            waits.append(self._recent[0] + 1.0 - now)
+        paid = str(params.get("allow_paid_broadcast", "")).lower() in {"true", "1"}
+        ceiling = self.rate_limit.paid_per_second if paid else self.rate_limit.per_second
+        if len(self._recent) >= ceiling:
+            waits.append(self._recent[-ceiling] + 1.0 - now)
         key = str(chat)
         last = self._last_in_chat.get(key)
         gap = 1.0 / self.rate_limit.per_chat_per_second

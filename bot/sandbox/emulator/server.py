@@ -133,6 +133,14 @@ class FakeTelegram(Webhook):
         is_long_poll = handler == self._get_updates
         if is_long_poll:
             self.calls.append(call)
+        else:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            chat = str(params.get("chat_id"))
+            self.in_flight_to[chat] = self.in_flight_to.get(chat, 0) + 1
+            self.most_in_flight_to_one_chat = max(self.most_in_flight_to_one_chat, self.in_flight_to[chat])
+            if self.latency:
+                await asyncio.sleep(self.latency / 2)
         try:
             self.limits.check(name, params)
             call.result = await handler(params, uploads) if handler else self._unknown_method(name, params)
@@ -147,7 +155,11 @@ class FakeTelegram(Webhook):
             status, body = failure.code, failure.body()
         if not is_long_poll:
             self.calls.append(call)
+            self.in_flight -= 1
+            self.in_flight_to[chat] -= 1
         await self._notify()
+        if self.latency and not is_long_poll:
+            await asyncio.sleep(self.latency / 2)
         return status, body
 
     async def _refuse(self, method: str, error: TelegramError) -> web.Response:

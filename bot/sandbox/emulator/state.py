@@ -56,6 +56,16 @@ class EmulatorState:
         self.webhook_retry_delay = webhook_retry_delay
         # Flood limits (429) and arranged faults, checked before a method runs; off unless asked for.
         self.limits = Limits(rate_limit)
+        # Seconds each request takes there and back (api.telegram.org is 50-250 ms away from Asia): half
+        # before the method runs, half before the answer arrives. 0: a local fake's ~0 ms, which hides
+        # how a sender that waits for each answer is held to one message per round trip.
+        self.latency = 0.0
+        # Requests being answered now, and the most at once: how many a sender keeps in flight.
+        self.in_flight = 0
+        self.most_in_flight = 0
+        # The same per chat: two requests to one chat at once may arrive in either order.
+        self.in_flight_to: dict[str, int] = {}
+        self.most_in_flight_to_one_chat = 0
         self.base_url = ""
         self.calls: list[RecordedCall] = []
         # {"url", "secret_token"} while a webhook is set, plus the last delivery error if any.

@@ -19,12 +19,10 @@ from pathlib import Path
 from types import FunctionType, SimpleNamespace
 
 import aiogram.client.session.aiohttp as aiogram_aiohttp
-import aiogram.methods
 import certifi
 import pytest
 from aiogram.dispatcher.event.handler import CallableObject
 from aiogram.filters import Filter
-from aiogram.methods.base import Response, TelegramMethod
 from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,28 +35,16 @@ from bot.db.models import Base
 settings.register_profile("fast", max_examples=25)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-# Three costs every in-process test paid again, though nothing in them differs from one test to the next:
+# Two costs every in-process test paid again, though nothing in them differs from one test to the next:
 #
 # - Each aiogram `AiohttpSession` (one per Bot: one per test) loads certifi's bundle into a new SSL context,
 #   ~18 ms of CPU; here they share one, built the same way (the tests' bots speak plain HTTP to the fake API).
-# - aiogram parses each reply as the pydantic model `Response[ReturnType]`, and pydantic keeps parametrized
-#   models only weakly: once garbage-collected, the next API call builds that model again (~5-10 ms each).
-#   Holding the 41 return types' models for the session (0.15 s once) makes each later lookup a dict hit.
 # - Each test builds a dispatcher (`create_dispatcher`: ~770 handlers and filters), and aiogram reads every
 #   callback's signature with `inspect.signature` (~25 of its ~32 ms of CPU). What it keeps (the parameter
 #   names, whether a `**kwargs` takes the rest, whether to await) follows from a function's code object, or
 #   from a filter's class, which are the same in every dispatcher: read once each, as aiogram reads it.
 _SSL_CONTEXT = ssl.create_default_context(cafile=certifi.where())
 aiogram_aiohttp.ssl = SimpleNamespace(create_default_context=lambda **_: _SSL_CONTEXT)  # type: ignore[attr-defined,assignment]
-_METHODS = [getattr(aiogram.methods, name) for name in aiogram.methods.__all__]
-RESPONSE_MODELS = [
-    Response[returning]  # type: ignore[valid-type]
-    for returning in {
-        method.__returning__
-        for method in _METHODS
-        if isinstance(method, type) and issubclass(method, TelegramMethod) and method is not TelegramMethod
-    }
-]
 
 _read_signature = CallableObject.__post_init__
 _signatures: dict[object, tuple[bool, set[str], bool]] = {}

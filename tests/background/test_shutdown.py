@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,18 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
+@pytest.fixture
+async def signals_restored() -> AsyncIterator[None]:
+    """`app.run` polls with aiogram's signal handling, whose SIGINT and SIGTERM handlers stay on this loop
+    after polling ends: left there, Ctrl+C (or a CI timeout's SIGTERM) no longer stops the test run."""
+    yield
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(signum)
+
+
 async def test_on_shutdown_the_engine_is_disposed_only_after_every_background_job_ended(
+    signals_restored: None,
     fake: FakeTelegram,
     clean_database: str,
     tmp_path: Path,

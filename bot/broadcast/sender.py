@@ -248,12 +248,16 @@ class Sender:
         flight = _Flight(self._in_flight)
         try:
             while True:
+                read_from = flight.finished
                 async with self._sessions() as session:
                     # "sending" rows are due too (in flight at a crash): ours in flight now are read and passed over.
                     due = await BroadcastRepository(session).due(
                         job_id, self._timer(), self.settings.batch + len(flight)
                     )
-                fresh = [recipient for recipient in due if recipient.id not in flight.keys]
+                # So are ours that finished while the batch was read: the row read is older than their outcome
+                # (a failure put back for a later try would otherwise be sent again at once).
+                fresh = [recipient for recipient in due if not flight.busy_since(recipient.id, read_from)]
+                flight.forget_finished()
                 for recipient in fresh:
                     await self._deliver(job, recipient, texts, flight)
                     await self._update_progress(job, shown)
@@ -650,6 +654,17 @@ class _Flight:
         self._tasks: dict[asyncio.Task[None], Hashable] = {}
         self.keys: set[Hashable] = set()
         self._error: BaseException | None = None
+        # Requests finished so far, and when (in that count) each key last finished.
+        self.finished = 0
+        self._finished_at: dict[Hashable, int] = {}
+
+    def busy_since(self, key: Hashable, mark: int) -> bool:
+        """Under way now, or finished after `finished` was `mark`."""
+        return key in self.keys or self._finished_at.get(key, -1) >= mark
+
+    def forget_finished(self) -> None:
+        """The keys' finishing times are only needed for the read under way; dropping them keeps this small."""
+        self._finished_at.clear()
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -674,7 +689,10 @@ class _Flight:
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
-        self.keys.discard(self._tasks.pop(task))
+        key = self._tasks.pop(task)
+        self.keys.discard(key)
+        self._finished_at[key] = self.finished
+        self.finished += 1
         self._places.release()
         if not task.cancelled() and (error := task.exception()) is not None and self._error is None:
             self._error = error

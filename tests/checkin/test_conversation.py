@@ -70,7 +70,9 @@ async def test_check_in_same_as_yesterday_replaces_a_second_one_and_symptoms_tur
     assert await count_rows(clean_database, Declaration) == 1, "nothing but the day's report changed"
 
     # Next day, a normal check-in: day 1 of 7, and the earliest green date is a week later.
-    process.set_clock(day(3))
+    # 08:00: yellow and not checked in, she is due her own reminder at 09:00, whose buttons would race the
+    # check-in's for "the last message with buttons".
+    process.set_clock(day(3, 8))
     await jane.say("✅ Check in", expect="Has anything changed")
     await jane.press("Nothing changed", expect="symptoms now")
     await jane.press("No symptoms", expect="body temperature")

@@ -3,34 +3,16 @@ update's deduplication), so a feature added beside it cannot quietly add a round
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.family.service import Relation, add_member
 from bot.registration.service import submit_declaration
 from bot.sandbox.emulator import FakeUser
 from tests.inprocess import NOW, Harness
+from tests.statements import recorded_statements
 from tests.stories import ZONE, answers
 
 PERSON = FakeUser(id=8301, first_name="Ana", language_code="en")
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _registered(harness: Harness) -> AsyncEngine:
@@ -45,7 +27,7 @@ async def _registered(harness: Harness) -> AsyncEngine:
 
 async def test_a_warm_code_without_family_is_one_statement(harness: Harness) -> None:
     engine = await _registered(harness)
-    with statements(engine) as seen:
+    with recorded_statements(engine) as seen:
         calls = await harness.send(PERSON, "/code")
     assert [call.method for call in calls] == ["sendPhoto"]
     assert len(_beside_deduplication(seen)) == 1, seen
@@ -55,7 +37,7 @@ async def test_a_family_s_code_reads_the_members_too(harness: Harness) -> None:
     engine = await _registered(harness)
     async with harness.sessions() as session:
         await add_member(session, PERSON.id, Relation.CHILD, answers(full_name="Mia Chen"), NOW, ZONE)
-    with statements(engine) as seen:
+    with recorded_statements(engine) as seen:
         calls = await harness.send(PERSON, "/code")
     assert [call.method for call in calls][-1] == "sendMessage", "the family's codes one press away"
     assert len(_beside_deduplication(seen)) == 2, seen

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import Role, Verification
 from tests.inprocess import NOW
+from tests.statements import recorded_statements
 from tests.webapp.conftest import HOLDER, OTHER_STAFF, STAFF, WebApp, add_staff
 
 
@@ -25,16 +25,8 @@ async def _verifications(webapp: WebApp) -> int:
 def _statements(webapp: WebApp) -> Iterator[list[str]]:
     engine = webapp.harness.sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(engine) as seen:
         yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_a_scan_is_one_read_and_the_log_rows_insert(webapp: WebApp) -> None:
